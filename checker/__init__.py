@@ -1,0 +1,26 @@
+"""lifecheck: a model checker for the lifecycles of distributed systems.
+
+Write a lifecycle as processes with durable and volatile fields, shared
+components and atomic actions; name the properties; the checker explores every
+interleaving with crashes and other faults injected between any two steps.
+"""
+
+from .contract import Bounds, Options, Step, TransitionSystem
+from .errors import ModelError, SpecError
+from .execution import choose, current_process, fault, require
+from .faults import Crash, Fail, PowerLoss
+from .fields import durable, parameter, volatile
+from .model import Component, Model, Process, action, role
+from .properties import always, eventually, final, leads_to, sometimes, transition
+from .result import Result
+from .run import check_spec
+from .spec import Spec, holds, incomplete, violated
+from .values import FrozenMap
+
+__all__ = [
+    "Bounds", "Component", "Crash", "Fail", "FrozenMap", "Model", "ModelError", "Options",
+    "PowerLoss", "Process", "Result", "Spec", "SpecError", "Step", "TransitionSystem", "action",
+    "always", "check_spec", "choose", "current_process", "durable", "eventually", "fault",
+    "final", "holds", "incomplete", "leads_to", "parameter", "require", "role", "sometimes",
+    "transition", "violated", "volatile",
+]

@@ -1,0 +1,7 @@
+"""``python -m checker`` is the same as the ``lifecheck`` command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,100 @@
+"""The ``lifecheck`` command: check specs, list them, benchmark the explorer.
+
+Exit status: 0 when every verdict is the expected one, 1 when any differs, 2 when
+the input cannot be checked at all (no such path, a spec file that does not load).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from .errors import ModelError
+from .output import write_atomically
+from .render_text import render_result, render_table
+from .run import check_spec
+from .spec import load_specs
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="lifecheck", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    check = sub.add_parser("check", help="check specs and compare each verdict with the expected one")
+    check.add_argument("targets", nargs="*", default=["specs"], metavar="PATH[::NAME]",
+                       help="a spec file or folder, optionally ::NAME of one spec (default: specs)")
+    check.add_argument("--json", action="store_true", help="print results as JSON")
+    check.add_argument("--out", metavar="FILE", help="also write the JSON results to FILE")
+    check.add_argument("--quiet", "-q", action="store_true",
+                       help="print only the table (details of unexpected verdicts still shown)")
+    check.add_argument("--no-timing", action="store_true",
+                       help="omit seconds and rates (for output compared byte for byte)")
+
+    lst = sub.add_parser("list", help="list the specs under a path")
+    lst.add_argument("targets", nargs="*", default=["specs"], metavar="PATH")
+
+    bench = sub.add_parser("bench", help="measure states per second and bytes per state")
+    bench.add_argument("targets", nargs="*", default=["bench"], metavar="PATH[::NAME]")
+    bench.add_argument("--json", action="store_true", help="print rows as JSON objects")
+    bench.add_argument("--no-baseline", action="store_true",
+                       help="skip the full-state baseline explorer")
+
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "check":
+            return _check(args)
+        if args.command == "list":
+            return _list(args)
+        if args.command == "bench":
+            from .bench import run_bench
+            return run_bench(args.targets, as_json=args.json, baseline=not args.no_baseline)
+    except ModelError as exc:
+        print(f"lifecheck: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("lifecheck: interrupted", file=sys.stderr)
+        return 130
+    return 2
+
+
+def _load(targets: Sequence[str]) -> list:
+    specs = []
+    for target in targets:
+        specs.extend(load_specs(target))
+    return specs
+
+
+def _check(args: argparse.Namespace) -> int:
+    specs = _load(args.targets)
+    if not specs:
+        print(f"lifecheck: no specs found in {' '.join(args.targets)}", file=sys.stderr)
+        return 2
+    results = []
+    timing = not args.no_timing
+    for spec in specs:
+        result = check_spec(spec)
+        results.append(result)
+        if not args.json and (not args.quiet or not result.matches):
+            print(render_result(result, timing=timing))
+            print()
+            sys.stdout.flush()
+    payload = [r.to_json() for r in results]
+    if args.json:
+        print(json.dumps(payload, indent=2))
+    else:
+        print(render_table(results, timing=timing))
+    if args.out:
+        write_atomically(args.out, json.dumps(payload, indent=2) + "\n")
+    return 0 if all(r.matches for r in results) else 1
+
+
+def _list(args: argparse.Namespace) -> int:
+    for spec in _load(args.targets):
+        print(f"{spec.name:<44} {spec.expect.describe():<40} {spec.model!r}")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

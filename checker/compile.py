@@ -1,0 +1,349 @@
+"""Compile a :class:`~checker.model.Model` instance and a fault budget into the core contract.
+
+The state is a flat tuple of parts, each a tuple of field values:
+
+    (fault budget spent, model fields, component 1, ..., process 1, process 2, ...)
+
+Fault steps are generated here, not in models: a crash resets the crashed
+process's volatile fields and lets each component react (a lock is released when
+its holder dies); a power loss crashes every process and lets each component
+decide what survives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from .contract import (
+    ActionFailure,
+    Fairness,
+    Property,
+    Step,
+    TransitionSystem,
+)
+from .errors import ModelError
+from .execution import Context, make_view_class, run_branches, with_reading
+from .faults import Crash, FaultKind, PowerLoss
+from .fields import VOLATILE, Field
+from .model import Model, Process, component_fields, process_fields
+
+BUDGET = 0
+MODEL = 1
+
+
+class _Part:
+    """Where one holder (model, component or process) lives in the state tuple."""
+
+    def __init__(self, index: int, prefix: str, fields: list[Field], initial: tuple) -> None:
+        self.index = index
+        self.prefix = prefix
+        self.fields = fields
+        self.initial = initial
+        self.volatile_slots = [i for i, f in enumerate(fields) if f.kind == VOLATILE]
+
+
+class _Views:
+    """One set of view objects (model, components, processes) bound to one context."""
+
+    def __init__(self, system: ModelSystem, ctx: Context) -> None:
+        model = system.model
+        self.ctx = ctx
+        self.model = _new_view(system._model_view_cls, ctx, MODEL, "")
+        self.model.__dict__["_params"] = model._params
+        for pname, value in model._params.items():
+            self.model.__dict__[pname] = value
+        self.components: list[Any] = []
+        for (attr, comp), part, cls in zip(model.components().items(), system._component_parts,
+                                           system._component_view_cls, strict=False):
+            view = _new_view(cls, ctx, part.index, part.prefix)
+            for key, value in vars(comp).items():
+                view.__dict__.setdefault(key, value)
+            view.__dict__["name"] = attr
+            self.model.__dict__[attr] = view
+            self.components.append(view)
+        self.processes: list[Any] = []
+        self.roles: dict[str, tuple] = {}
+        for attr, parts in system._role_parts.items():
+            cls = system._process_view_cls[attr]
+            views = []
+            for i, part in enumerate(parts):
+                view = _new_view(cls, ctx, part.index, part.prefix)
+                view.__dict__.update(name=part.prefix[:-1], index=i, role=attr)
+                views.append(view)
+            self.roles[attr] = tuple(views)
+            self.model.__dict__[attr] = tuple(views)
+            self.processes.extend(views)
+        for view in [self.model, *self.components, *self.processes]:
+            view.__dict__["_sealed"] = True
+
+
+def _new_view(cls: type, ctx: Context, part: int, prefix: str) -> Any:
+    view = object.__new__(cls)
+    view.__dict__.update(_ctx=ctx, _part=part, _prefix=prefix)
+    return view
+
+
+class ModelSystem(TransitionSystem):
+    """A model instance with its faults, seen through the core contract."""
+
+    def __init__(self, model: Model, faults: Sequence[FaultKind] = (), name: str | None = None,
+                 fair: Sequence[str] | None = None, properties: Sequence[str] | None = None) -> None:
+        if not isinstance(model, Model):
+            raise ModelError(f"expected a Model instance, got {model!r}")
+        self.model = model
+        self.name = name or repr(model)
+        self.faults = list(faults)
+        keys = [f.key for f in self.faults]
+        if len(set(keys)) != len(keys):
+            raise ModelError(f"fault kinds listed twice: {keys}")
+        self._budget_index = {k: i for i, k in enumerate(keys)}
+        self._fault_caps = tuple(f.max for f in self.faults)
+        self._layout()
+        self._ctx = Context()
+        self._ctx.budget_index = self._budget_index
+        self._ctx.fault_caps = self._fault_caps
+        self._views = _Views(self, self._ctx)
+        self._before_ctx = Context()
+        self._before_views = _Views(self, self._before_ctx)
+        self._compile_actions()
+        self._fair = None if fair is None else set(fair)
+        self.properties = self._compile_properties(properties)
+        self._finals = [d for d in model.final_decls().values()]
+
+    # -- layout -------------------------------------------------------------------------
+    def _layout(self) -> None:
+        model = self.model
+        model_fields = model.fields()
+        self._model_part = _Part(MODEL, "", model_fields,
+                                 tuple(f.initial_value(model) for f in model_fields))
+        self._model_view_cls = make_view_class(type(model), model_fields)
+        index = MODEL + 1
+        self._component_parts: list[_Part] = []
+        self._component_view_cls: list[type] = []
+        for attr, comp in model.components().items():
+            fields = component_fields(comp)
+            initial = tuple(f.initial_value(comp) for f in fields)
+            self._component_parts.append(_Part(index, f"{attr}.", fields, initial))
+            self._component_view_cls.append(make_view_class(type(comp), fields))
+            index += 1
+        self._role_parts: dict[str, list[_Part]] = {}
+        self._process_view_cls: dict[str, type] = {}
+        self._role_of_class: dict[type, list[str]] = {}
+        names: set[str] = set()
+        for attr, decl in model.roles().items():
+            fields = process_fields(decl.process)
+            initial = tuple(f.initial_value(model) for f in fields)
+            parts = []
+            for i in range(decl.resolve_count(model)):
+                pname = f"{decl.process.__name__.lower()}{i + 1}"
+                if pname in names:
+                    pname = f"{attr}{i + 1}"
+                names.add(pname)
+                parts.append(_Part(index, pname + ".", fields, initial))
+                index += 1
+            self._role_parts[attr] = parts
+            self._process_view_cls[attr] = make_view_class(decl.process, fields)
+            self._role_of_class.setdefault(decl.process, []).append(attr)
+        self._process_parts = [p for parts in self._role_parts.values() for p in parts]
+        self._holder_parts = [self._model_part, *self._component_parts, *self._process_parts]
+        self._initial = (tuple(0 for _ in self.faults),
+                         *(p.initial for p in self._holder_parts))
+
+    def _compile_actions(self) -> None:
+        self._actions: list[tuple[Any, str | None, list]] = []
+        for name, decl in self.model.action_decls().items():
+            role_attr = self._resolve_role(decl.role, name)
+            self._actions.append((decl, role_attr, decl.domain_values(self.model)))
+        crash = self._fault(Crash)
+        self._crashable: list[tuple[Any, _Part]] = []
+        if crash is not None:
+            allowed = set(crash.roles)
+            known = set(self._role_parts) | {self.model.roles()[a].process.__name__
+                                             for a in self._role_parts}
+            if allowed - known:
+                raise ModelError(f"Crash(roles=...) names unknown role(s) {sorted(allowed - known)}; "
+                                 f"roles: {sorted(self._role_parts)}")
+            for attr, views in self._views.roles.items():
+                cls_name = self.model.roles()[attr].process.__name__
+                if allowed and attr not in allowed and cls_name not in allowed:
+                    continue
+                for view, part in zip(views, self._role_parts[attr], strict=False):
+                    self._crashable.append((view, part))
+
+    def _resolve_role(self, role_ref: Any, action_name: str) -> str | None:
+        if role_ref is None:
+            return None
+        if isinstance(role_ref, str):
+            if role_ref not in self._role_parts:
+                raise ModelError(f"action {action_name} names role {role_ref!r}, which the model "
+                                 f"does not declare (roles: {sorted(self._role_parts)})")
+            return role_ref
+        if isinstance(role_ref, type) and issubclass(role_ref, Process):
+            attrs = self._role_of_class.get(role_ref, [])
+            if len(attrs) == 1:
+                return attrs[0]
+            if not attrs:
+                raise ModelError(f"action {action_name} is for {role_ref.__name__}, but no role of "
+                                 f"the model has that process class")
+            raise ModelError(f"action {action_name} is for {role_ref.__name__}, which plays several "
+                             f"roles {attrs}; name the role instead: @action({attrs[0]!r})")
+        raise ModelError(f"action {action_name}: @action takes a Process class or a role name, "
+                         f"got {role_ref!r}")
+
+    def _fault(self, kind: type) -> Any:
+        for f in self.faults:
+            if isinstance(f, kind):
+                return f
+        return None
+
+    # -- the contract -------------------------------------------------------------------
+    def init_states(self) -> list[tuple]:
+        return [self._initial]
+
+    def successors(self, state: tuple) -> list[tuple[Step, tuple | ActionFailure]]:
+        ctx = self._ctx
+        views = self._views
+        mv = views.model
+        out: list[tuple[Step, Any]] = []
+        for decl, role_attr, combos in self._actions:
+            fn = decl.fn
+            targets = views.roles[role_attr] if role_attr else (None,)
+            for pv in targets:
+                for params in combos:
+                    kwargs = dict(params)
+                    if pv is None:
+                        def body(fn=fn, kwargs=kwargs) -> None:
+                            fn(mv, **kwargs)
+                        pname = None
+                    else:
+                        def body(fn=fn, pv=pv, kwargs=kwargs) -> None:
+                            fn(mv, pv, **kwargs)
+                        pname = pv.name
+                    where = f"{decl.name}" + (f" of {pname}" if pname else "")
+                    out.extend(run_branches(ctx, state, body, pname, decl.name, params, where,
+                                            BUDGET))
+        budget = state[BUDGET]
+        for fault_kind in self.faults:
+            i = self._budget_index[fault_kind.key]
+            if budget[i] >= fault_kind.max:
+                continue
+            if isinstance(fault_kind, Crash):
+                for view, part in self._crashable:
+                    out.extend(run_branches(ctx, state, self._crash_body(view.name, part, i),
+                                            view.name, "crash", (), f"crash of {view.name}",
+                                            BUDGET, fault_step="crash"))
+            elif isinstance(fault_kind, PowerLoss):
+                out.extend(run_branches(ctx, state, self._power_loss_body(i), None, "power_loss",
+                                        (), "power loss", BUDGET, fault_step="power_loss"))
+        return out
+
+    def _spend(self, i: int) -> None:
+        budget = list(self._ctx.budget)
+        budget[i] += 1
+        self._ctx.budget = tuple(budget)
+
+    def _reset_volatile(self, part: _Part) -> None:
+        for slot in part.volatile_slots:
+            self._ctx.write(part.index, slot, part.initial[slot], part.prefix + part.fields[slot].name)
+
+    def _crash_body(self, pname: str, part: _Part, i: int) -> Callable[[], None]:
+        def body() -> None:
+            self._spend(i)
+            self._reset_volatile(part)
+            for comp in self._views.components:
+                comp.on_crash(pname)
+        return body
+
+    def _power_loss_body(self, i: int) -> Callable[[], None]:
+        def body() -> None:
+            self._spend(i)
+            for part in self._holder_parts:
+                self._reset_volatile(part)
+            for comp in self._views.components:
+                for view in self._views.processes:
+                    comp.on_crash(view.name)
+                comp.on_power_loss()
+        return body
+
+    def is_final(self, state: tuple) -> bool:
+        mv = self._views.model
+        for decl in self._finals:
+            if with_reading(self._ctx, state, f"final state {decl.name}", lambda d=decl: d.fn(mv)):
+                return True
+        return False
+
+    def fairness(self) -> Fairness:
+        fair = self._fair
+        roles = self.model.roles()
+
+        def classify(step: Step) -> Any:
+            if step.is_fault:
+                return None
+            if fair is None:
+                return (step.process, step.action)
+            role_attr = self._role_of_process(step.process)
+            names = {step.action, step.process or "env", role_attr or ""}
+            if role_attr:
+                names.add(roles[role_attr].process.__name__)
+            return (step.process, step.action) if names & fair else None
+
+        if fair is None:
+            text = "weak fairness on every action"
+        else:
+            text = "weak fairness on " + ", ".join(sorted(fair))
+        return Fairness(classify, text)
+
+    def _role_of_process(self, pname: str | None) -> str | None:
+        for attr, parts in self._role_parts.items():
+            if any(p.prefix[:-1] == pname for p in parts):
+                return attr
+        return None
+
+    def describe(self, state: tuple) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for part in self._holder_parts:
+            values = state[part.index]
+            for slot, f in enumerate(part.fields):
+                out[part.prefix + f.name] = values[slot]
+        return out
+
+    def actions(self) -> list[str]:
+        names = [decl.name for decl, _, _ in self._actions]
+        names += [f.key for f in self.faults if isinstance(f, (Crash, PowerLoss))]
+        return names
+
+    def process_names(self) -> list[str]:
+        return [p.prefix[:-1] for p in self._process_parts]
+
+    def component_names(self) -> list[str]:
+        return list(self.model.components())
+
+    # -- properties ---------------------------------------------------------------------
+    def _compile_properties(self, selected: Sequence[str] | None) -> list[Property]:
+        decls = {d.name: d for d in self.model.property_decls().values()}
+        if selected is not None:
+            unknown = [n for n in selected if n not in decls]
+            if unknown:
+                raise ModelError(f"unknown propert{'y' if len(unknown) == 1 else 'ies'} "
+                                 f"{', '.join(unknown)} (the model declares: "
+                                 f"{', '.join(sorted(decls)) or 'none'})")
+            decls = {n: decls[n] for n in selected}
+        return [self._compile_property(d) for d in decls.values()]
+
+    def _compile_property(self, decl: Any) -> Property:
+        ctx, mv = self._ctx, self._views.model
+        bctx, bmv = self._before_ctx, self._before_views.model
+        where = f"property {decl.name}"
+
+        def on_state(fn: Callable[[Any], Any]) -> Callable[[tuple], bool]:
+            return lambda state: bool(with_reading(ctx, state, where, lambda: fn(mv)))
+
+        if decl.kind == "transition":
+            def check(before: tuple, after: tuple) -> bool:
+                bctx.read(before)
+                bctx.where = where
+                return bool(with_reading(ctx, after, where, lambda: decl.check(bmv, mv)))
+            return Property(decl.name, decl.kind, check, doc=decl.doc)
+        trigger = on_state(decl.trigger) if decl.trigger is not None else None
+        return Property(decl.name, decl.kind, on_state(decl.check), trigger, decl.doc)

@@ -1,0 +1,173 @@
+"""The core contract every explorer runs on.
+
+An explorer needs very little from a model: its initial states, the steps enabled
+in a state (each with its successor, in a deterministic order) and the properties
+to check. Keeping this small is what lets BFS, liveness, replay, simulation and the
+stateful-test bridge share one model without knowing how it was written; the
+modelling layer (roles, processes, durable and volatile fields, components,
+faults) compiles down to it.
+
+Successors are returned together with their steps rather than through a separate
+``next(state, step)`` because computing whether a step is enabled already runs
+its effect; doing the work twice would halve the explorer's speed.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+State = Hashable
+
+
+class Step(NamedTuple):
+    """One atomic step: who did what, with which parameters and choices."""
+
+    process: str | None
+    action: str
+    params: tuple[tuple[str, Any], ...] = ()
+    choices: tuple[Any, ...] = ()
+    fault: bool = False
+
+    def label(self) -> str:
+        text = self.action
+        if self.params:
+            text += "(" + ", ".join(f"{k}={v!r}" for k, v in self.params) + ")"
+        if self.choices:
+            text += " -> " + ", ".join(_choice_text(c) for c in self.choices)
+        return text
+
+    def who(self) -> str:
+        return self.process or "env"
+
+    @property
+    def is_fault(self) -> bool:
+        """A step the checker injected on its own (a crash, a power loss), not a model action.
+
+        An action whose call failed by an injected fault is still the model's action:
+        its ``fault`` names the failure but ``action`` is the action's name.
+        """
+        return bool(self.fault) and self.action == self.fault
+
+
+def _choice_text(choice: Any) -> str:
+    return choice if isinstance(choice, str) else repr(choice)
+
+
+@dataclass(frozen=True)
+class ActionFailure:
+    """The outcome of a step whose model code raised: a violation, not a crash of the tool."""
+
+    kind: str  # "assertion" or "exception"
+    message: str
+    exception_type: str
+
+    @property
+    def property_name(self) -> str:
+        return "AssertionInAction" if self.kind == "assertion" else "ExceptionInAction"
+
+
+# Kinds of property. Safety kinds are checked during exploration; liveness kinds on the
+# explored graph afterwards.
+ALWAYS = "always"
+SOMETIMES = "sometimes"
+TRANSITION = "transition"
+EVENTUALLY = "eventually"
+LEADS_TO = "leads_to"
+LIVENESS_KINDS = (EVENTUALLY, LEADS_TO)
+
+
+@dataclass(frozen=True)
+class Property:
+    """A named property over raw states.
+
+    ``check`` takes a state for ``always``, ``sometimes`` and ``eventually``, and
+    ``(before, after)`` for ``transition``. For ``leads_to``, ``trigger`` is P and
+    ``check`` is Q in P ~> Q.
+    """
+
+    name: str
+    kind: str
+    check: Callable[..., bool]
+    trigger: Callable[[State], bool] | None = None
+    doc: str = ""
+
+    @property
+    def is_liveness(self) -> bool:
+        return self.kind in LIVENESS_KINDS
+
+
+@dataclass
+class Fairness:
+    """Which steps are weakly fair: a fair step that stays enabled must eventually be taken.
+
+    ``classes`` maps a step to its fairness class (steps of one class count as one
+    action for fairness, e.g. all parameter values of ``broker1.unpack``), or None
+    when the step is not fair (faults never are: they may simply stop happening).
+    """
+
+    classify: Callable[[Step], Hashable | None]
+    description: str = "weak fairness"
+
+
+class TransitionSystem(ABC):
+    """What every explorer needs from a model."""
+
+    name: str = "model"
+    properties: Sequence[Property] = ()
+
+    @abstractmethod
+    def init_states(self) -> Sequence[State]:
+        """The initial states, in a deterministic order."""
+
+    @abstractmethod
+    def successors(self, state: State) -> Sequence[tuple[Step, State | ActionFailure]]:
+        """Every enabled step with its outcome, in a deterministic order."""
+
+    def is_final(self, state: State) -> bool:
+        """A state in which stopping is legitimate (not a deadlock)."""
+        return False
+
+    def fairness(self) -> Fairness:
+        """Default: every step that is not a fault is weakly fair, one class per (process, action)."""
+        return Fairness(lambda step: None if step.is_fault else (step.process, step.action),
+                        "weak fairness on every action")
+
+    def describe(self, state: State) -> dict[str, Any]:
+        """The state as named fields, for traces: ``{"broker1.phase": "boot", ...}``."""
+        return {"state": state}
+
+    def actions(self) -> Sequence[str]:
+        """Names of every action, for coverage (an action that never fires makes a proof vacuous)."""
+        return ()
+
+
+@dataclass
+class Bounds:
+    """Limits of a run. Hitting any of them makes the verdict ``incomplete``, never ``holds``."""
+
+    max_depth: int | None = None
+    max_states: int | None = None
+    max_seconds: float | None = None
+
+    def describe(self) -> str:
+        parts = []
+        if self.max_depth is not None:
+            parts.append(f"depth<={self.max_depth}")
+        if self.max_states is not None:
+            parts.append(f"states<={self.max_states}")
+        if self.max_seconds is not None:
+            parts.append(f"seconds<={self.max_seconds:g}")
+        return ", ".join(parts) or "none"
+
+
+@dataclass
+class Options:
+    """How to explore: bounds, deadlock checking, liveness."""
+
+    bounds: Bounds = field(default_factory=Bounds)
+    check_deadlock: bool = True
+    check_liveness: bool = True
+    determinism_checks: int = 200  # states whose successors are computed twice and compared

@@ -1,0 +1,257 @@
+"""Running model code: views over a state, guards, choices and injected faults.
+
+Model code reads and writes plain attributes (``b.phase = "load"``) but states are
+immutable tuples. A :class:`Context` holds the state being built: a write copies
+only the part it touches (copy on write), and freezing gives the successor. Views
+are created once per compiled model and re-pointed at each context, so running an
+action allocates almost nothing beyond the parts it changes.
+
+A nondeterministic outcome is one line of model code (``choose(...)``, ``fault(...)``).
+The action is re-run once per combination of outcomes, depth first, so every branch
+is a separate step whose label records the choices, in a deterministic order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from .contract import ActionFailure, Step
+from .errors import ModelError
+from .values import MutableValueError, check_immutable
+
+
+class Disabled(Exception):
+    """Raised by :func:`require`: the step is not enabled here. Not an error."""
+
+
+class Context:
+    """The state under construction while one branch of model code runs."""
+
+    __slots__ = (
+        "budget",
+        "budget_index",
+        "choices",
+        "dirty",
+        "fault_caps",
+        "faulted",
+        "labels",
+        "parts",
+        "process",
+        "readonly",
+        "trail",
+        "where",
+    )
+
+    def __init__(self) -> None:
+        self.parts: Any = ()
+        self.dirty: set[int] = set()
+        self.readonly = True
+        self.choices: tuple[int, ...] = ()  # the prefix of choice indices to replay
+        self.trail: list[tuple[int, int]] = []  # (index taken, number of options) per choice
+        self.labels: list[Any] = []
+        self.process: str | None = None
+        self.budget: tuple[int, ...] = ()
+        self.budget_index: dict[str, int] = {}
+        self.fault_caps: tuple[int, ...] = ()
+        self.faulted: list[str] = []
+        self.where = ""
+
+    def read(self, state: tuple) -> None:
+        """Point at ``state`` for reading only (properties, descriptions)."""
+        self.parts = state
+        self.readonly = True
+
+    def write(self, part: int, slot: int, value: Any, name: str) -> None:
+        if self.readonly:
+            raise ModelError(f"{self.where or 'read-only code'} tried to set {name!r}; "
+                             "properties and guards must not change the state")
+        try:
+            check_immutable(value, f"field {name!r}")
+        except MutableValueError as exc:
+            raise ModelError(str(exc)) from None
+        parts = self.parts
+        if part not in self.dirty:
+            parts[part] = list(parts[part])
+            self.dirty.add(part)
+        parts[part][slot] = value
+
+    def choose_index(self, n: int) -> int:
+        k = len(self.trail)
+        index = self.choices[k] if k < len(self.choices) else 0
+        self.trail.append((index, n))
+        return index
+
+
+_ACTIVE: list[Context] = []
+
+
+def _context(what: str) -> Context:
+    if not _ACTIVE or _ACTIVE[-1].readonly:
+        raise ModelError(f"{what}() can only be called inside an action or a fault hook, "
+                         "not in a property, a guard-free helper or at import time")
+    return _ACTIVE[-1]
+
+
+def require(condition: Any) -> None:
+    """Guard: the step is enabled only where ``condition`` holds.
+
+    A guard is not an assertion: a false guard means "this step cannot happen
+    here", while a failed ``assert`` means the design is wrong.
+    """
+    if not condition:
+        raise Disabled()
+
+
+def choose(*options: Any, label: Callable[[Any], Any] | None = None) -> Any:
+    """One of ``options``; the checker explores every one of them as a separate step.
+
+    ``choose("ok", "fail")`` or ``choose(range(3))`` (a single iterable is spread).
+    """
+    ctx = _context("choose")
+    if len(options) == 1 and isinstance(options[0], Iterable) and not isinstance(options[0], str):
+        options = tuple(options[0])
+    if not options:
+        raise Disabled()
+    value = options[ctx.choose_index(len(options))]
+    ctx.labels.append(label(value) if label else value)
+    return value
+
+
+def fault(kind: str) -> bool:
+    """True on the branch where the checker injects a fault of ``kind`` (a failed call).
+
+    The spec decides which fault kinds are on and how many may happen; when the
+    kind is off or its budget is spent this is always False and adds no branch.
+    """
+    ctx = _context("fault")
+    index = ctx.budget_index.get(kind)
+    if index is None or ctx.budget[index] >= ctx.fault_caps[index]:
+        return False
+    if ctx.choose_index(2) == 0:
+        return False
+    budget = list(ctx.budget)
+    budget[index] += 1
+    ctx.budget = tuple(budget)
+    ctx.faulted.append(kind)
+    ctx.labels.append(f"{kind} fails")
+    return True
+
+
+def current_process() -> str | None:
+    """The name of the process whose step is running (None for environment steps)."""
+    return _context("current_process").process
+
+
+def run_branches(ctx: Context, state: tuple, body: Callable[[], None], process: str | None,
+                 action: str, params: tuple, where: str, budget_part: int,
+                 fault_step: str = "") -> list[tuple[Step, Any]]:
+    """Run ``body`` once per combination of choices; one (step, outcome) per enabled branch.
+
+    The outcome is the successor state, or an :class:`ActionFailure` when model code
+    raised. A :class:`ModelError` (bad input) propagates with the action named.
+    """
+    results: list[tuple[Step, Any]] = []
+    pending: list[tuple[int, ...]] = [()]
+    _ACTIVE.append(ctx)
+    try:
+        while pending:
+            prefix = pending.pop()
+            ctx.parts = list(state)
+            ctx.dirty = set()
+            ctx.readonly = False
+            ctx.choices = prefix
+            ctx.trail = []
+            ctx.labels = []
+            ctx.process = process
+            ctx.budget = state[budget_part]
+            ctx.faulted = []
+            ctx.where = where
+            outcome: Any
+            try:
+                body()
+                outcome = None
+            except Disabled:
+                outcome = Disabled
+            except ModelError as exc:
+                raise exc.within(action=where) from None
+            except AssertionError as exc:
+                outcome = ActionFailure("assertion", str(exc) or "assert failed", "AssertionError")
+            except RecursionError as exc:
+                outcome = ActionFailure("exception", str(exc), type(exc).__name__)
+            except Exception as exc:  # model code failed: a violation with a trace
+                outcome = ActionFailure("exception", f"{type(exc).__name__}: {exc}",
+                                        type(exc).__name__)
+            trail = ctx.trail
+            for depth in range(len(trail) - 1, len(prefix) - 1, -1):
+                taken, n = trail[depth]
+                base = tuple(t for t, _ in trail[:depth])
+                for alternative in range(n - 1, taken, -1):
+                    pending.append((*base, alternative))
+            if outcome is Disabled:
+                continue
+            faults = fault_step or ",".join(ctx.faulted)
+            step = Step(process, action, params, tuple(ctx.labels), faults)
+            if outcome is None:
+                if ctx.budget != state[budget_part]:
+                    ctx.parts[budget_part] = ctx.budget
+                outcome = tuple(ctx.parts)
+                if ctx.dirty:
+                    parts = list(outcome)
+                    for i in ctx.dirty:
+                        parts[i] = tuple(parts[i])
+                    outcome = tuple(parts)
+            results.append((step, outcome))
+    finally:
+        _ACTIVE.pop()
+        ctx.readonly = True
+    # Depth-first with alternatives pushed in reverse gives lexicographic order of choices.
+    return results
+
+
+def with_reading(ctx: Context, state: tuple, where: str, fn: Callable[[], Any]) -> Any:
+    """Evaluate read-only model code (a property, a final-state predicate) on ``state``."""
+    ctx.read(state)
+    ctx.where = where
+    _ACTIVE.append(ctx)
+    try:
+        return fn()
+    finally:
+        _ACTIVE.pop()
+
+
+def make_view_class(base: type, fields: Sequence[Any]) -> type:
+    """A subclass of ``base`` whose fields read and write the active context's state.
+
+    The view subclasses the user's class so that helper methods written on a
+    process, component or model work unchanged on views. Setting anything that
+    is not a declared field is refused: an attribute stored on a view would be
+    shared by every state and silently leak between them.
+    """
+    names = frozenset(f.name for f in fields)
+    namespace: dict[str, Any] = {"_field_names": names}
+    for slot, field in enumerate(fields):
+        namespace[field.name] = _field_property(slot, field.name)
+
+    def __setattr__(view: Any, name: str, value: Any) -> None:
+        if name in names or not view.__dict__.get("_sealed", False):
+            object.__setattr__(view, name, value)
+            return
+        where = view._ctx.where or "model code"
+        raise ModelError(
+            f"{where} set {view._prefix}{name}, which is not a declared field of "
+            f"{base.__name__}; declare it with durable(...) or volatile(...) (an undeclared "
+            "attribute would be shared by every state)")
+
+    namespace["__setattr__"] = __setattr__
+    return type(base.__name__, (base,), namespace)
+
+
+def _field_property(slot: int, name: str) -> property:
+    def get(view: Any) -> Any:
+        return view._ctx.parts[view._part][slot]
+
+    def set_(view: Any, value: Any) -> None:
+        view._ctx.write(view._part, slot, value, view._prefix + name)
+
+    return property(get, set_)

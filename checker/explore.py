@@ -1,0 +1,290 @@
+"""Breadth-first exploration with fingerprint deduplication.
+
+States are visited level by level, so the first violation of each property found
+is at the smallest depth: counterexamples are shortest. The seen-set maps a
+64-bit fingerprint to a state id; for each id the explorer keeps only its parent
+id and the index of the step that reached it, and traces are rebuilt by replaying
+those steps (see :mod:`checker.trace`). The full graph is recorded only when a
+liveness property needs it.
+
+Exploration continues past a violation so that every property gets its own
+shortest counterexample; successors of a violating state are still reachable
+states and are explored like any other.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from array import array
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .contract import (
+    ALWAYS,
+    SOMETIMES,
+    TRANSITION,
+    ActionFailure,
+    Options,
+    Step,
+    TransitionSystem,
+)
+from .errors import ModelError
+
+
+@dataclass
+class Found:
+    """Where a violation was found: at a state, or at a step out of a state."""
+
+    property: str
+    kind: str
+    message: str
+    state: int  # the state id where it holds (or the source of the failing step)
+    step_index: int | None = None  # index of the offending step among the state's steps
+
+
+@dataclass
+class Graph:
+    """The explored graph, kept only for liveness checking."""
+
+    edges: list[list[tuple[int, int, int]]] = field(default_factory=list)  # (step idx, target, class)
+    enabled: list[frozenset[int]] = field(default_factory=list)  # fair classes enabled per state
+    classes: list[Any] = field(default_factory=list)  # class id -> class key
+    predicate_bits: dict[str, list[tuple[bool, bool]]] = field(default_factory=dict)  # (P, Q)
+
+
+@dataclass
+class Exploration:
+    fingerprints: array
+    parents: array
+    via: array
+    level_starts: list[int]
+    found: dict[str, Found]
+    transitions: int
+    depth: int
+    seconds: float
+    coverage: dict[str, int]
+    complete: bool
+    incomplete_reason: str
+    sometimes_seen: set[str]
+    graph: Graph | None
+    stored_bytes: int
+
+    @property
+    def distinct_states(self) -> int:
+        return len(self.fingerprints)
+
+    def path_to(self, sid: int) -> list[int]:
+        """The replay key of the BFS path to ``sid``: init index, then step indices."""
+        key = []
+        while sid >= 0:
+            key.append(self.via[sid])
+            sid = self.parents[sid]
+        key.reverse()
+        return key
+
+    def depth_of(self, sid: int) -> int:
+        depth = 0
+        while self.parents[sid] >= 0:
+            sid = self.parents[sid]
+            depth += 1
+        return depth
+
+
+def fingerprint(state: Any, where: Callable[[], str]) -> int:
+    try:
+        return hash(state)
+    except TypeError as exc:
+        raise ModelError(f"the state reached by {where()} is not hashable ({exc}); states must be "
+                         "built from immutable values (tuple, frozenset, FrozenMap)") from None
+
+
+def explore(system: TransitionSystem, options: Options,
+            on_state: Callable[[int, Any], None] | None = None) -> Exploration:
+    """Explore every state reachable within ``options.bounds``.
+
+    ``on_state(id, state)``, when given, sees every distinct state once (tests use it
+    to compare the reachable set against a reference explorer).
+    """
+    bounds = options.bounds
+    started = time.perf_counter()
+    props = list(system.properties)
+    invariants = [p for p in props if p.kind == ALWAYS]
+    sometimes = [p for p in props if p.kind == SOMETIMES]
+    transitions_props = [p for p in props if p.kind == TRANSITION]
+    liveness = [p for p in props if p.is_liveness] if options.check_liveness else []
+    graph = Graph() if liveness else None
+    class_ids: dict[Any, int] = {}
+    classify = system.fairness().classify if graph is not None else None
+
+    seen: dict[int, int] = {}
+    fps = array("q")
+    parents = array("q")
+    via = array("l")
+    found: dict[str, Found] = {}
+    sometimes_seen: set[str] = set()
+    coverage: dict[str, int] = {name: 0 for name in system.actions()}
+    transitions = 0
+    level_starts = [0]
+    complete = True
+    reason = ""
+
+    def note(f: Found) -> None:
+        if f.property not in found:
+            found[f.property] = f
+
+    def check_state(sid: int, state: Any) -> None:
+        for p in invariants:
+            if not _safely(p.check, state, p.name):
+                note(Found(p.name, ALWAYS, _does_not_hold(p), sid))
+        for p in sometimes:
+            if p.name not in sometimes_seen and _safely(p.check, state, p.name):
+                sometimes_seen.add(p.name)
+        if graph is not None:
+            for p in liveness:
+                trig = _safely(p.trigger, state, p.name) if p.trigger is not None else None
+                goal = _safely(p.check, state, p.name)
+                graph.predicate_bits.setdefault(p.name, []).append((bool(trig), goal))
+            graph.edges.append([])
+            graph.enabled.append(frozenset())
+        if on_state is not None:
+            on_state(sid, state)
+
+    def add(state: Any, parent: int, index: int, fp: int) -> int:
+        sid = len(fps)
+        seen[fp] = sid
+        fps.append(fp)
+        parents.append(parent)
+        via.append(index)
+        check_state(sid, state)
+        return sid
+
+    frontier: list[tuple[int, Any]] = []
+    for i, state in enumerate(system.init_states()):
+        fp = fingerprint(state, lambda: "the initial state")
+        if fp in seen:
+            continue
+        frontier.append((add(state, -1, i, fp), state))
+
+    depth = 0
+    expanded = 0
+    deadline = started + bounds.max_seconds if bounds.max_seconds is not None else None
+    while frontier:
+        at_depth_bound = bounds.max_depth is not None and depth >= bounds.max_depth
+        next_frontier: list[tuple[int, Any]] = []
+        level_starts.append(len(fps))
+        for sid, state in frontier:
+            try:
+                succs = system.successors(state)
+                if expanded < options.determinism_checks:
+                    _check_deterministic(system, state, succs)
+            except ModelError as exc:
+                raise exc.within(step=depth + 1) from None
+            expanded += 1
+            if (options.check_deadlock and not any(not s.is_fault for s, _ in succs)
+                    and not system.is_final(state)):
+                note(Found("Deadlock", "deadlock",
+                               "no step is enabled and this is not a declared final state", sid))
+            enabled: set[int] = set()
+            for k, (step, out) in enumerate(succs):
+                transitions += 1
+                coverage[step.action] = coverage.get(step.action, 0) + 1
+                if classify is not None:
+                    key = classify(step)
+                    cid = -1
+                    if key is not None:
+                        cid = class_ids.setdefault(key, len(class_ids))
+                        enabled.add(cid)
+                if isinstance(out, ActionFailure):
+                    note(Found(out.property_name, out.kind,
+                               f"{step.who()} {step.label()}: {out.message}", sid, k))
+                    continue
+                fp = fingerprint(out, lambda step=step: f"{step.who()} {step.label()}")
+                tid = seen.get(fp)
+                if tid is None:
+                    if at_depth_bound:
+                        complete, reason = False, f"depth bound {bounds.max_depth} reached"
+                        continue
+                    tid = add(out, sid, k, fp)
+                    next_frontier.append((tid, out))
+                for p in transitions_props:
+                    if not _safely(p.check, (state, out), p.name, pair=True):
+                        note(Found(p.name, TRANSITION, f"{p.name} does not hold across "
+                                   f"{step.who()} {step.label()}", sid, k))
+                if graph is not None:
+                    graph.edges[sid].append((k, tid, cid))
+            if graph is not None:
+                graph.enabled[sid] = frozenset(enabled)
+            if bounds.max_states is not None and len(fps) >= bounds.max_states:
+                complete, reason = False, f"state bound {bounds.max_states} reached"
+                next_frontier = []
+                break
+            if deadline is not None and (expanded & 255) == 0 and time.perf_counter() > deadline:
+                complete, reason = False, f"time bound {bounds.max_seconds:g}s reached"
+                next_frontier = []
+                break
+        if next_frontier:
+            depth += 1
+        frontier = next_frontier
+    if level_starts[-1] == len(fps):
+        level_starts.pop()
+    if graph is not None:
+        graph.classes = [None] * len(class_ids)
+        for key, cid in class_ids.items():
+            graph.classes[cid] = key
+    stored = (sys.getsizeof(seen) + len(seen) * 32  # dict table plus the int keys it holds
+              + fps.itemsize * len(fps) + parents.itemsize * len(parents)
+              + via.itemsize * len(via))
+    return Exploration(fps, parents, via, level_starts, found, transitions, depth,
+                       time.perf_counter() - started, coverage, complete, reason, sometimes_seen,
+                       graph, stored)
+
+
+def _does_not_hold(p: Any) -> str:
+    doc = p.doc.splitlines()[0] if p.doc else ""
+    return f"{p.name} does not hold" + (f" ({doc})" if doc else "")
+
+
+def _safely(check: Callable[..., Any], arg: Any, name: str, pair: bool = False) -> bool:
+    try:
+        return bool(check(*arg) if pair else check(arg))
+    except ModelError:
+        raise
+    except Exception as exc:
+        raise ModelError(f"property {name} raised {type(exc).__name__}: {exc}; a property must "
+                         "return True or False on every reachable state") from None
+
+
+def _check_deterministic(system: TransitionSystem, state: Any,
+                         first: list[tuple[Step, Any]]) -> None:
+    """Compute the successors again and insist on the same steps and outcomes.
+
+    A model that reads a clock, a random generator or a global counter would
+    make traces that do not replay and state counts that vary between runs.
+    """
+    second = system.successors(state)
+    for i in range(max(len(first), len(second))):
+        a = first[i] if i < len(first) else None
+        b = second[i] if i < len(second) else None
+        if a == b:
+            continue
+        step = (a or b)[0]  # type: ignore[index]
+        what = f"{step.who()} {step.label()}"
+        if a is None or b is None or a[0] != b[0]:
+            detail = (f"the enabled steps differ between two runs from the same state "
+                      f"({a[0].label() if a else 'nothing'} vs {b[0].label() if b else 'nothing'})")
+        else:
+            detail = _diff_outcomes(system, a[1], b[1])
+        raise ModelError(f"{what} is not deterministic: {detail}; actions must depend only on "
+                         "the state, their parameters and choose()", action=what)
+
+
+def _diff_outcomes(system: TransitionSystem, x: Any, y: Any) -> str:
+    if isinstance(x, ActionFailure) or isinstance(y, ActionFailure):
+        return f"two runs from the same state gave {x!r} and {y!r}"
+    dx, dy = system.describe(x), system.describe(y)
+    for key in dx:
+        if dx[key] != dy.get(key):
+            return f"two runs from the same state set {key} to {dx[key]!r} and {dy.get(key)!r}"
+    return "two runs from the same state gave different successors"

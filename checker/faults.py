@@ -1,0 +1,64 @@
+"""Fault kinds and budgets: the spec says how hard to push, the checker does the pushing.
+
+Models never mention crashes. A spec lists fault kinds with a budget (at most 2
+crashes, at most 1 power loss, at most 2 failed remote calls); the compiled model
+adds the fault steps between any two steps while budget remains. The budget spent
+so far is part of the state, which also makes every behaviour have finitely many
+faults, the assumption liveness is checked under.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class FaultKind:
+    """Base of fault kinds; ``key`` names the budget in the state and in traces."""
+
+    max: int = 1
+
+    @property
+    def key(self) -> str:
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        return f"{self.key}<={self.max}"
+
+
+@dataclass(frozen=True)
+class Crash(FaultKind):
+    """A process is killed and restarted: its volatile fields reset, durable ones stay.
+
+    ``roles`` limits which roles may crash (by role attribute name or process class
+    name); empty means every role.
+    """
+
+    roles: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        return "crash"
+
+
+@dataclass(frozen=True)
+class PowerLoss(FaultKind):
+    """The machine loses power: every process crashes and components drop unsynced data."""
+
+    @property
+    def key(self) -> str:
+        return "power_loss"
+
+
+@dataclass(frozen=True)
+class Fail(FaultKind):
+    """Calls of a kind fail (``fault("remote")`` in model code returns True)."""
+
+    kind: str = "call"
+
+    @property
+    def key(self) -> str:
+        return self.kind
+
+    def describe(self) -> str:
+        return f"{self.kind} failures<={self.max}"

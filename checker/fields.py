@@ -1,0 +1,101 @@
+"""Fields: each piece of state says once whether it survives a crash.
+
+Deciding durability per field, at the declaration, is what lets the checker
+inject crashes by itself: a crash resets every volatile field to its initial value
+and keeps every durable one, so a model never writes crash handling by hand and
+can never forget to save something it meant to keep.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .errors import ModelError
+from .values import MutableValueError, check_immutable
+
+DURABLE = "durable"
+VOLATILE = "volatile"
+
+
+class Field:
+    """A declared piece of state with an initial value and a durability."""
+
+    def __init__(self, kind: str, initial: Any, doc: str = "") -> None:
+        self.kind = kind
+        self.initial = initial
+        self.doc = doc
+        self.name = "?"
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def initial_value(self, model: Any) -> Any:
+        """The initial value; a callable initial is given the model (for parameter-sized values)."""
+        value = self.initial(model) if callable(self.initial) else self.initial
+        try:
+            check_immutable(value, f"the initial value of field {self.name!r}")
+        except MutableValueError as exc:
+            raise ModelError(str(exc)) from None
+        return value
+
+    def __repr__(self) -> str:
+        return f"{self.kind}({self.initial!r})"
+
+
+def durable(initial: Any, doc: str = "") -> Any:
+    """State that survives a crash of its owner (on disk, in a replicated log)."""
+    return Field(DURABLE, initial, doc)
+
+
+def volatile(initial: Any, doc: str = "") -> Any:
+    """State lost in a crash of its owner (memory): reset to ``initial`` when it crashes."""
+    return Field(VOLATILE, initial, doc)
+
+
+class Parameter:
+    """A constant of the model, set when the model is built (``UnpackInPlace(files=3)``)."""
+
+    def __init__(self, default: Any, doc: str = "", check: Callable[[Any], bool] | None = None):
+        self.default = default
+        self.doc = doc
+        self.check = check
+        self.name = "?"
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"parameter({self.default!r})"
+
+
+def parameter(default: Any, doc: str = "", check: Callable[[Any], bool] | None = None) -> Any:
+    """A model constant with a default, overridable by the spec."""
+    return Parameter(default, doc, check)
+
+
+def collect_fields(cls: type, what: str) -> list[Field]:
+    """The fields of a process or component class, in declaration order (bases first).
+
+    Any other public, non-callable class attribute is an error: with crashes on, an
+    unclassified piece of state would silently survive or vanish, and either guess
+    can hide a bug.
+    """
+    fields: dict[str, Field] = {}
+    for klass in reversed(cls.__mro__):
+        for name, value in vars(klass).items():
+            if isinstance(value, Field):
+                fields[name] = value
+            elif isinstance(value, Parameter):
+                raise ModelError(f"{what} {cls.__name__} declares parameter {name!r}; parameters "
+                                 "belong to the Model, processes read them through the model")
+    for name, value in vars(cls).items():
+        if name.startswith("_") or name in fields:
+            continue
+        if callable(value) or isinstance(value, (property, staticmethod, classmethod)):
+            continue
+        raise ModelError(
+            f"{what} {cls.__name__} has attribute {name!r} = {value!r} that is neither "
+            f"durable(...) nor volatile(...); classify it so a crash knows whether to keep it"
+        )
+    return list(fields.values())

@@ -1,0 +1,192 @@
+"""The result of checking a spec, as plain data.
+
+Renderers (text, JSON, diagrams) read a :class:`Result` and nothing else, so every
+output a person sees can be produced, and snapshot-tested, from recorded data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+HOLDS = "holds"
+VIOLATED = "violated"
+INCOMPLETE = "incomplete"
+ERROR = "error"
+
+
+@dataclass
+class Change:
+    field: str
+    before: Any
+    after: Any
+
+
+@dataclass
+class TraceStep:
+    """One step of a counterexample: who did what, and what changed."""
+
+    index: int
+    process: str | None
+    action: str
+    label: str
+    fault: str = ""
+    params: tuple = ()
+    choices: tuple = ()
+    changes: list[Change] = field(default_factory=list)
+    failure: str = ""  # set on a step whose model code raised
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "index": self.index,
+            "process": self.process,
+            "action": self.action,
+            "label": self.label,
+            "fault": self.fault or None,
+            "params": {k: _jsonable(v) for k, v in self.params},
+            "choices": [_jsonable(c) for c in self.choices],
+            "changes": [{"field": c.field, "before": _jsonable(c.before),
+                         "after": _jsonable(c.after)} for c in self.changes],
+            "failure": self.failure or None,
+        }
+
+
+@dataclass
+class Trace:
+    """A counterexample: the initial state, the steps, and for a lasso where the loop starts.
+
+    ``replay`` is the compact key that rebuilds the trace: the index of the initial
+    state, then the index of each step among the enabled steps of its state.
+    """
+
+    initial: dict[str, Any]
+    steps: list[TraceStep]
+    replay: list[int]
+    loop_start: int | None = None  # steps[loop_start:] repeat forever
+    stutter: bool = False  # the behaviour stays in the last state forever
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "initial": {k: _jsonable(v) for k, v in self.initial.items()},
+            "steps": [s.to_json() for s in self.steps],
+            "replay": list(self.replay),
+            "loop_start": self.loop_start,
+            "stutter": self.stutter,
+        }
+
+
+@dataclass
+class Violation:
+    property: str
+    kind: str
+    message: str
+    trace: Trace | None = None
+
+
+@dataclass
+class Stats:
+    distinct_states: int = 0
+    transitions: int = 0
+    depth: int = 0
+    seconds: float = 0.0
+    stored_bytes: int = 0
+
+    @property
+    def states_per_second(self) -> float:
+        return self.distinct_states / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def bytes_per_state(self) -> float:
+        return self.stored_bytes / self.distinct_states if self.distinct_states else 0.0
+
+
+@dataclass
+class Expectation:
+    """What a spec expects: a verdict and, for ``violated``, exactly which properties fail."""
+
+    verdict: str
+    properties: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        if self.verdict == VIOLATED and self.properties:
+            return f"violated ({', '.join(self.properties)})"
+        return self.verdict
+
+
+@dataclass
+class Result:
+    spec: str
+    model: str
+    verdict: str
+    expected: Expectation | None = None
+    violations: list[Violation] = field(default_factory=list)
+    stats: Stats = field(default_factory=Stats)
+    coverage: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    incomplete_reason: str = ""
+    error: str = ""
+    faults: str = ""
+    bounds: str = ""
+    fairness: str = ""
+    properties: list[str] = field(default_factory=list)
+    error_trace: Trace | None = None
+
+    @property
+    def violated_properties(self) -> tuple[str, ...]:
+        return tuple(v.property for v in self.violations)
+
+    @property
+    def matches(self) -> bool:
+        """Whether the verdict is the one the spec expects (a spec without one never matches)."""
+        exp = self.expected
+        if exp is None:
+            return False
+        if self.verdict != exp.verdict:
+            return False
+        if exp.verdict == VIOLATED and exp.properties:
+            return set(self.violated_properties) == set(exp.properties)
+        return True
+
+    def to_json(self) -> dict[str, Any]:
+        first = self.violations[0] if self.violations else None
+        return {
+            "spec": self.spec,
+            "model": self.model,
+            "expected": self.expected.describe() if self.expected else None,
+            "verdict": self.verdict,
+            "matches": self.matches,
+            "property": first.property if first else None,
+            "distinct_states": self.stats.distinct_states,
+            "transitions": self.stats.transitions,
+            "depth": self.stats.depth,
+            "seconds": round(self.stats.seconds, 3),
+            "states_per_second": round(self.stats.states_per_second, 1),
+            "trace": first.trace.to_json()["steps"] if first and first.trace else [],
+            "violations": [
+                {"property": v.property, "kind": v.kind, "message": v.message,
+                 "trace": v.trace.to_json() if v.trace else None}
+                for v in self.violations
+            ],
+            "coverage": dict(self.coverage),
+            "warnings": list(self.warnings),
+            "incomplete_reason": self.incomplete_reason or None,
+            "error": self.error or None,
+            "faults": self.faults,
+            "bounds": self.bounds,
+            "fairness": self.fairness,
+            "properties": list(self.properties),
+        }
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if isinstance(value, (tuple, list)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, frozenset):
+        return sorted((_jsonable(v) for v in value), key=repr)
+    if hasattr(value, "items"):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if hasattr(value, "__dataclass_fields__"):
+        return {k: _jsonable(v) for k, v in asdict(value).items()}
+    return repr(value)

@@ -1,0 +1,122 @@
+"""Checking a spec end to end: explore, check liveness, rebuild traces, give a verdict.
+
+The verdict rules: any violation found makes it ``violated`` (a real
+counterexample is real even in a bounded run); otherwise a bound hit makes it
+``incomplete``, never ``holds``; bad input makes it ``error`` with a message that
+names the spec, the action and the step.
+"""
+
+from __future__ import annotations
+
+from .contract import EVENTUALLY, SOMETIMES, Options, TransitionSystem
+from .errors import ModelError
+from .explore import Exploration, Found, explore
+from .liveness import Lasso, check_leads_to
+from .result import ERROR, HOLDS, INCOMPLETE, VIOLATED, Result, Stats, Trace, Violation
+from .spec import Spec
+from .trace import replay
+
+
+def check_spec(spec: Spec, options: Options | None = None) -> Result:
+    """Check one spec; never raises for a problem in the spec or the model."""
+    options = options or Options(bounds=spec.bounds, check_deadlock=spec.deadlock)
+    result = Result(spec.name, repr(spec.model), ERROR, expected=spec.expect,
+                    faults=spec.describe_faults(), bounds=options.bounds.describe())
+    try:
+        system = spec.system()
+        result.properties = [p.name for p in system.properties]
+        result.fairness = system.fairness().description
+        check_system(system, options, result)
+    except ModelError as exc:
+        result.verdict = ERROR
+        result.error = str(exc.within(spec=spec.name))
+    return result
+
+
+def check_system(system: TransitionSystem, options: Options, result: Result) -> Exploration:
+    """Fill ``result`` from exploring ``system``; raises :class:`ModelError` on bad input."""
+    exploration = explore(system, options)
+    result.stats = Stats(exploration.distinct_states, exploration.transitions, exploration.depth,
+                         exploration.seconds, exploration.stored_bytes)
+    result.coverage = dict(exploration.coverage)
+    result.warnings = [f"action {name} never fired: a proof over it is vacuous"
+                       for name, count in exploration.coverage.items() if count == 0]
+    violations = [_safety_violation(system, exploration, f)
+                  for f in sorted(exploration.found.values(), key=lambda f: _depth_key(exploration, f))]
+    if exploration.complete:
+        for p in system.properties:
+            if p.kind == SOMETIMES and p.name not in exploration.sometimes_seen:
+                violations.append(Violation(p.name, SOMETIMES,
+                                            f"{p.name}: no reachable state satisfies it"))
+        if options.check_liveness:
+            for p in system.properties:
+                if p.is_liveness:
+                    lasso = check_leads_to(p.name, exploration, p.kind == EVENTUALLY)
+                    if lasso is not None:
+                        violations.append(_liveness_violation(system, exploration, p.name, p.kind, lasso))
+    else:
+        result.incomplete_reason = exploration.incomplete_reason
+        unchecked = [p.name for p in system.properties if p.is_liveness or p.kind == SOMETIMES]
+        if unchecked:
+            result.warnings.append("not checked on an incomplete run: " + ", ".join(unchecked))
+    result.violations = violations
+    if violations:
+        result.verdict = VIOLATED
+    elif not exploration.complete:
+        result.verdict = INCOMPLETE
+    else:
+        result.verdict = HOLDS
+    return exploration
+
+
+def _depth_key(exploration: Exploration, f: Found) -> tuple[int, int]:
+    return (exploration.depth_of(f.state) + (1 if f.step_index is not None else 0), f.state)
+
+
+def _safety_violation(system: TransitionSystem, exploration: Exploration, f: Found) -> Violation:
+    key = exploration.path_to(f.state)
+    ids = _ids_along(exploration, f.state)
+    expected: list[int | None] = [exploration.fingerprints[i] for i in ids]
+    if f.step_index is not None:
+        key.append(f.step_index)
+        expected.append(None)
+    trace, _ = replay(system, key, expected)
+    return Violation(f.property, f.kind, f.message, trace)
+
+
+def _ids_along(exploration: Exploration, sid: int) -> list[int]:
+    ids = []
+    while sid >= 0:
+        ids.append(sid)
+        sid = exploration.parents[sid]
+    ids.reverse()
+    return ids
+
+
+def _liveness_violation(system: TransitionSystem, exploration: Exploration, name: str,
+                        kind: str, lasso: Lasso) -> Violation:
+    first = lasso.stem[0][0] if lasso.stem else lasso.start
+    key = [exploration.via[first]] + [k for _, k in lasso.stem] + [k for _, k in lasso.loop]
+    fps = exploration.fingerprints
+    expected: list[int | None] = [fps[s] for s, _ in lasso.stem] + [fps[lasso.start]]
+    expected += [fps[s] for s, _ in lasso.loop[1:]]
+    if lasso.loop:
+        expected.append(fps[lasso.start])
+    trace: Trace
+    trace, _ = replay(system, key, expected)
+    trace.loop_start = len(lasso.stem)
+    trace.stutter = not lasso.loop
+    trigger_step = next(i for i, (s, _) in enumerate([*lasso.stem, (lasso.start, -1)])
+                        if s == lasso.trigger_state)
+    if trace.stutter:
+        tail = (f"after step {len(lasso.stem)} no fairly scheduled step is enabled, so the "
+                "behaviour may stay there forever")
+    else:
+        first, last = len(lasso.stem) + 1, len(lasso.stem) + len(lasso.loop)
+        tail = f"steps {first}..{last} repeat forever, each fair action taken or disabled on the way"
+    if kind == EVENTUALLY:
+        message = f"{name} never holds: {tail}"
+    else:
+        where = "initially" if trigger_step == 0 else f"after step {trigger_step}"
+        message = f"{name}: the trigger holds {where}, the goal never holds after it: {tail}"
+    return Violation(name, "liveness", message, trace)

@@ -1,0 +1,149 @@
+"""Specs: what must hold, how hard to push, and what verdict to expect.
+
+A spec pairs a model instance (its parameters are the bounds of the proof) with
+fault kinds and budgets, the properties to check, fairness for liveness, and the
+verdict it expects. Spec files are Python modules with a module-level ``SPECS``
+list; ``lifecheck check specs/`` loads every one of them.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .compile import ModelSystem
+from .contract import Bounds
+from .errors import ModelError, SpecError
+from .faults import FaultKind
+from .model import Model
+from .result import ERROR, HOLDS, INCOMPLETE, VIOLATED, Expectation
+
+
+def holds() -> Expectation:
+    """Every checked property holds within the spec's bounds."""
+    return Expectation(HOLDS)
+
+
+def violated(*properties: str) -> Expectation:
+    """Exactly these properties are violated (all of them, and no others)."""
+    return Expectation(VIOLATED, tuple(properties))
+
+
+def incomplete() -> Expectation:
+    """The run is expected to hit a bound (for specs that exist to exercise bounds)."""
+    return Expectation(INCOMPLETE)
+
+
+@dataclass
+class Spec:
+    """One check: a model, its faults, the properties, and the expected verdict."""
+
+    name: str
+    model: Model
+    expect: Expectation
+    faults: Sequence[FaultKind] = ()
+    properties: Sequence[str] | None = None  # None: every property the model declares
+    bounds: Bounds = field(default_factory=Bounds)
+    fairness: Sequence[str] | None = None  # None: every action weakly fair
+    deadlock: bool = True
+    covers: str = ""  # in words: what the proof covers (the bounds a "holds" speaks for)
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name:
+            raise SpecError("a spec needs a non-empty name")
+        if not isinstance(self.model, Model):
+            raise SpecError(f"model must be a Model instance such as UnpackInPlace(files=2), "
+                            f"got {self.model!r}", spec=self.name)
+        if not isinstance(self.expect, Expectation):
+            raise SpecError("expect must be holds(), violated(...) or incomplete(), "
+                            f"got {self.expect!r}", spec=self.name)
+        if self.expect.verdict == ERROR:
+            raise SpecError("a spec cannot expect an error", spec=self.name)
+        for f in self.faults:
+            if not isinstance(f, FaultKind):
+                raise SpecError(f"faults must be Crash(...), PowerLoss(...) or Fail(...), got {f!r}",
+                                spec=self.name)
+            if not isinstance(f.max, int) or f.max < 0:
+                raise SpecError(f"fault budget {f!r} must be a whole number >= 0", spec=self.name)
+
+    def system(self) -> ModelSystem:
+        try:
+            system = ModelSystem(self.model, self.faults, name=self.name, fair=self.fairness,
+                                 properties=self.properties)
+        except ModelError as exc:
+            raise exc.within(spec=self.name) from None
+        if self.expect.verdict == VIOLATED:
+            declared = {p.name for p in system.properties}
+            declared |= {"Deadlock", "AssertionInAction", "ExceptionInAction"}
+            unknown = [p for p in self.expect.properties if p not in declared]
+            if unknown:
+                raise SpecError(f"expects {', '.join(unknown)} to be violated, but the spec does "
+                                f"not check such a property (checked: "
+                                f"{', '.join(sorted(p.name for p in system.properties))})",
+                                spec=self.name)
+        return system
+
+    def describe_faults(self) -> str:
+        return ", ".join(f.describe() for f in self.faults) or "none"
+
+
+def load_specs(target: str) -> list[Spec]:
+    """Specs from ``PATH`` (a file or a folder of spec files) or ``PATH::NAME``."""
+    path_text, _, name = target.partition("::")
+    path = Path(path_text)
+    if not path.exists():
+        raise SpecError(f"no such spec file or folder: {path_text}")
+    files = sorted(path.rglob("*.py")) if path.is_dir() else [path]
+    specs: list[Spec] = []
+    for file in files:
+        if file.name.startswith("_"):
+            continue
+        specs.extend(_load_file(file))
+    names = [s.name for s in specs]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise SpecError(f"spec names must be unique; repeated: {', '.join(dupes)}")
+    if name:
+        chosen = [s for s in specs if s.name == name or s.name.startswith(name + "/")]
+        if not chosen:
+            raise SpecError(f"no spec named {name!r} in {path_text} (there: {', '.join(names)})")
+        return chosen
+    return specs
+
+
+def _load_file(file: Path) -> list[Spec]:
+    module_name = "lifecheck_spec_" + "_".join(file.with_suffix("").parts[-3:]).replace("-", "_")
+    loader = importlib.util.spec_from_file_location(module_name, file)
+    if loader is None or loader.loader is None:
+        raise SpecError(f"{file}: cannot be loaded as a Python module")
+    module = importlib.util.module_from_spec(loader)
+    sys.modules[module_name] = module
+    try:
+        loader.loader.exec_module(module)
+    except ModelError as exc:
+        raise SpecError(f"{file}: {exc}") from None
+    except Exception as exc:
+        line = _line_in(file, exc)
+        raise SpecError(f"{file}{line}: loading the spec file raised {type(exc).__name__}: {exc}") from None
+    specs = getattr(module, "SPECS", None)
+    if specs is None:
+        return []
+    if not isinstance(specs, (list, tuple)) or not all(isinstance(s, Spec) for s in specs):
+        raise SpecError(f"{file}: SPECS must be a list of Spec objects")
+    for s in specs:
+        s.source = str(file)
+    return list(specs)
+
+
+def _line_in(file: Path, exc: BaseException) -> str:
+    tb = exc.__traceback__
+    line = ""
+    while tb is not None:
+        if Path(tb.tb_frame.f_code.co_filename).resolve() == file.resolve():
+            line = f":{tb.tb_lineno}"
+        tb = tb.tb_next
+    return line

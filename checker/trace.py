@@ -1,0 +1,94 @@
+"""Rebuilding counterexamples by replaying recorded steps.
+
+The explorer stores no states, only how each was reached. A trace is rebuilt by
+starting from the recorded initial state and taking the recorded step index at
+each state; the fingerprint of each replayed state must match the one recorded,
+otherwise the model is not deterministic and the error says at which step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from .contract import ActionFailure, TransitionSystem
+from .errors import ModelError
+from .result import Change, Trace, TraceStep
+from .values import FrozenMap
+
+
+def replay(system: TransitionSystem, key: Sequence[int],
+           expected: Sequence[int | None] | None = None) -> tuple[Trace, Any]:
+    """Follow a replay key; return the trace and the last outcome (a state or a failure).
+
+    ``expected`` gives, per state along the way (initial first), the fingerprint the
+    explorer recorded, or None where there is nothing to compare.
+    """
+    inits = system.init_states()
+    if not key or key[0] >= len(inits):
+        raise ModelError(f"replay key {list(key)} does not start at an initial state")
+    state: Any = inits[key[0]]
+    _expect(expected, 0, state, None)
+    initial = system.describe(state)
+    steps: list[TraceStep] = []
+    for n, k in enumerate(key[1:], start=1):
+        if isinstance(state, ActionFailure):
+            raise ModelError(f"replay key continues after a failed step at step {n - 1}")
+        succs = system.successors(state)
+        if k >= len(succs):
+            raise ModelError(f"replay diverged at step {n}: the state has {len(succs)} enabled "
+                             f"steps, the recorded trace took step #{k}; the model is not "
+                             "deterministic", step=n)
+        step, out = succs[k]
+        ts = TraceStep(n, step.process, step.action, step.label(), step.fault, step.params,
+                       step.choices)
+        if isinstance(out, ActionFailure):
+            ts.failure = out.message
+        else:
+            _expect(expected, n, out, step.label())
+            ts.changes = diff(system.describe(state), system.describe(out))
+        steps.append(ts)
+        state = out
+    return Trace(initial, steps, list(key)), state
+
+
+def _expect(expected: Sequence[int | None] | None, n: int, state: Any, label: str | None) -> None:
+    if expected is None or n >= len(expected) or expected[n] is None:
+        return
+    if hash(state) != expected[n]:
+        what = f" after {label}" if label else ""
+        raise ModelError(f"replay diverged at step {n}{what}: the state differs from the one "
+                         "the explorer reached; the model is not deterministic", step=n)
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> list[Change]:
+    """Field-level changes, descending into maps so a large file table shows one entry."""
+    changes: list[Change] = []
+    for name in after:
+        old, new = before.get(name), after[name]
+        if old == new:
+            continue
+        if isinstance(old, FrozenMap) and isinstance(new, FrozenMap):
+            for k in _keys(old, new):
+                a, b = old.get(k, _ABSENT), new.get(k, _ABSENT)
+                if a != b:
+                    changes.append(Change(f"{name}[{k!r}]", a, b))
+        else:
+            changes.append(Change(name, old, new))
+    return changes
+
+
+class _Absent:
+    def __repr__(self) -> str:
+        return "(absent)"
+
+
+_ABSENT = _Absent()
+
+
+def _keys(a: FrozenMap, b: FrozenMap) -> list:
+    keys = set(a) | set(b)
+    try:
+        return sorted(keys)
+    except TypeError:
+        return sorted(keys, key=repr)

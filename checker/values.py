@@ -1,0 +1,146 @@
+"""Immutable values that may live in a model's state.
+
+Every state is hashed and shared between many successors, so a value stored in a
+field must never change after it is stored. Rather than detecting mutation after
+the fact, lifecheck only admits values that cannot be mutated: numbers, strings,
+booleans, None, bytes, enums, tuples and frozensets of such values, frozen
+dataclasses, and :class:`FrozenMap`. Anything else is rejected at the write that
+stored it, with a message that names the field and suggests the immutable type.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+_ATOMS = (int, float, str, bytes, bool, type(None), enum.Enum, range)
+
+
+class FrozenMap(Mapping):
+    """A hashable mapping; updates return a new map and leave this one alone.
+
+    Keys are kept in sorted order (by ``repr`` when they are not mutually
+    comparable) so that equal maps print identically, whatever order they were
+    built in: traces and snapshots must not depend on insertion order.
+    """
+
+    __slots__ = ("_d", "_hash")
+
+    def __init__(self, items: Mapping | Iterable[tuple[Any, Any]] = ()) -> None:
+        d = dict(items)
+        for k, v in d.items():
+            check_immutable(k, "a FrozenMap key")
+            check_immutable(v, f"the FrozenMap value at {k!r}")
+        self._d = d
+        self._hash: int | None = None
+
+    @classmethod
+    def _trusted(cls, d: dict) -> FrozenMap:
+        m = object.__new__(cls)
+        m._d = d
+        m._hash = None
+        return m
+
+    def __getitem__(self, key: Any) -> Any:
+        return self._d[key]
+
+    def __iter__(self) -> Iterator:
+        return iter(_sorted_keys(self._d))
+
+    def __len__(self) -> int:
+        return len(self._d)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._d
+
+    def __hash__(self) -> int:
+        h = self._hash
+        if h is None:
+            h = self._hash = hash(frozenset(self._d.items()))
+        return h
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, FrozenMap):
+            return self._d == other._d
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{k!r}: {self._d[k]!r}" for k in self)
+        return "{" + inner + "}"
+
+    def set(self, key: Any, value: Any) -> FrozenMap:
+        check_immutable(key, "a FrozenMap key")
+        check_immutable(value, f"the FrozenMap value at {key!r}")
+        d = dict(self._d)
+        d[key] = value
+        return FrozenMap._trusted(d)
+
+    def remove(self, *keys: Any) -> FrozenMap:
+        d = dict(self._d)
+        for k in keys:
+            d.pop(k, None)
+        return FrozenMap._trusted(d)
+
+    def update(self, items: Mapping | Iterable[tuple[Any, Any]]) -> FrozenMap:
+        d = dict(self._d)
+        d.update(FrozenMap(items)._d)
+        return FrozenMap._trusted(d)
+
+    def filter(self, keep: Any) -> FrozenMap:
+        """The entries for which ``keep(key, value)`` is true."""
+        return FrozenMap._trusted({k: v for k, v in self._d.items() if keep(k, v)})
+
+
+def _sorted_keys(d: dict) -> list:
+    try:
+        return sorted(d)
+    except TypeError:
+        return sorted(d, key=repr)
+
+
+class MutableValueError(TypeError):
+    """A value that could change after being stored was put into the state."""
+
+
+def check_immutable(value: Any, where: str) -> None:
+    """Raise :class:`MutableValueError` unless ``value`` is deeply immutable."""
+    problem = _mutable_part(value)
+    if problem is not None:
+        kind = type(problem).__name__
+        hint = {
+            "list": "use a tuple",
+            "dict": "use checker.FrozenMap",
+            "set": "use a frozenset",
+            "bytearray": "use bytes",
+        }.get(kind, "use an immutable value (tuple, frozenset, FrozenMap, frozen dataclass)")
+        raise MutableValueError(
+            f"{where} was given a {kind} ({_short(problem)}), which can change after it is "
+            f"stored and would leak between states; {hint}"
+        )
+
+
+def _mutable_part(value: Any) -> Any:
+    if isinstance(value, (_ATOMS, FrozenMap)):
+        return None
+    if isinstance(value, (tuple, frozenset)):
+        for item in value:
+            bad = _mutable_part(item)
+            if bad is not None:
+                return bad
+        return None
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        if not value.__dataclass_params__.frozen:  # type: ignore[attr-defined]
+            return value
+        for f in dataclasses.fields(value):
+            bad = _mutable_part(getattr(value, f.name))
+            if bad is not None:
+                return bad
+        return None
+    return value
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
