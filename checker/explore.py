@@ -233,12 +233,18 @@ def explore(system: TransitionSystem, options: Options,
         graph.classes = [None] * len(class_ids)
         for key, cid in class_ids.items():
             graph.classes[cid] = key
-    stored = (sys.getsizeof(seen) + len(seen) * 32  # dict table plus the int keys it holds
-              + fps.itemsize * len(fps) + parents.itemsize * len(parents)
-              + via.itemsize * len(via))
+    stored = _stored_bytes(seen, fps, parents, via)
     return Exploration(fps, parents, via, level_starts, found, transitions, depth,
                        time.perf_counter() - started, coverage, complete, reason, sometimes_seen,
                        graph, stored)
+
+
+def _stored_bytes(seen: dict[int, int], *arrays: array) -> int:
+    """Bytes held per the explorer's own records: the seen-set (table, keys, ids) and arrays."""
+    total = sys.getsizeof(seen)
+    for fp, sid in seen.items():
+        total += sys.getsizeof(fp) + (sys.getsizeof(sid) if sid > 256 else 0)
+    return total + sum(a.itemsize * len(a) for a in arrays)
 
 
 def _does_not_hold(p: Any) -> str:
