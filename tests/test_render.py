@@ -2,6 +2,7 @@
 
 import json
 
+from checker.render_text import render_result, render_table
 from checker.result import (
     Change,
     Expectation,
@@ -11,7 +12,6 @@ from checker.result import (
     TraceStep,
     Violation,
 )
-from checker.render_text import render_result, render_table
 from tests.snapshot import assert_snapshot
 
 
