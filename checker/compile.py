@@ -155,6 +155,18 @@ class ModelSystem(TransitionSystem):
         for name, decl in self.model.action_decls().items():
             role_attr = self._resolve_role(decl.role, name)
             self._actions.append((decl, role_attr, decl.domain_values(self.model)))
+        # Every (action, process, parameters) instance, prepared once: the hot path only calls.
+        mv = self._views.model
+        self._instances: list[tuple] = []
+        for decl, role_attr, combos in self._actions:
+            targets = self._views.roles[role_attr] if role_attr else (None,)
+            for pv in targets:
+                for params in combos:
+                    args = (mv,) if pv is None else (mv, pv)
+                    pname = None if pv is None else pv.name
+                    where = decl.name + (f" of {pname}" if pname else "")
+                    self._instances.append((decl.fn, args, dict(params), pname, decl.name, params,
+                                            where))
         crash = self._fault(Crash)
         self._crashable: list[tuple[Any, _Part]] = []
         if crash is not None:
@@ -203,26 +215,10 @@ class ModelSystem(TransitionSystem):
 
     def successors(self, state: tuple) -> list[tuple[Step, tuple | ActionFailure]]:
         ctx = self._ctx
-        views = self._views
-        mv = views.model
         out: list[tuple[Step, Any]] = []
-        for decl, role_attr, combos in self._actions:
-            fn = decl.fn
-            targets = views.roles[role_attr] if role_attr else (None,)
-            for pv in targets:
-                for params in combos:
-                    kwargs = dict(params)
-                    if pv is None:
-                        def body(fn=fn, kwargs=kwargs) -> None:
-                            fn(mv, **kwargs)
-                        pname = None
-                    else:
-                        def body(fn=fn, pv=pv, kwargs=kwargs) -> None:
-                            fn(mv, pv, **kwargs)
-                        pname = pv.name
-                    where = f"{decl.name}" + (f" of {pname}" if pname else "")
-                    out.extend(run_branches(ctx, state, body, pname, decl.name, params, where,
-                                            BUDGET))
+        for fn, args, kwargs, pname, name, params, where in self._instances:
+            out.extend(run_branches(ctx, state, fn, args, kwargs, pname, name, params, where,
+                                    BUDGET))
         budget = state[BUDGET]
         for fault_kind in self.faults:
             i = self._budget_index[fault_kind.key]
@@ -230,11 +226,11 @@ class ModelSystem(TransitionSystem):
                 continue
             if isinstance(fault_kind, Crash):
                 for view, part in self._crashable:
-                    out.extend(run_branches(ctx, state, self._crash_body(view.name, part, i),
+                    out.extend(run_branches(ctx, state, self._crash, (view.name, part, i), {},
                                             view.name, "crash", (), f"crash of {view.name}",
                                             BUDGET, fault_step="crash"))
             elif isinstance(fault_kind, PowerLoss):
-                out.extend(run_branches(ctx, state, self._power_loss_body(i), None, "power_loss",
+                out.extend(run_branches(ctx, state, self._power_loss, (i,), {}, None, "power_loss",
                                         (), "power loss", BUDGET, fault_step="power_loss"))
         return out
 
@@ -247,24 +243,20 @@ class ModelSystem(TransitionSystem):
         for slot in part.volatile_slots:
             self._ctx.write(part.index, slot, part.initial[slot], part.prefix + part.fields[slot].name)
 
-    def _crash_body(self, pname: str, part: _Part, i: int) -> Callable[[], None]:
-        def body() -> None:
-            self._spend(i)
-            self._reset_volatile(part)
-            for comp in self._views.components:
-                comp.on_crash(pname)
-        return body
+    def _crash(self, pname: str, part: _Part, i: int) -> None:
+        self._spend(i)
+        self._reset_volatile(part)
+        for comp in self._views.components:
+            comp.on_crash(pname)
 
-    def _power_loss_body(self, i: int) -> Callable[[], None]:
-        def body() -> None:
-            self._spend(i)
-            for part in self._holder_parts:
-                self._reset_volatile(part)
-            for comp in self._views.components:
-                for view in self._views.processes:
-                    comp.on_crash(view.name)
-                comp.on_power_loss()
-        return body
+    def _power_loss(self, i: int) -> None:
+        self._spend(i)
+        for part in self._holder_parts:
+            self._reset_volatile(part)
+        for comp in self._views.components:
+            for view in self._views.processes:
+                comp.on_crash(view.name)
+            comp.on_power_loss()
 
     def is_final(self, state: tuple) -> bool:
         mv = self._views.model

@@ -18,7 +18,7 @@ from typing import Any
 
 from .contract import ActionFailure, Step
 from .errors import ModelError
-from .values import MutableValueError, check_immutable
+from .values import FAST_IMMUTABLE, MutableValueError, check_immutable
 
 
 class Disabled(Exception):
@@ -45,7 +45,7 @@ class Context:
 
     def __init__(self) -> None:
         self.parts: Any = ()
-        self.dirty: set[int] = set()
+        self.dirty: set[int] | None = None
         self.readonly = True
         self.choices: tuple[int, ...] = ()  # the prefix of choice indices to replay
         self.trail: list[tuple[int, int]] = []  # (index taken, number of options) per choice
@@ -66,15 +66,28 @@ class Context:
         if self.readonly:
             raise ModelError(f"{self.where or 'read-only code'} tried to set {name!r}; "
                              "properties and guards must not change the state")
-        try:
-            check_immutable(value, f"field {name!r}")
-        except MutableValueError as exc:
-            raise ModelError(str(exc)) from None
+        if type(value) not in FAST_IMMUTABLE:
+            try:
+                check_immutable(value, f"field {name!r}")
+            except MutableValueError as exc:
+                raise ModelError(str(exc)) from None
+        dirty = self.dirty
+        if dirty is None:
+            self.parts = list(self.parts)
+            dirty = self.dirty = set()
         parts = self.parts
-        if part not in self.dirty:
+        if part not in dirty:
             parts[part] = list(parts[part])
-            self.dirty.add(part)
+            dirty.add(part)
         parts[part][slot] = value
+
+    def write_part(self, part: int, value: tuple) -> None:
+        """Replace a whole part (the fault budget) in the state under construction."""
+        if self.dirty is None:
+            self.parts = list(self.parts)
+            self.dirty = set()
+        self.parts[part] = value
+        self.dirty.discard(part)
 
     def choose_index(self, n: int) -> int:
         k = len(self.trail)
@@ -143,69 +156,78 @@ def current_process() -> str | None:
     return _context("current_process").process
 
 
-def run_branches(ctx: Context, state: tuple, body: Callable[[], None], process: str | None,
-                 action: str, params: tuple, where: str, budget_part: int,
+def run_branches(ctx: Context, state: tuple, fn: Callable[..., None], args: tuple, kwargs: dict,
+                 process: str | None, action: str, params: tuple, where: str, budget_part: int,
                  fault_step: str = "") -> list[tuple[Step, Any]]:
-    """Run ``body`` once per combination of choices; one (step, outcome) per enabled branch.
+    """Run ``fn(*args, **kwargs)`` once per combination of choices; one (step, outcome) per
+    enabled branch.
 
     The outcome is the successor state, or an :class:`ActionFailure` when model code
-    raised. A :class:`ModelError` (bad input) propagates with the action named.
+    raised. A :class:`ModelError` (bad input) propagates with the action named. This
+    is the checker's hot path: the state is copied only when a branch writes.
     """
     results: list[tuple[Step, Any]] = []
-    pending: list[tuple[int, ...]] = [()]
+    pending: list[tuple[int, ...]] | None = None
+    prefix: tuple[int, ...] = ()
+    budget = state[budget_part]
+    ctx.process = process
+    ctx.where = where
+    trail = ctx.trail
+    labels = ctx.labels
     _ACTIVE.append(ctx)
     try:
-        while pending:
-            prefix = pending.pop()
-            ctx.parts = list(state)
-            ctx.dirty = set()
+        while True:
+            ctx.parts = state
+            ctx.dirty = None
             ctx.readonly = False
             ctx.choices = prefix
-            ctx.trail = []
-            ctx.labels = []
-            ctx.process = process
-            ctx.budget = state[budget_part]
-            ctx.faulted = []
-            ctx.where = where
-            outcome: Any
+            trail.clear()
+            labels.clear()
+            ctx.budget = budget
+            if ctx.faulted:
+                ctx.faulted = []
+            outcome: Any = None
             try:
-                body()
-                outcome = None
+                fn(*args, **kwargs)
             except Disabled:
                 outcome = Disabled
             except ModelError as exc:
                 raise exc.within(action=where) from None
             except AssertionError as exc:
                 outcome = ActionFailure("assertion", str(exc) or "assert failed", "AssertionError")
-            except RecursionError as exc:
-                outcome = ActionFailure("exception", str(exc), type(exc).__name__)
             except Exception as exc:  # model code failed: a violation with a trace
                 outcome = ActionFailure("exception", f"{type(exc).__name__}: {exc}",
                                         type(exc).__name__)
-            trail = ctx.trail
-            for depth in range(len(trail) - 1, len(prefix) - 1, -1):
-                taken, n = trail[depth]
-                base = tuple(t for t, _ in trail[:depth])
-                for alternative in range(n - 1, taken, -1):
-                    pending.append((*base, alternative))
-            if outcome is Disabled:
-                continue
-            faults = fault_step or ",".join(ctx.faulted)
-            step = Step(process, action, params, tuple(ctx.labels), faults)
-            if outcome is None:
-                if ctx.budget != state[budget_part]:
-                    ctx.parts[budget_part] = ctx.budget
-                outcome = tuple(ctx.parts)
-                if ctx.dirty:
-                    parts = list(outcome)
-                    for i in ctx.dirty:
-                        parts[i] = tuple(parts[i])
-                    outcome = tuple(parts)
-            results.append((step, outcome))
+            if trail:
+                if pending is None:
+                    pending = []
+                # Depth-first, alternatives pushed in reverse: lexicographic order of choices.
+                for depth in range(len(trail) - 1, len(prefix) - 1, -1):
+                    taken, n = trail[depth]
+                    base = tuple(t for t, _ in trail[:depth])
+                    for alternative in range(n - 1, taken, -1):
+                        pending.append((*base, alternative))
+            if outcome is not Disabled:
+                step = Step(process, action, params, tuple(labels),
+                            fault_step or ",".join(ctx.faulted))
+                if outcome is None:
+                    if ctx.budget != budget:
+                        ctx.write_part(budget_part, ctx.budget)
+                    dirty = ctx.dirty
+                    if dirty is None:
+                        outcome = state
+                    else:
+                        parts = ctx.parts
+                        for i in dirty:
+                            parts[i] = tuple(parts[i])
+                        outcome = tuple(parts)
+                results.append((step, outcome))
+            if not pending:
+                break
+            prefix = pending.pop()
     finally:
         _ACTIVE.pop()
         ctx.readonly = True
-    # Depth-first with alternatives pushed in reverse gives lexicographic order of choices.
     return results
 
 
@@ -228,13 +250,17 @@ def make_view_class(base: type, fields: Sequence[Any]) -> type:
     is not a declared field is refused: an attribute stored on a view would be
     shared by every state and silently leak between them.
     """
-    names = frozenset(f.name for f in fields)
-    namespace: dict[str, Any] = {"_field_names": names}
+    slots = {f.name: slot for slot, f in enumerate(fields)}
+    namespace: dict[str, Any] = {"_field_names": frozenset(slots)}
     for slot, field in enumerate(fields):
-        namespace[field.name] = _field_property(slot, field.name)
+        namespace[field.name] = _field_property(slot)
 
     def __setattr__(view: Any, name: str, value: Any) -> None:
-        if name in names or not view.__dict__.get("_sealed", False):
+        slot = slots.get(name)
+        if slot is not None:
+            view._ctx.write(view._part, slot, value, view._prefix + name)
+            return
+        if not view.__dict__.get("_sealed", False):
             object.__setattr__(view, name, value)
             return
         where = view._ctx.where or "model code"
@@ -247,11 +273,8 @@ def make_view_class(base: type, fields: Sequence[Any]) -> type:
     return type(base.__name__, (base,), namespace)
 
 
-def _field_property(slot: int, name: str) -> property:
+def _field_property(slot: int) -> property:
     def get(view: Any) -> Any:
         return view._ctx.parts[view._part][slot]
 
-    def set_(view: Any, value: Any) -> None:
-        view._ctx.write(view._part, slot, value, view._prefix + name)
-
-    return property(get, set_)
+    return property(get)

@@ -18,6 +18,7 @@ from typing import Any
 from .errors import ModelError
 from .fields import Field, Parameter, collect_fields
 from .properties import FinalDecl, PropertyDecl
+from .values import MutableValueError, check_immutable
 
 RESERVED = frozenset({"name", "index", "role"})
 
@@ -129,6 +130,10 @@ class Model:
         values = {}
         for pname, decl in declared.items():
             value = params.get(pname, decl.default)
+            try:
+                check_immutable(value, f"parameter {pname!r} of {type(self).__name__}")
+            except MutableValueError as exc:
+                raise ModelError(str(exc)) from None
             if decl.check is not None and not decl.check(value):
                 raise ModelError(f"{type(self).__name__}: parameter {pname}={value!r} is out of range")
             values[pname] = value
@@ -189,6 +194,13 @@ class Model:
 
 
 def component_fields(component: Component) -> list[Field]:
+    """The component's fields; its configuration (instance attributes) must be immutable,
+    since every state's view of the component shares it."""
+    for key, value in vars(component).items():
+        try:
+            check_immutable(value, f"configuration {key!r} of component {type(component).__name__}")
+        except MutableValueError as exc:
+            raise ModelError(str(exc)) from None
     return collect_fields(type(component), "component")
 
 

@@ -16,6 +16,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 _ATOMS = (int, float, str, bytes, bool, type(None), enum.Enum, range)
+# Exact types accepted without a walk: the common case on the checker's hot path.
+FAST_IMMUTABLE = frozenset({int, float, str, bytes, bool, type(None)})
 
 
 class FrozenMap(Mapping):
@@ -126,6 +128,8 @@ def _mutable_part(value: Any) -> Any:
         return None
     if isinstance(value, (tuple, frozenset)):
         for item in value:
+            if type(item) in FAST_IMMUTABLE:
+                continue
             bad = _mutable_part(item)
             if bad is not None:
                 return bad
