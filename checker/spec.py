@@ -50,6 +50,7 @@ class Spec:
     fairness: Sequence[str] | None = None  # None: every action weakly fair
     deadlock: bool = True
     covers: str = ""  # in words: what the proof covers (the bounds a "holds" speaks for)
+    known_counts: tuple[int, int] | None = None  # (distinct states, transitions) agreed by other tools
     source: str = ""
 
     def __post_init__(self) -> None:
