@@ -1,0 +1,1 @@
+"""Classic models with published state counts, used to calibrate the explorers."""
