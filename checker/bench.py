@@ -2,9 +2,9 @@
 
 Each benchmark is a spec (files under ``bench/`` with a ``SPECS`` list). It is run
 twice in the same invocation, each in a fresh child process so that peak memory
-is its own: once with lifecheck's explorer (fingerprints, parent pointers,
-traces by replay) and once with a baseline that keeps every full state in a
-dictionary, the way a naive checker does. Both must find the same number of
+is its own: once with lifecheck's explorer (with its property checks, parent
+arrays and ids) and once with a naive BFS that keeps every state and a pointer to
+its parent state in one dictionary. Both must find the same number of
 distinct states; the ratios show what the design buys. Figures are printed, never
 asserted: timings belong in benchmarks, not in tests.
 
@@ -25,9 +25,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from .contract import ALWAYS, ActionFailure, Options, TransitionSystem
-from .explore import explore
+from .explore import deep_size, explore
 from .spec import Spec, load_specs
-from .values import FrozenMap
 
 FIELDS = ("model", "tool", "distinct_states", "transitions", "seconds", "states_per_second",
           "peak_rss_bytes", "bytes_per_state")
@@ -116,7 +115,7 @@ def _row(spec: Spec, tool: str, states: int, transitions: int, seconds: float,
 def _measure_lifecheck(spec: Spec) -> dict[str, Any]:
     system = spec.system()
     options = Options(bounds=spec.bounds, check_deadlock=spec.deadlock, check_liveness=False,
-                      determinism_checks=0)
+                      determinism_checks=0, measure_memory=True)
     exp = explore(system, options)
     generated = exp.transitions + len(system.init_states())
     return _row(spec, "lifecheck", exp.distinct_states, generated, exp.seconds, exp.stored_bytes)
@@ -127,7 +126,8 @@ def _measure_baseline(spec: Spec) -> dict[str, Any]:
     started = time.perf_counter()
     states, transitions = _full_state_bfs(system)
     seconds = time.perf_counter() - started
-    return _row(spec, "baseline", len(states), transitions, seconds, _deep_size(states))
+    stored = sys.getsizeof(states) + deep_size(states)
+    return _row(spec, "baseline", len(states), transitions, seconds, stored)
 
 
 def _full_state_bfs(system: TransitionSystem) -> tuple[dict[Any, Any], int]:
@@ -154,23 +154,3 @@ def _full_state_bfs(system: TransitionSystem) -> tuple[dict[Any, Any], int]:
                 parents[out] = state
                 queue.append(out)
     return parents, transitions
-
-
-def _deep_size(states: dict[Any, Any]) -> int:
-    """Bytes held by the dictionary and every distinct object reachable from its keys."""
-    seen: set[int] = set()
-    total = sys.getsizeof(states)
-    stack = list(states)
-    while stack:
-        obj = stack.pop()
-        if id(obj) in seen:
-            continue
-        seen.add(id(obj))
-        total += sys.getsizeof(obj)
-        if isinstance(obj, (tuple, frozenset)):
-            stack.extend(obj)
-        elif isinstance(obj, FrozenMap):
-            total += sys.getsizeof(obj._d)
-            stack.extend(obj._d.keys())
-            stack.extend(obj._d.values())
-    return total

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from .errors import ModelError
 from .output import write_atomically
+from .render_markdown import verdict_table
 from .render_text import render_result, render_table
 from .run import check_spec
 from .spec import load_specs
@@ -27,6 +28,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                        help="a spec file or folder, optionally ::NAME of one spec (default: specs)")
     check.add_argument("--json", action="store_true", help="print results as JSON")
     check.add_argument("--out", metavar="FILE", help="also write the JSON results to FILE")
+    check.add_argument("--table", metavar="FILE",
+                       help="also write the verdict table as Markdown to FILE (no timings)")
     check.add_argument("--quiet", "-q", action="store_true",
                        help="print only the table (details of unexpected verdicts still shown)")
     check.add_argument("--no-timing", action="store_true",
@@ -87,6 +90,8 @@ def _check(args: argparse.Namespace) -> int:
         print(render_table(results, timing=timing))
     if args.out:
         write_atomically(args.out, json.dumps(payload, indent=2) + "\n")
+    if args.table:
+        write_atomically(args.table, verdict_table(results))
     return 0 if all(r.matches for r in results) else 1
 
 

@@ -171,3 +171,4 @@ class Options:
     check_deadlock: bool = True
     check_liveness: bool = True
     determinism_checks: int = 200  # states whose successors are computed twice and compared
+    measure_memory: bool = False  # count the bytes held per state (costs a walk at the end)

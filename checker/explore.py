@@ -1,11 +1,16 @@
-"""Breadth-first exploration with fingerprint deduplication.
+"""Breadth-first exploration with exact deduplication.
 
 States are visited level by level, so the first violation of each property found
-is at the smallest depth: counterexamples are shortest. The seen-set maps a
-64-bit fingerprint to a state id; for each id the explorer keeps only its parent
-id and the index of the step that reached it, and traces are rebuilt by replaying
-those steps (see :mod:`checker.trace`). The full graph is recorded only when a
-liveness property needs it.
+is at the smallest depth: counterexamples are shortest. The seen-set maps each
+state to an id; for each id the explorer keeps its parent id and the index of the
+step that reached it, and traces are rebuilt by replaying those steps (see
+:mod:`checker.trace`). The full graph is recorded only when a liveness property
+needs it.
+
+Deduplication compares states, not Python's ``hash``: that hash is no fingerprint
+(``hash(-1) == hash(-2)``, so two states differing only there would be merged and
+a reachable violation missed). States share unchanged parts with their parent
+(copy on write), which keeps the memory per state small.
 
 Exploration continues past a violation so that every property gets its own
 shortest counterexample; successors of a violating state are still reachable
@@ -31,6 +36,7 @@ from .contract import (
     TransitionSystem,
 )
 from .errors import ModelError
+from .values import FrozenMap
 
 
 @dataclass
@@ -56,7 +62,7 @@ class Graph:
 
 @dataclass
 class Exploration:
-    fingerprints: array
+    states: list[Any]
     parents: array
     via: array
     level_starts: list[int]
@@ -73,16 +79,11 @@ class Exploration:
 
     @property
     def distinct_states(self) -> int:
-        return len(self.fingerprints)
+        return len(self.states)
 
     def path_to(self, sid: int) -> list[int]:
         """The replay key of the BFS path to ``sid``: init index, then step indices."""
-        key = []
-        while sid >= 0:
-            key.append(self.via[sid])
-            sid = self.parents[sid]
-        key.reverse()
-        return key
+        return _path(self.parents, self.via, sid)
 
     def depth_of(self, sid: int) -> int:
         depth = 0
@@ -92,12 +93,18 @@ class Exploration:
         return depth
 
 
-def fingerprint(state: Any, where: Callable[[], str]) -> int:
-    try:
-        return hash(state)
-    except TypeError as exc:
-        raise ModelError(f"the state reached by {where()} is not hashable ({exc}); states must be "
-                         "built from immutable values (tuple, frozenset, FrozenMap)") from None
+def _path(parents: array, via: array, sid: int) -> list[int]:
+    key = []
+    while sid >= 0:
+        key.append(via[sid])
+        sid = parents[sid]
+    key.reverse()
+    return key
+
+
+def _unhashable(exc: TypeError, where: str) -> ModelError:
+    return ModelError(f"the state reached by {where} is not hashable ({exc}); states must be "
+                      "built from immutable values (tuple, frozenset, FrozenMap)")
 
 
 def explore(system: TransitionSystem, options: Options,
@@ -118,8 +125,8 @@ def explore(system: TransitionSystem, options: Options,
     class_ids: dict[Any, int] = {}
     classify = system.fairness().classify if graph is not None else None
 
-    seen: dict[int, int] = {}
-    fps = array("q")
+    seen: dict[Any, int] = {}
+    states: list[Any] = []
     parents = array("q")
     via = array("l")
     found: dict[str, Found] = {}
@@ -151,10 +158,10 @@ def explore(system: TransitionSystem, options: Options,
         if on_state is not None:
             on_state(sid, state)
 
-    def add(state: Any, parent: int, index: int, fp: int) -> int:
-        sid = len(fps)
-        seen[fp] = sid
-        fps.append(fp)
+    def add(state: Any, parent: int, index: int) -> int:
+        sid = len(states)
+        seen[state] = sid
+        states.append(state)
         parents.append(parent)
         via.append(index)
         check_state(sid, state)
@@ -162,10 +169,12 @@ def explore(system: TransitionSystem, options: Options,
 
     frontier: list[tuple[int, Any]] = []
     for i, state in enumerate(system.init_states()):
-        fp = fingerprint(state, lambda: "the initial state")
-        if fp in seen:
-            continue
-        frontier.append((add(state, -1, i, fp), state))
+        try:
+            if state in seen:
+                continue
+        except TypeError as exc:
+            raise _unhashable(exc, "the initial state") from None
+        frontier.append((add(state, -1, i), state))
 
     depth = 0
     expanded = 0
@@ -173,14 +182,16 @@ def explore(system: TransitionSystem, options: Options,
     while frontier:
         at_depth_bound = bounds.max_depth is not None and depth >= bounds.max_depth
         next_frontier: list[tuple[int, Any]] = []
-        level_starts.append(len(fps))
+        level_starts.append(len(states))
         for sid, state in frontier:
             try:
                 succs = system.successors(state)
                 if expanded < options.determinism_checks:
                     _check_deterministic(system, state, succs)
             except ModelError as exc:
-                raise exc.within(step=depth + 1) from None
+                error = exc.within(step=depth + 1)
+                error.replay_key = _path(parents, via, sid)  # type: ignore[attr-defined]
+                raise error from None
             expanded += 1
             if (options.check_deadlock and not any(not s.is_fault for s, _ in succs)
                     and not system.is_final(state)):
@@ -200,13 +211,16 @@ def explore(system: TransitionSystem, options: Options,
                     note(Found(out.property_name, out.kind,
                                f"{step.who()} {step.label()}: {out.message}", sid, k))
                     continue
-                fp = fingerprint(out, lambda step=step: f"{step.who()} {step.label()}")
-                tid = seen.get(fp)
+                try:
+                    tid = seen.get(out)
+                except TypeError as exc:
+                    raise _unhashable(exc, f"{step.who()} {step.label()}").within(
+                        step=depth + 1) from None
                 if tid is None:
                     if at_depth_bound:
                         complete, reason = False, f"depth bound {bounds.max_depth} reached"
                         continue
-                    tid = add(out, sid, k, fp)
+                    tid = add(out, sid, k)
                     next_frontier.append((tid, out))
                 for p in transitions_props:
                     if not _safely(p.check, (state, out), p.name, pair=True):
@@ -216,7 +230,7 @@ def explore(system: TransitionSystem, options: Options,
                     graph.edges[sid].append((k, tid, cid))
             if graph is not None:
                 graph.enabled[sid] = frozenset(enabled)
-            if bounds.max_states is not None and len(fps) >= bounds.max_states:
+            if bounds.max_states is not None and len(states) >= bounds.max_states:
                 complete, reason = False, f"state bound {bounds.max_states} reached"
                 next_frontier = []
                 break
@@ -227,24 +241,46 @@ def explore(system: TransitionSystem, options: Options,
         if next_frontier:
             depth += 1
         frontier = next_frontier
-    if level_starts[-1] == len(fps):
+    if level_starts[-1] == len(states):
         level_starts.pop()
     if graph is not None:
         graph.classes = [None] * len(class_ids)
         for key, cid in class_ids.items():
             graph.classes[cid] = key
-    stored = _stored_bytes(seen, fps, parents, via)
-    return Exploration(fps, parents, via, level_starts, found, transitions, depth,
+    stored = _stored_bytes(seen, states, parents, via) if options.measure_memory else 0
+    return Exploration(states, parents, via, level_starts, found, transitions, depth,
                        time.perf_counter() - started, coverage, complete, reason, sometimes_seen,
                        graph, stored)
 
 
-def _stored_bytes(seen: dict[int, int], *arrays: array) -> int:
-    """Bytes held per the explorer's own records: the seen-set (table, keys, ids) and arrays."""
-    total = sys.getsizeof(seen)
-    for fp, sid in seen.items():
-        total += sys.getsizeof(fp) + (sys.getsizeof(sid) if sid > 256 else 0)
+def _stored_bytes(seen: dict[Any, int], states: list[Any], *arrays: array) -> int:
+    """Bytes the explorer holds for its states: the seen-set, the id list, the states
+    themselves (every distinct object once, since states share unchanged parts) and
+    the parent and step arrays."""
+    total = sys.getsizeof(seen) + sys.getsizeof(states)
+    total += sum(sys.getsizeof(sid) for sid in seen.values() if sid > 256)
+    total += deep_size(states)
     return total + sum(a.itemsize * len(a) for a in arrays)
+
+
+def deep_size(roots: Any) -> int:
+    """Bytes held by every distinct object reachable from ``roots`` (an iterable of states)."""
+    seen: set[int] = set()
+    total = 0
+    stack = list(roots)
+    while stack:
+        obj = stack.pop()
+        if id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        total += sys.getsizeof(obj)
+        if isinstance(obj, (tuple, frozenset)):
+            stack.extend(obj)
+        elif isinstance(obj, FrozenMap):
+            total += sys.getsizeof(obj._d)
+            stack.extend(obj._d.keys())
+            stack.extend(obj._d.values())
+    return total
 
 
 def _does_not_hold(p: Any) -> str:

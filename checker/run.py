@@ -8,6 +8,8 @@ names the spec, the action and the step.
 
 from __future__ import annotations
 
+from typing import Any
+
 from .contract import EVENTUALLY, SOMETIMES, Options, TransitionSystem
 from .errors import ModelError
 from .explore import Exploration, Found, explore
@@ -22,6 +24,7 @@ def check_spec(spec: Spec, options: Options | None = None) -> Result:
     options = options or Options(bounds=spec.bounds, check_deadlock=spec.deadlock)
     result = Result(spec.name, repr(spec.model), ERROR, expected=spec.expect,
                     faults=spec.describe_faults(), bounds=options.bounds.describe())
+    system = None
     try:
         system = spec.system()
         result.properties = [p.name for p in system.properties]
@@ -29,8 +32,21 @@ def check_spec(spec: Spec, options: Options | None = None) -> Result:
         check_system(system, options, result)
     except ModelError as exc:
         result.verdict = ERROR
+        result.violations = []
         result.error = str(exc.within(spec=spec.name))
+        key = getattr(exc, "replay_key", None)
+        if system is not None and key:
+            result.error_trace = _trace_to_error(system, key)
     return result
+
+
+def _trace_to_error(system: TransitionSystem, key: list[int]) -> Trace | None:
+    """The path to the state where bad input showed up, when it can be replayed at all."""
+    try:
+        trace, _ = replay(system, key)
+    except ModelError:
+        return None
+    return trace
 
 
 def check_system(system: TransitionSystem, options: Options, result: Result) -> Exploration:
@@ -76,7 +92,7 @@ def _depth_key(exploration: Exploration, f: Found) -> tuple[int, int]:
 def _safety_violation(system: TransitionSystem, exploration: Exploration, f: Found) -> Violation:
     key = exploration.path_to(f.state)
     ids = _ids_along(exploration, f.state)
-    expected: list[int | None] = [exploration.fingerprints[i] for i in ids]
+    expected: list[Any] = [exploration.states[i] for i in ids]
     if f.step_index is not None:
         key.append(f.step_index)
         expected.append(None)
@@ -97,11 +113,11 @@ def _liveness_violation(system: TransitionSystem, exploration: Exploration, name
                         kind: str, lasso: Lasso) -> Violation:
     first = lasso.stem[0][0] if lasso.stem else lasso.start
     key = [exploration.via[first]] + [k for _, k in lasso.stem] + [k for _, k in lasso.loop]
-    fps = exploration.fingerprints
-    expected: list[int | None] = [fps[s] for s, _ in lasso.stem] + [fps[lasso.start]]
-    expected += [fps[s] for s, _ in lasso.loop[1:]]
+    states = exploration.states
+    expected: list[Any] = [states[s] for s, _ in lasso.stem] + [states[lasso.start]]
+    expected += [states[s] for s, _ in lasso.loop[1:]]
     if lasso.loop:
-        expected.append(fps[lasso.start])
+        expected.append(states[lasso.start])
     trace: Trace
     trace, _ = replay(system, key, expected)
     trace.loop_start = len(lasso.stem)

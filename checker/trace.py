@@ -18,10 +18,10 @@ from .values import FrozenMap
 
 
 def replay(system: TransitionSystem, key: Sequence[int],
-           expected: Sequence[int | None] | None = None) -> tuple[Trace, Any]:
+           expected: Sequence[Any] | None = None) -> tuple[Trace, Any]:
     """Follow a replay key; return the trace and the last outcome (a state or a failure).
 
-    ``expected`` gives, per state along the way (initial first), the fingerprint the
+    ``expected`` gives, per state along the way (initial first), the state the
     explorer recorded, or None where there is nothing to compare.
     """
     inits = system.init_states()
@@ -52,10 +52,10 @@ def replay(system: TransitionSystem, key: Sequence[int],
     return Trace(initial, steps, list(key)), state
 
 
-def _expect(expected: Sequence[int | None] | None, n: int, state: Any, label: str | None) -> None:
+def _expect(expected: Sequence[Any] | None, n: int, state: Any, label: str | None) -> None:
     if expected is None or n >= len(expected) or expected[n] is None:
         return
-    if hash(state) != expected[n]:
+    if state != expected[n]:
         what = f" after {label}" if label else ""
         raise ModelError(f"replay diverged at step {n}{what}: the state differs from the one "
                          "the explorer reached; the model is not deterministic", step=n)
