@@ -1,0 +1,314 @@
+"""Naive reference implementations the real engine is checked against.
+
+Nothing here imports from ``checker.explore``, ``checker.compile``,
+``checker.execution`` or ``checker.liveness``: the reference keeps full states in a
+Python set (no fingerprints), explores with a plain BFS, and computes the
+successors of a randomly generated model directly from its description. When the
+engine and this file agree on random inputs, they agree because both are right,
+not because they share a bug.
+
+Three parts:
+
+* :func:`bfs_distances` and friends: reachable set, BFS distance of each state,
+  the states violating a predicate with their shortest distance.
+* :class:`ModelDesc` and :func:`reference_successors`: the semantics of a small
+  random model (guards, effects, ``choose`` between effects, crash = reset the
+  volatile fields of one process and spend one unit of budget).
+* :func:`fair_lasso_exists`: a brute-force weak-fairness check over every subset
+  of states, independent of the engine's "maximal SCC" argument.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import deque
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+# --------------------------------------------------------------------------------------
+# Plain BFS over full states
+# --------------------------------------------------------------------------------------
+
+
+def bfs_distances(inits: Iterable[Hashable],
+                  successors: Callable[[Hashable], Iterable[Hashable]]) -> dict[Hashable, int]:
+    """Every reachable state mapped to its BFS distance from the nearest initial state."""
+    dist: dict[Hashable, int] = {}
+    queue: deque[Hashable] = deque()
+    for s in inits:
+        if s not in dist:
+            dist[s] = 0
+            queue.append(s)
+    while queue:
+        s = queue.popleft()
+        for t in successors(s):
+            if t not in dist:
+                dist[t] = dist[s] + 1
+                queue.append(t)
+    return dist
+
+
+def system_successor_states(system: Any) -> Callable[[Hashable], list[Hashable]]:
+    """The successor *states* of a core TransitionSystem (failed steps lead nowhere).
+
+    Only the public contract is used: ``successors(state)`` returns (step, outcome)
+    pairs; an outcome that is not a state (an action failure) is skipped.
+    """
+    def succ(state: Hashable) -> list[Hashable]:
+        return [out for _, out in system.successors(state) if _is_state(out)]
+    return succ
+
+
+def _is_state(outcome: Any) -> bool:
+    return type(outcome).__name__ != "ActionFailure"
+
+
+def reachable(system: Any) -> dict[Hashable, int]:
+    """Reachable states of a core system with their BFS distances."""
+    return bfs_distances(system.init_states(), system_successor_states(system))
+
+
+def eccentricity(dist: dict[Hashable, int]) -> int:
+    """The largest BFS distance: with this depth bound exploration is complete."""
+    return max(dist.values(), default=0)
+
+
+def violating(dist: dict[Hashable, int],
+              predicate: Callable[[Hashable], bool]) -> dict[Hashable, int]:
+    """Reachable states where ``predicate`` (an invariant) is false, with their distances."""
+    return {s: d for s, d in dist.items() if not predicate(s)}
+
+
+def shortest_violation(dist: dict[Hashable, int],
+                       predicate: Callable[[Hashable], bool]) -> int | None:
+    """The BFS distance of the nearest violating state, or None if the invariant holds."""
+    bad = violating(dist, predicate)
+    return min(bad.values()) if bad else None
+
+
+def count_transitions(system: Any, states: Iterable[Hashable]) -> int:
+    """Total number of (step, outcome) pairs over ``states``."""
+    return sum(len(system.successors(s)) for s in states)
+
+
+# --------------------------------------------------------------------------------------
+# Reference semantics of small random models
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FieldDesc:
+    name: str
+    domain: int  # values are 0..domain-1
+    durable: bool
+    initial: int
+
+
+@dataclass(frozen=True)
+class Effect:
+    """``owner.target = (acting_process.source + k) % domain(target)``.
+
+    ``owner`` is None for the acting process, or a role index: the first process of
+    that role (so that actions can write another process's fields).
+    """
+
+    owner: int | None
+    target: str
+    source: str
+    k: int
+
+
+@dataclass(frozen=True)
+class ActionDesc:
+    """Guard ``(owner.field == value) == equal``, then one effect, or ``choose`` between two."""
+
+    name: str
+    guard_owner: int | None  # None: the acting process; else first process of that role
+    guard_field: str
+    guard_value: int
+    equal: bool
+    effects: tuple[Effect, ...]  # one effect, or two: choose(range(2)) picks one
+
+
+@dataclass(frozen=True)
+class RoleDesc:
+    attr: str  # the role's attribute on the model
+    class_name: str  # the Process subclass's name
+    count: int
+    fields: tuple[FieldDesc, ...]
+    actions: tuple[ActionDesc, ...]
+
+    def field(self, name: str) -> FieldDesc:
+        return next(f for f in self.fields if f.name == name)
+
+    def process_names(self) -> list[str]:
+        # Processes are named after their class, numbered from 1 ("broker1").
+        return [f"{self.class_name.lower()}{i + 1}" for i in range(self.count)]
+
+
+@dataclass(frozen=True)
+class ModelDesc:
+    roles: tuple[RoleDesc, ...]
+
+
+# A reference state: (crash budget spent, ((process name, (field values...)), ...)).
+RefState = tuple[int, tuple[tuple[str, tuple[int, ...]], ...]]
+
+
+def reference_initial(desc: ModelDesc) -> RefState:
+    procs = []
+    for r in desc.roles:
+        init = tuple(f.initial for f in r.fields)
+        for pname in r.process_names():
+            procs.append((pname, init))
+    return (0, tuple(procs))
+
+
+def _locate(desc: ModelDesc) -> dict[str, tuple[int, RoleDesc]]:
+    out = {}
+    i = 0
+    for r in desc.roles:
+        for pname in r.process_names():
+            out[pname] = (i, r)
+            i += 1
+    return out
+
+
+def reference_successors(desc: ModelDesc, crash_max: int,
+                         state: RefState) -> list[tuple[tuple[str, str, int | None], RefState]]:
+    """Every enabled step of ``state``: ((process, action, choice or None), successor).
+
+    ``action`` is ``"<role attr>_<action name>"`` for model actions and ``"crash"``
+    for a crash; a crash of any process is possible while budget remains.
+    """
+    spent, procs = state
+    where = _locate(desc)
+    values = {pname: vals for pname, vals in procs}
+    first_of_role = [r.process_names()[0] for r in desc.roles]
+    out: list[tuple[tuple[str, str, int | None], RefState]] = []
+
+    def read(pname: str, role: RoleDesc, field: str) -> int:
+        return values[pname][[f.name for f in role.fields].index(field)]
+
+    for r in desc.roles:
+        for pname in r.process_names():
+            for a in r.actions:
+                if a.guard_owner is None:
+                    gp, gr = pname, r
+                else:
+                    gr = desc.roles[a.guard_owner]
+                    gp = first_of_role[a.guard_owner]
+                if (read(gp, gr, a.guard_field) == a.guard_value) != a.equal:
+                    continue
+                for choice, eff in enumerate(a.effects):
+                    if eff.owner is None:
+                        tp, tr = pname, r
+                    else:
+                        tr = desc.roles[eff.owner]
+                        tp = first_of_role[eff.owner]
+                    new = (read(pname, r, eff.source) + eff.k) % tr.field(eff.target).domain
+                    changed = dict(values)
+                    slot = [f.name for f in tr.fields].index(eff.target)
+                    vals = list(changed[tp])
+                    vals[slot] = new
+                    changed[tp] = tuple(vals)
+                    succ = (spent, tuple((p, changed[p]) for p, _ in procs))
+                    label = (pname, f"{r.attr}_{a.name}", choice if len(a.effects) > 1 else None)
+                    out.append((label, succ))
+    if spent < crash_max:
+        for pname, vals in procs:
+            _, r = where[pname]
+            reset = tuple(f.initial if not f.durable else v for f, v in zip(r.fields, vals, strict=True))
+            succ = (spent + 1, tuple((p, reset if p == pname else v) for p, v in procs))
+            out.append(((pname, "crash", None), succ))
+    return out
+
+
+def reference_reachable(desc: ModelDesc, crash_max: int) -> dict[RefState, int]:
+    return bfs_distances(
+        [reference_initial(desc)],
+        lambda s: [t for _, t in reference_successors(desc, crash_max, s)])
+
+
+def canonical_for(desc: ModelDesc) -> Callable[[RefState], tuple[int, frozenset]]:
+    """A function giving a comparable form of a reference state: the budget spent and
+    the set of ("process.field", value) pairs (what ``describe`` shows for a state)."""
+    names = {p: tuple(f.name for f in r.fields) for r in desc.roles for p in r.process_names()}
+
+    def canon(state: RefState) -> tuple[int, frozenset]:
+        spent, procs = state
+        return spent, frozenset((f"{p}.{n}", v) for p, vals in procs
+                                for n, v in zip(names[p], vals, strict=True))
+    return canon
+
+
+# --------------------------------------------------------------------------------------
+# Brute-force weak fairness
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Edge:
+    source: int
+    target: int
+    fair_class: Hashable | None  # None: the step is not fair (a fault)
+
+
+def fair_lasso_exists(states: Sequence[int], edges: Sequence[Edge],
+                      sources: Iterable[int], bad: Callable[[int], bool]) -> bool:
+    """Whether some behaviour from a source stays forever in ``bad`` states under weak fairness.
+
+    Brute force over every non-empty set S of states reachable from a source through
+    bad states: S is the set of states visited infinitely often by a behaviour that
+    takes every edge inside S infinitely often (the most favourable choice for
+    fairness). It is a valid fair behaviour iff S is strongly connected by edges
+    inside S (or is one state that may stutter because no fair step is enabled) and
+    every fair class enabled in *every* state of S is taken on some edge inside S.
+    """
+    region: set[int] = set()
+    frontier = [s for s in sources if bad(s)]
+    region.update(frontier)
+    out: dict[int, list[Edge]] = {s: [] for s in states}
+    for e in edges:
+        out[e.source].append(e)
+    while frontier:
+        s = frontier.pop()
+        for e in out[s]:
+            if bad(e.target) and e.target not in region:
+                region.add(e.target)
+                frontier.append(e.target)
+    enabled = {s: {e.fair_class for e in out[s] if e.fair_class is not None} for s in states}
+    for s in region:
+        if not enabled[s]:
+            return True  # stuttering here is allowed: nothing fair is enabled
+    ordered = sorted(region)
+    for size in range(1, len(ordered) + 1):
+        for subset in itertools.combinations(ordered, size):
+            chosen = set(subset)
+            inner = [e for s in subset for e in out[s] if e.target in chosen]
+            if not inner or not _strongly_connected(chosen, inner):
+                continue
+            always_enabled = set.intersection(*(enabled[s] for s in subset))
+            taken = {e.fair_class for e in inner if e.fair_class is not None}
+            if always_enabled <= taken:
+                return True
+    return False
+
+
+def _strongly_connected(nodes: set[int], edges: list[Edge]) -> bool:
+    start = next(iter(nodes))
+
+    def closure(forward: bool) -> set[int]:
+        seen = {start}
+        stack = [start]
+        while stack:
+            s = stack.pop()
+            for e in edges:
+                a, b = (e.source, e.target) if forward else (e.target, e.source)
+                if a == s and b not in seen:
+                    seen.add(b)
+                    stack.append(b)
+        return seen
+
+    return closure(True) == nodes and closure(False) == nodes
