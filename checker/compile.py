@@ -12,6 +12,7 @@ decide what survives.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -163,6 +164,7 @@ class ModelSystem(TransitionSystem):
             for pv in targets:
                 for params in combos:
                     args = (mv,) if pv is None else (mv, pv)
+                    _check_signature(decl, args, params)
                     pname = None if pv is None else pv.name
                     where = decl.name + (f" of {pname}" if pname else "")
                     self._instances.append((decl.fn, args, dict(params), pname, decl.name, params,
@@ -339,3 +341,20 @@ class ModelSystem(TransitionSystem):
             return Property(decl.name, decl.kind, check, doc=decl.doc)
         trigger = on_state(decl.trigger) if decl.trigger is not None else None
         return Property(decl.name, decl.kind, on_state(decl.check), trigger, decl.doc)
+
+
+def _check_signature(decl: Any, args: tuple, params: tuple) -> None:
+    """Refuse an action whose function cannot take what the checker will pass it.
+
+    Otherwise the mismatch would surface as a TypeError inside the action, which
+    reads as a violation of the design rather than a mistake in the model.
+    """
+    try:
+        inspect.signature(decl.fn).bind(*args, **dict(params))
+    except TypeError as exc:
+        who = "the model" if len(args) == 1 else "the model, the process"
+        names = ", ".join(name for name, _ in params)
+        passed = who + (f" and keyword arguments {names}" if names else "")
+        raise ModelError(f"action {decl.name}: its function {decl.fn.__name__}"
+                         f"{inspect.signature(decl.fn)} cannot be called with {passed} ({exc})"
+                         ) from None

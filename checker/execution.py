@@ -100,10 +100,15 @@ _ACTIVE: list[Context] = []
 
 
 def _context(what: str) -> Context:
-    if not _ACTIVE or _ACTIVE[-1].readonly:
+    if not _ACTIVE:
         raise ModelError(f"{what}() can only be called inside an action or a fault hook, "
-                         "not in a property, a guard-free helper or at import time")
-    return _ACTIVE[-1]
+                         "not at import time or in code the checker does not run")
+    ctx = _ACTIVE[-1]
+    if ctx.readonly:
+        raise ModelError(f"{what}() was called in {ctx.where or 'read-only code'}; it can only be "
+                         "called inside an action or a fault hook, since properties and final-state "
+                         "predicates only read one state")
+    return ctx
 
 
 def require(condition: Any) -> None:
@@ -195,14 +200,16 @@ def run_branches(ctx: Context, state: tuple, fn: Callable[..., None], args: tupl
                 raise exc.within(action=where) from None
             except AssertionError as exc:
                 outcome = ActionFailure("assertion", str(exc) or "assert failed", "AssertionError")
-            except Exception as exc:  # model code failed: a violation with a trace
+            except (Exception, SystemExit) as exc:  # model code failed: a violation with a trace
                 outcome = ActionFailure("exception", f"{type(exc).__name__}: {exc}",
                                         type(exc).__name__)
             if trail:
                 if pending is None:
                     pending = []
-                # Depth-first, alternatives pushed in reverse: lexicographic order of choices.
-                for depth in range(len(trail) - 1, len(prefix) - 1, -1):
+                # A stack of prefixes: shallow alternatives go in first and each depth's in
+                # reverse, so the deepest, smallest alternative is popped next. That visits
+                # the branches in lexicographic order of their choices.
+                for depth in range(len(prefix), len(trail)):
                     taken, n = trail[depth]
                     base = tuple(t for t, _ in trail[:depth])
                     for alternative in range(n - 1, taken, -1):
@@ -238,6 +245,11 @@ def with_reading(ctx: Context, state: tuple, where: str, fn: Callable[[], Any]) 
     _ACTIVE.append(ctx)
     try:
         return fn()
+    except ModelError:
+        raise
+    except Exception as exc:
+        raise ModelError(f"{where} raised {type(exc).__name__}: {exc}; it must return True or "
+                         "False on every reachable state") from None
     finally:
         _ACTIVE.pop()
 

@@ -158,13 +158,23 @@ def explore(system: TransitionSystem, options: Options,
         if on_state is not None:
             on_state(sid, state)
 
+    def locate(exc: ModelError, sid: int) -> ModelError:
+        """Say where bad input showed up: the step number and the path to that state."""
+        key = _path(parents, via, sid)
+        error = exc.within(step=len(key) - 1)
+        error.replay_key = key  # type: ignore[attr-defined]
+        return error
+
     def add(state: Any, parent: int, index: int) -> int:
         sid = len(states)
         seen[state] = sid
         states.append(state)
         parents.append(parent)
         via.append(index)
-        check_state(sid, state)
+        try:
+            check_state(sid, state)
+        except ModelError as exc:
+            raise locate(exc, sid) from None
         return sid
 
     frontier: list[tuple[int, Any]] = []
@@ -174,10 +184,14 @@ def explore(system: TransitionSystem, options: Options,
                 continue
         except TypeError as exc:
             raise _unhashable(exc, "the initial state") from None
+        if bounds.max_states is not None and len(states) >= bounds.max_states:
+            complete, reason = False, f"state bound {bounds.max_states} reached"
+            break
         frontier.append((add(state, -1, i), state))
 
     depth = 0
     expanded = 0
+    max_states = bounds.max_states
     deadline = started + bounds.max_seconds if bounds.max_seconds is not None else None
     while frontier:
         at_depth_bound = bounds.max_depth is not None and depth >= bounds.max_depth
@@ -189,13 +203,15 @@ def explore(system: TransitionSystem, options: Options,
                 if expanded < options.determinism_checks:
                     _check_deterministic(system, state, succs)
             except ModelError as exc:
-                error = exc.within(step=depth + 1)
-                error.replay_key = _path(parents, via, sid)  # type: ignore[attr-defined]
-                raise error from None
+                raise locate(exc.within(step=depth + 1), sid) from None
             expanded += 1
-            if (options.check_deadlock and not any(not s.is_fault for s, _ in succs)
-                    and not system.is_final(state)):
-                note(Found("Deadlock", "deadlock",
+            if options.check_deadlock and not any(not s.is_fault for s, _ in succs):
+                try:
+                    final = system.is_final(state)
+                except ModelError as exc:
+                    raise locate(exc, sid) from None
+                if not final:
+                    note(Found("Deadlock", "deadlock",
                                "no step is enabled and this is not a declared final state", sid))
             enabled: set[int] = set()
             for k, (step, out) in enumerate(succs):
@@ -220,20 +236,23 @@ def explore(system: TransitionSystem, options: Options,
                     if at_depth_bound:
                         complete, reason = False, f"depth bound {bounds.max_depth} reached"
                         continue
+                    if max_states is not None and len(states) >= max_states:
+                        complete, reason = False, f"state bound {max_states} reached"
+                        continue
                     tid = add(out, sid, k)
                     next_frontier.append((tid, out))
                 for p in transitions_props:
-                    if not _safely(p.check, (state, out), p.name, pair=True):
+                    try:
+                        holds = _safely(p.check, (state, out), p.name, pair=True)
+                    except ModelError as exc:
+                        raise locate(exc, tid).within(action=f"{step.who()} {step.label()}") from None
+                    if not holds:
                         note(Found(p.name, TRANSITION, f"{p.name} does not hold across "
                                    f"{step.who()} {step.label()}", sid, k))
                 if graph is not None:
                     graph.edges[sid].append((k, tid, cid))
             if graph is not None:
                 graph.enabled[sid] = frozenset(enabled)
-            if bounds.max_states is not None and len(states) >= bounds.max_states:
-                complete, reason = False, f"state bound {bounds.max_states} reached"
-                next_frontier = []
-                break
             if deadline is not None and (expanded & 255) == 0 and time.perf_counter() > deadline:
                 complete, reason = False, f"time bound {bounds.max_seconds:g}s reached"
                 next_frontier = []

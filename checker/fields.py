@@ -32,7 +32,11 @@ class Field:
 
     def initial_value(self, model: Any) -> Any:
         """The initial value; a callable initial is given the model (for parameter-sized values)."""
-        value = self.initial(model) if callable(self.initial) else self.initial
+        try:
+            value = self.initial(model) if callable(self.initial) else self.initial
+        except Exception as exc:
+            raise ModelError(f"the initial value of field {self.name!r} raised "
+                             f"{type(exc).__name__}: {exc}") from None
         try:
             check_immutable(value, f"the initial value of field {self.name!r}")
         except MutableValueError as exc:

@@ -69,9 +69,17 @@ class role:  # noqa: N801 - used like a declaration keyword
     def resolve_count(self, model: Model) -> int:
         count = self.count
         if isinstance(count, str):
-            count = getattr(model, count)
+            if count not in model.params:
+                raise ModelError(f"role {self.attr!r} takes its count from parameter {count!r}, "
+                                 f"which {type(model).__name__} does not declare "
+                                 f"(parameters: {', '.join(model.params) or 'none'})")
+            count = model.params[count]
         elif callable(count):
-            count = count(model)
+            try:
+                count = count(model)
+            except Exception as exc:
+                raise ModelError(f"the count of role {self.attr!r} raised {type(exc).__name__}: "
+                                 f"{exc}") from None
         if not isinstance(count, int) or count < 0:
             raise ModelError(f"role {self.attr!r} of {type(model).__name__} has count {count!r}; "
                              "it must be a whole number >= 0")
@@ -92,7 +100,11 @@ class ActionDecl:
         names, values = [], []
         for pname, domain in self.domains.items():
             if callable(domain) and not isinstance(domain, (range, tuple, list, frozenset)):
-                domain = domain(model)
+                try:
+                    domain = domain(model)
+                except Exception as exc:
+                    raise ModelError(f"action {self.name}: the domain of parameter {pname!r} "
+                                     f"raised {type(exc).__name__}: {exc}") from None
             if not isinstance(domain, Iterable) or isinstance(domain, (str, bytes)):
                 raise ModelError(f"action {self.name}: domain of parameter {pname!r} must be a "
                                  f"finite collection of values, got {domain!r}")

@@ -64,6 +64,11 @@ class Spec:
                             f"got {self.expect!r}", spec=self.name)
         if self.expect.verdict == ERROR:
             raise SpecError("a spec cannot expect an error", spec=self.name)
+        if isinstance(self.faults, FaultKind):
+            self.faults = [self.faults]
+        if not isinstance(self.faults, (list, tuple)):
+            raise SpecError(f"faults must be a list such as [Crash(max=2)], got {self.faults!r}",
+                            spec=self.name)
         for f in self.faults:
             if not isinstance(f, FaultKind):
                 raise SpecError(f"faults must be Crash(...), PowerLoss(...) or Fail(...), got {f!r}",
@@ -107,7 +112,9 @@ def load_specs(target: str) -> list[Spec]:
     names = [s.name for s in specs]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
-        raise SpecError(f"spec names must be unique; repeated: {', '.join(dupes)}")
+        where = "; ".join(f"{n} in {', '.join(sorted({s.source for s in specs if s.name == n}))}"
+                          for n in dupes)
+        raise SpecError(f"spec names must be unique; repeated: {where}")
     if name:
         chosen = [s for s in specs if s.name == name or s.name.startswith(name + "/")]
         if not chosen:
@@ -132,7 +139,8 @@ def _load_file(file: Path) -> list[Spec]:
         raise SpecError(f"{file}{line}: loading the spec file raised {type(exc).__name__}: {exc}") from None
     specs = getattr(module, "SPECS", None)
     if specs is None:
-        return []
+        raise SpecError(f"{file}: defines no SPECS list (a module of helpers for spec files "
+                        "should have a name starting with '_')")
     if not isinstance(specs, (list, tuple)) or not all(isinstance(s, Spec) for s in specs):
         raise SpecError(f"{file}: SPECS must be a list of Spec objects")
     for s in specs:

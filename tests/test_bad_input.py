@@ -312,18 +312,14 @@ def test_property_that_writes_or_raises_is_an_error(model: Model, name: str, wor
 def test_choose_in_a_property_is_an_error() -> None:
     result = check("choose-in-property", ChoosesInProperty())
     assert result.verdict == "error"
-    assert "choose() can only be called inside an action" in result.error
+    assert "can only be called inside an action" in result.error
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: the error for choose() in a property does not "
-                   "name the property (ctx.where is not used by _context)")
 def test_choose_in_a_property_names_the_property() -> None:
     result = check("choose-in-property", ChoosesInProperty())
     assert "Chooser" in result.error
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: an error raised by a property names no step: the "
-                   "state (x=2, reached at step 2) cannot be found from the message")
 def test_property_error_names_the_step() -> None:
     result = check("bad-property", RaisesInProperty())
     assert "step 2" in result.error or result.error_trace is not None
@@ -405,8 +401,6 @@ def test_negative_fault_budget_is_refused() -> None:
         Spec("budget", Raises(), holds(), faults=[Crash(max=-1)])
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: faults=Crash(max=1) (a single fault, as written in "
-                   "DESIGN.md) raises a bare TypeError: 'Crash' object is not iterable")
 def test_a_single_fault_object_is_accepted_or_refused_clearly() -> None:
     try:
         spec = Spec("single", Raises(), violated("ExceptionInAction"), faults=Crash(max=1))
@@ -507,9 +501,6 @@ class WrongParameterName(Model):
         p.x = value
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: an action whose signature does not match its "
-                   "declaration is reported as a design violation (ExceptionInAction: TypeError), "
-                   "not as bad input")
 @pytest.mark.parametrize("model", [MissingProcessArgument(), WrongParameterName()])
 def test_action_signature_mismatch_is_an_error_not_a_verdict(model: Model) -> None:
     result = check("signature", model)
@@ -539,9 +530,6 @@ class InitialRaises(Model):
     x = volatile(lambda m: m.nope)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: model code run outside an action (a @final "
-                   "predicate, a role count, a parameter domain, a callable initial value) "
-                   "escapes check_spec as a bare exception")
 @pytest.mark.parametrize("model", [FinalRaises(), CountFromMissingParameter(), DomainRaises(),
                                    InitialRaises()],
                          ids=["final", "role-count", "domain", "initial"])
