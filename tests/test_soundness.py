@@ -24,7 +24,6 @@ from collections import Counter
 from collections.abc import Callable, Hashable
 from typing import Any
 
-import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
