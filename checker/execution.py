@@ -156,6 +156,21 @@ def fault(kind: str) -> bool:
     return True
 
 
+def faults_left(kind: str) -> int:
+    """How many more faults of ``kind`` may still happen after the running step.
+
+    Lets a component skip bookkeeping that only a future fault could observe (a
+    file system's journal of unsynced operations once no power loss can come),
+    which keeps states that differ only in such bookkeeping from multiplying. It
+    is 0 when the spec does not enable ``kind``.
+    """
+    ctx = _context("faults_left")
+    index = ctx.budget_index.get(kind)
+    if index is None:
+        return 0
+    return ctx.fault_caps[index] - ctx.budget[index]
+
+
 def current_process() -> str | None:
     """The name of the process whose step is running (None for environment steps)."""
     return _context("current_process").process

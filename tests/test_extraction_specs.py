@@ -1,0 +1,215 @@
+"""Pinned outcomes of every extraction spec (lifecycles.md section 1), and checks that the
+properties have teeth: small broken variants of the designs must violate them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from checker import Bounds, Crash, Options, Spec, action, check_spec, holds, require
+from checker.compile import ModelSystem
+from checker.result import Result
+from models.extraction import TARGET, TMP, AtomicRename, Broker, UnpackInPlace
+from specs.extraction import SPECS
+
+STUCK = frozenset({"NoPartialLoad", "EventuallyStarts"})
+
+# name -> (verdict, violated properties, distinct states, depth)
+PINNED: dict[str, tuple[str, frozenset[str], int, int]] = {
+    "extraction/in-place/crash": ("violated", STUCK, 103, 14),
+    "extraction/in-place/power-loss": ("violated", STUCK, 72, 19),
+    "extraction/in-place/2-brokers/crash": ("violated", STUCK, 448, 17),
+    "extraction/marker/crash": ("holds", frozenset(), 86, 15),
+    "extraction/marker/power-loss": ("violated", STUCK, 67, 21),
+    "extraction/marker/2-brokers/crash": ("holds", frozenset(), 316, 18),
+    "extraction/rename/crash": ("holds", frozenset(), 64, 13),
+    "extraction/rename/power-loss": ("violated", STUCK, 52, 19),
+    "extraction/rename/2-brokers/crash": ("holds", frozenset(), 1397, 22),
+    "extraction/rename-fsync/crash": ("holds", frozenset(), 64, 13),
+    "extraction/rename-fsync/power-loss": ("holds", frozenset(), 841, 26),
+    "extraction/rename-fsync/2-brokers/power-loss": ("holds", frozenset(), 1928, 22),
+}
+
+KILLED_AFTER_MKDIR = ["broker1 lock", "broker1 boot", "broker1 crash",
+                      "broker1 lock", "broker1 boot", "broker1 load"]
+UNPACK_ALL = ["broker1 unpack_create", "broker1 unpack_write"] * 3
+
+
+def _power_loss(ops: int) -> str:
+    return f"env power_loss -> {ops} of {ops} metadata ops survive"
+
+
+# The shortest counterexample to NoPartialLoad, per violated spec.
+PARTIAL_LOAD_TRACES: dict[str, list[str]] = {
+    "extraction/in-place/crash": KILLED_AFTER_MKDIR,
+    "extraction/in-place/2-brokers/crash": KILLED_AFTER_MKDIR,
+    "extraction/in-place/power-loss": [
+        "broker1 lock", "broker1 boot", _power_loss(1),
+        "broker1 lock", "broker1 boot", "broker1 load"],
+    # All five operations (mkdir, three creates, the marker) survive; no file data does.
+    "extraction/marker/power-loss": [
+        "broker1 lock", "broker1 boot", *UNPACK_ALL, "broker1 write_marker", _power_loss(5),
+        "broker1 lock", "broker1 boot", "broker1 load"],
+    # mkdir, three creates and the rename survive; no file data does.
+    "extraction/rename/power-loss": [
+        "broker1 boot", *UNPACK_ALL, "broker1 rename", _power_loss(5),
+        "broker1 boot", "broker1 load"],
+}
+
+# EventuallyStarts: the same stem up to the bad fault, then a loop of fail-and-restart.
+STUCK_LOOP = ["broker1 lock", "broker1 boot", "broker1 load", "broker1 restart"]
+LIVELOCKS: dict[str, tuple[list[str], list[str]]] = {
+    "extraction/in-place/crash": (KILLED_AFTER_MKDIR[:3], STUCK_LOOP),
+    "extraction/in-place/power-loss": (PARTIAL_LOAD_TRACES["extraction/in-place/power-loss"][:3],
+                                       STUCK_LOOP),
+    "extraction/marker/power-loss": (PARTIAL_LOAD_TRACES["extraction/marker/power-loss"][:10],
+                                     STUCK_LOOP),
+    "extraction/rename/power-loss": (PARTIAL_LOAD_TRACES["extraction/rename/power-loss"][:9],
+                                     ["broker1 boot", "broker1 load", "broker1 restart"]),
+}
+
+_RESULTS: dict[str, Result] = {}
+
+
+def result_of(name: str) -> Result:
+    if name not in _RESULTS:
+        (spec,) = [s for s in SPECS if s.name == name]
+        _RESULTS[name] = check_spec(spec)
+    return _RESULTS[name]
+
+
+def steps(trace: Any) -> list[str]:
+    return [f"{s.process or 'env'} {s.label}" for s in trace.steps]
+
+
+def test_every_spec_is_pinned_and_names_are_unique() -> None:
+    names = [s.name for s in SPECS]
+    assert len(names) == len(set(names))
+    assert set(names) == set(PINNED)
+
+
+@pytest.mark.parametrize("name", list(PINNED))
+def test_spec_outcome(name: str) -> None:
+    verdict, violated, states, depth = PINNED[name]
+    result = result_of(name)
+    assert result.error == ""
+    assert result.verdict == verdict
+    assert frozenset(result.violated_properties) == violated
+    assert result.matches
+    assert (result.stats.distinct_states, result.stats.depth) == (states, depth)
+
+
+@pytest.mark.parametrize("name", [n for n, pinned in PINNED.items() if pinned[0] == "holds"])
+def test_holds_specs_cover_every_action(name: str) -> None:
+    result = result_of(name)
+    assert result.warnings == []
+    assert all(count > 0 for count in result.coverage.values()), result.coverage
+
+
+@pytest.mark.parametrize("name", list(PARTIAL_LOAD_TRACES))
+def test_partial_load_counterexample(name: str) -> None:
+    (v,) = [v for v in result_of(name).violations if v.property == "NoPartialLoad"]
+    assert steps(v.trace) == PARTIAL_LOAD_TRACES[name]
+    last = v.trace.steps[-1]
+    assert [(c.field, c.after) for c in last.changes if c.field.endswith("complete_files")] \
+        == [("broker1.complete_files", 0)]
+
+
+@pytest.mark.parametrize("name", list(LIVELOCKS))
+def test_stuck_forever_counterexample(name: str) -> None:
+    (v,) = [v for v in result_of(name).violations if v.property == "EventuallyStarts"]
+    stem, loop = LIVELOCKS[name]
+    trace = v.trace
+    assert not trace.stutter  # a livelock (fail, restart, fail), not a deadlock
+    assert steps(trace)[:trace.loop_start] == stem
+    assert steps(trace)[trace.loop_start:] == loop
+
+
+def test_two_brokers_in_place_both_fail_forever() -> None:
+    (v,) = [v for v in result_of("extraction/in-place/2-brokers/crash").violations
+            if v.property == "EventuallyStarts"]
+    trace = v.trace
+    assert steps(trace)[:trace.loop_start] == KILLED_AFTER_MKDIR[:3]
+    loop = steps(trace)[trace.loop_start:]
+    assert set(loop) == {f"broker{i} {a}" for i in (1, 2)
+                         for a in ("lock", "boot", "load", "restart")}
+
+
+def test_the_in_place_crash_counterexample_is_the_shortest() -> None:
+    (spec,) = [s for s in SPECS if s.name == "extraction/in-place/crash"]
+    for depth, found in ((5, False), (6, True)):
+        result = check_spec(spec, Options(bounds=Bounds(max_depth=depth)))
+        assert ("NoPartialLoad" in result.violated_properties) is found, depth
+
+
+# -- the properties have teeth: broken variants must violate them ------------------------
+
+class AlwaysReunpack(UnpackInPlace):
+    """Broken on purpose: never trusts an existing directory, so it deletes a loaded one."""
+
+    @action(Broker)
+    def boot(self, b: Broker) -> None:
+        require(b.phase == "locked")
+        if self.fs.exists(TARGET):
+            self.fs.rmtree(TARGET)
+        self.fs.mkdir(TARGET)
+        b.phase = "unpack"
+
+
+def test_no_clobber_catches_a_broker_deleting_a_loaded_directory() -> None:
+    result = check_spec(Spec("clobber", AlwaysReunpack(files=1, brokers=2), holds()))
+    (v,) = [v for v in result.violations if v.property == "NoClobber"]
+    assert steps(v.trace) == ["broker1 lock", "broker1 boot", *UNPACK_ALL[:2],
+                              "broker1 load", "broker2 lock", "broker2 boot"]
+
+
+class FreshTempDirs(AtomicRename):
+    """Broken on purpose: a new temporary directory per attempt, leftovers never removed."""
+
+    @action(Broker)
+    def boot(self, b: Broker) -> None:
+        require(b.phase == "boot")
+        n = 1
+        while self.fs.exists(f"{self.tmp_dir(b)}-{n}"):
+            n += 1
+        self.fs.mkdir(f"{self.tmp_dir(b)}-{n}")
+        b.phase = "load" if self.fs.exists(TARGET) else "unpack"
+
+    def unpack_dir(self, b: Broker) -> str:
+        prefix = self.tmp_dir(b).rpartition("/")[2] + "-"
+        newest = max(int(n[len(prefix):]) for n in self.fs.listdir(TMP) if n.startswith(prefix))
+        return f"{self.tmp_dir(b)}-{newest}"
+
+
+def test_no_leak_catches_a_fresh_temporary_directory_per_attempt() -> None:
+    result = check_spec(Spec("leak", FreshTempDirs(files=1), holds(), faults=[Crash(max=1)]))
+    (v,) = [v for v in result.violations if v.property == "NoLeak"]
+    assert steps(v.trace) == ["broker1 boot", "broker1 crash", "broker1 boot"]
+
+
+# -- a branch no spec's coverage can show: the broker that loses the rename race ---------
+
+def _walk(system: ModelSystem, *moves: str) -> Any:
+    state = system.init_states()[0]
+    for move in moves:
+        (out,) = [out for s, out in system.successors(state)
+                  if f"{s.process} {s.label()}" == move]
+        state = out
+    return state
+
+
+def test_the_broker_that_loses_the_rename_race_discards_its_copy_and_loads_the_winner() -> None:
+    system = ModelSystem(AtomicRename(files=1, brokers=2))
+    unpack = ["boot", "unpack_create", "unpack_write"]
+    state = _walk(system, *[f"broker{i} {a}" for i in (1, 2) for a in unpack],
+                  "broker1 rename", "broker2 rename")
+    seen = system.describe(state)
+    assert set(seen["fs.tree"]) == {TMP, TARGET, f"{TARGET}/f1"}  # broker2's copy is gone
+    assert seen["fs.tree"][f"{TARGET}/f1"] == f"{TARGET}.tmp-broker1/f1"  # broker1's file
+    assert (seen["broker1.phase"], seen["broker2.phase"]) == ("load", "load")
+    final = system.describe(_walk(system, *[f"broker{i} {a}" for i in (1, 2) for a in unpack],
+                                  "broker1 rename", "broker2 rename",
+                                  "broker1 load", "broker2 load"))
+    assert (final["broker1.phase"], final["broker2.phase"]) == ("running", "running")
