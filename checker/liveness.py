@@ -124,35 +124,71 @@ def _fair_states(exploration: Exploration, region: set[int]) -> dict[int, list[t
 
 
 def _fair_loop(graph, component: set[int], start: int) -> list[tuple[int, int]]:
-    """A loop from ``start`` through ``component`` that is itself fair.
+    """A short loop from ``start`` through ``component`` that is itself fair.
 
     For each fair class enabled somewhere in the component the loop either takes
     an edge of that class or passes a state where the class is disabled, so a
-    reader can check fairness on the loop that is printed.
+    reader can check fairness on the loop that is printed. Greedy: from where the
+    loop has got to, walk to the nearest step that settles a class still owed,
+    counting everything passed on the way, then walk back to the start.
     """
-    enabled_somewhere = set().union(*(graph.enabled[s] for s in component))
-    waypoints: list[tuple[str, int, int]] = []  # ("edge", state, step) or ("state", state, -1)
-    for c in sorted(enabled_somewhere):
-        edge = next(((s, k) for s in sorted(component) for k, t, cc in graph.edges[s]
-                     if cc == c and t in component), None)
-        if edge is not None:
-            waypoints.append(("edge", edge[0], edge[1]))
-        else:
-            state = next(s for s in sorted(component) if c not in graph.enabled[s])
-            waypoints.append(("state", state, -1))
+    owed = set().union(*(graph.enabled[s] for s in component))
+    owed -= _disabled_at(graph, owed, start)
     loop: list[tuple[int, int]] = []
     cur = start
-    for kind, s, k in waypoints:
-        loop += _shortest(graph, component, cur, s)
-        cur = s
-        if kind == "edge":
-            loop.append((s, k))
-            cur = next(t for kk, t, _ in graph.edges[s] if kk == k)
+    while owed:
+        path = _nearest(graph, component, cur, owed)
+        for s, k in path:
+            owed -= _disabled_at(graph, owed, s)
+            target, cls = _edge(graph, s, k)
+            owed.discard(cls)
+            owed -= _disabled_at(graph, owed, target)
+            cur = target
+        loop += path
     loop += _shortest(graph, component, cur, start)
     if not loop:  # a self-loop component with no fair class: take the self-loop
         k = next(k for k, t, _ in graph.edges[start] if t == start)
         loop = [(start, k)]
     return loop
+
+
+def _disabled_at(graph, classes: set[int], state: int) -> set[int]:
+    return {c for c in classes if c not in graph.enabled[state]}
+
+
+def _edge(graph, state: int, k: int) -> tuple[int, int]:
+    return next((t, c) for kk, t, c in graph.edges[state] if kk == k)
+
+
+def _nearest(graph, component: set[int], src: int, owed: set[int]) -> list[tuple[int, int]]:
+    """The shortest path from ``src`` whose last step is of an owed class or ends where
+    an owed class is disabled."""
+    parent: dict[int, tuple[int, int]] = {}
+    queue = deque([src])
+    seen = {src}
+
+    def path_to(state: int, last: tuple[int, int] | None) -> list[tuple[int, int]]:
+        path = [last] if last else []
+        cur = state
+        while cur != src:
+            prev, kk = parent[cur]
+            path.append((prev, kk))
+            cur = prev
+        path.reverse()
+        return path
+
+    while queue:
+        s = queue.popleft()
+        for k, t, c in graph.edges[s]:
+            if t not in component:
+                continue
+            if c in owed or _disabled_at(graph, owed, t):
+                return path_to(s, (s, k))
+            if t not in seen:
+                seen.add(t)
+                parent[t] = (s, k)
+                queue.append(t)
+    raise AssertionError("every owed class is taken or disabled somewhere in a fair component")
 
 
 def _shortest(graph, component: set[int], src: int, dst: int) -> list[tuple[int, int]]:

@@ -133,8 +133,9 @@ def test_two_brokers_in_place_both_fail_forever() -> None:
     trace = v.trace
     assert steps(trace)[:trace.loop_start] == KILLED_AFTER_MKDIR[:3]
     loop = steps(trace)[trace.loop_start:]
-    assert set(loop) == {f"broker{i} {a}" for i in (1, 2)
-                         for a in ("lock", "boot", "load", "restart")}
+    # broker1 fails forever; broker2 starves: weak fairness lets it, since its lock step
+    # is disabled each time broker1 holds the lock (step "broker1 lock" is in the loop).
+    assert loop == [f"broker1 {a}" for a in ("lock", "boot", "load", "restart")]
 
 
 def test_the_in_place_crash_counterexample_is_the_shortest() -> None:
