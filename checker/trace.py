@@ -73,9 +73,41 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> list[Change]:
                 a, b = old.get(k, _ABSENT), new.get(k, _ABSENT)
                 if a != b:
                     changes.append(Change(f"{name}[{k!r}]", a, b))
+        elif _extends(old, new):
+            changes.append(Change(name, Elided(f"({len(old)} items)"),
+                                  Elided(f"(... + {_items(new[len(old):])})")))
+        elif _extends(new, old):
+            changes.append(Change(name, Elided(f"(... {_items(old[len(new):])})"),
+                                  Elided(f"({len(new)} items)")))
         else:
             changes.append(Change(name, old, new))
     return changes
+
+
+def _extends(short: Any, long: Any) -> bool:
+    """A tuple that grew at its end (a log, a journal): show what was added, not all of it."""
+    return (isinstance(short, tuple) and isinstance(long, tuple) and 0 < len(short) < len(long)
+            and long[:len(short)] == short)
+
+
+def _items(items: tuple) -> str:
+    return ", ".join(repr(i) for i in items)
+
+
+class Elided:
+    """A value shown in part; its repr is the text a reader sees."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Elided) and other.text == self.text
+
+    def __hash__(self) -> int:
+        return hash(self.text)
 
 
 class _Absent:
