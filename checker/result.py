@@ -129,6 +129,7 @@ class Result:
     bounds: str = ""
     fairness: str = ""
     properties: list[str] = field(default_factory=list)
+    covers: str = ""  # the spec's own words for what a "holds" speaks for
     error_trace: Trace | None = None
 
     @property
@@ -175,6 +176,7 @@ class Result:
             "bounds": self.bounds,
             "fairness": self.fairness,
             "properties": list(self.properties),
+            "covers": self.covers or None,
         }
 
 

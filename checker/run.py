@@ -23,7 +23,8 @@ def check_spec(spec: Spec, options: Options | None = None) -> Result:
     """Check one spec; never raises for a problem in the spec or the model."""
     options = options or Options(bounds=spec.bounds, check_deadlock=spec.deadlock)
     result = Result(spec.name, repr(spec.model), ERROR, expected=spec.expect,
-                    faults=spec.describe_faults(), bounds=options.bounds.describe())
+                    faults=spec.describe_faults(), bounds=options.bounds.describe(),
+                    covers=spec.covers)
     system = None
     try:
         system = spec.system()
