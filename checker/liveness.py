@@ -18,6 +18,7 @@ spends budget, never lie on a cycle: behaviours have finitely many faults.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import networkx as nx
@@ -163,54 +164,39 @@ def _edge(graph, state: int, k: int) -> tuple[int, int]:
 def _nearest(graph, component: set[int], src: int, owed: set[int]) -> list[tuple[int, int]]:
     """The shortest path from ``src`` whose last step is of an owed class or ends where
     an owed class is disabled."""
-    parent: dict[int, tuple[int, int]] = {}
-    queue = deque([src])
-    seen = {src}
-
-    def path_to(state: int, last: tuple[int, int] | None) -> list[tuple[int, int]]:
-        path = [last] if last else []
-        cur = state
-        while cur != src:
-            prev, kk = parent[cur]
-            path.append((prev, kk))
-            cur = prev
-        path.reverse()
-        return path
-
-    while queue:
-        s = queue.popleft()
-        for k, t, c in graph.edges[s]:
-            if t not in component:
-                continue
-            if c in owed or _disabled_at(graph, owed, t):
-                return path_to(s, (s, k))
-            if t not in seen:
-                seen.add(t)
-                parent[t] = (s, k)
-                queue.append(t)
-    raise AssertionError("every owed class is taken or disabled somewhere in a fair component")
+    return _path_until(graph, component, src,
+                       lambda t, c: c in owed or bool(_disabled_at(graph, owed, t)))
 
 
 def _shortest(graph, component: set[int], src: int, dst: int) -> list[tuple[int, int]]:
     if src == dst:
         return []
+    return _path_until(graph, component, src, lambda t, _: t == dst)
+
+
+def _path_until(graph, component: set[int], src: int,
+                stop: Callable[[int, int], bool]) -> list[tuple[int, int]]:
+    """BFS inside ``component``: the shortest path from ``src`` whose last step, to
+    state t of fairness class c, satisfies ``stop(t, c)``."""
     parent: dict[int, tuple[int, int]] = {}
     queue = deque([src])
     seen = {src}
     while queue:
         s = queue.popleft()
-        for k, t, _ in graph.edges[s]:
-            if t in component and t not in seen:
+        for k, t, c in graph.edges[s]:
+            if t not in component:
+                continue
+            if stop(t, c):
+                path = [(s, k)]
+                cur = s
+                while cur != src:
+                    prev, kk = parent[cur]
+                    path.append((prev, kk))
+                    cur = prev
+                path.reverse()
+                return path
+            if t not in seen:
                 seen.add(t)
                 parent[t] = (s, k)
-                if t == dst:
-                    path = []
-                    cur = dst
-                    while cur != src:
-                        prev, kk = parent[cur]
-                        path.append((prev, kk))
-                        cur = prev
-                    path.reverse()
-                    return path
                 queue.append(t)
-    raise AssertionError("states of one strongly connected component must reach each other")
+    raise AssertionError("a fair component holds a path to what is owed and back to its start")
