@@ -28,6 +28,7 @@ from .execution import Context, make_view_class, run_branches, with_reading
 from .faults import Crash, FaultKind, PowerLoss
 from .fields import VOLATILE, Field
 from .model import Model, Process, component_fields, process_fields
+from .symmetry import Reducer, renamings
 
 BUDGET = 0
 MODEL = 1
@@ -89,7 +90,8 @@ class ModelSystem(TransitionSystem):
     """A model instance with its faults, seen through the core contract."""
 
     def __init__(self, model: Model, faults: Sequence[FaultKind] = (), name: str | None = None,
-                 fair: Sequence[str] | None = None, properties: Sequence[str] | None = None) -> None:
+                 fair: Sequence[str] | None = None, properties: Sequence[str] | None = None,
+                 symmetry: Sequence[str] = ()) -> None:
         if not isinstance(model, Model):
             raise ModelError(f"expected a Model instance, got {model!r}")
         self.model = model
@@ -111,6 +113,7 @@ class ModelSystem(TransitionSystem):
         self._fair = None if fair is None else set(fair)
         self.properties = self._compile_properties(properties)
         self._finals = [d for d in model.final_decls().values()]
+        self._setup_symmetry(symmetry)
 
     # -- layout -------------------------------------------------------------------------
     def _layout(self) -> None:
@@ -312,6 +315,28 @@ class ModelSystem(TransitionSystem):
 
     def component_names(self) -> list[str]:
         return list(self.model.components())
+
+    # -- symmetry -----------------------------------------------------------------------
+    def _setup_symmetry(self, roles: Sequence[str]) -> None:
+        unknown = [r for r in roles if r not in self._role_parts]
+        if unknown:
+            raise ModelError(f"symmetry names unknown role(s) {unknown}; roles: "
+                             f"{sorted(self._role_parts)}")
+        live = [p.name for p in self.properties if p.is_liveness]
+        if roles and live:
+            raise ModelError(
+                f"symmetry reduction covers safety properties only, and this spec checks "
+                f"liveness ({', '.join(live)}): fairness is per process, which renaming "
+                "processes does not preserve; check liveness in a spec without symmetry")
+        groups = [([p.index for p in self._role_parts[r]], [p.prefix[:-1] for p in self._role_parts[r]])
+                  for r in roles if len(self._role_parts[r]) > 1]
+        self._renamings = renamings(groups)
+        self._reducer = Reducer(self._renamings)
+        self.reduces_symmetry = bool(self._renamings)
+        self.symmetry = tuple(roles)
+
+    def canonical(self, state: tuple) -> tuple:
+        return self._reducer.canonical(state)
 
     # -- properties ---------------------------------------------------------------------
     def _compile_properties(self, selected: Sequence[str] | None) -> list[Property]:

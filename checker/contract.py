@@ -139,6 +139,12 @@ class TransitionSystem(ABC):
         """The state as named fields, for traces: ``{"broker1.phase": "boot", ...}``."""
         return {"state": state}
 
+    reduces_symmetry: bool = False
+
+    def canonical(self, state: State) -> State:
+        """The representative of ``state``'s symmetry orbit (itself, without symmetry)."""
+        return state
+
     def actions(self) -> Sequence[str]:
         """Names of every action, for coverage (an action that never fires makes a proof vacuous)."""
         return ()

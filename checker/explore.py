@@ -127,6 +127,8 @@ def explore(system: TransitionSystem, options: Options,
 
     seen: dict[Any, int] = {}
     states: list[Any] = []
+    symmetric = system.reduces_symmetry
+    canonical = system.canonical
     parents = array("q")
     via = array("l")
     found: dict[str, Found] = {}
@@ -165,9 +167,11 @@ def explore(system: TransitionSystem, options: Options,
         error.replay_key = key  # type: ignore[attr-defined]
         return error
 
-    def add(state: Any, parent: int, index: int) -> int:
+    def add(state: Any, parent: int, index: int, key: Any) -> int:
+        # Under symmetry the seen-set holds orbit representatives but the state kept
+        # and expanded is the one actually reached, so replaying its steps rebuilds it.
         sid = len(states)
-        seen[state] = sid
+        seen[key] = sid
         states.append(state)
         parents.append(parent)
         via.append(index)
@@ -180,14 +184,15 @@ def explore(system: TransitionSystem, options: Options,
     frontier: list[tuple[int, Any]] = []
     for i, state in enumerate(system.init_states()):
         try:
-            if state in seen:
+            key = canonical(state) if symmetric else state
+            if key in seen:
                 continue
         except TypeError as exc:
             raise _unhashable(exc, "the initial state") from None
         if bounds.max_states is not None and len(states) >= bounds.max_states:
             complete, reason = False, f"state bound {bounds.max_states} reached"
             break
-        frontier.append((add(state, -1, i), state))
+        frontier.append((add(state, -1, i, key), state))
 
     depth = 0
     expanded = 0
@@ -228,7 +233,8 @@ def explore(system: TransitionSystem, options: Options,
                                f"{step.who()} {step.label()}: {out.message}", sid, k))
                     continue
                 try:
-                    tid = seen.get(out)
+                    key = canonical(out) if symmetric else out
+                    tid = seen.get(key)
                 except TypeError as exc:
                     raise _unhashable(exc, f"{step.who()} {step.label()}").within(
                         step=depth + 1) from None
@@ -239,7 +245,7 @@ def explore(system: TransitionSystem, options: Options,
                     if max_states is not None and len(states) >= max_states:
                         complete, reason = False, f"state bound {max_states} reached"
                         continue
-                    tid = add(out, sid, k)
+                    tid = add(out, sid, k, key)
                     next_frontier.append((tid, out))
                 for p in transitions_props:
                     try:

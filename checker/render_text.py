@@ -26,6 +26,8 @@ def render_result(result: Result, *, timing: bool = True) -> str:
         lines.append(f"  fairness  {result.fairness}")
     if result.bounds and result.bounds != "none":
         lines.append(f"  bounds    {result.bounds}")
+    if result.reduction:
+        lines.append(f"  reduction {result.reduction}")
     if result.covers:
         lines.append(f"  covers    {result.covers}")
     if result.verdict == ERROR:

@@ -130,6 +130,7 @@ class Result:
     fairness: str = ""
     properties: list[str] = field(default_factory=list)
     covers: str = ""  # the spec's own words for what a "holds" speaks for
+    reduction: str = ""  # e.g. "symmetry of fleet"
     error_trace: Trace | None = None
 
     @property
@@ -177,6 +178,7 @@ class Result:
             "fairness": self.fairness,
             "properties": list(self.properties),
             "covers": self.covers or None,
+            "reduction": self.reduction or None,
         }
 
 

@@ -24,7 +24,8 @@ def check_spec(spec: Spec, options: Options | None = None) -> Result:
     options = options or Options(bounds=spec.bounds, check_deadlock=spec.deadlock)
     result = Result(spec.name, repr(spec.model), ERROR, expected=spec.expect,
                     faults=spec.describe_faults(), bounds=options.bounds.describe(),
-                    covers=spec.covers)
+                    covers=spec.covers,
+                    reduction=f"symmetry of {', '.join(spec.symmetry)}" if spec.symmetry else "")
     system = None
     try:
         system = spec.system()

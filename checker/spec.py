@@ -49,6 +49,7 @@ class Spec:
     bounds: Bounds = field(default_factory=Bounds)
     fairness: Sequence[str] | None = None  # None: every action weakly fair
     deadlock: bool = True
+    symmetry: Sequence[str] = ()  # roles whose processes are interchangeable (safety only)
     covers: str = ""  # in words: what the proof covers (the bounds a "holds" speaks for)
     known_counts: tuple[int, int] | None = None  # (distinct states, transitions) agreed by other tools
     source: str = ""
@@ -79,7 +80,7 @@ class Spec:
     def system(self) -> ModelSystem:
         try:
             system = ModelSystem(self.model, self.faults, name=self.name, fair=self.fairness,
-                                 properties=self.properties)
+                                 properties=self.properties, symmetry=tuple(self.symmetry))
         except ModelError as exc:
             raise exc.within(spec=self.name) from None
         if self.expect.verdict == VIOLATED:

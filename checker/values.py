@@ -23,9 +23,10 @@ FAST_IMMUTABLE = frozenset({int, float, str, bytes, bool, type(None)})
 class FrozenMap(Mapping):
     """A hashable mapping; updates return a new map and leave this one alone.
 
-    Keys are kept in sorted order (by ``repr`` when they are not mutually
-    comparable) so that equal maps print identically, whatever order they were
-    built in: traces and snapshots must not depend on insertion order.
+    Entries are kept in sorted key order (by ``repr`` when keys are not mutually
+    comparable) so that equal maps print and iterate identically, whatever order
+    they were built in: traces and snapshots must not depend on insertion order.
+    The order is fixed when a map is built, so reading never sorts.
     """
 
     __slots__ = ("_d", "_hash")
@@ -35,21 +36,33 @@ class FrozenMap(Mapping):
         for k, v in d.items():
             check_immutable(k, "a FrozenMap key")
             check_immutable(v, f"the FrozenMap value at {k!r}")
-        self._d = d
+        self._d = _in_order(d)
         self._hash: int | None = None
 
     @classmethod
-    def _trusted(cls, d: dict) -> FrozenMap:
+    def _trusted(cls, d: dict, ordered: bool = False) -> FrozenMap:
         m = object.__new__(cls)
-        m._d = d
+        m._d = d if ordered else _in_order(d)
         m._hash = None
         return m
 
     def __getitem__(self, key: Any) -> Any:
         return self._d[key]
 
+    def get(self, key: Any, default: Any = None) -> Any:
+        return self._d.get(key, default)
+
     def __iter__(self) -> Iterator:
-        return iter(_sorted_keys(self._d))
+        return iter(self._d)
+
+    def keys(self):  # type: ignore[override]
+        return self._d.keys()
+
+    def values(self):  # type: ignore[override]
+        return self._d.values()
+
+    def items(self):  # type: ignore[override]
+        return self._d.items()
 
     def __len__(self) -> int:
         return len(self._d)
@@ -64,26 +77,29 @@ class FrozenMap(Mapping):
         return h
 
     def __eq__(self, other: object) -> bool:
+        if self is other:
+            return True
         if isinstance(other, FrozenMap):
             return self._d == other._d
         return NotImplemented
 
     def __repr__(self) -> str:
-        inner = ", ".join(f"{k!r}: {self._d[k]!r}" for k in self)
+        inner = ", ".join(f"{k!r}: {v!r}" for k, v in self._d.items())
         return "{" + inner + "}"
 
     def set(self, key: Any, value: Any) -> FrozenMap:
         check_immutable(key, "a FrozenMap key")
         check_immutable(value, f"the FrozenMap value at {key!r}")
         d = dict(self._d)
+        known = key in d
         d[key] = value
-        return FrozenMap._trusted(d)
+        return FrozenMap._trusted(d, ordered=known)
 
     def remove(self, *keys: Any) -> FrozenMap:
         d = dict(self._d)
         for k in keys:
             d.pop(k, None)
-        return FrozenMap._trusted(d)
+        return FrozenMap._trusted(d, ordered=True)
 
     def update(self, items: Mapping | Iterable[tuple[Any, Any]]) -> FrozenMap:
         d = dict(self._d)
@@ -92,7 +108,12 @@ class FrozenMap(Mapping):
 
     def filter(self, keep: Any) -> FrozenMap:
         """The entries for which ``keep(key, value)`` is true."""
-        return FrozenMap._trusted({k: v for k, v in self._d.items() if keep(k, v)})
+        return FrozenMap._trusted({k: v for k, v in self._d.items() if keep(k, v)}, ordered=True)
+
+
+def _in_order(d: dict) -> dict:
+    keys = _sorted_keys(d)
+    return d if list(d) == keys else {k: d[k] for k in keys}
 
 
 def _sorted_keys(d: dict) -> list:
