@@ -172,21 +172,28 @@ class ModelSystem(TransitionSystem):
                     where = decl.name + (f" of {pname}" if pname else "")
                     self._instances.append((decl.fn, args, dict(params), pname, decl.name, params,
                                             where))
-        crash = self._fault(Crash)
-        self._crashable: list[tuple[Any, _Part]] = []
-        if crash is not None:
+        # Each Crash entry of the spec has its own budget and the processes it may kill;
+        # a process belongs to at most one, or its crashes would be counted twice.
+        self._crashable: dict[str, list[tuple[Any, _Part]]] = {}
+        owner: dict[str, str] = {}
+        known = set(self._role_parts) | {self.model.roles()[a].process.__name__
+                                         for a in self._role_parts}
+        for crash in (f for f in self.faults if isinstance(f, Crash)):
             allowed = set(crash.roles)
-            known = set(self._role_parts) | {self.model.roles()[a].process.__name__
-                                             for a in self._role_parts}
             if allowed - known:
                 raise ModelError(f"Crash(roles=...) names unknown role(s) {sorted(allowed - known)}; "
                                  f"roles: {sorted(self._role_parts)}")
+            victims = self._crashable.setdefault(crash.key, [])
             for attr, views in self._views.roles.items():
                 cls_name = self.model.roles()[attr].process.__name__
                 if allowed and attr not in allowed and cls_name not in allowed:
                     continue
-                for view, part in zip(views, self._role_parts[attr], strict=False):
-                    self._crashable.append((view, part))
+                for view, part in zip(views, self._role_parts[attr], strict=True):
+                    if view.name in owner:
+                        raise ModelError(f"{view.name} may crash under both {owner[view.name]} and "
+                                         f"{crash.key}; give each Crash(...) its own roles")
+                    owner[view.name] = crash.key
+                    victims.append((view, part))
 
     def _resolve_role(self, role_ref: Any, action_name: str) -> str | None:
         if role_ref is None:
@@ -230,7 +237,7 @@ class ModelSystem(TransitionSystem):
             if budget[i] >= fault_kind.max:
                 continue
             if isinstance(fault_kind, Crash):
-                for view, part in self._crashable:
+                for view, part in self._crashable[fault_kind.key]:
                     out.extend(run_branches(ctx, state, self._crash, (view.name, part, i), {},
                                             view.name, "crash", (), f"crash of {view.name}",
                                             BUDGET, fault_step="crash"))
@@ -307,7 +314,10 @@ class ModelSystem(TransitionSystem):
 
     def actions(self) -> list[str]:
         names = [decl.name for decl, _, _ in self._actions]
-        names += [f.key for f in self.faults if isinstance(f, (Crash, PowerLoss))]
+        if any(isinstance(f, Crash) for f in self.faults):
+            names.append("crash")
+        if any(isinstance(f, PowerLoss) for f in self.faults):
+            names.append("power_loss")
         return names
 
     def process_names(self) -> list[str]:

@@ -213,6 +213,8 @@ def run_branches(ctx: Context, state: tuple, fn: Callable[..., None], args: tupl
                 outcome = Disabled
             except ModelError as exc:
                 raise exc.within(action=where) from None
+            except MutableValueError as exc:  # a mutable value slipped into a FrozenMap
+                raise ModelError(str(exc), action=where) from None
             except AssertionError as exc:
                 outcome = ActionFailure("assertion", str(exc) or "assert failed", "AssertionError")
             except (Exception, SystemExit) as exc:  # model code failed: a violation with a trace

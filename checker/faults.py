@@ -36,9 +36,15 @@ class Crash(FaultKind):
 
     roles: tuple[str, ...] = ()
 
+    def __post_init__(self) -> None:
+        if isinstance(self.roles, str):
+            object.__setattr__(self, "roles", (self.roles,))
+
     @property
     def key(self) -> str:
-        return "crash"
+        """``crash``, or ``crash of consumers`` for a budget limited to some roles (so a
+        spec can give different roles different budgets)."""
+        return f"crash of {'+'.join(self.roles)}" if self.roles else "crash"
 
 
 @dataclass(frozen=True)

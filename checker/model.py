@@ -95,6 +95,16 @@ class ActionDecl:
     domains: dict[str, Any]
     name: str = "?"
 
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """An overriding action may run its base's effect: ``Base.boot(self, b)``,
+        ``super().boot(b)``."""
+        return self.fn(*args, **kwargs)
+
+    def __get__(self, instance: Any, owner: type) -> Any:
+        if instance is None:
+            return self
+        return self.fn.__get__(instance, owner)
+
     def domain_values(self, model: Model) -> list[tuple[tuple[str, Any], ...]]:
         """Every combination of parameter values, in declaration order."""
         names, values = [], []

@@ -28,6 +28,7 @@ CRASHES = Crash(max=2)
 POWER_LOSS = PowerLoss(max=1)
 STARTUP_FAILS = Fail(max=1, kind="startup")
 STUCK = violated("NoPartialLoad", "EventuallyStarts")
+SAFETY = ["NoPartialLoad", "NoLeak", "NoClobber"]
 
 SPECS = [
     # -- the shipped design -------------------------------------------------------------
@@ -76,4 +77,15 @@ SPECS = [
          faults=[POWER_LOSS, STARTUP_FAILS],
          covers="2 brokers racing, 3 files, 1 power loss (no crash: with a crash as well "
                 "the check takes about a minute)"),
+    # -- Symmetry: the two brokers are interchangeable, so safety is checked once per
+    # arrangement (liveness is not reduced; the specs above check it) ------------------
+    Spec("extraction/rename/2-brokers/crash/symmetric", AtomicRename(files=K, brokers=2), holds(),
+         faults=[CRASHES, STARTUP_FAILS], properties=SAFETY, symmetry=("fleet",),
+         covers="as extraction/rename/2-brokers/crash, safety properties, with the brokers "
+                "interchangeable"),
+    Spec("extraction/rename-fsync/2-brokers/power-loss+crash/symmetric",
+         AtomicRename(files=2, brokers=2, fsync=True), holds(),
+         faults=[POWER_LOSS, Crash(max=1), STARTUP_FAILS], properties=SAFETY, symmetry=("fleet",),
+         covers="2 brokers racing, 2 files, 1 power loss and 1 crash in any order, safety "
+                "properties, the brokers interchangeable"),
 ]

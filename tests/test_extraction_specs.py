@@ -30,6 +30,9 @@ PINNED: dict[str, tuple[str, frozenset[str], int, int]] = {
     "extraction/rename-fsync/crash": ("holds", frozenset(), 64, 13),
     "extraction/rename-fsync/power-loss": ("holds", frozenset(), 841, 26),
     "extraction/rename-fsync/2-brokers/power-loss": ("holds", frozenset(), 1928, 22),
+    # Symmetric twins: the brokers interchangeable, about half the states.
+    "extraction/rename/2-brokers/crash/symmetric": ("holds", frozenset(), 714, 22),
+    "extraction/rename-fsync/2-brokers/power-loss+crash/symmetric": ("holds", frozenset(), 5576, 22),
 }
 
 KILLED_AFTER_MKDIR = ["broker1 lock", "broker1 boot", "broker1 crash",
