@@ -24,7 +24,7 @@ from .contract import (
     TransitionSystem,
 )
 from .errors import ModelError
-from .execution import Context, make_view_class, run_branches, with_reading
+from .execution import _ACTIVE, Context, make_view_class, run_branches, with_reading
 from .faults import Crash, FaultKind, PowerLoss
 from .fields import VOLATILE, Field
 from .model import Model, Process, component_fields, process_fields
@@ -109,6 +109,8 @@ class ModelSystem(TransitionSystem):
         self._views = _Views(self, self._ctx)
         self._before_ctx = Context()
         self._before_views = _Views(self, self._before_ctx)
+        self._observe_ctx = Context()
+        self._observe_views = _Views(self, self._observe_ctx)
         self._compile_actions()
         self._fair = None if fair is None else set(fair)
         self.properties = self._compile_properties(properties)
@@ -348,6 +350,38 @@ class ModelSystem(TransitionSystem):
     def canonical(self, state: tuple) -> tuple:
         return self._reducer.canonical(state)
 
+    # -- explaining a violation ---------------------------------------------------------
+    def observe(self, property_name: str, state: tuple) -> list[tuple[str, Any]]:
+        """The fields a property read on ``state``, with their values: what it saw.
+
+        Runs the property (the goal, for liveness) on a state that logs every field
+        read, so a counterexample can say what the property looked at without the
+        hot path paying for any logging.
+        """
+        decl = next((d for d in self.model.property_decls().values() if d.name == property_name),
+                    None)
+        if decl is None or decl.kind == "transition":
+            return []
+        log: list[tuple[int, int]] = []
+        ctx = self._observe_ctx
+        ctx.parts = _LoggedState(state, log)
+        ctx.readonly = True
+        ctx.where = f"property {property_name}"
+        _ACTIVE.append(ctx)
+        try:
+            decl.check(self._observe_views.model)
+        except Exception:
+            pass  # whatever it read before failing is still worth showing
+        finally:
+            _ACTIVE.pop()
+        seen: dict[str, Any] = {}
+        parts = {p.index: p for p in self._holder_parts}
+        for index, slot in log:
+            part = parts.get(index)
+            if part is not None:
+                seen.setdefault(part.prefix + part.fields[slot].name, state[index][slot])
+        return list(seen.items())
+
     # -- properties ---------------------------------------------------------------------
     def _compile_properties(self, selected: Sequence[str] | None) -> list[Property]:
         decls = {d.name: d for d in self.model.property_decls().values()}
@@ -393,3 +427,28 @@ def _check_signature(decl: Any, args: tuple, params: tuple) -> None:
         raise ModelError(f"action {decl.name}: its function {decl.fn.__name__}"
                          f"{inspect.signature(decl.fn)} cannot be called with {passed} ({exc})"
                          ) from None
+
+
+class _LoggedState:
+    """A state whose parts log each field read (used only to explain a violation)."""
+
+    def __init__(self, state: tuple, log: list[tuple[int, int]]) -> None:
+        self._state = state
+        self._log = log
+
+    def __getitem__(self, index: int) -> Any:
+        return _LoggedPart(self._state[index], index, self._log)
+
+    def __len__(self) -> int:
+        return len(self._state)
+
+
+class _LoggedPart:
+    def __init__(self, values: tuple, index: int, log: list[tuple[int, int]]) -> None:
+        self._values = values
+        self._index = index
+        self._log = log
+
+    def __getitem__(self, slot: int) -> Any:
+        self._log.append((self._index, slot))
+        return self._values[slot]

@@ -141,6 +141,10 @@ class TransitionSystem(ABC):
 
     reduces_symmetry: bool = False
 
+    def observe(self, property_name: str, state: State) -> list[tuple[str, Any]]:
+        """The named fields a property read on ``state`` (to explain a violation)."""
+        return []
+
     def canonical(self, state: State) -> State:
         """The representative of ``state``'s symmetry orbit (itself, without symmetry)."""
         return state

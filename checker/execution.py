@@ -171,6 +171,12 @@ def faults_left(kind: str) -> int:
     return ctx.fault_caps[index] - ctx.budget[index]
 
 
+def note(text: str) -> None:
+    """Add ``text`` to the running step's label, for a decision worth seeing in a trace
+    ("close guard skipped: owns its client"). It is part of the step, not of the state."""
+    _context("note").labels.append(text)
+
+
 def current_process() -> str | None:
     """The name of the process whose step is running (None for environment steps)."""
     return _context("current_process").process

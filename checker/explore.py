@@ -309,7 +309,7 @@ def deep_size(roots: Any) -> int:
 
 
 def _does_not_hold(p: Any) -> str:
-    doc = p.doc.splitlines()[0] if p.doc else ""
+    doc = " ".join(p.doc.split("\n\n")[0].split()) if p.doc else ""
     return f"{p.name} does not hold" + (f" ({doc})" if doc else "")
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class FaultKind:
     """Base of fault kinds; ``key`` names the budget in the state and in traces."""
 
@@ -26,7 +26,7 @@ class FaultKind:
         return f"{self.key}<={self.max}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Crash(FaultKind):
     """A process is killed and restarted: its volatile fields reset, durable ones stay.
 
@@ -47,7 +47,7 @@ class Crash(FaultKind):
         return f"crash of {'+'.join(self.roles)}" if self.roles else "crash"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class PowerLoss(FaultKind):
     """The machine loses power: every process crashes and components drop unsynced data."""
 
@@ -56,7 +56,7 @@ class PowerLoss(FaultKind):
         return "power_loss"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Fail(FaultKind):
     """Calls of a kind fail (``fault("remote")`` in model code returns True)."""
 

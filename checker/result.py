@@ -81,6 +81,7 @@ class Violation:
     kind: str
     message: str
     trace: Trace | None = None
+    observed: list[tuple[str, Any]] = field(default_factory=list)  # what the property read
 
 
 @dataclass
@@ -166,7 +167,8 @@ class Result:
             "trace": first.trace.to_json()["steps"] if first and first.trace else [],
             "violations": [
                 {"property": v.property, "kind": v.kind, "message": v.message,
-                 "trace": v.trace.to_json() if v.trace else None}
+                 "trace": v.trace.to_json() if v.trace else None,
+                 "observed": {k: _jsonable(val) for k, val in v.observed}}
                 for v in self.violations
             ],
             "coverage": dict(self.coverage),

@@ -99,7 +99,8 @@ def _safety_violation(system: TransitionSystem, exploration: Exploration, f: Fou
         key.append(f.step_index)
         expected.append(None)
     trace, _ = replay(system, key, expected)
-    return Violation(f.property, f.kind, f.message, trace)
+    observed = system.observe(f.property, exploration.states[f.state]) if f.kind == "always" else []
+    return Violation(f.property, f.kind, f.message, trace, observed)
 
 
 def _ids_along(exploration: Exploration, sid: int) -> list[int]:
@@ -109,6 +110,17 @@ def _ids_along(exploration: Exploration, sid: int) -> list[int]:
         sid = exploration.parents[sid]
     ids.reverse()
     return ids
+
+
+def _settled_from(exploration: Exploration, name: str, along: list[int]) -> int:
+    """The earliest step after which the trigger had held and the goal never held again:
+    where the behaviour went wrong, which a reader wants named, rather than wherever
+    the search happened to start from."""
+    bits = exploration.graph.predicate_bits[name]  # type: ignore[union-attr]
+    first = len(along) - 1
+    while first > 0 and not bits[along[first - 1]][1]:
+        first -= 1
+    return next((i for i in range(first, len(along)) if bits[along[i]][0]), first)
 
 
 def _liveness_violation(system: TransitionSystem, exploration: Exploration, name: str,
@@ -124,8 +136,7 @@ def _liveness_violation(system: TransitionSystem, exploration: Exploration, name
     trace, _ = replay(system, key, expected)
     trace.loop_start = len(lasso.stem)
     trace.stutter = not lasso.loop
-    trigger_step = next(i for i, (s, _) in enumerate([*lasso.stem, (lasso.start, -1)])
-                        if s == lasso.trigger_state)
+    trigger_step = _settled_from(exploration, name, [s for s, _ in lasso.stem] + [lasso.start])
     if trace.stutter:
         tail = (f"after step {len(lasso.stem)} no fairly scheduled step is enabled, so the "
                 "behaviour may stay there forever")
@@ -137,4 +148,5 @@ def _liveness_violation(system: TransitionSystem, exploration: Exploration, name
     else:
         where = "initially" if trigger_step == 0 else f"after step {trigger_step}"
         message = f"{name}: the trigger holds {where}, the goal never holds after it: {tail}"
-    return Violation(name, "liveness", message, trace)
+    observed = system.observe(name, states[lasso.start])
+    return Violation(name, "liveness", message, trace, observed)

@@ -73,6 +73,10 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> list[Change]:
                 a, b = old.get(k, _ABSENT), new.get(k, _ABSENT)
                 if a != b:
                     changes.append(Change(f"{name}[{k!r}]", a, b))
+        elif isinstance(old, frozenset) and isinstance(new, frozenset):
+            gained, lost = _ordered(new - old), _ordered(old - new)
+            text = " ".join([*(f"+{v!r}" for v in gained), *(f"-{v!r}" for v in lost)])
+            changes.append(Change(name, Elided(f"({len(old)} members)"), Elided(text)))
         elif _extends(old, new):
             changes.append(Change(name, Elided(f"({len(old)} items)"),
                                   Elided(f"(... + {_items(new[len(old):])})")))
@@ -119,8 +123,11 @@ _ABSENT = _Absent()
 
 
 def _keys(a: FrozenMap, b: FrozenMap) -> list:
-    keys = set(a) | set(b)
+    return _ordered(set(a) | set(b))
+
+
+def _ordered(values: Any) -> list:
     try:
-        return sorted(keys)
+        return sorted(values)
     except TypeError:
-        return sorted(keys, key=repr)
+        return sorted(values, key=repr)
