@@ -280,7 +280,7 @@ class WritesInProperty(Counting):
 
 class WritesInTransition(Counting):
     @transition
-    def grows(before, after):  # noqa: N805 - a transition gets (before, after)
+    def grows(before, after):
         before.nodes[0].x = 3
         return True
 
