@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .result import ERROR, HOLDS, INCOMPLETE, VIOLATED, Result, Trace, TraceStep, Violation
+from .story import tell
 
 MAX_VALUE = 48
 
@@ -77,7 +78,9 @@ def render_stats(result: Result, *, timing: bool = True) -> str:
 def render_violation(v: Violation) -> list[str]:
     if v.trace is None:
         return [f"{v.property} violated: {v.message}"]
-    lines = [f"{v.property} violated in {len(v.trace.steps)} steps:"]
+    lines = [f"{v.property} violated in {len(v.trace.steps)} steps. In short:"]
+    lines.extend("    " + line for line in tell(v))
+    lines.append("  step by step:")
     lines.extend(render_trace(v.trace))
     lines.append(f"=> {v.message}")
     return lines

@@ -29,7 +29,7 @@ def _safety_result() -> Result:
         replay=[0, 0, 0, 3, 1],
     )
     v = Violation("NoPartialLoad", "always", "NoPartialLoad does not hold (loads only complete dirs)",
-                  trace)
+                  trace, observed=[("broker1.loaded", 0), ("disk.names", {"/t/f0": 2})])
     return Result("demo/in-place/crash", "UnpackInPlace(files=1)", "violated",
                   expected=Expectation("violated", ("NoPartialLoad",)), violations=[v],
                   stats=Stats(12, 30, 5, 0.5, 900), coverage={"boot": 3, "load": 2, "crash": 4},
@@ -77,6 +77,16 @@ def test_error_and_incomplete_text():
 def test_table_text():
     results = [_safety_result(), _lasso_result()]
     assert_snapshot("render_table.txt", render_table(results, timing=False) + "\n")
+
+
+def test_story_names_the_crash_what_it_wiped_and_what_the_property_saw():
+    from checker.story import tell
+
+    (v,) = _safety_result().violations
+    story = tell(v)
+    assert story[0] == "broker1: boot, unpack_create(file=0) (steps 1-2)"
+    assert story[1] == "!! broker1 crashes and restarts (step 3), forgetting phase='unpack'"
+    assert story[-1] == "=> NoPartialLoad is violated: it sees broker1.loaded=0, disk.names={'/t/f0': 2}"
 
 
 def test_json_fields():
