@@ -44,12 +44,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     bench.add_argument("--no-baseline", action="store_true",
                        help="skip the full-state baseline explorer")
 
+    sym = sub.add_parser("symmetry", help="states saved by symmetry reduction, spec by spec")
+    sym.add_argument("targets", nargs="*", default=["specs"], metavar="PATH[::NAME]")
+
     args = parser.parse_args(argv)
     try:
         if args.command == "check":
             return _check(args)
         if args.command == "list":
             return _list(args)
+        if args.command == "symmetry":
+            from .symmetry_report import report
+            return report(args.targets)
         if args.command == "bench":
             from .bench import run_bench
             return run_bench(args.targets, as_json=args.json, baseline=not args.no_baseline)

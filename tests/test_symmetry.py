@@ -9,16 +9,15 @@ refuses clearly.
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import pytest
 
 from checker import Crash, Spec, check_spec, holds
 from checker.compile import ModelSystem
-from checker.contract import LIVENESS_KINDS
 from checker.spec import load_specs
 from checker.symmetry import order_key
+from checker.symmetry_report import safety_twin, symmetric_roles
 from checker.values import FrozenMap
 from models.extraction import AtomicRename
 
@@ -26,16 +25,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _symmetric_roles(spec: Spec) -> tuple[str, ...]:
-    system = spec.system()
-    return tuple(r for r, parts in system._role_parts.items() if len(parts) > 1)
+    return symmetric_roles(spec)
 
 
 def _safety_twin(spec: Spec, symmetry: tuple[str, ...]) -> Spec:
-    decls = spec.model.property_decls().values()
-    chosen = spec.properties if spec.properties is not None else [d.name for d in decls]
-    safety = [n for n in chosen if not any(d.name == n and d.kind in LIVENESS_KINDS for d in decls)]
-    # The expectation is not what is compared here (the two runs are), and it may name liveness.
-    return dataclasses.replace(spec, properties=safety, symmetry=symmetry, expect=holds())
+    return safety_twin(spec, symmetry)
 
 
 CANDIDATES = [s for s in load_specs(str(ROOT / "specs")) if _symmetric_roles(s)]
