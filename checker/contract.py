@@ -182,3 +182,4 @@ class Options:
     check_liveness: bool = True
     determinism_checks: int = 200  # states whose successors are computed twice and compared
     measure_memory: bool = False  # count the bytes held per state (costs a walk at the end)
+    record_graph: bool = False  # keep every edge (for diagrams), even with no liveness property

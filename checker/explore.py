@@ -121,7 +121,7 @@ def explore(system: TransitionSystem, options: Options,
     sometimes = [p for p in props if p.kind == SOMETIMES]
     transitions_props = [p for p in props if p.kind == TRANSITION]
     liveness = [p for p in props if p.is_liveness] if options.check_liveness else []
-    graph = Graph() if liveness else None
+    graph = Graph() if liveness or options.record_graph else None
     class_ids: dict[Any, int] = {}
     classify = system.fairness().classify if graph is not None else None
 
