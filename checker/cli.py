@@ -44,6 +44,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     bench.add_argument("--no-baseline", action="store_true",
                        help="skip the full-state baseline explorer")
 
+    report = sub.add_parser("report", help="write design-doc reports and diagrams for specs")
+    report.add_argument("targets", nargs="*", default=["specs"], metavar="PATH[::NAME]")
+    report.add_argument("--out", default="diagrams", metavar="DIR",
+                        help="folder for the reports (default: diagrams)")
+    report.add_argument("--check", action="store_true",
+                        help="write nothing; exit 1 if the folder differs from what would be written")
+
+    simulate = sub.add_parser("simulate", help="random walks with faults: finds bugs, proves nothing")
+    simulate.add_argument("targets", nargs="+", metavar="PATH[::NAME]")
+    simulate.add_argument("--walks", type=int, default=1000, help="number of random walks")
+    simulate.add_argument("--depth", type=int, default=200, help="steps per walk at most")
+    simulate.add_argument("--seconds", type=float, default=None, help="stop after this long")
+    simulate.add_argument("--seed", type=int, default=0, help="seed: same seed, same walks")
+    simulate.add_argument("--json", action="store_true", help="print results as JSON")
+
     sym = sub.add_parser("symmetry", help="states saved by symmetry reduction, spec by spec")
     sym.add_argument("targets", nargs="*", default=["specs"], metavar="PATH[::NAME]")
 
@@ -53,6 +68,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _check(args)
         if args.command == "list":
             return _list(args)
+        if args.command == "report":
+            from .report import main as report_main
+            return report_main(args.targets, out=args.out, check=args.check)
+        if args.command == "simulate":
+            from .simulate import main as simulate_main
+            return simulate_main(args.targets, walks=args.walks, depth=args.depth,
+                                 seconds=args.seconds, seed=args.seed, as_json=args.json)
         if args.command == "symmetry":
             from .symmetry_report import report
             return report(args.targets)
