@@ -1,9 +1,10 @@
-"""Extraction scaled up: atomic rename with fsync, 8 files, 3 brokers, a crash."""
+"""Extraction scaled up: atomic rename with fsync, 3 brokers, 4 files, up to 3 crashes."""
 
 from checker import Crash, Spec, holds
 from models.extraction import AtomicRename
 
 SPECS = [
-    Spec("extraction/rename-fsync/8-files/3-brokers/crash",
-         AtomicRename(files=8, brokers=3, fsync=True), holds(), faults=[Crash(max=1)]),
+    Spec("extraction/rename-fsync/3-brokers/4-files/3-crashes",
+         AtomicRename(files=4, brokers=3, fsync=True), holds(), faults=[Crash(max=3)],
+         properties=["NoPartialLoad", "NoLeak", "NoClobber"]),
 ]

@@ -1,87 +1,160 @@
-"""``lifecheck bench``: figures for the explorer, measured side by side with a baseline.
+"""``lifecheck bench``: the explorer's figures, side by side with SPIN, in one run.
 
-Each benchmark is a spec (files under ``bench/`` with a ``SPECS`` list). It is run
-twice in the same invocation, each in a fresh child process so that peak memory
-is its own: once with lifecheck's explorer (with its property checks, parent
-arrays and ids) and once with a naive BFS that keeps every state and a pointer to
-its parent state in one dictionary. Both must find the same number of
-distinct states; the ratios show what the design buys. Figures are printed, never
-asserted: timings belong in benchmarks, not in tests.
+Each benchmark is a spec in a file under ``bench/`` (a ``SPECS`` list). A file may
+also map spec names to a Promela model (``PROMELA = {name: ("file.pml", {"N": 10})}``);
+then SPIN (Debian's ``spin`` and gcc) checks the same model in the same run, with
+partial-order reduction off so that both tools count the same states. Every run
+happens in a fresh child process so that peak memory is its own. A spec's
+``known_counts`` (states and transitions agreed by SPIN and TLC) must be matched
+exactly by every tool, or the benchmark fails loudly.
 
-"Transitions" here counts states generated, initial states included, as TLC and
-SPIN report them (for philosophers n=10 that is 714,869: 714,868 successors plus the
-one initial state), so a spec's ``known_counts`` can be compared exactly.
+"Transitions" counts states generated, the initial state included, as SPIN and TLC
+report them (for philosophers n=10: 714,869 = 714,868 successors + 1 initial state).
+Figures are printed, never asserted: timings belong in benchmarks, not in tests.
 """
 
 from __future__ import annotations
 
+import datetime
+import importlib.util
 import json
 import multiprocessing as mp
+import os
+import re
 import resource
+import shutil
+import subprocess
 import sys
+import tempfile
 import time
 from collections import deque
 from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from .contract import ALWAYS, ActionFailure, Options, TransitionSystem
+from .errors import SpecError
 from .explore import deep_size, explore
-from .spec import Spec, load_specs
+from .output import write_atomically
+from .spec import Spec
 
 FIELDS = ("model", "tool", "distinct_states", "transitions", "seconds", "states_per_second",
           "peak_rss_bytes", "bytes_per_state")
 
 
-def run_bench(targets: Sequence[str], *, as_json: bool = False, baseline: bool = True) -> int:
-    specs: list[Spec] = []
+@dataclass
+class Benchmark:
+    spec: Spec
+    promela: tuple[Path, dict[str, Any]] | None = None
+
+
+def load_benchmarks(targets: Sequence[str]) -> list[Benchmark]:
+    out: list[Benchmark] = []
     for target in targets:
-        specs.extend(load_specs(target))
+        path_text, _, name = target.partition("::")
+        path = Path(path_text)
+        if not path.exists():
+            raise SpecError(f"no such benchmark file or folder: {path_text}")
+        files = sorted(path.glob("*.py")) if path.is_dir() else [path]
+        for file in files:
+            if file.name.startswith("_"):
+                continue
+            module = _import(file)
+            promela = getattr(module, "PROMELA", {})
+            for spec in getattr(module, "SPECS", []):
+                if name and spec.name != name:
+                    continue
+                pml = promela.get(spec.name)
+                out.append(Benchmark(spec, (file.parent / pml[0], pml[1]) if pml else None))
+    return out
+
+
+def _import(file: Path) -> Any:
+    loader = importlib.util.spec_from_file_location(f"lifecheck_bench_{file.stem}", file)
+    if loader is None or loader.loader is None:
+        raise SpecError(f"{file}: cannot be loaded as a Python module")
+    module = importlib.util.module_from_spec(loader)
+    loader.loader.exec_module(module)
+    return module
+
+
+def run_bench(targets: Sequence[str], *, as_json: bool = False, baseline: bool = False,
+              spin: bool = True, results: str | None = None) -> int:
+    benchmarks = load_benchmarks(targets)
+    if spin and any(b.promela for b in benchmarks) and not shutil.which("spin"):
+        print("lifecheck bench: SPIN is not installed (apt-get install spin); skipping it",
+              file=sys.stderr)
+        spin = False
     rows: list[dict[str, Any]] = []
     ok = True
-    for spec in specs:
+    for bench in benchmarks:
+        spec = bench.spec
         ours = _in_child(_measure_lifecheck, spec)
-        rows.append(ours)
-        _emit(ours, as_json)
-        if spec.known_counts is not None:
-            got = (ours["distinct_states"], ours["transitions"])
-            if got != tuple(spec.known_counts):
-                ok = False
-                print(f"MISMATCH on {spec.name}: lifecheck counted {got[0]:,} distinct states and "
-                      f"{got[1]:,} transitions; other tools agree on {spec.known_counts[0]:,} and "
-                      f"{spec.known_counts[1]:,}", file=sys.stderr)
+        group = [ours]
+        if spin and bench.promela is not None:
+            theirs = _run_spin(spec.name, *bench.promela)
+            ours["ratio"] = _ratios(ours, theirs)
+            group.append(theirs)
         if baseline:
             base = _in_child(_measure_baseline, spec)
-            base["ratio"] = _ratios(ours, base)
-            rows.append(base)
-            _emit(base, as_json)
-            if base["distinct_states"] != ours["distinct_states"]:
-                ok = False
-                print(f"MISMATCH on {spec.name}: lifecheck found {ours['distinct_states']} distinct "
-                      f"states, the baseline {base['distinct_states']}", file=sys.stderr)
+            group.append(base)
+        for row in group:
+            rows.append(row)
+            _emit(row, as_json)
+            if spec.known_counts is not None:
+                got = (row["distinct_states"], row["transitions"])
+                if got != tuple(spec.known_counts):
+                    ok = False
+                    print(f"MISMATCH on {spec.name}: {row['tool']} counted {got[0]:,} distinct "
+                          f"states and {got[1]:,} transitions; SPIN and TLC agree on "
+                          f"{spec.known_counts[0]:,} and {spec.known_counts[1]:,}", file=sys.stderr)
+        if len({r["distinct_states"] for r in group}) > 1:
+            ok = False
+            print(f"MISMATCH on {spec.name}: the tools disagree on the number of distinct states",
+                  file=sys.stderr)
+    if results:
+        write_atomically(results, results_markdown(rows))
     return 0 if ok else 1
 
 
 def _emit(row: dict[str, Any], as_json: bool) -> None:
     if as_json:
-        print(json.dumps(row))
+        print(json.dumps({k: row[k] for k in (*FIELDS, "ratio") if k in row}))
     else:
-        line = (f"{row['model']:<36} {row['tool']:<10} {row['distinct_states']:>10,} states "
+        line = (f"{row['model']:<34} {row['tool']:<10} {row['distinct_states']:>10,} states "
                 f"{row['transitions']:>11,} transitions {row['seconds']:>8.2f} s "
                 f"{row['states_per_second']:>10,.0f} states/s "
                 f"{row['bytes_per_state']:>8.1f} B/state "
                 f"peak {row['peak_rss_bytes'] / 2**20:>7.1f} MiB")
         if "ratio" in row:
-            r = row["ratio"]
-            line += (f"   lifecheck vs baseline: {r['speed']:.2f}x speed, "
-                     f"{r['memory']:.2f}x bytes/state")
+            line += f"   lifecheck/SPIN {row['ratio']['speed']:.3f}x states/s"
         print(line)
     sys.stdout.flush()
 
 
-def _ratios(ours: dict[str, Any], base: dict[str, Any]) -> dict[str, float]:
-    speed = ours["states_per_second"] / base["states_per_second"] if base["states_per_second"] else 0
-    memory = ours["bytes_per_state"] / base["bytes_per_state"] if base["bytes_per_state"] else 0
-    return {"speed": round(speed, 3), "memory": round(memory, 3)}
+def results_markdown(rows: list[dict[str, Any]]) -> str:
+    """The committed results file: the table and the date it was measured."""
+    today = datetime.date.today().isoformat()
+    lines = ["# Benchmark results", "",
+             f"Measured {today} on this project's 2-core machine with `lifecheck bench "
+             "--results bench/RESULTS.md`. Transitions count states generated, the initial "
+             "state included (as SPIN and TLC count them).", "",
+             "| model | tool | distinct states | transitions | seconds | states/s | "
+             "bytes/state | peak RSS (MiB) | lifecheck/SPIN |",
+             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for r in rows:
+        ratio = f"{r['ratio']['speed']:.3f}" if "ratio" in r else ""
+        lines.append(f"| {r['model']} | {r['tool']} | {r['distinct_states']:,} | "
+                     f"{r['transitions']:,} | {r['seconds']:.2f} | {r['states_per_second']:,.0f} | "
+                     f"{r['bytes_per_state']:.1f} | {r['peak_rss_bytes'] / 2**20:.1f} | {ratio} |")
+    return "\n".join(lines) + "\n"
+
+
+def _ratios(ours: dict[str, Any], theirs: dict[str, Any]) -> dict[str, float]:
+    speed = ours["states_per_second"] / theirs["states_per_second"] if theirs["states_per_second"] else 0
+    memory = ours["bytes_per_state"] / theirs["bytes_per_state"] if theirs["bytes_per_state"] else 0
+    return {"speed": round(speed, 4), "memory": round(memory, 3)}
 
 
 def _in_child(fn: Any, spec: Spec) -> dict[str, Any]:
@@ -102,10 +175,10 @@ def _child_main(fn: Any, spec: Spec, conn: Any) -> None:
     conn.close()
 
 
-def _row(spec: Spec, tool: str, states: int, transitions: int, seconds: float,
+def _row(name: str, tool: str, states: int, transitions: int, seconds: float,
          stored: int) -> dict[str, Any]:
     return {
-        "model": spec.name, "tool": tool, "distinct_states": states, "transitions": transitions,
+        "model": name, "tool": tool, "distinct_states": states, "transitions": transitions,
         "seconds": round(seconds, 3),
         "states_per_second": round(states / seconds, 1) if seconds else 0.0,
         "bytes_per_state": round(stored / states, 1) if states else 0.0,
@@ -118,7 +191,8 @@ def _measure_lifecheck(spec: Spec) -> dict[str, Any]:
                       determinism_checks=0, measure_memory=True)
     exp = explore(system, options)
     generated = exp.transitions + len(system.init_states())
-    return _row(spec, "lifecheck", exp.distinct_states, generated, exp.seconds, exp.stored_bytes)
+    return _row(spec.name, "lifecheck", exp.distinct_states, generated, exp.seconds,
+                exp.stored_bytes)
 
 
 def _measure_baseline(spec: Spec) -> dict[str, Any]:
@@ -127,11 +201,11 @@ def _measure_baseline(spec: Spec) -> dict[str, Any]:
     states, transitions = _full_state_bfs(system)
     seconds = time.perf_counter() - started
     stored = sys.getsizeof(states) + deep_size(states)
-    return _row(spec, "baseline", len(states), transitions, seconds, stored)
+    return _row(spec.name, "naive BFS", len(states), transitions, seconds, stored)
 
 
 def _full_state_bfs(system: TransitionSystem) -> tuple[dict[Any, Any], int]:
-    """BFS that keeps every state and its parent: the naive design lifecheck improves on.
+    """BFS that keeps every state and its parent: the naive design, for comparison.
 
     It checks the same invariants, so the speed ratio compares like with like.
     """
@@ -154,3 +228,39 @@ def _full_state_bfs(system: TransitionSystem) -> tuple[dict[Any, Any], int]:
                 parents[out] = state
                 queue.append(out)
     return parents, transitions
+
+
+_SPIN_FIGURES = {
+    "states": re.compile(r"^\s*(\d+) states, stored", re.M),
+    "transitions": re.compile(r"^\s*(\d+) transitions", re.M),
+    "seconds": re.compile(r"elapsed time ([\d.e+-]+) seconds"),
+    "memory": re.compile(r"^\s*([\d.]+)\s+actual memory usage for states", re.M),
+    "errors": re.compile(r"errors: (\d+)"),
+}
+
+
+def _run_spin(name: str, pml: Path, defines: dict[str, Any]) -> dict[str, Any]:
+    """Generate, compile and run SPIN's verifier; exhaustive, no partial-order reduction."""
+    flags = [f"-D{k}={v}" for k, v in defines.items()]
+    with tempfile.TemporaryDirectory(prefix="lifecheck-spin-") as work:
+        shutil.copy(pml, work)
+        subprocess.run(["spin", "-a", *flags, pml.name], cwd=work, check=True,
+                       capture_output=True)
+        subprocess.run(["gcc", "-O2", "-DNOREDUCE", "-DSAFETY", "-DMEMLIM=16000", "-o", "pan",
+                        "pan.c"], cwd=work, check=True, capture_output=True)
+        proc = subprocess.Popen(["./pan", "-m3000000", "-w24"], cwd=work, text=True,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        output = proc.stdout.read() if proc.stdout else ""
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    found = {k: rx.search(output) for k, rx in _SPIN_FIGURES.items()}
+    if not (found["states"] and found["transitions"] and found["seconds"]):
+        raise SpecError(f"{name}: could not read SPIN's figures from its output:\n{output[-2000:]}")
+    if found["errors"] and int(found["errors"].group(1)):
+        raise SpecError(f"{name}: SPIN reported errors on the benchmark model:\n{output[-2000:]}")
+    states = int(found["states"].group(1))
+    seconds = max(float(found["seconds"].group(1)), 1e-3)
+    stored = float(found["memory"].group(1)) * 2**20 if found["memory"] else 0.0
+    row = _row(name, "SPIN", states, int(found["transitions"].group(1)), seconds, int(stored))
+    row["peak_rss_bytes"] = usage.ru_maxrss * 1024
+    return row

@@ -41,8 +41,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     bench = sub.add_parser("bench", help="measure states per second and bytes per state")
     bench.add_argument("targets", nargs="*", default=["bench"], metavar="PATH[::NAME]")
     bench.add_argument("--json", action="store_true", help="print rows as JSON objects")
-    bench.add_argument("--no-baseline", action="store_true",
-                       help="skip the full-state baseline explorer")
+    bench.add_argument("--no-spin", action="store_true", help="do not run SPIN beside lifecheck")
+    bench.add_argument("--baseline", action="store_true",
+                       help="also run a naive full-state BFS on each benchmark")
+    bench.add_argument("--results", metavar="FILE",
+                       help="write the table, dated, to FILE (bench/RESULTS.md)")
 
     report = sub.add_parser("report", help="write design-doc reports and diagrams for specs")
     report.add_argument("targets", nargs="*", default=["specs"], metavar="PATH[::NAME]")
@@ -80,7 +83,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return report(args.targets)
         if args.command == "bench":
             from .bench import run_bench
-            return run_bench(args.targets, as_json=args.json, baseline=not args.no_baseline)
+            return run_bench(args.targets, as_json=args.json, baseline=args.baseline,
+                             spin=not args.no_spin, results=args.results)
     except ModelError as exc:
         print(f"lifecheck: {exc}", file=sys.stderr)
         return 2

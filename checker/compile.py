@@ -27,6 +27,7 @@ from .errors import ModelError
 from .execution import _ACTIVE, Context, make_view_class, run_branches, with_reading
 from .faults import Crash, FaultKind, PowerLoss
 from .fields import VOLATILE, Field
+from .guards import lift_guard
 from .model import Model, Process, component_fields, process_fields
 from .symmetry import Reducer, renamings
 
@@ -164,6 +165,7 @@ class ModelSystem(TransitionSystem):
         # Every (action, process, parameters) instance, prepared once: the hot path only calls.
         mv = self._views.model
         self._instances: list[tuple] = []
+        guards: dict[str, Any] = {}
         for decl, role_attr, combos in self._actions:
             targets = self._views.roles[role_attr] if role_attr else (None,)
             for pv in targets:
@@ -173,7 +175,8 @@ class ModelSystem(TransitionSystem):
                     pname = None if pv is None else pv.name
                     where = decl.name + (f" of {pname}" if pname else "")
                     self._instances.append((decl.fn, args, dict(params), pname, decl.name, params,
-                                            where))
+                                            where, guards.setdefault(decl.name,
+                                                                     lift_guard(decl.fn))))
         # Each Crash entry of the spec has its own budget and the processes it may kill;
         # a process belongs to at most one, or its crashes would be counted twice.
         self._crashable: dict[str, list[tuple[Any, _Part]]] = {}
@@ -230,7 +233,16 @@ class ModelSystem(TransitionSystem):
     def successors(self, state: tuple) -> list[tuple[Step, tuple | ActionFailure]]:
         ctx = self._ctx
         out: list[tuple[Step, Any]] = []
-        for fn, args, kwargs, pname, name, params, where in self._instances:
+        for fn, args, kwargs, pname, name, params, where, guard in self._instances:
+            if guard is not None:
+                # The lifted guard reads the state through the same views, read-only.
+                ctx.parts = state
+                ctx.readonly = True
+                try:
+                    if not guard(*args, **kwargs):
+                        continue
+                except Exception:
+                    pass
             out.extend(run_branches(ctx, state, fn, args, kwargs, pname, name, params, where,
                                     BUDGET))
         budget = state[BUDGET]
