@@ -32,6 +32,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                        help="also write the verdict table as Markdown to FILE (no timings)")
     check.add_argument("--quiet", "-q", action="store_true",
                        help="print only the table (details of unexpected verdicts still shown)")
+    check.add_argument("--progress", action="store_true",
+                       help="print a progress line about once a second on long runs (stderr)")
     check.add_argument("--no-timing", action="store_true",
                        help="omit seconds and rates (for output compared byte for byte)")
 
@@ -112,7 +114,7 @@ def _check(args: argparse.Namespace) -> int:
     results = []
     timing = not args.no_timing
     for spec in specs:
-        result = check_spec(spec)
+        result = check_spec(spec, progress=_progress_printer(spec.name) if args.progress else None)
         results.append(result)
         if not args.json and (not args.quiet or not result.matches):
             print(render_result(result, timing=timing))
@@ -128,6 +130,15 @@ def _check(args: argparse.Namespace) -> int:
     if args.table:
         write_atomically(args.table, verdict_table(results))
     return 0 if all(r.matches for r in results) else 1
+
+
+def _progress_printer(name: str):
+    """One line per report: a person watching a long run sees it move, a log keeps it."""
+    def show(p) -> None:
+        print(f"{name}: {p.states:,} states, {p.states_per_second:,.0f} states/s, frontier "
+              f"{p.frontier:,}, depth {p.depth}, {p.rss_bytes / 2**20:,.0f} MiB, "
+              f"{p.seconds:,.0f} s", file=sys.stderr, flush=True)
+    return show
 
 
 def _list(args: argparse.Namespace) -> int:

@@ -161,6 +161,7 @@ class Bounds:
     max_depth: int | None = None
     max_states: int | None = None
     max_seconds: float | None = None
+    max_memory_mb: float | None = None  # resident memory of the checker, checked as it runs
 
     def describe(self) -> str:
         parts = []
@@ -170,6 +171,8 @@ class Bounds:
             parts.append(f"states<={self.max_states}")
         if self.max_seconds is not None:
             parts.append(f"seconds<={self.max_seconds:g}")
+        if self.max_memory_mb is not None:
+            parts.append(f"memory<={self.max_memory_mb:g} MiB")
         return ", ".join(parts) or "none"
 
 
@@ -183,3 +186,21 @@ class Options:
     determinism_checks: int = 200  # states whose successors are computed twice and compared
     measure_memory: bool = False  # count the bytes held per state (costs a walk at the end)
     record_graph: bool = False  # keep every edge (for diagrams), even with no liveness property
+    progress: Callable[[Progress], None] | None = None  # called about once a second on long runs
+    progress_every: float = 1.0  # seconds between progress reports
+
+
+@dataclass
+class Progress:
+    """Where a long run stands, for a progress line."""
+
+    states: int
+    transitions: int
+    frontier: int
+    depth: int
+    seconds: float
+    rss_bytes: int
+
+    @property
+    def states_per_second(self) -> float:
+        return self.states / self.seconds if self.seconds > 0 else 0.0

@@ -19,6 +19,7 @@ states and are explored like any other.
 
 from __future__ import annotations
 
+import resource
 import sys
 import time
 from array import array
@@ -32,6 +33,7 @@ from .contract import (
     TRANSITION,
     ActionFailure,
     Options,
+    Progress,
     Step,
     TransitionSystem,
 )
@@ -91,6 +93,15 @@ class Exploration:
             sid = self.parents[sid]
             depth += 1
         return depth
+
+
+def resident_bytes() -> int:
+    """The checker's resident memory now (Linux /proc; 0 where that is not available)."""
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * resource.getpagesize()
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 def _path(parents: array, via: array, sid: int) -> list[int]:
@@ -198,6 +209,8 @@ def explore(system: TransitionSystem, options: Options,
     expanded = 0
     max_states = bounds.max_states
     deadline = started + bounds.max_seconds if bounds.max_seconds is not None else None
+    watch_memory = bounds.max_memory_mb is not None
+    next_report = started + options.progress_every
     while frontier:
         at_depth_bound = bounds.max_depth is not None and depth >= bounds.max_depth
         next_frontier: list[tuple[int, Any]] = []
@@ -259,10 +272,25 @@ def explore(system: TransitionSystem, options: Options,
                     graph.edges[sid].append((k, tid, cid))
             if graph is not None:
                 graph.enabled[sid] = frozenset(enabled)
-            if deadline is not None and (expanded & 255) == 0 and time.perf_counter() > deadline:
-                complete, reason = False, f"time bound {bounds.max_seconds:g}s reached"
-                next_frontier = []
-                break
+            if (expanded & 255) == 0:
+                now = time.perf_counter()
+                if deadline is not None and now > deadline:
+                    complete, reason = False, f"time bound {bounds.max_seconds:g}s reached"
+                    next_frontier = []
+                    break
+                if watch_memory or (options.progress and now >= next_report):
+                    rss = resident_bytes()
+                    if options.progress and now >= next_report:
+                        next_report = now + options.progress_every
+                        options.progress(Progress(len(states), transitions,
+                                                  len(frontier) + len(next_frontier), depth,
+                                                  now - started, rss))
+                    if watch_memory and rss > bounds.max_memory_mb * 2**20:  # type: ignore[operator]
+                        complete = False
+                        reason = (f"memory budget {bounds.max_memory_mb:g} MiB reached "
+                                  f"({rss / 2**20:.0f} MiB resident)")
+                        next_frontier = []
+                        break
         if next_frontier:
             depth += 1
         frontier = next_frontier

@@ -8,9 +8,10 @@ names the spec, the action and the step.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from .contract import EVENTUALLY, SOMETIMES, Options, TransitionSystem
+from .contract import EVENTUALLY, SOMETIMES, Options, Progress, TransitionSystem
 from .errors import ModelError
 from .explore import Exploration, Found, explore
 from .liveness import Lasso, check_leads_to
@@ -19,9 +20,11 @@ from .spec import Spec
 from .trace import replay
 
 
-def check_spec(spec: Spec, options: Options | None = None) -> Result:
+def check_spec(spec: Spec, options: Options | None = None,
+               progress: Callable[[Progress], None] | None = None) -> Result:
     """Check one spec; never raises for a problem in the spec or the model."""
-    options = options or Options(bounds=spec.bounds, check_deadlock=spec.deadlock)
+    options = options or Options(bounds=spec.bounds, check_deadlock=spec.deadlock,
+                                 progress=progress)
     result = Result(spec.name, repr(spec.model), ERROR, expected=spec.expect,
                     faults=spec.describe_faults(), bounds=options.bounds.describe(),
                     covers=spec.covers,
