@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
+from .contract import Options
 from .errors import ModelError
 from .output import write_atomically
 from .render_markdown import verdict_table
@@ -34,6 +37,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                        help="print only the table (details of unexpected verdicts still shown)")
     check.add_argument("--progress", action="store_true",
                        help="print a progress line about once a second on long runs (stderr)")
+    check.add_argument("--checkpoint", metavar="DIR",
+                       help="save each run to DIR between levels and resume from there: a run "
+                            "killed (Ctrl-C, SIGTERM, kill -9) continues where it was saved")
+    check.add_argument("--checkpoint-every", type=float, default=60.0, metavar="SECONDS",
+                       help="seconds between checkpoints (default 60)")
     check.add_argument("--no-timing", action="store_true",
                        help="omit seconds and rates (for output compared byte for byte)")
 
@@ -91,7 +99,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"lifecheck: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("lifecheck: interrupted", file=sys.stderr)
+        resume = (" (the same command resumes from the last checkpoint)"
+                  if getattr(args, "checkpoint", None) else "")
+        print(f"lifecheck: interrupted{resume}", file=sys.stderr)
         return 130
     except BrokenPipeError:  # the reader went away (| head): not an error of ours
         sys.stderr.close()
@@ -113,8 +123,18 @@ def _check(args: argparse.Namespace) -> int:
         return 2
     results = []
     timing = not args.no_timing
+    if args.checkpoint:
+        # SIGTERM ends the run like Ctrl-C: the last checkpoint stays for the next run.
+        signal.signal(signal.SIGTERM, _interrupt)
     for spec in specs:
-        result = check_spec(spec, progress=_progress_printer(spec.name) if args.progress else None)
+        options = Options(bounds=spec.bounds, check_deadlock=spec.deadlock,
+                          progress=_progress_printer(spec.name) if args.progress else None)
+        if args.checkpoint:
+            options.checkpoint = str(Path(args.checkpoint) / (_file_name(spec.name) + ".ckpt"))
+            options.checkpoint_every = args.checkpoint_every
+        result = check_spec(spec, options)
+        if options.checkpoint and result.verdict != "error":
+            Path(options.checkpoint).unlink(missing_ok=True)  # done: nothing left to resume
         results.append(result)
         if not args.json and (not args.quiet or not result.matches):
             print(render_result(result, timing=timing))
@@ -130,6 +150,14 @@ def _check(args: argparse.Namespace) -> int:
     if args.table:
         write_atomically(args.table, verdict_table(results))
     return 0 if all(r.matches for r in results) else 1
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _file_name(spec_name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_=" else "_" for c in spec_name)
 
 
 def _progress_printer(name: str):

@@ -27,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .checkpoint import load_checkpoint, save_checkpoint
 from .contract import (
     ALWAYS,
     SOMETIMES,
@@ -78,6 +79,7 @@ class Exploration:
     sometimes_seen: set[str]
     graph: Graph | None
     stored_bytes: int
+    resumed_at: int = 0  # distinct states already found by the run this one resumed
 
     @property
     def distinct_states(self) -> int:
@@ -123,127 +125,183 @@ def explore(system: TransitionSystem, options: Options,
     """Explore every state reachable within ``options.bounds``.
 
     ``on_state(id, state)``, when given, sees every distinct state once (tests use it
-    to compare the reachable set against a reference explorer).
+    to compare the reachable set against a reference explorer). With
+    ``options.checkpoint`` set, the run saves itself at level boundaries and, if that
+    file already holds a run of the same system, resumes from it.
     """
-    bounds = options.bounds
-    started = time.perf_counter()
-    props = list(system.properties)
-    invariants = [p for p in props if p.kind == ALWAYS]
-    sometimes = [p for p in props if p.kind == SOMETIMES]
-    transitions_props = [p for p in props if p.kind == TRANSITION]
-    liveness = [p for p in props if p.is_liveness] if options.check_liveness else []
-    graph = Graph() if liveness or options.record_graph else None
-    class_ids: dict[Any, int] = {}
-    classify = system.fairness().classify if graph is not None else None
+    run = _Run(system, options, on_state)
+    saved = load_checkpoint(options.checkpoint, run.signature) if options.checkpoint else None
+    if saved is not None:
+        run.restore(saved)
+        run.resumed_at = len(run.states)
+    else:
+        run.start()
+    last_saved = time.perf_counter()
+    while run.frontier and not run.stopped:
+        if options.checkpoint and time.perf_counter() - last_saved >= options.checkpoint_every:
+            save_checkpoint(options.checkpoint, run.signature, run.snapshot())
+            last_saved = time.perf_counter()
+        run.level()
+    return run.finish()
 
-    seen: dict[Any, int] = {}
-    states: list[Any] = []
-    symmetric = system.reduces_symmetry
-    canonical = system.canonical
-    parents = array("q")
-    via = array("l")
-    found: dict[str, Found] = {}
-    sometimes_seen: set[str] = set()
-    coverage: dict[str, int] = {name: 0 for name in system.actions()}
-    transitions = 0
-    level_starts = [0]
-    complete = True
-    reason = ""
 
-    def note(f: Found) -> None:
-        if f.property not in found:
-            found[f.property] = f
+class _Run:
+    """One exploration, as data that can be saved between two BFS levels and resumed."""
 
-    def check_state(sid: int, state: Any) -> None:
-        for p in invariants:
+    SAVED = ("seen", "states", "parents", "via", "found", "sometimes_seen", "coverage",
+             "transitions", "level_starts", "complete", "reason", "graph", "class_ids",
+             "frontier", "depth", "expanded", "elapsed")
+
+    def __init__(self, system: TransitionSystem, options: Options,
+                 on_state: Callable[[int, Any], None] | None) -> None:
+        self.system = system
+        self.options = options
+        self.bounds = options.bounds
+        self.on_state = on_state
+        self.started = time.perf_counter()
+        props = list(system.properties)
+        self.invariants = [p for p in props if p.kind == ALWAYS]
+        self.sometimes = [p for p in props if p.kind == SOMETIMES]
+        self.transition_props = [p for p in props if p.kind == TRANSITION]
+        self.liveness = [p for p in props if p.is_liveness] if options.check_liveness else []
+        self.graph = Graph() if self.liveness or options.record_graph else None
+        self.class_ids: dict[Any, int] = {}
+        self.classify = system.fairness().classify if self.graph is not None else None
+        self.symmetric = system.reduces_symmetry
+        self.canonical = system.canonical
+        self.seen: dict[Any, int] = {}
+        self.states: list[Any] = []
+        self.parents = array("q")
+        self.via = array("l")
+        self.found: dict[str, Found] = {}
+        self.sometimes_seen: set[str] = set()
+        self.coverage: dict[str, int] = {name: 0 for name in system.actions()}
+        self.transitions = 0
+        self.level_starts = [0]
+        self.complete = True
+        self.reason = ""
+        self.frontier: list[tuple[int, Any]] = []
+        self.depth = 0
+        self.expanded = 0
+        self.elapsed = 0.0  # seconds spent by earlier runs this one resumes
+        self.stopped = False
+        self.resumed_at = 0
+        self.next_report = self.started + options.progress_every
+        self.signature = _signature(system, options)
+
+    # -- saving and resuming ----------------------------------------------------------
+    def snapshot(self) -> dict[str, Any]:
+        data = {name: getattr(self, name) for name in self.SAVED}
+        data["elapsed"] = self.elapsed + time.perf_counter() - self.started
+        return data
+
+    def restore(self, data: dict[str, Any]) -> None:
+        for name in self.SAVED:
+            setattr(self, name, data[name])
+        self.started = time.perf_counter()
+
+    # -- the exploration ----------------------------------------------------------------
+    def note(self, f: Found) -> None:
+        if f.property not in self.found:
+            self.found[f.property] = f
+
+    def check_state(self, sid: int, state: Any) -> None:
+        for p in self.invariants:
             if not _safely(p.check, state, p.name):
-                note(Found(p.name, ALWAYS, _does_not_hold(p), sid))
-        for p in sometimes:
-            if p.name not in sometimes_seen and _safely(p.check, state, p.name):
-                sometimes_seen.add(p.name)
+                self.note(Found(p.name, ALWAYS, _does_not_hold(p), sid))
+        for p in self.sometimes:
+            if p.name not in self.sometimes_seen and _safely(p.check, state, p.name):
+                self.sometimes_seen.add(p.name)
+        graph = self.graph
         if graph is not None:
-            for p in liveness:
+            for p in self.liveness:
                 trig = _safely(p.trigger, state, p.name) if p.trigger is not None else None
                 goal = _safely(p.check, state, p.name)
                 graph.predicate_bits.setdefault(p.name, []).append((bool(trig), goal))
             graph.edges.append([])
             graph.enabled.append(frozenset())
-        if on_state is not None:
-            on_state(sid, state)
+        if self.on_state is not None:
+            self.on_state(sid, state)
 
-    def locate(exc: ModelError, sid: int) -> ModelError:
+    def locate(self, exc: ModelError, sid: int) -> ModelError:
         """Say where bad input showed up: the step number and the path to that state."""
-        key = _path(parents, via, sid)
+        key = _path(self.parents, self.via, sid)
         error = exc.within(step=len(key) - 1)
         error.replay_key = key  # type: ignore[attr-defined]
         return error
 
-    def add(state: Any, parent: int, index: int, key: Any) -> int:
+    def add(self, state: Any, parent: int, index: int, key: Any) -> int:
         # Under symmetry the seen-set holds orbit representatives but the state kept
         # and expanded is the one actually reached, so replaying its steps rebuilds it.
-        sid = len(states)
-        seen[key] = sid
-        states.append(state)
-        parents.append(parent)
-        via.append(index)
+        sid = len(self.states)
+        self.seen[key] = sid
+        self.states.append(state)
+        self.parents.append(parent)
+        self.via.append(index)
         try:
-            check_state(sid, state)
+            self.check_state(sid, state)
         except ModelError as exc:
-            raise locate(exc, sid) from None
+            raise self.locate(exc, sid) from None
         return sid
 
-    frontier: list[tuple[int, Any]] = []
-    for i, state in enumerate(system.init_states()):
-        try:
-            key = canonical(state) if symmetric else state
-            if key in seen:
-                continue
-        except TypeError as exc:
-            raise _unhashable(exc, "the initial state") from None
-        if bounds.max_states is not None and len(states) >= bounds.max_states:
-            complete, reason = False, f"state bound {bounds.max_states} reached"
-            break
-        frontier.append((add(state, -1, i, key), state))
+    def start(self) -> None:
+        bounds = self.bounds
+        for i, state in enumerate(self.system.init_states()):
+            try:
+                key = self.canonical(state) if self.symmetric else state
+                if key in self.seen:
+                    continue
+            except TypeError as exc:
+                raise _unhashable(exc, "the initial state") from None
+            if bounds.max_states is not None and len(self.states) >= bounds.max_states:
+                self.complete, self.reason = False, f"state bound {bounds.max_states} reached"
+                break
+            self.frontier.append((self.add(state, -1, i, key), state))
 
-    depth = 0
-    expanded = 0
-    max_states = bounds.max_states
-    deadline = started + bounds.max_seconds if bounds.max_seconds is not None else None
-    watch_memory = bounds.max_memory_mb is not None
-    next_report = started + options.progress_every
-    while frontier:
+    def level(self) -> None:
+        """Expand every state of the frontier: one BFS level."""
+        system, options, bounds, graph = self.system, self.options, self.bounds, self.graph
+        seen, states, classify = self.seen, self.states, self.classify
+        symmetric, canonical = self.symmetric, self.canonical
+        coverage, class_ids = self.coverage, self.class_ids
+        depth = self.depth
         at_depth_bound = bounds.max_depth is not None and depth >= bounds.max_depth
+        max_states = bounds.max_states
+        deadline = (self.started + bounds.max_seconds - self.elapsed
+                    if bounds.max_seconds is not None else None)
+        watch_memory = bounds.max_memory_mb is not None
         next_frontier: list[tuple[int, Any]] = []
-        level_starts.append(len(states))
-        for sid, state in frontier:
+        self.level_starts.append(len(states))
+        for sid, state in self.frontier:
             try:
                 succs = system.successors(state)
-                if expanded < options.determinism_checks:
+                if self.expanded < options.determinism_checks:
                     _check_deterministic(system, state, succs)
             except ModelError as exc:
-                raise locate(exc.within(step=depth + 1), sid) from None
-            expanded += 1
+                raise self.locate(exc.within(step=depth + 1), sid) from None
+            self.expanded += 1
             if options.check_deadlock and not any(not s.is_fault for s, _ in succs):
                 try:
                     final = system.is_final(state)
                 except ModelError as exc:
-                    raise locate(exc, sid) from None
+                    raise self.locate(exc, sid) from None
                 if not final:
-                    note(Found("Deadlock", "deadlock",
-                               "no step is enabled and this is not a declared final state", sid))
+                    self.note(Found("Deadlock", "deadlock",
+                                    "no step is enabled and this is not a declared final state",
+                                    sid))
             enabled: set[int] = set()
             for k, (step, out) in enumerate(succs):
-                transitions += 1
+                self.transitions += 1
                 coverage[step.action] = coverage.get(step.action, 0) + 1
+                cid = -1
                 if classify is not None:
-                    key = classify(step)
-                    cid = -1
-                    if key is not None:
-                        cid = class_ids.setdefault(key, len(class_ids))
+                    fair_class = classify(step)
+                    if fair_class is not None:
+                        cid = class_ids.setdefault(fair_class, len(class_ids))
                         enabled.add(cid)
                 if isinstance(out, ActionFailure):
-                    note(Found(out.property_name, out.kind,
-                               f"{step.who()} {step.label()}: {out.message}", sid, k))
+                    self.note(Found(out.property_name, out.kind,
+                                    f"{step.who()} {step.label()}: {out.message}", sid, k))
                     continue
                 try:
                     key = canonical(out) if symmetric else out
@@ -253,57 +311,84 @@ def explore(system: TransitionSystem, options: Options,
                         step=depth + 1) from None
                 if tid is None:
                     if at_depth_bound:
-                        complete, reason = False, f"depth bound {bounds.max_depth} reached"
+                        self.complete = False
+                        self.reason = f"depth bound {bounds.max_depth} reached"
                         continue
                     if max_states is not None and len(states) >= max_states:
-                        complete, reason = False, f"state bound {max_states} reached"
+                        self.complete, self.reason = False, f"state bound {max_states} reached"
                         continue
-                    tid = add(out, sid, k, key)
+                    tid = self.add(out, sid, k, key)
                     next_frontier.append((tid, out))
-                for p in transitions_props:
+                for p in self.transition_props:
                     try:
                         holds = _safely(p.check, (state, out), p.name, pair=True)
                     except ModelError as exc:
-                        raise locate(exc, tid).within(action=f"{step.who()} {step.label()}") from None
+                        raise self.locate(exc, tid).within(
+                            action=f"{step.who()} {step.label()}") from None
                     if not holds:
-                        note(Found(p.name, TRANSITION, f"{p.name} does not hold across "
-                                   f"{step.who()} {step.label()}", sid, k))
+                        self.note(Found(p.name, TRANSITION, f"{p.name} does not hold across "
+                                        f"{step.who()} {step.label()}", sid, k))
                 if graph is not None:
                     graph.edges[sid].append((k, tid, cid))
             if graph is not None:
                 graph.enabled[sid] = frozenset(enabled)
-            if (expanded & 255) == 0:
-                now = time.perf_counter()
-                if deadline is not None and now > deadline:
-                    complete, reason = False, f"time bound {bounds.max_seconds:g}s reached"
-                    next_frontier = []
-                    break
-                if watch_memory or (options.progress and now >= next_report):
-                    rss = resident_bytes()
-                    if options.progress and now >= next_report:
-                        next_report = now + options.progress_every
-                        options.progress(Progress(len(states), transitions,
-                                                  len(frontier) + len(next_frontier), depth,
-                                                  now - started, rss))
-                    if watch_memory and rss > bounds.max_memory_mb * 2**20:  # type: ignore[operator]
-                        complete = False
-                        reason = (f"memory budget {bounds.max_memory_mb:g} MiB reached "
-                                  f"({rss / 2**20:.0f} MiB resident)")
-                        next_frontier = []
-                        break
+            if (self.expanded & 255) == 0 and self._must_stop(deadline, watch_memory,
+                                                               len(next_frontier)):
+                next_frontier = []
+                break
         if next_frontier:
-            depth += 1
-        frontier = next_frontier
-    if level_starts[-1] == len(states):
-        level_starts.pop()
-    if graph is not None:
-        graph.classes = [None] * len(class_ids)
-        for key, cid in class_ids.items():
-            graph.classes[cid] = key
-    stored = _stored_bytes(seen, states, parents, via) if options.measure_memory else 0
-    return Exploration(states, parents, via, level_starts, found, transitions, depth,
-                       time.perf_counter() - started, coverage, complete, reason, sometimes_seen,
-                       graph, stored)
+            self.depth += 1
+        self.frontier = next_frontier
+
+    def _must_stop(self, deadline: float | None, watch_memory: bool, pending: int) -> bool:
+        """Bounds on time and memory, and the progress line: checked every 256 states."""
+        options, bounds = self.options, self.bounds
+        now = time.perf_counter()
+        if deadline is not None and now > deadline:
+            self.complete, self.reason = False, f"time bound {bounds.max_seconds:g}s reached"
+            self.stopped = True
+            return True
+        report = options.progress is not None and now >= self.next_report
+        if not (watch_memory or report):
+            return False
+        rss = resident_bytes()
+        if report:
+            self.next_report = now + options.progress_every
+            options.progress(Progress(len(self.states), self.transitions,  # type: ignore[misc]
+                                      len(self.frontier) + pending, self.depth,
+                                      self.elapsed + now - self.started, rss))
+        if watch_memory and rss > bounds.max_memory_mb * 2**20:  # type: ignore[operator]
+            self.complete = False
+            self.reason = (f"memory budget {bounds.max_memory_mb:g} MiB reached "
+                           f"({rss / 2**20:.0f} MiB resident)")
+            self.stopped = True
+            return True
+        return False
+
+    def finish(self) -> Exploration:
+        states, graph = self.states, self.graph
+        if self.level_starts[-1] == len(states):
+            self.level_starts.pop()
+        if graph is not None:
+            graph.classes = [None] * len(self.class_ids)
+            for key, cid in self.class_ids.items():
+                graph.classes[cid] = key
+        stored = (_stored_bytes(self.seen, states, self.parents, self.via)
+                  if self.options.measure_memory else 0)
+        seconds = self.elapsed + time.perf_counter() - self.started
+        return Exploration(states, self.parents, self.via, self.level_starts, self.found,
+                           self.transitions, self.depth, seconds, self.coverage, self.complete,
+                           self.reason, self.sometimes_seen, graph, stored, self.resumed_at)
+
+
+def _signature(system: TransitionSystem, options: Options) -> tuple:
+    """What a checkpoint must match to be resumed: the same system and the same run."""
+    model = getattr(system, "model", None)
+    faults = tuple(f.describe() for f in getattr(system, "faults", ()))
+    props = tuple(p.name for p in system.properties)
+    return (type(system).__name__, system.name, repr(model), faults, props,
+            repr(options.bounds), options.check_deadlock, options.check_liveness,
+            options.record_graph, getattr(system, "symmetry", ()))
 
 
 def _stored_bytes(seen: dict[Any, int], states: list[Any], *arrays: array) -> int:

@@ -35,6 +35,8 @@ def render_result(result: Result, *, timing: bool = True) -> str:
         lines.append(f"  error     {result.error}")
     else:
         lines.append("  " + render_stats(result, timing=timing))
+    if result.resumed_at:
+        lines.append(f"  resumed   from a checkpoint with {result.resumed_at:,} states")
     if result.incomplete_reason:
         lines.append(f"  incomplete: {result.incomplete_reason}; this is not a proof")
     for v in result.violations:

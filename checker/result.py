@@ -132,6 +132,7 @@ class Result:
     properties: list[str] = field(default_factory=list)
     covers: str = ""  # the spec's own words for what a "holds" speaks for
     reduction: str = ""  # e.g. "symmetry of fleet"
+    resumed_at: int = 0  # states found before the checkpoint this run resumed from
     error_trace: Trace | None = None
 
     @property
@@ -181,6 +182,7 @@ class Result:
             "properties": list(self.properties),
             "covers": self.covers or None,
             "reduction": self.reduction or None,
+            "resumed_at_states": self.resumed_at or None,
         }
 
 

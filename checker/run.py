@@ -60,6 +60,7 @@ def check_system(system: TransitionSystem, options: Options, result: Result) -> 
     result.stats = Stats(exploration.distinct_states, exploration.transitions, exploration.depth,
                          exploration.seconds, exploration.stored_bytes)
     result.coverage = dict(exploration.coverage)
+    result.resumed_at = exploration.resumed_at
     result.warnings = [f"action {name} never fired: a proof over it is vacuous"
                        for name, count in exploration.coverage.items() if count == 0]
     violations = [_safety_violation(system, exploration, f)
