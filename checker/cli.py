@@ -37,6 +37,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                        help="print only the table (details of unexpected verdicts still shown)")
     check.add_argument("--progress", action="store_true",
                        help="print a progress line about once a second on long runs (stderr)")
+    check.add_argument("--workers", type=int, default=1, metavar="N",
+                       help="explore with N worker processes (safety properties only)")
     check.add_argument("--checkpoint", metavar="DIR",
                        help="save each run to DIR between levels and resume from there: a run "
                             "killed (Ctrl-C, SIGTERM, kill -9) continues where it was saved")
@@ -128,7 +130,8 @@ def _check(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGTERM, _interrupt)
     for spec in specs:
         options = Options(bounds=spec.bounds, check_deadlock=spec.deadlock,
-                          progress=_progress_printer(spec.name) if args.progress else None)
+                          progress=_progress_printer(spec.name) if args.progress else None,
+                          workers=args.workers)
         if args.checkpoint:
             options.checkpoint = str(Path(args.checkpoint) / (_file_name(spec.name) + ".ckpt"))
             options.checkpoint_every = args.checkpoint_every

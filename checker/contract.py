@@ -188,6 +188,7 @@ class Options:
     record_graph: bool = False  # keep every edge (for diagrams), even with no liveness property
     progress: Callable[[Progress], None] | None = None  # called about once a second on long runs
     progress_every: float = 1.0  # seconds between progress reports
+    workers: int = 1  # processes exploring in parallel (partitioned by state), safety only
     checkpoint: str | None = None  # file to save the run to between levels, and resume from
     checkpoint_every: float = 60.0  # seconds between checkpoints
 

@@ -15,6 +15,7 @@ from .contract import EVENTUALLY, SOMETIMES, Options, Progress, TransitionSystem
 from .errors import ModelError
 from .explore import Exploration, Found, explore
 from .liveness import Lasso, check_leads_to
+from .parallel import explore_parallel
 from .result import ERROR, HOLDS, INCOMPLETE, VIOLATED, Result, Stats, Trace, Violation
 from .spec import Spec
 from .trace import replay
@@ -54,8 +55,10 @@ def _trace_to_error(system: TransitionSystem, key: list[int]) -> Trace | None:
     return trace
 
 
-def check_system(system: TransitionSystem, options: Options, result: Result) -> Exploration:
+def check_system(system: TransitionSystem, options: Options, result: Result) -> Any:
     """Fill ``result`` from exploring ``system``; raises :class:`ModelError` on bad input."""
+    if options.workers > 1:
+        return _check_parallel(system, options, result)
     exploration = explore(system, options)
     result.stats = Stats(exploration.distinct_states, exploration.transitions, exploration.depth,
                          exploration.seconds, exploration.stored_bytes)
@@ -88,6 +91,31 @@ def check_system(system: TransitionSystem, options: Options, result: Result) -> 
         result.verdict = INCOMPLETE
     else:
         result.verdict = HOLDS
+    return exploration
+
+
+def _check_parallel(system: TransitionSystem, options: Options, result: Result) -> Any:
+    """The same verdict from worker processes: safety only, traces rebuilt by replay."""
+    exploration = explore_parallel(system, options, options.workers)
+    result.stats = Stats(exploration.distinct_states, exploration.transitions, exploration.depth,
+                         exploration.seconds, 0)
+    result.coverage = dict(exploration.coverage)
+    result.warnings = [f"action {name} never fired: a proof over it is vacuous"
+                       for name, count in exploration.coverage.items() if count == 0]
+    violations = []
+    for f in sorted(exploration.found.values(), key=lambda f: (f.depth, f.property)):
+        trace, last = replay(system, exploration.keys[f.property])
+        observed = system.observe(f.property, last) if f.kind == "always" else []
+        violations.append(Violation(f.property, f.kind, f.message, trace, observed))
+    if exploration.complete:
+        for p in system.properties:
+            if p.kind == SOMETIMES and p.name not in exploration.sometimes_seen:
+                violations.append(Violation(p.name, SOMETIMES,
+                                            f"{p.name}: no reachable state satisfies it"))
+    else:
+        result.incomplete_reason = exploration.incomplete_reason
+    result.violations = violations
+    result.verdict = VIOLATED if violations else (HOLDS if exploration.complete else INCOMPLETE)
     return exploration
 
 

@@ -1,0 +1,376 @@
+"""Parallel exploration on one machine: worker processes own partitions of the states.
+
+Each worker owns the states whose key hashes to its partition: it keeps their
+seen-set, their parent references and its share of the frontier. The search goes
+level by level, as the sequential explorer does, so the first violation of each
+property is still found at the smallest depth and counterexamples stay shortest
+(TLC with several workers loses this; a level barrier keeps it). In a level each
+worker expands its frontier and sends every successor to the worker that owns it;
+each owner then deduplicates what it received in a fixed order (sender by sender,
+in the order sent), so the run is deterministic and its distinct states are
+exactly the sequential explorer's.
+
+Workers are forked after the model is compiled, so they share it without any
+pickling, and Python's hash (the partition function) agrees between them. What
+crosses a process boundary per state is the state itself, its parent reference
+(worker, index) and the step index. Deduplication is exact (states, not
+fingerprints).
+
+Liveness needs the whole graph in one place, so a spec that checks liveness is
+refused here with a message; safety properties, deadlocks, failing actions,
+symmetry and the depth and time bounds all work as in the sequential explorer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing as mp
+import pickle
+import time
+import traceback
+from dataclasses import dataclass, field
+from typing import Any
+
+from .contract import ALWAYS, SOMETIMES, TRANSITION, ActionFailure, Options, TransitionSystem
+from .errors import ModelError
+from .explore import _check_deterministic, _does_not_hold, _safely
+
+Ref = tuple[int, int]  # (worker, index of the state in that worker)
+
+
+@dataclass
+class FoundAt:
+    property: str
+    kind: str
+    message: str
+    ref: Ref
+    step_index: int | None = None
+    depth: int = 0
+
+
+@dataclass
+class ParallelExploration:
+    distinct_states: int
+    transitions: int
+    depth: int
+    seconds: float
+    coverage: dict[str, int]
+    complete: bool
+    incomplete_reason: str
+    sometimes_seen: set[str]
+    found: dict[str, FoundAt]
+    keys: dict[str, list[int]] = field(default_factory=dict)  # replay key per violation
+    workers: int = 1
+    per_worker: list[int] = field(default_factory=list)  # distinct states each worker owns
+
+
+def explore_parallel(system: TransitionSystem, options: Options, workers: int = 2
+                     ) -> ParallelExploration:
+    if workers < 1:
+        raise ModelError("workers must be at least 1")
+    live = [p.name for p in system.properties if p.is_liveness]
+    if live and options.check_liveness:
+        raise ModelError(f"parallel exploration checks safety properties only, and this spec "
+                         f"checks liveness ({', '.join(live)}), which needs the whole graph in "
+                         "one process; use one worker, or check the safety properties alone")
+    ctx = mp.get_context("fork")
+    pipes, procs = [], []
+    for w in range(workers):
+        here, there = ctx.Pipe()
+        proc = ctx.Process(target=_worker_main, args=(system, options, w, workers, there),
+                           daemon=True)
+        proc.start()
+        there.close()
+        pipes.append(here)
+        procs.append(proc)
+    try:
+        return _coordinate(system, options, pipes)
+    finally:
+        for pipe in pipes:
+            with contextlib.suppress(BrokenPipeError, OSError):
+                pipe.send(("stop",))
+        for proc in procs:
+            proc.join(timeout=5)
+            if proc.is_alive():
+                proc.kill()
+
+
+def _ask(pipe: Any, message: tuple) -> Any:
+    pipe.send(message)
+    return _answer(pipe)
+
+
+def _answer(pipe: Any) -> Any:
+    reply = pipe.recv()
+    if reply[0] == "error":
+        error = ModelError(reply[1])
+        if reply[2] is not None:
+            error.failed_at = reply[2]  # type: ignore[attr-defined]
+        raise error
+    return reply[1]
+
+
+def _coordinate(system: TransitionSystem, options: Options, pipes: list[Any]
+                ) -> ParallelExploration:
+    started = time.perf_counter()
+    bounds = options.bounds
+    workers = len(pipes)
+    inits: list[list[tuple[Any, int]]] = [[] for _ in pipes]
+    for i, state in enumerate(system.init_states()):
+        key = system.canonical(state) if system.reduces_symmetry else state
+        inits[hash(key) % workers].append((state, i))
+    for pipe, mine in zip(pipes, inits, strict=True):
+        pipe.send(("init", mine))
+    found: dict[str, FoundAt] = {}
+    sometimes_seen: set[str] = set()
+    coverage: dict[str, int] = {name: 0 for name in system.actions()}
+    totals = [0] * workers
+    transitions = 0
+    frontier = 0
+    for w, pipe in enumerate(pipes):
+        report = _answer(pipe)
+        totals[w] = report["states"]
+        frontier += report["new"]
+        _merge(found, report["found"])
+        sometimes_seen |= report["sometimes"]
+    depth = 0
+    complete, reason = True, ""
+    deadline = started + bounds.max_seconds if bounds.max_seconds is not None else None
+    try:
+        while frontier:
+            at_bound = bounds.max_depth is not None and depth >= bounds.max_depth
+            # Phase 1: every worker expands its frontier and hands back what others own.
+            for pipe in pipes:
+                pipe.send(("expand", depth))
+            outboxes = []
+            for pipe in pipes:
+                report = _answer(pipe)
+                transitions += report["transitions"]
+                for name, n in report["coverage"].items():
+                    coverage[name] = coverage.get(name, 0) + n
+                _merge(found, report["found"])
+                outboxes.append(report["outbox"])
+            # Phase 2: each owner absorbs, sender by sender, in the order sent.
+            for w, pipe in enumerate(pipes):
+                pipe.send(("absorb", [outboxes[src][w] for src in range(workers)], at_bound,
+                           depth + 1))
+            frontier = 0
+            for w, pipe in enumerate(pipes):
+                report = _answer(pipe)
+                totals[w] = report["states"]
+                frontier += report["new"]
+                _merge(found, report["found"])
+                sometimes_seen |= report["sometimes"]
+                if report["blocked"]:
+                    complete, reason = False, f"depth bound {bounds.max_depth} reached"
+            if frontier:
+                depth += 1
+            if bounds.max_states is not None and sum(totals) > bounds.max_states:
+                complete, reason = False, f"state bound {bounds.max_states} reached"
+                break
+            if deadline is not None and time.perf_counter() > deadline:
+                complete, reason = False, f"time bound {bounds.max_seconds:g}s reached"
+                break
+    except ModelError as exc:
+        ref = getattr(exc, "failed_at", None)
+        if ref is not None:
+            exc.replay_key = _path(pipes, ref)  # type: ignore[attr-defined]
+            exc = exc.within(step=len(exc.replay_key) - 1)  # type: ignore[attr-defined]
+            exc.replay_key = _path(pipes, ref)  # type: ignore[attr-defined]
+        raise exc from None
+    keys = {}
+    for name, f in found.items():
+        key = _path(pipes, f.ref)
+        if f.step_index is not None:
+            key.append(f.step_index)
+        keys[name] = key
+    return ParallelExploration(sum(totals), transitions, depth, time.perf_counter() - started,
+                               coverage, complete, reason, sometimes_seen, found, keys,
+                               workers, totals)
+
+
+def _merge(found: dict[str, FoundAt], new: list[FoundAt]) -> None:
+    """Keep, per property, the violation at the smallest depth (then the first worker's)."""
+    for f in new:
+        old = found.get(f.property)
+        if old is None or (f.depth, f.ref) < (old.depth, old.ref):
+            found[f.property] = f
+
+
+def _path(pipes: list[Any], ref: Ref) -> list[int]:
+    """The replay key of a state: follow parent references from worker to worker."""
+    key = []
+    while True:
+        parent, via = _ask(pipes[ref[0]], ("parent", ref[1]))
+        key.append(via)
+        if parent is None:
+            break
+        ref = parent
+    key.reverse()
+    return key
+
+
+# -- the worker ------------------------------------------------------------------------
+class _Partition:
+    """The states one worker owns, and its share of each level."""
+
+    def __init__(self, system: TransitionSystem, options: Options, me: int, workers: int) -> None:
+        self.system = system
+        self.options = options
+        self.me = me
+        self.workers = workers
+        props = list(system.properties)
+        self.invariants = [p for p in props if p.kind == ALWAYS]
+        self.sometimes = [p for p in props if p.kind == SOMETIMES]
+        self.transition_props = [p for p in props if p.kind == TRANSITION]
+        self.seen: dict[Any, int] = {}
+        self.states: list[Any] = []
+        self.parents: list[Ref | None] = []
+        self.via: list[int] = []
+        self.frontier: list[int] = []
+        self.sometimes_seen: set[str] = set()
+        self.expanded = 0
+
+    def key(self, state: Any) -> Any:
+        return self.system.canonical(state) if self.system.reduces_symmetry else state
+
+    def add(self, state: Any, key: Any, parent: Ref | None, via: int, depth: int,
+            found: list[FoundAt]) -> None:
+        sid = len(self.states)
+        self.seen[key] = sid
+        self.states.append(state)
+        self.parents.append(parent)
+        self.via.append(via)
+        self.frontier.append(sid)
+        try:
+            for p in self.invariants:
+                if not _holds(p.check, state, p.name):
+                    found.append(FoundAt(p.name, ALWAYS, _does_not_hold(p), (self.me, sid),
+                                         None, depth))
+            for p in self.sometimes:
+                if p.name not in self.sometimes_seen and _holds(p.check, state, p.name):
+                    self.sometimes_seen.add(p.name)
+        except ModelError as exc:
+            exc.failed_at = (self.me, sid)  # type: ignore[attr-defined]
+            raise
+
+    def init(self, mine: list[tuple[Any, int]]) -> dict[str, Any]:
+        found: list[FoundAt] = []
+        for state, index in mine:
+            key = self.key(state)
+            if key not in self.seen:
+                self.add(state, key, None, index, 0, found)
+        return {"states": len(self.states), "new": len(self.frontier), "found": found,
+                "sometimes": set(self.sometimes_seen)}
+
+    def expand(self, depth: int) -> dict[str, Any]:
+        system, options = self.system, self.options
+        # Per destination, each key once (the first time this worker reached it): most
+        # successors of a level repeat, and every repeat would cross a process boundary.
+        outbox: list[dict[Any, tuple[Any, Ref, int]]] = [{} for _ in range(self.workers)]
+        found: list[FoundAt] = []
+        coverage: dict[str, int] = {}
+        transitions = 0
+        for sid in self.frontier:
+            state = self.states[sid]
+            ref = (self.me, sid)
+            try:
+                succs = system.successors(state)
+                if self.expanded < options.determinism_checks:
+                    _check_deterministic(system, state, succs)
+            except ModelError as exc:
+                exc.failed_at = ref  # type: ignore[attr-defined]
+                raise
+            self.expanded += 1
+            if options.check_deadlock and not any(not s.is_fault for s, _ in succs):
+                try:
+                    final = system.is_final(state)
+                except ModelError as exc:
+                    exc.failed_at = ref  # type: ignore[attr-defined]
+                    raise
+                if not final:
+                    found.append(FoundAt("Deadlock", "deadlock", "no step is enabled and this is "
+                                         "not a declared final state", ref, None, depth))
+            for k, (step, out) in enumerate(succs):
+                transitions += 1
+                coverage[step.action] = coverage.get(step.action, 0) + 1
+                if isinstance(out, ActionFailure):
+                    found.append(FoundAt(out.property_name, out.kind,
+                                         f"{step.who()} {step.label()}: {out.message}", ref, k,
+                                         depth + 1))
+                    continue
+                for p in self.transition_props:
+                    if not _holds(p.check, (state, out), p.name, pair=True):
+                        found.append(FoundAt(p.name, TRANSITION, f"{p.name} does not hold across "
+                                             f"{step.who()} {step.label()}", ref, k, depth + 1))
+                try:
+                    key = self.key(out)
+                    owner = hash(key) % self.workers
+                except TypeError as exc:
+                    raise ModelError(f"the state reached by {step.who()} {step.label()} is not "
+                                     f"hashable ({exc})") from None
+                if owner == self.me and key in self.seen:
+                    continue
+                box = outbox[owner]
+                if key not in box:
+                    box[key] = (out, ref, k)
+        self.frontier = []
+        symmetric = self.system.reduces_symmetry
+        # Pickled here, once, and forwarded as bytes: the coordinator never unpickles them.
+        blobs = [pickle.dumps([(out, key if symmetric else None, ref, k)
+                               for key, (out, ref, k) in box.items()],
+                              protocol=pickle.HIGHEST_PROTOCOL) for box in outbox]
+        return {"transitions": transitions, "coverage": coverage, "found": found,
+                "outbox": blobs}
+
+    def absorb(self, inboxes: list[bytes], at_bound: bool,
+               depth: int) -> dict[str, Any]:
+        found: list[FoundAt] = []
+        blocked = False
+        for blob in inboxes:
+            for out, key, parent, k in pickle.loads(blob):
+                if key is None:
+                    key = out
+                if key in self.seen:
+                    continue
+                if at_bound:
+                    blocked = True
+                    continue
+                self.add(out, key, parent, k, depth, found)
+        return {"states": len(self.states), "new": len(self.frontier), "found": found,
+                "sometimes": set(self.sometimes_seen), "blocked": blocked}
+
+
+def _worker_main(system: TransitionSystem, options: Options, me: int, workers: int,
+                 pipe: Any) -> None:
+    part = _Partition(system, options, me, workers)
+    while True:
+        try:
+            message = pipe.recv()
+        except EOFError:
+            return
+        command = message[0]
+        if command == "stop":
+            return
+        try:
+            if command == "init":
+                reply: Any = part.init(message[1])
+            elif command == "expand":
+                reply = part.expand(message[1])
+            elif command == "absorb":
+                reply = part.absorb(message[1], message[2], message[3])
+            elif command == "parent":
+                sid = message[1]
+                reply = (part.parents[sid], part.via[sid])
+            else:
+                raise ModelError(f"unknown command {command!r}")
+            pipe.send(("ok", reply))
+        except ModelError as exc:
+            pipe.send(("error", str(exc), getattr(exc, "failed_at", None)))
+        except Exception as exc:  # a bug of ours: say so rather than hang the coordinator
+            pipe.send(("error", f"worker {me} failed: {type(exc).__name__}: {exc}\n"
+                                f"{traceback.format_exc()}", None))
+
+
+def _holds(check: Any, arg: Any, name: str, pair: bool = False) -> bool:
+    return _safely(check, arg, name, pair)
