@@ -39,6 +39,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                        help="print a progress line about once a second on long runs (stderr)")
     check.add_argument("--workers", type=int, default=1, metavar="N",
                        help="explore with N worker processes (safety properties only)")
+    check.add_argument("--ray", nargs="?", const="local", default=None, metavar="ADDRESS",
+                       help="run the workers as Ray actors: on a local Ray, or on the cluster "
+                            "at ADDRESS (needs lifecheck[distributed])")
     check.add_argument("--checkpoint", metavar="DIR",
                        help="save each run to DIR between levels and resume from there: a run "
                             "killed (Ctrl-C, SIGTERM, kill -9) continues where it was saved")
@@ -131,7 +134,8 @@ def _check(args: argparse.Namespace) -> int:
     for spec in specs:
         options = Options(bounds=spec.bounds, check_deadlock=spec.deadlock,
                           progress=_progress_printer(spec.name) if args.progress else None,
-                          workers=args.workers)
+                          workers=args.workers, ray=args.ray is not None,
+                          ray_address=None if args.ray in (None, "local") else args.ray)
         if args.checkpoint:
             options.checkpoint = str(Path(args.checkpoint) / (_file_name(spec.name) + ".ckpt"))
             options.checkpoint_every = args.checkpoint_every

@@ -189,6 +189,8 @@ class Options:
     progress: Callable[[Progress], None] | None = None  # called about once a second on long runs
     progress_every: float = 1.0  # seconds between progress reports
     workers: int = 1  # processes exploring in parallel (partitioned by state), safety only
+    ray: bool = False  # run the workers as Ray actors (distributed) instead of forked processes
+    ray_address: str | None = None  # an existing Ray cluster; None starts a local one
     checkpoint: str | None = None  # file to save the run to between levels, and resume from
     checkpoint_every: float = 60.0  # seconds between checkpoints
 

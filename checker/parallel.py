@@ -29,11 +29,12 @@ import pickle
 import time
 import traceback
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from .contract import ALWAYS, SOMETIMES, TRANSITION, ActionFailure, Options, TransitionSystem
 from .errors import ModelError
 from .explore import _check_deterministic, _does_not_hold, _safely
+from .stable_hash import PartHasher
 
 Ref = tuple[int, int]  # (worker, index of the state in that worker)
 
@@ -66,97 +67,123 @@ class ParallelExploration:
 
 def explore_parallel(system: TransitionSystem, options: Options, workers: int = 2
                      ) -> ParallelExploration:
+    refuse_liveness(system, options)
     if workers < 1:
         raise ModelError("workers must be at least 1")
+    with _ForkedWorkers(system, options, workers) as team:
+        return coordinate(system, options, team)
+
+
+def refuse_liveness(system: TransitionSystem, options: Options) -> None:
     live = [p.name for p in system.properties if p.is_liveness]
     if live and options.check_liveness:
         raise ModelError(f"parallel exploration checks safety properties only, and this spec "
                          f"checks liveness ({', '.join(live)}), which needs the whole graph in "
                          "one process; use one worker, or check the safety properties alone")
-    ctx = mp.get_context("fork")
-    pipes, procs = [], []
-    for w in range(workers):
-        here, there = ctx.Pipe()
-        proc = ctx.Process(target=_worker_main, args=(system, options, w, workers, there),
-                           daemon=True)
-        proc.start()
-        there.close()
-        pipes.append(here)
-        procs.append(proc)
-    try:
-        return _coordinate(system, options, pipes)
-    finally:
-        for pipe in pipes:
+
+
+class Team(Protocol):
+    """How the coordinator talks to its workers: forked processes or Ray actors."""
+
+    size: int
+
+    def all(self, command: str, args: list[tuple]) -> list[Any]:
+        """Send ``command`` with ``args[w]`` to each worker w; their replies, in order."""
+
+    def one(self, worker: int, command: str, *args: Any) -> Any:
+        """Ask one worker and wait for its reply."""
+
+
+class _ForkedWorkers:
+    """Worker processes forked from this one, one pipe each."""
+
+    def __init__(self, system: TransitionSystem, options: Options, size: int) -> None:
+        self.size = size
+        ctx = mp.get_context("fork")
+        self.pipes: list[Any] = []
+        self.procs: list[Any] = []
+        for w in range(size):
+            here, there = ctx.Pipe()
+            proc = ctx.Process(target=_worker_main, args=(system, options, w, size, there),
+                               daemon=True)
+            proc.start()
+            there.close()
+            self.pipes.append(here)
+            self.procs.append(proc)
+
+    def __enter__(self) -> _ForkedWorkers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for pipe in self.pipes:
             with contextlib.suppress(BrokenPipeError, OSError):
                 pipe.send(("stop",))
-        for proc in procs:
+        for proc in self.procs:
             proc.join(timeout=5)
             if proc.is_alive():
                 proc.kill()
 
+    def all(self, command: str, args: list[tuple]) -> list[Any]:
+        for pipe, a in zip(self.pipes, args, strict=True):
+            pipe.send((command, *a))
+        return [_answer(pipe) for pipe in self.pipes]
 
-def _ask(pipe: Any, message: tuple) -> Any:
-    pipe.send(message)
-    return _answer(pipe)
+    def one(self, worker: int, command: str, *args: Any) -> Any:
+        self.pipes[worker].send((command, *args))
+        return _answer(self.pipes[worker])
 
 
 def _answer(pipe: Any) -> Any:
     reply = pipe.recv()
     if reply[0] == "error":
-        error = ModelError(reply[1])
-        if reply[2] is not None:
-            error.failed_at = reply[2]  # type: ignore[attr-defined]
-        raise error
+        raise worker_error(reply[1], reply[2])
     return reply[1]
 
 
-def _coordinate(system: TransitionSystem, options: Options, pipes: list[Any]
-                ) -> ParallelExploration:
+def worker_error(message: str, failed_at: Ref | None) -> ModelError:
+    error = ModelError(message)
+    if failed_at is not None:
+        error.failed_at = failed_at  # type: ignore[attr-defined]
+    return error
+
+
+def coordinate(system: TransitionSystem, options: Options, team: Team) -> ParallelExploration:
+    """Run the level-synchronous search on a team of workers (processes or actors)."""
     started = time.perf_counter()
     bounds = options.bounds
-    workers = len(pipes)
-    inits: list[list[tuple[Any, int]]] = [[] for _ in pipes]
-    for i, state in enumerate(system.init_states()):
-        key = system.canonical(state) if system.reduces_symmetry else state
-        inits[hash(key) % workers].append((state, i))
-    for pipe, mine in zip(pipes, inits, strict=True):
-        pipe.send(("init", mine))
+    workers = team.size
+    inits = list(system.init_states())
     found: dict[str, FoundAt] = {}
     sometimes_seen: set[str] = set()
     coverage: dict[str, int] = {name: 0 for name in system.actions()}
     totals = [0] * workers
     transitions = 0
     frontier = 0
-    for w, pipe in enumerate(pipes):
-        report = _answer(pipe)
-        totals[w] = report["states"]
-        frontier += report["new"]
-        _merge(found, report["found"])
-        sometimes_seen |= report["sometimes"]
     depth = 0
     complete, reason = True, ""
     deadline = started + bounds.max_seconds if bounds.max_seconds is not None else None
     try:
+        # Every worker sees every initial state and keeps the ones it owns.
+        for w, report in enumerate(team.all("init", [(inits,)] * workers)):
+            totals[w] = report["states"]
+            frontier += report["new"]
+            _merge(found, report["found"])
+            sometimes_seen |= report["sometimes"]
         while frontier:
             at_bound = bounds.max_depth is not None and depth >= bounds.max_depth
             # Phase 1: every worker expands its frontier and hands back what others own.
-            for pipe in pipes:
-                pipe.send(("expand", depth))
             outboxes = []
-            for pipe in pipes:
-                report = _answer(pipe)
+            for report in team.all("expand", [(depth,)] * workers):
                 transitions += report["transitions"]
                 for name, n in report["coverage"].items():
                     coverage[name] = coverage.get(name, 0) + n
                 _merge(found, report["found"])
                 outboxes.append(report["outbox"])
             # Phase 2: each owner absorbs, sender by sender, in the order sent.
-            for w, pipe in enumerate(pipes):
-                pipe.send(("absorb", [outboxes[src][w] for src in range(workers)], at_bound,
-                           depth + 1))
+            inboxes = [([outboxes[src][w] for src in range(workers)], at_bound, depth + 1)
+                       for w in range(workers)]
             frontier = 0
-            for w, pipe in enumerate(pipes):
-                report = _answer(pipe)
+            for w, report in enumerate(team.all("absorb", inboxes)):
                 totals[w] = report["states"]
                 frontier += report["new"]
                 _merge(found, report["found"])
@@ -174,13 +201,13 @@ def _coordinate(system: TransitionSystem, options: Options, pipes: list[Any]
     except ModelError as exc:
         ref = getattr(exc, "failed_at", None)
         if ref is not None:
-            exc.replay_key = _path(pipes, ref)  # type: ignore[attr-defined]
-            exc = exc.within(step=len(exc.replay_key) - 1)  # type: ignore[attr-defined]
-            exc.replay_key = _path(pipes, ref)  # type: ignore[attr-defined]
+            key = _path(team, ref)
+            exc = exc.within(step=len(key) - 1)
+            exc.replay_key = key  # type: ignore[attr-defined]
         raise exc from None
     keys = {}
     for name, f in found.items():
-        key = _path(pipes, f.ref)
+        key = _path(team, f.ref)
         if f.step_index is not None:
             key.append(f.step_index)
         keys[name] = key
@@ -197,11 +224,11 @@ def _merge(found: dict[str, FoundAt], new: list[FoundAt]) -> None:
             found[f.property] = f
 
 
-def _path(pipes: list[Any], ref: Ref) -> list[int]:
+def _path(team: Team, ref: Ref) -> list[int]:
     """The replay key of a state: follow parent references from worker to worker."""
     key = []
     while True:
-        parent, via = _ask(pipes[ref[0]], ("parent", ref[1]))
+        parent, via = team.one(ref[0], "parent", ref[1])
         key.append(via)
         if parent is None:
             break
@@ -214,8 +241,12 @@ def _path(pipes: list[Any], ref: Ref) -> list[int]:
 class _Partition:
     """The states one worker owns, and its share of each level."""
 
-    def __init__(self, system: TransitionSystem, options: Options, me: int, workers: int) -> None:
+    def __init__(self, system: TransitionSystem, options: Options, me: int, workers: int,
+                 stable_partitions: bool = False) -> None:
         self.system = system
+        # Forked workers agree on Python's hash (same salt, same addresses); processes
+        # started apart (Ray actors) need a hash that does not depend on the process.
+        self.hasher: Any = PartHasher() if stable_partitions else hash
         self.options = options
         self.me = me
         self.workers = workers
@@ -230,6 +261,9 @@ class _Partition:
         self.frontier: list[int] = []
         self.sometimes_seen: set[str] = set()
         self.expanded = 0
+
+    def owner(self, key: Any) -> int:
+        return self.hasher(key) % self.workers
 
     def key(self, state: Any) -> Any:
         return self.system.canonical(state) if self.system.reduces_symmetry else state
@@ -254,11 +288,11 @@ class _Partition:
             exc.failed_at = (self.me, sid)  # type: ignore[attr-defined]
             raise
 
-    def init(self, mine: list[tuple[Any, int]]) -> dict[str, Any]:
+    def init(self, inits: list[Any]) -> dict[str, Any]:
         found: list[FoundAt] = []
-        for state, index in mine:
+        for index, state in enumerate(inits):
             key = self.key(state)
-            if key not in self.seen:
+            if self.owner(key) == self.me and key not in self.seen:
                 self.add(state, key, None, index, 0, found)
         return {"states": len(self.states), "new": len(self.frontier), "found": found,
                 "sometimes": set(self.sometimes_seen)}
@@ -305,7 +339,7 @@ class _Partition:
                                              f"{step.who()} {step.label()}", ref, k, depth + 1))
                 try:
                     key = self.key(out)
-                    owner = hash(key) % self.workers
+                    owner = self.owner(key)
                 except TypeError as exc:
                     raise ModelError(f"the state reached by {step.who()} {step.label()} is not "
                                      f"hashable ({exc})") from None
@@ -322,6 +356,26 @@ class _Partition:
                               protocol=pickle.HIGHEST_PROTOCOL) for box in outbox]
         return {"transitions": transitions, "coverage": coverage, "found": found,
                 "outbox": blobs}
+
+    def handle(self, command: str, *args: Any) -> tuple:
+        """One command from the coordinator: ("ok", reply) or ("error", message, where)."""
+        try:
+            if command == "init":
+                reply: Any = self.init(*args)
+            elif command == "expand":
+                reply = self.expand(*args)
+            elif command == "absorb":
+                reply = self.absorb(*args)
+            elif command == "parent":
+                reply = (self.parents[args[0]], self.via[args[0]])
+            else:
+                raise ModelError(f"unknown command {command!r}")
+            return ("ok", reply)
+        except ModelError as exc:
+            return ("error", str(exc), getattr(exc, "failed_at", None))
+        except Exception as exc:  # a bug of ours: say so rather than hang the coordinator
+            return ("error", f"worker {self.me} failed: {type(exc).__name__}: {exc}\n"
+                             f"{traceback.format_exc()}", None)
 
     def absorb(self, inboxes: list[bytes], at_bound: bool,
                depth: int) -> dict[str, Any]:
@@ -349,27 +403,9 @@ def _worker_main(system: TransitionSystem, options: Options, me: int, workers: i
             message = pipe.recv()
         except EOFError:
             return
-        command = message[0]
-        if command == "stop":
+        if message[0] == "stop":
             return
-        try:
-            if command == "init":
-                reply: Any = part.init(message[1])
-            elif command == "expand":
-                reply = part.expand(message[1])
-            elif command == "absorb":
-                reply = part.absorb(message[1], message[2], message[3])
-            elif command == "parent":
-                sid = message[1]
-                reply = (part.parents[sid], part.via[sid])
-            else:
-                raise ModelError(f"unknown command {command!r}")
-            pipe.send(("ok", reply))
-        except ModelError as exc:
-            pipe.send(("error", str(exc), getattr(exc, "failed_at", None)))
-        except Exception as exc:  # a bug of ours: say so rather than hang the coordinator
-            pipe.send(("error", f"worker {me} failed: {type(exc).__name__}: {exc}\n"
-                                f"{traceback.format_exc()}", None))
+        pipe.send(part.handle(message[0], *message[1:]))
 
 
 def _holds(check: Any, arg: Any, name: str, pair: bool = False) -> bool:

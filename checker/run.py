@@ -35,7 +35,13 @@ def check_spec(spec: Spec, options: Options | None = None,
         system = spec.system()
         result.properties = [p.name for p in system.properties]
         result.fairness = system.fairness().description
-        check_system(system, options, result)
+        if options.ray:
+            from .distributed import explore_on_ray
+
+            _fill_from_team(system, result, explore_on_ray(spec, options, max(options.workers, 1),
+                                                           options.ray_address))
+        else:
+            check_system(system, options, result)
     except ModelError as exc:
         result.verdict = ERROR
         result.violations = []
@@ -96,7 +102,10 @@ def check_system(system: TransitionSystem, options: Options, result: Result) -> 
 
 def _check_parallel(system: TransitionSystem, options: Options, result: Result) -> Any:
     """The same verdict from worker processes: safety only, traces rebuilt by replay."""
-    exploration = explore_parallel(system, options, options.workers)
+    return _fill_from_team(system, result, explore_parallel(system, options, options.workers))
+
+
+def _fill_from_team(system: TransitionSystem, result: Result, exploration: Any) -> Any:
     result.stats = Stats(exploration.distinct_states, exploration.transitions, exploration.depth,
                          exploration.seconds, 0)
     result.coverage = dict(exploration.coverage)

@@ -70,6 +70,12 @@ class FrozenMap(Mapping):
     def __contains__(self, key: object) -> bool:
         return key in self._d
 
+    def __reduce__(self) -> tuple:
+        # Never pickle the cached hash: another process (a worker, a Ray actor, a resumed
+        # run) may hash strings differently, and a stale cached hash would make two equal
+        # maps land in different places of a dict: duplicate states, wrong counts.
+        return (_rebuild, (self._d,))
+
     def __hash__(self) -> int:
         h = self._hash
         if h is None:
@@ -109,6 +115,10 @@ class FrozenMap(Mapping):
     def filter(self, keep: Any) -> FrozenMap:
         """The entries for which ``keep(key, value)`` is true."""
         return FrozenMap._trusted({k: v for k, v in self._d.items() if keep(k, v)}, ordered=True)
+
+
+def _rebuild(d: dict) -> FrozenMap:
+    return FrozenMap._trusted(d, ordered=True)
 
 
 def _in_order(d: dict) -> dict:

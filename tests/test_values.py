@@ -49,3 +49,20 @@ def test_frozen_dataclass_accepted_and_plain_refused():
         check_immutable(Plain(1), "f")
     with pytest.raises(MutableValueError):
         FrozenMap({"k": [1]})
+
+
+def test_a_pickled_map_does_not_carry_its_hash_to_another_process():
+    """A stale cached hash would split equal states across a dict in a worker or a resumed run."""
+    import pickle
+    import subprocess
+    import sys
+
+    m = FrozenMap({"a": "x"})
+    hash(m)  # cache it under this process's string hashing
+    blob = pickle.dumps(m)
+    code = ("import pickle, sys; from checker.values import FrozenMap; "
+            "m = pickle.loads(sys.stdin.buffer.read()); "
+            "print(hash(m) == hash(FrozenMap({'a': 'x'})), m == FrozenMap({'a': 'x'}))")
+    out = subprocess.run([sys.executable, "-c", code], input=blob, capture_output=True,
+                         env={"PYTHONHASHSEED": "12345", "PATH": ""}, check=True).stdout
+    assert out.decode().split() == ["True", "True"]

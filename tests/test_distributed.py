@@ -1,0 +1,54 @@
+"""Ray actors find exactly the sequential explorer's states (a local Ray instance)."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from checker import Options, Spec, check_spec, holds
+from checker.contract import LIVENESS_KINDS
+from checker.spec import load_specs
+
+ray = pytest.importorskip("ray", reason="distributed exploration needs the distributed extra")
+
+ROOT = Path(__file__).resolve().parent.parent
+CHOSEN = ["extraction/in-place/2-brokers/crash", "extraction/rename/2-brokers/crash",
+          "topic-recreate/delete-offsets/controller-crash", "cluster-shutdown/fixed/crash",
+          "segment-commit/fire-and-forget/remote-failures"]
+SPECS = [s for s in load_specs(str(ROOT / "specs")) if s.name in CHOSEN]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def local_ray():
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    yield
+    ray.shutdown()
+
+
+def _safety(spec: Spec) -> Spec:
+    decls = list(spec.model.property_decls().values())
+    chosen = spec.properties if spec.properties is not None else [d.name for d in decls]
+    live = {d.name for d in decls if d.kind in LIVENESS_KINDS}
+    return dataclasses.replace(spec, properties=[n for n in chosen if n not in live],
+                               expect=holds())
+
+
+def test_the_chosen_specs_exist():
+    assert sorted(s.name for s in SPECS) == sorted(CHOSEN)
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=[s.name for s in SPECS])
+def test_ray_actors_agree_with_the_sequential_explorer(spec: Spec):
+    twin = _safety(spec)
+    seq = check_spec(twin, Options(bounds=twin.bounds, check_deadlock=twin.deadlock))
+    dist = check_spec(twin, Options(bounds=twin.bounds, check_deadlock=twin.deadlock, workers=3,
+                                    ray=True))
+    assert dist.error == "" and seq.error == "", (dist.verdict, dist.error, seq.error)
+    assert dist.verdict != "error", dist
+    assert (dist.stats.distinct_states, dist.stats.transitions, dist.stats.depth) == \
+        (seq.stats.distinct_states, seq.stats.transitions, seq.stats.depth)
+    assert dist.verdict == seq.verdict and dist.coverage == seq.coverage
+    assert {v.property: len(v.trace.steps) for v in dist.violations if v.trace} == \
+        {v.property: len(v.trace.steps) for v in seq.violations if v.trace}
