@@ -188,7 +188,7 @@ def _row(name: str, tool: str, states: int, transitions: int, seconds: float,
 def _measure_lifecheck(spec: Spec) -> dict[str, Any]:
     system = spec.system()
     options = Options(bounds=spec.bounds, check_deadlock=spec.deadlock, check_liveness=False,
-                      determinism_checks=0, measure_memory=True)
+                      determinism_checks=0, measure_memory=True, fingerprints=True)
     exp = explore(system, options)
     generated = exp.transitions + len(system.init_states())
     return _row(spec.name, "lifecheck", exp.distinct_states, generated, exp.seconds,

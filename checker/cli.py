@@ -37,6 +37,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                        help="print only the table (details of unexpected verdicts still shown)")
     check.add_argument("--progress", action="store_true",
                        help="print a progress line about once a second on long runs (stderr)")
+    check.add_argument("--fingerprints", action="store_true",
+                       help="keep 64-bit fingerprints instead of states (16 bytes per state; a "
+                            "collision, reported as a probability, could hide a state)")
     check.add_argument("--workers", type=int, default=1, metavar="N",
                        help="explore with N worker processes (safety properties only)")
     check.add_argument("--ray", nargs="?", const="local", default=None, metavar="ADDRESS",
@@ -135,6 +138,7 @@ def _check(args: argparse.Namespace) -> int:
         options = Options(bounds=spec.bounds, check_deadlock=spec.deadlock,
                           progress=_progress_printer(spec.name) if args.progress else None,
                           workers=args.workers, ray=args.ray is not None,
+                          fingerprints=args.fingerprints,
                           ray_address=None if args.ray in (None, "local") else args.ray)
         if args.checkpoint:
             options.checkpoint = str(Path(args.checkpoint) / (_file_name(spec.name) + ".ckpt"))

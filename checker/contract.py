@@ -186,6 +186,7 @@ class Options:
     determinism_checks: int = 200  # states whose successors are computed twice and compared
     measure_memory: bool = False  # count the bytes held per state (costs a walk at the end)
     record_graph: bool = False  # keep every edge (for diagrams), even with no liveness property
+    fingerprints: bool = False  # seen-set of 64-bit fingerprints: compact, probabilistic
     progress: Callable[[Progress], None] | None = None  # called about once a second on long runs
     progress_every: float = 1.0  # seconds between progress reports
     workers: int = 1  # processes exploring in parallel (partitioned by state), safety only

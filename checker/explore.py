@@ -39,6 +39,8 @@ from .contract import (
     TransitionSystem,
 )
 from .errors import ModelError
+from .seen import FingerprintTable
+from .stable_hash import Fingerprinter
 from .values import FrozenMap
 
 
@@ -80,10 +82,12 @@ class Exploration:
     graph: Graph | None
     stored_bytes: int
     resumed_at: int = 0  # distinct states already found by the run this one resumed
+    count: int = -1  # distinct states (states holds them all unless fingerprints were used)
+    fingerprints: bool = False  # the seen-set held 64-bit fingerprints, not states
 
     @property
     def distinct_states(self) -> int:
-        return len(self.states)
+        return self.count if self.count >= 0 else len(self.states)
 
     def path_to(self, sid: int) -> list[int]:
         """The replay key of the BFS path to ``sid``: init index, then step indices."""
@@ -148,7 +152,7 @@ def explore(system: TransitionSystem, options: Options,
 class _Run:
     """One exploration, as data that can be saved between two BFS levels and resumed."""
 
-    SAVED = ("seen", "states", "parents", "via", "found", "sometimes_seen", "coverage",
+    SAVED = ("seen", "states", "count", "parents", "via", "found", "sometimes_seen", "coverage",
              "transitions", "level_starts", "complete", "reason", "graph", "class_ids",
              "frontier", "depth", "expanded", "elapsed")
 
@@ -169,10 +173,16 @@ class _Run:
         self.classify = system.fairness().classify if self.graph is not None else None
         self.symmetric = system.reduces_symmetry
         self.canonical = system.canonical
-        self.seen: dict[Any, int] = {}
+        # Exact by default: the seen-set holds the states. With options.fingerprints (and
+        # no graph to keep) it holds 64-bit fingerprints only, and states live only as
+        # long as they are on the frontier.
+        self.compact = options.fingerprints and self.graph is None
+        self.seen: Any = FingerprintTable() if self.compact else {}
+        self.fingerprint = Fingerprinter() if self.compact else None
         self.states: list[Any] = []
-        self.parents = array("q")
-        self.via = array("l")
+        self.count = 0
+        self.parents = array("i")  # 4 bytes: up to 2^31 states
+        self.via = array("I")  # 4 bytes: the index of the step among its state's steps
         self.found: dict[str, Found] = {}
         self.sometimes_seen: set[str] = set()
         self.coverage: dict[str, int] = {name: 0 for name in system.actions()}
@@ -233,9 +243,13 @@ class _Run:
     def add(self, state: Any, parent: int, index: int, key: Any) -> int:
         # Under symmetry the seen-set holds orbit representatives but the state kept
         # and expanded is the one actually reached, so replaying its steps rebuilds it.
-        sid = len(self.states)
-        self.seen[key] = sid
-        self.states.append(state)
+        sid = self.count
+        self.count += 1
+        if self.compact:
+            self.seen.add(key)
+        else:
+            self.seen[key] = sid
+            self.states.append(state)
         self.parents.append(parent)
         self.via.append(index)
         try:
@@ -249,11 +263,13 @@ class _Run:
         for i, state in enumerate(self.system.init_states()):
             try:
                 key = self.canonical(state) if self.symmetric else state
+                if self.compact:
+                    key = self.fingerprint(key)  # type: ignore[misc]
                 if key in self.seen:
                     continue
             except TypeError as exc:
                 raise _unhashable(exc, "the initial state") from None
-            if bounds.max_states is not None and len(self.states) >= bounds.max_states:
+            if bounds.max_states is not None and self.count >= bounds.max_states:
                 self.complete, self.reason = False, f"state bound {bounds.max_states} reached"
                 break
             self.frontier.append((self.add(state, -1, i, key), state))
@@ -261,7 +277,8 @@ class _Run:
     def level(self) -> None:
         """Expand every state of the frontier: one BFS level."""
         system, options, bounds, graph = self.system, self.options, self.bounds, self.graph
-        seen, states, classify = self.seen, self.states, self.classify
+        seen, classify, compact, fingerprint = self.seen, self.classify, self.compact, \
+            self.fingerprint
         symmetric, canonical = self.symmetric, self.canonical
         coverage, class_ids = self.coverage, self.class_ids
         depth = self.depth
@@ -271,7 +288,7 @@ class _Run:
                     if bounds.max_seconds is not None else None)
         watch_memory = bounds.max_memory_mb is not None
         next_frontier: list[tuple[int, Any]] = []
-        self.level_starts.append(len(states))
+        self.level_starts.append(self.count)
         for sid, state in self.frontier:
             try:
                 succs = system.successors(state)
@@ -305,7 +322,11 @@ class _Run:
                     continue
                 try:
                     key = canonical(out) if symmetric else out
-                    tid = seen.get(key)
+                    if compact:
+                        key = fingerprint(key)
+                        tid = -1 if key in seen else None
+                    else:
+                        tid = seen.get(key)
                 except TypeError as exc:
                     raise _unhashable(exc, f"{step.who()} {step.label()}").within(
                         step=depth + 1) from None
@@ -314,7 +335,7 @@ class _Run:
                         self.complete = False
                         self.reason = f"depth bound {bounds.max_depth} reached"
                         continue
-                    if max_states is not None and len(states) >= max_states:
+                    if max_states is not None and self.count >= max_states:
                         self.complete, self.reason = False, f"state bound {max_states} reached"
                         continue
                     tid = self.add(out, sid, k, key)
@@ -354,7 +375,7 @@ class _Run:
         rss = resident_bytes()
         if report:
             self.next_report = now + options.progress_every
-            options.progress(Progress(len(self.states), self.transitions,  # type: ignore[misc]
+            options.progress(Progress(self.count, self.transitions,  # type: ignore[misc]
                                       len(self.frontier) + pending, self.depth,
                                       self.elapsed + now - self.started, rss))
         if watch_memory and rss > bounds.max_memory_mb * 2**20:  # type: ignore[operator]
@@ -367,18 +388,23 @@ class _Run:
 
     def finish(self) -> Exploration:
         states, graph = self.states, self.graph
-        if self.level_starts[-1] == len(states):
+        if self.level_starts[-1] == self.count:
             self.level_starts.pop()
         if graph is not None:
             graph.classes = [None] * len(self.class_ids)
             for key, cid in self.class_ids.items():
                 graph.classes[cid] = key
-        stored = (_stored_bytes(self.seen, states, self.parents, self.via)
-                  if self.options.measure_memory else 0)
+        if not self.options.measure_memory:
+            stored = 0
+        elif self.compact:
+            stored = self.seen.nbytes + sum(a.itemsize * len(a) for a in (self.parents, self.via))
+        else:
+            stored = _stored_bytes(self.seen, states, self.parents, self.via)
         seconds = self.elapsed + time.perf_counter() - self.started
         return Exploration(states, self.parents, self.via, self.level_starts, self.found,
                            self.transitions, self.depth, seconds, self.coverage, self.complete,
-                           self.reason, self.sometimes_seen, graph, stored, self.resumed_at)
+                           self.reason, self.sometimes_seen, graph, stored, self.resumed_at,
+                           self.count, self.compact)
 
 
 def _signature(system: TransitionSystem, options: Options) -> tuple:

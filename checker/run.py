@@ -17,6 +17,7 @@ from .explore import Exploration, Found, explore
 from .liveness import Lasso, check_leads_to
 from .parallel import explore_parallel
 from .result import ERROR, HOLDS, INCOMPLETE, VIOLATED, Result, Stats, Trace, Violation
+from .seen import collision_probability
 from .spec import Spec
 from .trace import replay
 
@@ -72,6 +73,11 @@ def check_system(system: TransitionSystem, options: Options, result: Result) -> 
     result.resumed_at = exploration.resumed_at
     result.warnings = [f"action {name} never fired: a proof over it is vacuous"
                        for name, count in exploration.coverage.items() if count == 0]
+    if exploration.fingerprints:
+        result.warnings.append(
+            f"states were told apart by 64-bit fingerprints: the chance that two of them "
+            f"collided (and a state was missed) is about "
+            f"{collision_probability(exploration.distinct_states):.1g}")
     violations = [_safety_violation(system, exploration, f)
                   for f in sorted(exploration.found.values(), key=lambda f: _depth_key(exploration, f))]
     if exploration.complete:
@@ -135,12 +141,14 @@ def _depth_key(exploration: Exploration, f: Found) -> tuple[int, int]:
 def _safety_violation(system: TransitionSystem, exploration: Exploration, f: Found) -> Violation:
     key = exploration.path_to(f.state)
     ids = _ids_along(exploration, f.state)
-    expected: list[Any] = [exploration.states[i] for i in ids]
+    kept = not exploration.fingerprints
+    expected: list[Any] | None = [exploration.states[i] for i in ids] if kept else None
     if f.step_index is not None:
         key.append(f.step_index)
-        expected.append(None)
-    trace, _ = replay(system, key, expected)
-    observed = system.observe(f.property, exploration.states[f.state]) if f.kind == "always" else []
+        if expected is not None:
+            expected.append(None)
+    trace, last = replay(system, key, expected)
+    observed = system.observe(f.property, last) if f.kind == "always" else []
     return Violation(f.property, f.kind, f.message, trace, observed)
 
 

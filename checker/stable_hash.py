@@ -53,8 +53,9 @@ def stable(value: Any) -> int:
         return h
     if isinstance(value, frozenset):  # order-independent: the sum of the members' hashes
         return _mix(0x736574, sum(stable(v) for v in value) & _MASK)
-    if isinstance(value, FrozenMap):
-        return _mix(0x6D6170, sum(_mix(stable(k), stable(v)) for k, v in value.items()) & _MASK)
+    if isinstance(value, FrozenMap):  # each entry hashed as an ordered pair, then summed
+        return _mix(0x6D6170, sum(_mix(_mix(0x6B6579, stable(k)), stable(v))
+                                  for k, v in value.items()) & _MASK)
     if isinstance(value, enum.Enum):
         return _text(f"{type(value).__qualname__}.{value.name}".encode())
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
@@ -84,3 +85,29 @@ class PartHasher:
                 p = cache[part] = stable(part)
             h = _mix(h, p)
         return h
+
+
+class Fingerprinter:
+    """64-bit fingerprints of whole states for the compact seen-set.
+
+    Each part's stable hash is cached by the part; the state's fingerprint is
+    Python's hash of the tuple of those part hashes, which is computed in C and,
+    over integers, is the same in every process.
+    """
+
+    def __init__(self) -> None:
+        self._parts: dict[Any, int] = {}
+
+    def __call__(self, state: Any) -> int:
+        cache = self._parts
+        try:
+            return hash(tuple([cache[part] for part in state]))
+        except KeyError:
+            if len(cache) > _CACHE_LIMIT:
+                cache.clear()
+            for part in state:
+                if part not in cache:
+                    cache[part] = stable(part)
+            return hash(tuple([cache[part] for part in state]))
+        except TypeError:  # not a tuple of parts: hash the whole value
+            return stable(state)
