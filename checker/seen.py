@@ -32,24 +32,21 @@ class FingerprintTable:
 
     def add(self, fp: int) -> bool:
         """Insert ``fp``; True when it was not there yet."""
-        fp &= 0xFFFFFFFFFFFFFFFF
-        if fp == _EMPTY:
-            fp = 1
-        slots, mask = self._slots, self._mask
-        i = fp & mask
-        while True:
-            v = slots[i]
-            if v == _EMPTY:
-                slots[i] = fp
-                self.count += 1
-                if self.count * 2 > mask:
-                    self._grow()
-                return True
-            if v == fp:
-                return False
-            i = (i + 1) & mask
+        fp, i = self._probe(fp)
+        if self._slots[i] == fp:
+            return False
+        self._slots[i] = fp
+        self.count += 1
+        if self.count * 2 > self._mask:
+            self._grow()
+        return True
 
     def __contains__(self, fp: int) -> bool:
+        fp, i = self._probe(fp)
+        return self._slots[i] == fp
+
+    def _probe(self, fp: int) -> tuple[int, int]:
+        """The stored form of ``fp`` and the slot that holds it or would (linear probing)."""
         fp &= 0xFFFFFFFFFFFFFFFF
         if fp == _EMPTY:
             fp = 1
@@ -57,10 +54,8 @@ class FingerprintTable:
         i = fp & mask
         while True:
             v = slots[i]
-            if v == _EMPTY:
-                return False
-            if v == fp:
-                return True
+            if v in (_EMPTY, fp):
+                return fp, i
             i = (i + 1) & mask
 
     def __len__(self) -> int:

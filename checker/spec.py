@@ -8,14 +8,16 @@ list; ``lifecheck check specs/`` loads every one of them.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .compile import ModelSystem
-from .contract import Bounds
+from .contract import LIVENESS_KINDS, Bounds
 from .errors import ModelError, SpecError
 from .faults import FaultKind
 from .model import Model
@@ -93,6 +95,18 @@ class Spec:
                                 f"{', '.join(sorted(p.name for p in system.properties))})",
                                 spec=self.name)
         return system
+
+    def safety_only(self, **changes: Any) -> Spec:
+        """This spec with its liveness properties dropped, and no expectation to meet.
+
+        For runs that cover safety only (symmetry reduction, several workers) and are
+        compared with another run rather than with the expected verdict.
+        """
+        decls = list(self.model.property_decls().values())
+        chosen = self.properties if self.properties is not None else [d.name for d in decls]
+        live = {d.name for d in decls if d.kind in LIVENESS_KINDS}
+        return dataclasses.replace(self, properties=[n for n in chosen if n not in live],
+                                   expect=holds(), **changes)
 
     def describe_faults(self) -> str:
         return ", ".join(f.describe() for f in self.faults) or "none"

@@ -8,12 +8,10 @@ must; tests/test_symmetry.py holds the checker to that).
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 
-from .contract import LIVENESS_KINDS
 from .run import check_spec
-from .spec import Spec, holds, load_specs
+from .spec import Spec, load_specs
 
 
 def symmetric_roles(spec: Spec) -> tuple[str, ...]:
@@ -23,13 +21,8 @@ def symmetric_roles(spec: Spec) -> tuple[str, ...]:
 
 
 def safety_twin(spec: Spec, symmetry: tuple[str, ...]) -> Spec:
-    """The spec restricted to its safety properties, with ``symmetry``; the expectation is
-    dropped (two runs are compared with each other, not with it)."""
-    decls = list(spec.model.property_decls().values())
-    chosen = spec.properties if spec.properties is not None else [d.name for d in decls]
-    live = {d.name for d in decls if d.kind in LIVENESS_KINDS}
-    return dataclasses.replace(spec, properties=[n for n in chosen if n not in live],
-                               symmetry=symmetry, expect=holds())
+    """The spec restricted to its safety properties, with ``symmetry``."""
+    return spec.safety_only(symmetry=symmetry)
 
 
 def report(targets: Sequence[str]) -> int:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import pytest
 
-from checker import Options, Spec, check_spec, holds
-from checker.contract import LIVENESS_KINDS
+from checker import Options, Spec, check_spec
 from checker.spec import load_specs
 
 ray = pytest.importorskip("ray", reason="distributed exploration needs the distributed extra")
@@ -27,21 +25,13 @@ def local_ray():
     ray.shutdown()
 
 
-def _safety(spec: Spec) -> Spec:
-    decls = list(spec.model.property_decls().values())
-    chosen = spec.properties if spec.properties is not None else [d.name for d in decls]
-    live = {d.name for d in decls if d.kind in LIVENESS_KINDS}
-    return dataclasses.replace(spec, properties=[n for n in chosen if n not in live],
-                               expect=holds())
-
-
 def test_the_chosen_specs_exist():
     assert sorted(s.name for s in SPECS) == sorted(CHOSEN)
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=[s.name for s in SPECS])
 def test_ray_actors_agree_with_the_sequential_explorer(spec: Spec):
-    twin = _safety(spec)
+    twin = spec.safety_only()
     seq = check_spec(twin, Options(bounds=twin.bounds, check_deadlock=twin.deadlock))
     dist = check_spec(twin, Options(bounds=twin.bounds, check_deadlock=twin.deadlock, workers=3,
                                     ray=True))

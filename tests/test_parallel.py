@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import pytest
 
 from checker import Bounds, Options, Spec, check_spec, holds
-from checker.contract import LIVENESS_KINDS
 from checker.errors import ModelError
 from checker.parallel import explore_parallel
 from checker.spec import load_specs
@@ -19,21 +17,13 @@ ROOT = Path(__file__).resolve().parent.parent
 SPECS = load_specs(str(ROOT / "specs"))
 
 
-def _safety(spec: Spec) -> Spec:
-    decls = list(spec.model.property_decls().values())
-    chosen = spec.properties if spec.properties is not None else [d.name for d in decls]
-    live = {d.name for d in decls if d.kind in LIVENESS_KINDS}
-    return dataclasses.replace(spec, properties=[n for n in chosen if n not in live],
-                               expect=holds())
-
-
 def _options(spec: Spec, workers: int) -> Options:
     return Options(bounds=spec.bounds, check_deadlock=spec.deadlock, workers=workers)
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=[s.name for s in SPECS])
 def test_same_states_verdict_and_shortest_traces_with_two_workers(spec: Spec) -> None:
-    twin = _safety(spec)
+    twin = spec.safety_only()
     one = check_spec(twin, _options(twin, 1))
     two = check_spec(twin, _options(twin, 2))
     assert one.error == two.error == ""
