@@ -96,6 +96,14 @@ def collect_fields(cls: type, what: str) -> list[Field]:
     for name, value in vars(cls).items():
         if name.startswith("_") or name in fields:
             continue
+        if name == "control" and isinstance(value, (str, tuple)):
+            # Which field(s) are the process's control state, for diagrams (not state).
+            named = (value,) if isinstance(value, str) else value
+            unknown = [n for n in named if n not in fields]
+            if unknown:
+                raise ModelError(f"{what} {cls.__name__} names control field(s) {unknown} that "
+                                 f"it does not declare (fields: {', '.join(fields) or 'none'})")
+            continue
         if callable(value) or isinstance(value, (property, staticmethod, classmethod)):
             continue
         raise ModelError(

@@ -105,3 +105,32 @@ def test_a_mutable_value_put_into_a_frozenmap_is_an_error_not_a_violation():
     result = check_spec(Spec("leaky", Leaky(), holds(), deadlock=False))
     assert result.verdict == "error"
     assert "put" in result.error and "list" in result.error
+
+
+def test_a_process_may_name_its_control_field_for_diagrams():
+    from checker import ModelError
+
+    class Stepper(Process):
+        phase = volatile("a")
+        count = durable(0)
+        control = "phase"
+
+    class Uses(Model):
+        steppers = role(Stepper)
+
+    assert ModelSystem(Uses()).describe(ModelSystem(Uses()).init_states()[0]) == {
+        "stepper1.phase": "a", "stepper1.count": 0}
+
+    class Wrong(Process):
+        phase = volatile("a")
+        control = "stage"
+
+    class UsesWrong(Model):
+        wrongs = role(Wrong)
+
+    try:
+        ModelSystem(UsesWrong())
+    except ModelError as exc:
+        assert "control field" in str(exc) and "stage" in str(exc)
+    else:
+        raise AssertionError("an unknown control field must be refused")
