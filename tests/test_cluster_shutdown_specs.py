@@ -12,7 +12,6 @@ import pytest
 from checker import Bounds, Crash, Fail, Options, Spec, action, check_spec, holds, require
 from checker.compile import ModelSystem
 from checker.explore import explore
-from checker.result import Result
 from models.cluster_shutdown import (
     ABANDONED,
     ACTIVE,
@@ -30,6 +29,7 @@ from models.cluster_shutdown import (
 )
 from models.components.channel import END
 from specs.cluster_shutdown import SPECS
+from tests.pinned import PinnedSpecs
 
 ABANDONED_ONLY = frozenset({"NoAbandonedSession"})
 NODE_CRASH = Crash(max=1, roles=("consensus",))
@@ -69,14 +69,10 @@ ABANDONED_TRACES: dict[str, list[str]] = {
 }
 ABANDONED_TRACES["cluster-shutdown/shipped/crash"] = ABANDONED_TRACES["cluster-shutdown/shipped/no-crash"]
 
-_RESULTS: dict[str, Result] = {}
-
-
-def result_of(name: str) -> Result:
-    if name not in _RESULTS:
-        (spec,) = [s for s in SPECS if s.name == name]
-        _RESULTS[name] = check_spec(spec)
-    return _RESULTS[name]
+PINS = PinnedSpecs(SPECS, PINNED)
+result_of = PINS.result_of
+(test_every_spec_is_pinned_and_names_are_unique, test_spec_outcome,
+ test_holds_specs_cover_every_action) = PINS.tests()
 
 
 def steps(trace: Any) -> list[str]:
@@ -85,33 +81,6 @@ def steps(trace: Any) -> list[str]:
 
 def changed(step: Any) -> dict[str, tuple[Any, Any]]:
     return {c.field: (c.before, c.after) for c in step.changes}
-
-
-def test_every_spec_is_pinned_and_names_are_unique() -> None:
-    names = [s.name for s in SPECS]
-    assert len(names) == len(set(names))
-    assert set(names) == set(PINNED)
-
-
-@pytest.mark.parametrize("name", list(PINNED))
-def test_spec_outcome(name: str) -> None:
-    verdict, violated, states, depth = PINNED[name]
-    result = result_of(name)
-    assert result.error == ""
-    assert result.verdict == verdict
-    assert frozenset(result.violated_properties) == violated
-    assert result.matches
-    assert (result.stats.distinct_states, result.stats.depth) == (states, depth)
-
-
-@pytest.mark.parametrize("name", [n for n, pinned in PINNED.items() if pinned[0] == "holds"])
-def test_holds_specs_cover_every_action(name: str) -> None:
-    result = result_of(name)
-    assert result.warnings == []
-    (spec,) = [s for s in SPECS if s.name == name]
-    assert all(result.coverage[a] > 0 for a in spec.model.action_decls()), result.coverage
-    if spec.faults:
-        assert result.coverage["crash"] > 0
 
 
 @pytest.mark.parametrize("name", list(ABANDONED_TRACES))

@@ -10,9 +10,9 @@ import pytest
 
 from checker import Bounds, Crash, Options, Spec, action, check_spec, holds, require
 from checker.compile import ModelSystem
-from checker.result import Result
 from models.extraction import TARGET, TMP, AtomicRename, Broker, UnpackInPlace
 from specs.extraction import SPECS
+from tests.pinned import PinnedSpecs
 
 STUCK = frozenset({"NoPartialLoad", "EventuallyStarts"})
 
@@ -73,42 +73,14 @@ LIVELOCKS: dict[str, tuple[list[str], list[str]]] = {
                                      ["broker1 boot", "broker1 load", "broker1 restart"]),
 }
 
-_RESULTS: dict[str, Result] = {}
-
-
-def result_of(name: str) -> Result:
-    if name not in _RESULTS:
-        (spec,) = [s for s in SPECS if s.name == name]
-        _RESULTS[name] = check_spec(spec)
-    return _RESULTS[name]
+PINS = PinnedSpecs(SPECS, PINNED)
+result_of = PINS.result_of
+(test_every_spec_is_pinned_and_names_are_unique, test_spec_outcome,
+ test_holds_specs_cover_every_action) = PINS.tests()
 
 
 def steps(trace: Any) -> list[str]:
     return [f"{s.process or 'env'} {s.label}" for s in trace.steps]
-
-
-def test_every_spec_is_pinned_and_names_are_unique() -> None:
-    names = [s.name for s in SPECS]
-    assert len(names) == len(set(names))
-    assert set(names) == set(PINNED)
-
-
-@pytest.mark.parametrize("name", list(PINNED))
-def test_spec_outcome(name: str) -> None:
-    verdict, violated, states, depth = PINNED[name]
-    result = result_of(name)
-    assert result.error == ""
-    assert result.verdict == verdict
-    assert frozenset(result.violated_properties) == violated
-    assert result.matches
-    assert (result.stats.distinct_states, result.stats.depth) == (states, depth)
-
-
-@pytest.mark.parametrize("name", [n for n, pinned in PINNED.items() if pinned[0] == "holds"])
-def test_holds_specs_cover_every_action(name: str) -> None:
-    result = result_of(name)
-    assert result.warnings == []
-    assert all(count > 0 for count in result.coverage.values()), result.coverage
 
 
 @pytest.mark.parametrize("name", list(PARTIAL_LOAD_TRACES))

@@ -26,6 +26,7 @@ from models.segment_commit import (
     Segment,
 )
 from specs.segment_commit import SPECS
+from tests.pinned import PinnedSpecs
 
 LOST = frozenset({"NoLostMessage", "EventuallyUploaded"})
 NONE: frozenset[str] = frozenset()
@@ -90,14 +91,10 @@ LIVENESS_STEMS: dict[str, list[str]] = {
     "segment-commit/retry/crash": [*FILL_BOTH, "broker1 crash", "broker1 start"],
 }
 
-_RESULTS: dict[str, Result] = {}
-
-
-def result_of(name: str) -> Result:
-    if name not in _RESULTS:
-        (spec,) = [s for s in SPECS if s.name == name]
-        _RESULTS[name] = check_spec(spec)
-    return _RESULTS[name]
+PINS = PinnedSpecs(SPECS, PINNED)
+result_of = PINS.result_of
+(test_every_spec_is_pinned_and_names_are_unique, test_spec_outcome,
+ test_holds_specs_cover_every_action) = PINS.tests()
 
 
 def steps(trace: Any) -> list[str]:
@@ -107,31 +104,6 @@ def steps(trace: Any) -> list[str]:
 def violation(result: Result, prop: str) -> Any:
     (v,) = [v for v in result.violations if v.property == prop]
     return v
-
-
-def test_every_spec_is_pinned_and_names_are_unique() -> None:
-    names = [s.name for s in SPECS]
-    assert len(names) == len(set(names))
-    assert set(names) == set(PINNED)
-    assert all(s.covers for s in SPECS)
-
-
-@pytest.mark.parametrize("name", list(PINNED))
-def test_spec_outcome(name: str) -> None:
-    verdict, violated_set, states, depth = PINNED[name]
-    result = result_of(name)
-    assert result.error == ""
-    assert result.verdict == verdict
-    assert frozenset(result.violated_properties) == violated_set
-    assert result.matches
-    assert (result.stats.distinct_states, result.stats.depth) == (states, depth)
-
-
-@pytest.mark.parametrize("name", [n for n, pinned in PINNED.items() if pinned[0] == "holds"])
-def test_holds_specs_cover_every_action(name: str) -> None:
-    result = result_of(name)
-    assert result.warnings == []
-    assert all(count > 0 for count in result.coverage.values()), result.coverage
 
 
 @pytest.mark.parametrize(("name", "prop"), list(SAFETY_TRACES))

@@ -24,6 +24,7 @@ from models.topic_recreate import (
     ValidateOnResolve,
 )
 from specs.topic_recreate import SPECS
+from tests.pinned import PinnedSpecs
 
 ALL_THREE = frozenset({"NoPanic", "NoSkip", "NoCrossIncarnationState"})
 QUIET_SKIP = frozenset({"NoSkip", "NoCrossIncarnationState"})
@@ -79,14 +80,10 @@ TRACES: dict[str, dict[str, list[str]]] = {
     },
 }
 
-_RESULTS: dict[str, Result] = {}
-
-
-def result_of(name: str) -> Result:
-    if name not in _RESULTS:
-        (spec,) = [s for s in SPECS if s.name == name]
-        _RESULTS[name] = check_spec(spec)
-    return _RESULTS[name]
+PINS = PinnedSpecs(SPECS, PINNED)
+result_of = PINS.result_of
+(test_every_spec_is_pinned_and_names_are_unique, test_spec_outcome,
+ test_holds_specs_cover_every_action) = PINS.tests()
 
 
 def steps(trace: Any) -> list[str]:
@@ -100,30 +97,6 @@ def violation(result: Result, prop: str) -> Violation:
 
 def changes(step: Any) -> dict[str, tuple[Any, Any]]:
     return {c.field: (c.before, c.after) for c in step.changes}
-
-
-def test_every_spec_is_pinned_and_names_are_unique() -> None:
-    names = [s.name for s in SPECS]
-    assert len(names) == len(set(names))
-    assert set(names) == set(PINNED)
-
-
-@pytest.mark.parametrize("name", list(PINNED))
-def test_spec_outcome(name: str) -> None:
-    verdict, violated, states, depth = PINNED[name]
-    result = result_of(name)
-    assert result.error == ""
-    assert result.verdict == verdict
-    assert frozenset(result.violated_properties) == violated
-    assert result.matches
-    assert (result.stats.distinct_states, result.stats.depth) == (states, depth)
-
-
-@pytest.mark.parametrize("name", [n for n, pinned in PINNED.items() if pinned[0] == "holds"])
-def test_holds_specs_cover_every_action(name: str) -> None:
-    result = result_of(name)
-    assert result.warnings == []
-    assert all(count > 0 for count in result.coverage.values()), result.coverage
 
 
 @pytest.mark.parametrize(("name", "prop"), [(n, p) for n, traces in TRACES.items() for p in traces])

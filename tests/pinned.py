@@ -1,0 +1,61 @@
+"""Pinned outcomes of a lifecycle's specs: the checks every lifecycle's tests share.
+
+A lifecycle's test module pins, per spec, the verdict, the exact set of violated
+properties, the distinct states and the depth, and gets three tests from here:
+every spec is pinned (and says what its proof covers), each outcome is the pinned
+one, and every spec that holds fired every action (a proof over an action that
+never runs says nothing about it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import pytest
+
+from checker import Spec, check_spec
+from checker.result import Result
+
+Pin = tuple[str, frozenset[str], int, int]  # verdict, violated properties, states, depth
+
+
+class PinnedSpecs:
+    def __init__(self, specs: Sequence[Spec], pinned: dict[str, Pin]) -> None:
+        self.specs = list(specs)
+        self.pinned = pinned
+        self._results: dict[str, Result] = {}
+
+    def result_of(self, name: str) -> Result:
+        """The spec's result, checked once per test session."""
+        if name not in self._results:
+            (spec,) = [s for s in self.specs if s.name == name]
+            self._results[name] = check_spec(spec)
+        return self._results[name]
+
+    def tests(self) -> tuple[Callable[..., None], ...]:
+        pinned, specs, result_of = self.pinned, self.specs, self.result_of
+
+        def test_every_spec_is_pinned_and_names_are_unique() -> None:
+            names = [s.name for s in specs]
+            assert len(names) == len(set(names))
+            assert set(names) == set(pinned)
+            assert all(s.covers for s in specs), "each spec says what its proof covers"
+
+        @pytest.mark.parametrize("name", list(pinned))
+        def test_spec_outcome(name: str) -> None:
+            verdict, violated, states, depth = pinned[name]
+            result = result_of(name)
+            assert result.error == ""
+            assert result.verdict == verdict
+            assert frozenset(result.violated_properties) == violated
+            assert result.matches
+            assert (result.stats.distinct_states, result.stats.depth) == (states, depth)
+
+        @pytest.mark.parametrize("name", [n for n, pin in pinned.items() if pin[0] == "holds"])
+        def test_holds_specs_cover_every_action(name: str) -> None:
+            result = result_of(name)
+            assert result.warnings == []
+            assert all(count > 0 for count in result.coverage.values()), result.coverage
+
+        return (test_every_spec_is_pinned_and_names_are_unique, test_spec_outcome,
+                test_holds_specs_cover_every_action)
