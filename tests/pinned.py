@@ -10,11 +10,12 @@ never runs says nothing about it).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import pytest
 
 from checker import Spec, check_spec
-from checker.result import Result
+from checker.result import Result, Violation
 
 Pin = tuple[str, frozenset[str], int, int]  # verdict, violated properties, states, depth
 
@@ -59,3 +60,14 @@ class PinnedSpecs:
 
         return (test_every_spec_is_pinned_and_names_are_unique, test_spec_outcome,
                 test_holds_specs_cover_every_action)
+
+
+def steps(trace: Any) -> list[str]:
+    """A trace as "process action" lines, the form counterexamples are pinned in."""
+    return [f"{s.process or 'env'} {s.label}" for s in trace.steps]
+
+
+def violation(result: Result, prop: str) -> Violation:
+    """The one violation of ``prop`` in ``result``."""
+    (v,) = [v for v in result.violations if v.property == prop]
+    return v

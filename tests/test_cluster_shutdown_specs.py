@@ -29,7 +29,7 @@ from models.cluster_shutdown import (
 )
 from models.components.channel import END
 from specs.cluster_shutdown import SPECS
-from tests.pinned import PinnedSpecs
+from tests.pinned import PinnedSpecs, steps
 
 ABANDONED_ONLY = frozenset({"NoAbandonedSession"})
 NODE_CRASH = Crash(max=1, roles=("consensus",))
@@ -73,10 +73,6 @@ PINS = PinnedSpecs(SPECS, PINNED)
 result_of = PINS.result_of
 (test_every_spec_is_pinned_and_names_are_unique, test_spec_outcome,
  test_holds_specs_cover_every_action) = PINS.tests()
-
-
-def steps(trace: Any) -> list[str]:
-    return [f"{s.process or 'env'} {s.label}" for s in trace.steps]
 
 
 def changed(step: Any) -> dict[str, tuple[Any, Any]]:

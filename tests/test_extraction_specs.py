@@ -12,7 +12,7 @@ from checker import Bounds, Crash, Options, Spec, action, check_spec, holds, req
 from checker.compile import ModelSystem
 from models.extraction import TARGET, TMP, AtomicRename, Broker, UnpackInPlace
 from specs.extraction import SPECS
-from tests.pinned import PinnedSpecs
+from tests.pinned import PinnedSpecs, steps
 
 STUCK = frozenset({"NoPartialLoad", "EventuallyStarts"})
 
@@ -77,10 +77,6 @@ PINS = PinnedSpecs(SPECS, PINNED)
 result_of = PINS.result_of
 (test_every_spec_is_pinned_and_names_are_unique, test_spec_outcome,
  test_holds_specs_cover_every_action) = PINS.tests()
-
-
-def steps(trace: Any) -> list[str]:
-    return [f"{s.process or 'env'} {s.label}" for s in trace.steps]
 
 
 @pytest.mark.parametrize("name", list(PARTIAL_LOAD_TRACES))

@@ -26,7 +26,7 @@ from models.segment_commit import (
     Segment,
 )
 from specs.segment_commit import SPECS
-from tests.pinned import PinnedSpecs
+from tests.pinned import PinnedSpecs, steps, violation
 
 LOST = frozenset({"NoLostMessage", "EventuallyUploaded"})
 NONE: frozenset[str] = frozenset()
@@ -95,15 +95,6 @@ PINS = PinnedSpecs(SPECS, PINNED)
 result_of = PINS.result_of
 (test_every_spec_is_pinned_and_names_are_unique, test_spec_outcome,
  test_holds_specs_cover_every_action) = PINS.tests()
-
-
-def steps(trace: Any) -> list[str]:
-    return [f"{s.process or 'env'} {s.label}" for s in trace.steps]
-
-
-def violation(result: Result, prop: str) -> Any:
-    (v,) = [v for v in result.violations if v.property == prop]
-    return v
 
 
 @pytest.mark.parametrize(("name", "prop"), list(SAFETY_TRACES))

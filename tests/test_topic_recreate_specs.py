@@ -11,7 +11,6 @@ import pytest
 
 from checker import Bounds, Crash, Options, Spec, action, check_spec, holds, require
 from checker.compile import ModelSystem
-from checker.result import Result, Violation
 from models.topic_recreate import (
     TOPIC,
     Consumer,
@@ -24,7 +23,7 @@ from models.topic_recreate import (
     ValidateOnResolve,
 )
 from specs.topic_recreate import SPECS
-from tests.pinned import PinnedSpecs
+from tests.pinned import PinnedSpecs, steps, violation
 
 ALL_THREE = frozenset({"NoPanic", "NoSkip", "NoCrossIncarnationState"})
 QUIET_SKIP = frozenset({"NoSkip", "NoCrossIncarnationState"})
@@ -84,15 +83,6 @@ PINS = PinnedSpecs(SPECS, PINNED)
 result_of = PINS.result_of
 (test_every_spec_is_pinned_and_names_are_unique, test_spec_outcome,
  test_holds_specs_cover_every_action) = PINS.tests()
-
-
-def steps(trace: Any) -> list[str]:
-    return [f"{s.process or 'env'} {s.label}" for s in trace.steps]
-
-
-def violation(result: Result, prop: str) -> Violation:
-    (v,) = [v for v in result.violations if v.property == prop]
-    return v
 
 
 def changes(step: Any) -> dict[str, tuple[Any, Any]]:
