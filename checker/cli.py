@@ -40,6 +40,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     check.add_argument("--fingerprints", action="store_true",
                        help="keep 64-bit fingerprints instead of states (16 bytes per state; a "
                             "collision, reported as a probability, could hide a state)")
+    check.add_argument("--engine", choices=("bfs", "vector", "auto"), default="bfs",
+                       help="bfs: state by state, exact (default); vector: whole levels in numpy "
+                            "with each step's effect learned once, fingerprints, safety only; "
+                            "auto: vector where it can check the spec, bfs elsewhere")
     check.add_argument("--workers", type=int, default=1, metavar="N",
                        help="explore with N worker processes (safety properties only)")
     check.add_argument("--ray", nargs="?", const="local", default=None, metavar="ADDRESS",
@@ -138,7 +142,7 @@ def _check(args: argparse.Namespace) -> int:
         options = Options(bounds=spec.bounds, check_deadlock=spec.deadlock,
                           progress=_progress_printer(spec.name) if args.progress else None,
                           workers=args.workers, ray=args.ray is not None,
-                          fingerprints=args.fingerprints,
+                          fingerprints=args.fingerprints, engine=args.engine,
                           ray_address=None if args.ray in (None, "local") else args.ray)
         if args.checkpoint:
             options.checkpoint = str(Path(args.checkpoint) / (_file_name(spec.name) + ".ckpt"))

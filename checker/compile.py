@@ -24,14 +24,14 @@ from .contract import (
     TransitionSystem,
 )
 from .errors import ModelError
-from .execution import _ACTIVE, Context, make_view_class, run_branches, with_reading
+from .execution import _ACTIVE, BUDGET_PART, Context, make_view_class, run_branches, with_reading
 from .faults import Crash, FaultKind, PowerLoss
 from .fields import VOLATILE, Field
 from .guards import lift_guard
 from .model import Model, Process, component_fields, process_fields
 from .symmetry import Reducer, renamings
 
-BUDGET = 0
+BUDGET = BUDGET_PART
 MODEL = 1
 
 
@@ -49,16 +49,17 @@ class _Part:
 class _Views:
     """One set of view objects (model, components, processes) bound to one context."""
 
-    def __init__(self, system: ModelSystem, ctx: Context) -> None:
+    def __init__(self, system: ModelSystem, ctx: Context, logged: bool = False) -> None:
         model = system.model
         self.ctx = ctx
-        self.model = _new_view(system._model_view_cls, ctx, MODEL, "")
+        model_cls, component_cls, process_cls = system._view_classes[logged]
+        self.model = _new_view(model_cls, ctx, MODEL, "")
         self.model.__dict__["_params"] = model._params
         for pname, value in model._params.items():
             self.model.__dict__[pname] = value
         self.components: list[Any] = []
         for (attr, comp), part, cls in zip(model.components().items(), system._component_parts,
-                                           system._component_view_cls, strict=False):
+                                           component_cls, strict=False):
             view = _new_view(cls, ctx, part.index, part.prefix)
             for key, value in vars(comp).items():
                 view.__dict__.setdefault(key, value)
@@ -68,7 +69,7 @@ class _Views:
         self.processes: list[Any] = []
         self.roles: dict[str, tuple] = {}
         for attr, parts in system._role_parts.items():
-            cls = system._process_view_cls[attr]
+            cls = process_cls[attr]
             views = []
             for i, part in enumerate(parts):
                 view = _new_view(cls, ctx, part.index, part.prefix)
@@ -124,18 +125,17 @@ class ModelSystem(TransitionSystem):
         model_fields = model.fields()
         self._model_part = _Part(MODEL, "", model_fields,
                                  tuple(f.initial_value(model) for f in model_fields))
-        self._model_view_cls = make_view_class(type(model), model_fields)
         index = MODEL + 1
         self._component_parts: list[_Part] = []
-        self._component_view_cls: list[type] = []
+        component_classes: list[tuple[type, list[Field]]] = []
         for attr, comp in model.components().items():
             fields = component_fields(comp)
             initial = tuple(f.initial_value(comp) for f in fields)
             self._component_parts.append(_Part(index, f"{attr}.", fields, initial))
-            self._component_view_cls.append(make_view_class(type(comp), fields))
+            component_classes.append((type(comp), fields))
             index += 1
         self._role_parts: dict[str, list[_Part]] = {}
-        self._process_view_cls: dict[str, type] = {}
+        process_classes: dict[str, tuple[type, list[Field]]] = {}
         self._role_of_class: dict[type, list[str]] = {}
         names: set[str] = set()
         for attr, decl in model.roles().items():
@@ -150,8 +150,16 @@ class ModelSystem(TransitionSystem):
                 parts.append(_Part(index, pname + ".", fields, initial))
                 index += 1
             self._role_parts[attr] = parts
-            self._process_view_cls[attr] = make_view_class(decl.process, fields)
+            process_classes[attr] = (decl.process, fields)
             self._role_of_class.setdefault(decl.process, []).append(attr)
+        # Two sets of view classes: the explorer's, and logged ones that record each field
+        # read (for learning steps' footprints, see checker.learning).
+        self._view_classes = {
+            logged: (make_view_class(type(model), model_fields, logged),
+                     [make_view_class(cls, fields, logged) for cls, fields in component_classes],
+                     {attr: make_view_class(cls, fields, logged)
+                      for attr, (cls, fields) in process_classes.items()})
+            for logged in (False, True)}
         self._process_parts = [p for parts in self._role_parts.values() for p in parts]
         self._holder_parts = [self._model_part, *self._component_parts, *self._process_parts]
         self._initial = (tuple(0 for _ in self.faults),
@@ -199,6 +207,16 @@ class ModelSystem(TransitionSystem):
                                          f"{crash.key}; give each Crash(...) its own roles")
                     owner[view.name] = crash.key
                     victims.append((view, part))
+        # The fault steps in the order successors() offers them: (budget index, cap,
+        # the process that crashes or None for a power loss, its part).
+        self._fault_steps: list[tuple[int, int, str | None, _Part | None]] = []
+        for fault_kind in self.faults:
+            i = self._budget_index[fault_kind.key]
+            if isinstance(fault_kind, Crash):
+                self._fault_steps.extend((i, fault_kind.max, view.name, part)
+                                         for view, part in self._crashable[fault_kind.key])
+            elif isinstance(fault_kind, PowerLoss):
+                self._fault_steps.append((i, fault_kind.max, None, None))
 
     def _resolve_role(self, role_ref: Any, action_name: str) -> str | None:
         if role_ref is None:
@@ -246,41 +264,45 @@ class ModelSystem(TransitionSystem):
             out.extend(run_branches(ctx, state, fn, args, kwargs, pname, name, params, where,
                                     BUDGET))
         budget = state[BUDGET]
-        for fault_kind in self.faults:
-            i = self._budget_index[fault_kind.key]
-            if budget[i] >= fault_kind.max:
-                continue
-            if isinstance(fault_kind, Crash):
-                for view, part in self._crashable[fault_kind.key]:
-                    out.extend(run_branches(ctx, state, self._crash, (view.name, part, i), {},
-                                            view.name, "crash", (), f"crash of {view.name}",
-                                            BUDGET, fault_step="crash"))
-            elif isinstance(fault_kind, PowerLoss):
-                out.extend(run_branches(ctx, state, self._power_loss, (i,), {}, None, "power_loss",
-                                        (), "power loss", BUDGET, fault_step="power_loss"))
+        for entry in self._fault_steps:
+            if budget[entry[0]] < entry[1]:
+                out.extend(self._run_fault(self._views, state, entry))
         return out
 
-    def _spend(self, i: int) -> None:
-        budget = list(self._ctx.budget)
+    def _run_fault(self, views: _Views, state: tuple, entry: tuple) -> list[tuple[Step, Any]]:
+        """One fault step (a crash of one process, or a power loss) out of ``state``."""
+        i, _, victim, part = entry
+        if victim is None:
+            return run_branches(views.ctx, state, self._power_loss, (views, i), {}, None,
+                                "power_loss", (), "power loss", BUDGET, fault_step="power_loss")
+        return run_branches(views.ctx, state, self._crash, (views, victim, part, i), {}, victim,
+                            "crash", (), f"crash of {victim}", BUDGET, fault_step="crash")
+
+    @staticmethod
+    def _spend(ctx: Context, i: int) -> None:
+        if ctx.reads is not None:
+            ctx.reads.add((BUDGET, -1))
+        budget = list(ctx.budget)
         budget[i] += 1
-        self._ctx.budget = tuple(budget)
+        ctx.budget = tuple(budget)
 
-    def _reset_volatile(self, part: _Part) -> None:
+    @staticmethod
+    def _reset_volatile(ctx: Context, part: _Part) -> None:
         for slot in part.volatile_slots:
-            self._ctx.write(part.index, slot, part.initial[slot], part.prefix + part.fields[slot].name)
+            ctx.write(part.index, slot, part.initial[slot], part.prefix + part.fields[slot].name)
 
-    def _crash(self, pname: str, part: _Part, i: int) -> None:
-        self._spend(i)
-        self._reset_volatile(part)
-        for comp in self._views.components:
+    def _crash(self, views: _Views, pname: str, part: _Part, i: int) -> None:
+        self._spend(views.ctx, i)
+        self._reset_volatile(views.ctx, part)
+        for comp in views.components:
             comp.on_crash(pname)
 
-    def _power_loss(self, i: int) -> None:
-        self._spend(i)
+    def _power_loss(self, views: _Views, i: int) -> None:
+        self._spend(views.ctx, i)
         for part in self._holder_parts:
-            self._reset_volatile(part)
-        for comp in self._views.components:
-            for view in self._views.processes:
+            self._reset_volatile(views.ctx, part)
+        for comp in views.components:
+            for view in views.processes:
                 comp.on_crash(view.name)
             comp.on_power_loss()
 

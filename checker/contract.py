@@ -194,6 +194,7 @@ class Options:
     ray_address: str | None = None  # an existing Ray cluster; None starts a local one
     checkpoint: str | None = None  # file to save the run to between levels, and resume from
     checkpoint_every: float = 60.0  # seconds between checkpoints
+    engine: str = "bfs"  # "bfs" (state by state) or "vector" (levels at a time, steps learned)
 
 
 @dataclass

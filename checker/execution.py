@@ -39,8 +39,10 @@ class Context:
         "parts",
         "process",
         "readonly",
+        "reads",
         "trail",
         "where",
+        "writes",
     )
 
     def __init__(self) -> None:
@@ -56,6 +58,10 @@ class Context:
         self.fault_caps: tuple[int, ...] = ()
         self.faulted: list[str] = []
         self.where = ""
+        # Set only while the checker learns what a step reads and writes (see
+        # checker.learning): (part, slot) pairs, with slot -1 for the whole fault budget.
+        self.reads: set[tuple[int, int]] | None = None
+        self.writes: set[tuple[int, int]] | None = None
 
     def read(self, state: tuple) -> None:
         """Point at ``state`` for reading only (properties, descriptions)."""
@@ -71,6 +77,8 @@ class Context:
                 check_immutable(value, f"field {name!r}")
             except MutableValueError as exc:
                 raise ModelError(str(exc)) from None
+        if self.writes is not None:
+            self.writes.add((part, slot))
         dirty = self.dirty
         if dirty is None:
             self.parts = list(self.parts)
@@ -83,6 +91,8 @@ class Context:
 
     def write_part(self, part: int, value: tuple) -> None:
         """Replace a whole part (the fault budget) in the state under construction."""
+        if self.writes is not None:
+            self.writes.add((part, -1))
         if self.dirty is None:
             self.parts = list(self.parts)
             self.dirty = set()
@@ -97,6 +107,7 @@ class Context:
 
 
 _ACTIVE: list[Context] = []
+BUDGET_PART = 0  # where compiled models keep the fault budget spent
 
 
 def _context(what: str) -> Context:
@@ -143,6 +154,7 @@ def fault(kind: str) -> bool:
     kind is off or its budget is spent this is always False and adds no branch.
     """
     ctx = _context("fault")
+    _reads_budget(ctx)
     index = ctx.budget_index.get(kind)
     if index is None or ctx.budget[index] >= ctx.fault_caps[index]:
         return False
@@ -165,10 +177,16 @@ def faults_left(kind: str) -> int:
     is 0 when the spec does not enable ``kind``.
     """
     ctx = _context("faults_left")
+    _reads_budget(ctx)
     index = ctx.budget_index.get(kind)
     if index is None:
         return 0
     return ctx.fault_caps[index] - ctx.budget[index]
+
+
+def _reads_budget(ctx: Context) -> None:
+    if ctx.reads is not None:
+        ctx.reads.add((BUDGET_PART, -1))
 
 
 def note(text: str) -> None:
@@ -277,18 +295,20 @@ def with_reading(ctx: Context, state: tuple, where: str, fn: Callable[[], Any]) 
         _ACTIVE.pop()
 
 
-def make_view_class(base: type, fields: Sequence[Any]) -> type:
+def make_view_class(base: type, fields: Sequence[Any], logged: bool = False) -> type:
     """A subclass of ``base`` whose fields read and write the active context's state.
 
     The view subclasses the user's class so that helper methods written on a
     process, component or model work unchanged on views. Setting anything that
     is not a declared field is refused: an attribute stored on a view would be
-    shared by every state and silently leak between them.
+    shared by every state and silently leak between them. A ``logged`` view also
+    records each field it reads in the context (for learning a step's footprint);
+    the explorer's own views do not pay for that.
     """
     slots = {f.name: slot for slot, f in enumerate(fields)}
     namespace: dict[str, Any] = {"_field_names": frozenset(slots)}
     for slot, field in enumerate(fields):
-        namespace[field.name] = _field_property(slot)
+        namespace[field.name] = _logged_field_property(slot) if logged else _field_property(slot)
 
     def __setattr__(view: Any, name: str, value: Any) -> None:
         slot = slots.get(name)
@@ -311,5 +331,15 @@ def make_view_class(base: type, fields: Sequence[Any]) -> type:
 def _field_property(slot: int) -> property:
     def get(view: Any) -> Any:
         return view._ctx.parts[view._part][slot]
+
+    return property(get)
+
+
+def _logged_field_property(slot: int) -> property:
+    def get(view: Any) -> Any:
+        ctx = view._ctx
+        if ctx.reads is not None:
+            ctx.reads.add((view._part, slot))
+        return ctx.parts[view._part][slot]
 
     return property(get)

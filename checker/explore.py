@@ -286,7 +286,6 @@ class _Run:
         max_states = bounds.max_states
         deadline = (self.started + bounds.max_seconds - self.elapsed
                     if bounds.max_seconds is not None else None)
-        watch_memory = bounds.max_memory_mb is not None
         next_frontier: list[tuple[int, Any]] = []
         self.level_starts.append(self.count)
         for sid, state in self.frontier:
@@ -353,38 +352,22 @@ class _Run:
                     graph.edges[sid].append((k, tid, cid))
             if graph is not None:
                 graph.enabled[sid] = frozenset(enabled)
-            if (self.expanded & 255) == 0 and self._must_stop(deadline, watch_memory,
-                                                               len(next_frontier)):
+            if (self.expanded & 255) == 0 and self._must_stop(deadline, len(next_frontier)):
                 next_frontier = []
                 break
         if next_frontier:
             self.depth += 1
         self.frontier = next_frontier
 
-    def _must_stop(self, deadline: float | None, watch_memory: bool, pending: int) -> bool:
+    def _must_stop(self, deadline: float | None, pending: int) -> bool:
         """Bounds on time and memory, and the progress line: checked every 256 states."""
-        options, bounds = self.options, self.bounds
-        now = time.perf_counter()
-        if deadline is not None and now > deadline:
-            self.complete, self.reason = False, f"time bound {bounds.max_seconds:g}s reached"
-            self.stopped = True
-            return True
-        report = options.progress is not None and now >= self.next_report
-        if not (watch_memory or report):
-            return False
-        rss = resident_bytes()
-        if report:
-            self.next_report = now + options.progress_every
-            options.progress(Progress(self.count, self.transitions,  # type: ignore[misc]
-                                      len(self.frontier) + pending, self.depth,
-                                      self.elapsed + now - self.started, rss))
-        if watch_memory and rss > bounds.max_memory_mb * 2**20:  # type: ignore[operator]
-            self.complete = False
-            self.reason = (f"memory budget {bounds.max_memory_mb:g} MiB reached "
-                           f"({rss / 2**20:.0f} MiB resident)")
-            self.stopped = True
-            return True
-        return False
+        reason, self.next_report = watch_run(
+            self.options, deadline, self.next_report,
+            lambda rss, now: Progress(self.count, self.transitions, len(self.frontier) + pending,
+                                      self.depth, self.elapsed + now - self.started, rss))
+        if reason:
+            self.complete, self.reason, self.stopped = False, reason, True
+        return bool(reason)
 
     def finish(self) -> Exploration:
         states, graph = self.states, self.graph
@@ -405,6 +388,30 @@ class _Run:
                            self.transitions, self.depth, seconds, self.coverage, self.complete,
                            self.reason, self.sometimes_seen, graph, stored, self.resumed_at,
                            self.count, self.compact)
+
+
+def watch_run(options: Options, deadline: float | None, next_report: float,
+              progress: Callable[[int, float], Progress]) -> tuple[str, float]:
+    """Why a long run must stop now (a time or memory bound), or ""; and when to report next.
+
+    Prints the progress line through ``options.progress`` when it is due;
+    ``progress(rss, now)`` builds it only then.
+    """
+    bounds = options.bounds
+    now = time.perf_counter()
+    if deadline is not None and now > deadline:
+        return f"time bound {bounds.max_seconds:g}s reached", next_report
+    report = options.progress is not None and now >= next_report
+    if not (bounds.max_memory_mb is not None or report):
+        return "", next_report
+    rss = resident_bytes()
+    if report:
+        next_report = now + options.progress_every
+        options.progress(progress(rss, now))  # type: ignore[misc]
+    if bounds.max_memory_mb is not None and rss > bounds.max_memory_mb * 2**20:
+        return (f"memory budget {bounds.max_memory_mb:g} MiB reached "
+                f"({rss / 2**20:.0f} MiB resident)"), next_report
+    return "", next_report
 
 
 def _signature(system: TransitionSystem, options: Options) -> tuple:

@@ -66,7 +66,18 @@ def check_system(system: TransitionSystem, options: Options, result: Result) -> 
     """Fill ``result`` from exploring ``system``; raises :class:`ModelError` on bad input."""
     if options.workers > 1:
         return _check_parallel(system, options, result)
-    exploration = explore(system, options)
+    engine = options.engine
+    if engine in ("vector", "auto"):
+        from .vector import explore_vector, refusal
+
+        if engine == "auto":
+            engine = "bfs" if refusal(system, options) else "vector"
+    if engine == "vector":
+        exploration = explore_vector(system, options)
+    elif engine == "bfs":
+        exploration = explore(system, options)
+    else:
+        raise ModelError(f"unknown engine {options.engine!r}: the engines are bfs and vector")
     result.stats = Stats(exploration.distinct_states, exploration.transitions, exploration.depth,
                          exploration.seconds, exploration.stored_bytes)
     result.coverage = dict(exploration.coverage)

@@ -1,0 +1,543 @@
+"""Vectorised breadth-first exploration: a level at a time, each step's effect learned once.
+
+The bfs explorer runs model code for every (state, action instance) pair; in a
+model like dining philosophers that is 48 Python calls per state, nearly all of
+them to find a guard false. This explorer runs model code only to *learn*: each
+step instance is a deterministic function of the fields it reads (see
+:mod:`checker.learning`), so its outcome on a whole level of states is found by
+looking up each state's values of those fields in a table of outcomes already
+learned, in numpy, and model code runs only for combinations never met before.
+On the benchmark most levels need no model code at all.
+
+States are rows of small integers (each field's values interned per column).
+The seen-set is a sorted array of 64-bit fingerprints of rows (8 bytes per state,
+at most twice that while a level is merged in), the frontier is one integer
+array per level, and a counterexample is rebuilt by replaying the recorded step
+indices from the initial state, as in the bfs explorer's fingerprint mode.
+
+Results equal the bfs explorer's: the same states, transitions, depth, coverage,
+and for each property the same first violation in breadth-first order (a level's
+successors are sorted by parent and step index before deduplication, so the
+state kept is the one the bfs explorer would have reached first).
+"""
+
+from __future__ import annotations
+
+import time
+from array import array
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .contract import ALWAYS, SOMETIMES, TRANSITION, ActionFailure, Options, Progress, Step
+from .errors import ModelError
+from .explore import Exploration, Found, _check_deterministic, _does_not_hold, _path, watch_run
+from .learning import Learner, learner_for
+
+CHUNK = 1 << 16  # frontier rows expanded at once: bounds the memory a level's successors take
+_SEED = np.uint64(0x9E3779B97F4A7C15)
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+
+
+class _Values:
+    """Every value met per column, interned to small integers (exact: dict equality)."""
+
+    def __init__(self, columns: int, names: list[str]) -> None:
+        self.ids: list[dict[Any, int]] = [{} for _ in range(columns)]
+        self.values: list[list[Any]] = [[] for _ in range(columns)]
+        self.width = [1] * columns  # bits a column's ids take in a packed key
+        self.version = 0  # bumped whenever a width grows, so packed keys are rebuilt
+        self.names = names
+
+    def intern(self, column: int, value: Any) -> int:
+        ids = self.ids[column]
+        i = ids.get(value)
+        if i is None:
+            i = len(self.values[column])
+            ids[value] = i
+            self.values[column].append(value)
+            if i >> self.width[column]:
+                self.width[column] = i.bit_length() + 1
+                self.version += 1
+        return i
+
+    def row(self, ids: np.ndarray) -> list[Any]:
+        return [vals[i] for vals, i in zip(self.values, ids.tolist(), strict=True)]
+
+
+class _Memo:
+    """A function of some columns, learned entry by entry: maps each row to an entry index.
+
+    The columns grow when a learned run reads one it did not have; all entries are
+    then forgotten, since they were keyed on too little.
+    """
+
+    def __init__(self, values: _Values) -> None:
+        self.values = values
+        self.cols: list[int] = []
+        self.reset(set())
+
+    def reset(self, cols: set[int]) -> None:
+        self.cols = sorted(cols)
+        self.keys: list[tuple[int, ...]] = []
+        self.index: dict[tuple[int, ...], int] = {}
+        self.payloads: list[Any] = []
+        self._packed_version = -1
+        self._sorted = np.empty(0, np.int64)
+        self._entries = np.empty(0, np.int64)
+        self.learned()
+
+    def _pack(self, sub: np.ndarray) -> np.ndarray | None:
+        width, n = self.values.width, len(self.values.width)
+        widths = [width[c % n] for c in self.cols]  # a pair of rows has each column twice
+        if sum(widths) > 62:
+            return None
+        key = np.zeros(len(sub), np.int64)
+        for j, w in enumerate(widths):
+            key <<= w
+            key |= sub[:, j]
+        return key
+
+    def _rebuild(self) -> None:
+        if self.keys:
+            packed = self._pack(np.array(self.keys, np.int64).reshape(len(self.keys), len(self.cols)))
+        else:
+            packed = np.empty(0, np.int64)
+        self._packed_version = self.values.version
+        if packed is None:
+            self._sorted = None  # type: ignore[assignment]
+            return
+        order = np.argsort(packed, kind="stable")
+        self._sorted, self._entries = packed[order], order.astype(np.int64)
+
+    def lookup(self, rows: np.ndarray, learn: Callable[[int], tuple[set[int], Any]]) -> np.ndarray:
+        """The entry of every row, calling ``learn(row)`` for each combination not yet known.
+
+        ``learn`` returns the columns its run touched and the payload; when those are
+        not all among this memo's columns, the memo widens and starts again.
+        """
+        while True:
+            sub = rows[:, self.cols] if self.cols else np.zeros((len(rows), 0), np.int32)
+            if self._packed_version != self.values.version:
+                self._rebuild()
+            keys = self._pack(sub) if self._sorted is not None else None
+            if keys is None:
+                entries = self._lookup_wide(sub)
+                missing = np.nonzero(entries < 0)[0]
+            else:
+                pos = np.searchsorted(self._sorted, keys)
+                pos[pos == len(self._sorted)] = 0
+                hit = self._sorted[pos] == keys if len(self._sorted) else np.zeros(len(keys), bool)
+                entries = np.where(hit, self._entries[pos] if len(self._sorted) else 0, -1)
+                missing = np.nonzero(~hit)[0]
+            if not len(missing):
+                return entries
+            if keys is None:
+                _, first = np.unique(sub[missing], axis=0, return_index=True)
+            else:
+                _, first = np.unique(keys[missing], return_index=True)
+            widened = False
+            for r in missing[np.sort(first)].tolist():
+                touched, payload = learn(r)
+                if not touched <= set(self.cols):
+                    self.reset(touched | set(self.cols))
+                    widened = True
+                    break
+                key = tuple(sub[r].tolist())
+                self.index[key] = len(self.keys)
+                self.keys.append(key)
+                self.payloads.append(payload)
+            self._packed_version = -1
+            if not widened:
+                self.learned()
+
+    def _lookup_wide(self, sub: np.ndarray) -> np.ndarray:
+        """Rows keyed on more bits than one integer holds: one dict lookup per distinct row."""
+        uniq, inverse = np.unique(sub, axis=0, return_inverse=True)
+        index = self.index
+        found = np.array([index.get(tuple(u), -1) for u in uniq.tolist()], np.int64)
+        return found[inverse.reshape(-1)] if len(found) else np.zeros(len(sub), np.int64)
+
+    def learned(self) -> None:
+        """Entries were added: tables built from the payloads are out of date."""
+
+
+class _StepTable(_Memo):
+    """One step instance: per entry its branches, each a transition with its new values."""
+
+    def reset(self, cols: set[int]) -> None:
+        self.steps: list[Step] = []
+        self.failures: list[ActionFailure | None] = []
+        self.news: list[tuple[int, ...]] = []
+        super().reset(cols)
+
+    def learned(self) -> None:
+        first, count, nonfault = [], [], []
+        for start, n, nf in self.payloads:
+            first.append(start)
+            count.append(n)
+            nonfault.append(nf)
+        self.first = np.array(first, np.int64)
+        self.count = np.array(count, np.int64)
+        self.nonfault = np.array(nonfault, np.int64)
+        self.max_count = max(count, default=0)
+        width = len(self.cols)
+        self.new = np.array(self.news, np.int32).reshape(len(self.news), width)
+        self.failed = np.array([f is not None for f in self.failures], bool)
+
+
+class _Predicate(_Memo):
+    def learned(self) -> None:
+        self.truth = np.array(self.payloads, bool)
+
+
+def _fingerprints(rows: np.ndarray) -> np.ndarray:
+    """64-bit fingerprints of rows: splitmix64's finaliser folded over the columns."""
+    h = np.full(len(rows), _SEED, np.uint64)
+    for c in range(rows.shape[1]):
+        h ^= rows[:, c].astype(np.uint64)
+        h += _SEED
+        h ^= h >> np.uint64(30)
+        h *= _M1
+        h ^= h >> np.uint64(27)
+        h *= _M2
+        h ^= h >> np.uint64(31)
+    return h
+
+
+def _unhashable(exc: TypeError, where: str) -> ModelError:
+    return ModelError(f"the state reached by {where} is not hashable ({exc}); states must be "
+                      "built from immutable values (tuple, frozenset, FrozenMap)")
+
+
+def refusal(system: Any, options: Options) -> str | None:
+    """Why the vector explorer cannot run this check (None when it can)."""
+    props = list(system.properties)
+    if options.check_liveness and any(p.is_liveness for p in props):
+        return "it checks safety properties only (liveness needs the explored graph)"
+    if getattr(system, "reduces_symmetry", False):
+        return "it does not reduce symmetry"
+    if options.record_graph:
+        return "it keeps no graph"
+    if options.checkpoint:
+        return "it does not save checkpoints"
+    if options.workers > 1 or options.ray:
+        return "it runs in one process"
+    return None
+
+
+def explore_vector(system: Any, options: Options,
+                   on_state: Callable[[int, Any], None] | None = None) -> Exploration:
+    """Explore like :func:`checker.explore.explore`, a level at a time with learned steps."""
+    why = refusal(system, options)
+    if why is not None:
+        raise ModelError(f"the vector engine cannot check {system.name}: {why}; use --engine bfs")
+    return _VectorRun(system, learner_for(system), options, on_state).run()
+
+
+class _VectorRun:
+    def __init__(self, system: Any, learner: Learner, options: Options,
+                 on_state: Callable[[int, Any], None] | None) -> None:
+        self.system, self.learner, self.options, self.on_state = system, learner, options, on_state
+        self.bounds = options.bounds
+        self.started = time.perf_counter()
+        self.values = _Values(len(learner.columns), learner.column_names)
+        self.tables = [_StepTable(self.values) for _ in learner.steps]
+        props = list(system.properties)
+        self.invariants = [p for p in props if p.kind == ALWAYS]
+        self.sometimes = [p for p in props if p.kind == SOMETIMES]
+        self.transition_props = [p for p in props if p.kind == TRANSITION]
+        self.predicates = {name: _Predicate(self.values)
+                           for name in [*learner.predicates, *learner.transition_checks]}
+        self.seen = np.empty(0, np.uint64)
+        self.parents: list[np.ndarray] = []
+        self.vias: list[np.ndarray] = []
+        self.count = 0
+        self.found: dict[str, Found] = {}
+        self.sometimes_seen: set[str] = set()
+        self.coverage: dict[str, int] = {name: 0 for name in system.actions()}
+        self.transitions = 0
+        self.level_starts = [0]
+        self.complete, self.reason, self.stopped = True, "", False
+        self.depth = 0
+        self.next_report = self.started + options.progress_every
+
+    # -- where things are ----------------------------------------------------------------
+    def path(self, sid: int) -> list[int]:
+        parents = array("i", np.concatenate(self.parents).astype(np.int32).tobytes()) \
+            if self.parents else array("i")
+        via = array("I", np.concatenate(self.vias).astype(np.uint32).tobytes()) \
+            if self.vias else array("I")
+        return _path(parents, via, sid)
+
+    def locate(self, exc: ModelError, sid: int) -> ModelError:
+        key = self.path(sid)
+        error = exc.within(step=len(key) - 1)
+        error.replay_key = key  # type: ignore[attr-defined]
+        return error
+
+    def note(self, f: Found) -> None:
+        if f.property not in self.found:
+            self.found[f.property] = f
+
+    # -- learning ------------------------------------------------------------------------
+    def learn_step(self, k: int, rows: np.ndarray, r: int, sid: int) -> tuple[set[int], Any]:
+        table, values, learner = self.tables[k], self.values, self.learner
+        state = learner.decode(values.row(rows[r]))
+        try:
+            touched, results = learner.step(k, state)
+        except ModelError as exc:
+            raise self.locate(exc.within(step=self.depth + 1), sid) from None
+        if not touched <= set(table.cols):
+            return touched, None
+        start, nonfault = len(table.steps), 0
+        for step, out in results:
+            table.steps.append(step)
+            nonfault += not step.is_fault
+            if isinstance(out, ActionFailure):
+                table.failures.append(out)
+                table.news.append((0,) * len(table.cols))
+                continue
+            table.failures.append(None)
+            try:
+                table.news.append(tuple(values.intern(c, learner.value(out, c)) for c in table.cols))
+            except TypeError as exc:
+                raise _unhashable(exc, f"{step.who()} {step.label()}").within(
+                    step=self.depth + 1) from None
+        return touched, (start, len(results), nonfault)
+
+    def truth(self, name: str, rows: np.ndarray, sid_of: Callable[[int], int]) -> np.ndarray:
+        memo = self.predicates[name]
+
+        def learn(r: int) -> tuple[set[int], bool]:
+            state = self.learner.decode(self.values.row(rows[r]))
+            try:
+                return self.learner.predicate(name, state)
+            except ModelError as exc:
+                raise self.locate(exc, sid_of(r)) from None
+
+        entries = memo.lookup(rows, learn)  # before reading memo.truth, which learning replaces
+        return memo.truth[entries]
+
+    def truth_across(self, name: str, pairs: np.ndarray,
+                     where: Callable[[int], tuple[int, int, Step]]) -> np.ndarray:
+        """A transition property on rows that are a source row and a target row side by side;
+        ``where(r)`` says which state, step index and step pair ``r`` is."""
+        memo, width = self.predicates[name], len(self.learner.columns)
+
+        def learn(r: int) -> tuple[set[int], bool]:
+            before = self.learner.decode(self.values.row(pairs[r, :width]))
+            after = self.learner.decode(self.values.row(pairs[r, width:]))
+            try:
+                return self.learner.transition(name, before, after)
+            except ModelError as exc:
+                sid, via, step = where(r)
+                key = [*self.path(sid), via]
+                error = exc.within(step=len(key) - 1).within(action=f"{step.who()} {step.label()}")
+                error.replay_key = key  # type: ignore[attr-defined]
+                raise error from None
+
+        entries = memo.lookup(pairs, learn)
+        return memo.truth[entries]
+
+    # -- the exploration -----------------------------------------------------------------
+    def run(self) -> Exploration:
+        rows = []
+        for state in self.system.init_states():
+            try:
+                rows.append([self.values.intern(c, v) for c, v in enumerate(self.learner.encode(state))])
+            except TypeError as exc:
+                raise _unhashable(exc, "the initial state") from None
+        init = np.array(rows, np.int32).reshape(len(rows), len(self.learner.columns))
+        frontier = [self.admit(init, np.full(len(init), -1, np.int64),
+                               np.arange(len(init), dtype=np.int64), at_bound=False)]
+        while frontier and sum(len(f) for f in frontier) and not self.stopped:
+            frontier = self.level(np.concatenate(frontier))
+        return self.finish()
+
+    def level(self, frontier: np.ndarray) -> list[np.ndarray]:
+        bounds = self.bounds
+        at_bound = bounds.max_depth is not None and self.depth >= bounds.max_depth
+        base = self.level_starts[-1]
+        self.level_starts.append(self.count)
+        out: list[np.ndarray] = []
+        for lo in range(0, len(frontier), CHUNK):
+            out.append(self.expand(frontier[lo:lo + CHUNK], base + lo, at_bound))
+            if self.must_stop(sum(len(o) for o in out) + len(frontier) - lo - CHUNK):
+                break
+        if sum(len(o) for o in out):
+            self.depth += 1
+        return out
+
+    def expand(self, rows: np.ndarray, sid0: int, at_bound: bool) -> np.ndarray:
+        """Successors of one chunk of the frontier; returns the rows of the new states."""
+        n = len(rows)
+        offset = np.zeros(n, np.int64)
+        nonfault = np.zeros(n, np.int64)
+        cands, parents, vias, ks, ts = [], [], [], [], []
+        failures: dict[str, tuple[int, int, str]] = {}
+        for k, table in enumerate(self.tables):
+            entry = table.lookup(rows, lambda r, k=k: self.learn_step(k, rows, r, sid0 + r))
+            count = table.count[entry]
+            total = int(count.sum())
+            if not total:
+                continue
+            self.transitions += total
+            nonfault += table.nonfault[entry]
+            first = table.first[entry]
+            for b in range(table.max_count):
+                at = np.nonzero(count > b)[0]
+                t = first[at] + b
+                via = offset[at] + b
+                used = np.bincount(t, minlength=len(table.steps))
+                for ti in np.nonzero(used)[0].tolist():
+                    action = table.steps[ti].action
+                    self.coverage[action] = self.coverage.get(action, 0) + int(used[ti])
+                failed = table.failed[t]
+                if failed.any():
+                    for i in np.nonzero(failed)[0].tolist():
+                        step, fail = table.steps[t[i]], table.failures[t[i]]
+                        key = (int(at[i]), int(via[i]))
+                        name = fail.property_name  # type: ignore[union-attr]
+                        if name not in failures or key < failures[name][:2]:
+                            failures[name] = (*key, f"{step.who()} {step.label()}: "
+                                              f"{fail.message}")  # type: ignore[union-attr]
+                    keep = ~failed
+                    at, t, via = at[keep], t[keep], via[keep]
+                new = rows[at]
+                if table.cols:
+                    new[:, table.cols] = table.new[t]
+                cands.append(new)
+                parents.append(at)
+                vias.append(via)
+                if self.transition_props:  # which step each candidate took, for messages
+                    ks.append(np.full(len(at), k, np.int64))
+                    ts.append(t)
+            offset += count
+        for name, (r, via, message) in sorted(failures.items(), key=lambda kv: kv[1][:2]):
+            self.note(Found(name, "assertion" if name == "AssertionInAction" else "exception",
+                            message, sid0 + r, via))
+        self.check_determinism(rows, sid0)
+        if self.options.check_deadlock:
+            stuck = np.nonzero(nonfault == 0)[0]
+            if len(stuck):
+                final = self.truth("final state", rows[stuck], lambda r: sid0 + int(stuck[r]))
+                dead = stuck[~final]
+                if len(dead):
+                    self.note(Found("Deadlock", "deadlock",
+                                    "no step is enabled and this is not a declared final state",
+                                    sid0 + int(dead[0])))
+        if not cands:
+            return np.empty((0, rows.shape[1]), np.int32)
+        across = ((rows, sid0, np.concatenate(ks), np.concatenate(ts)) if self.transition_props
+                  else None)
+        return self.admit(np.concatenate(cands), sid0 + np.concatenate(parents),
+                          np.concatenate(vias), at_bound, across)
+
+    def check_determinism(self, rows: np.ndarray, sid0: int) -> None:
+        """The first states are expanded twice by model code, as the bfs explorer does."""
+        for r in range(max(0, min(len(rows), self.options.determinism_checks - sid0))):
+            state = self.learner.decode(self.values.row(rows[r]))
+            try:
+                _check_deterministic(self.system, state, self.system.successors(state))
+            except ModelError as exc:
+                raise self.locate(exc.within(step=self.depth + 1), sid0 + r) from None
+
+    def admit(self, cands: np.ndarray, parents: np.ndarray, vias: np.ndarray,
+              at_bound: bool, across: tuple | None = None) -> np.ndarray:
+        """Keep the successors never seen before, first reached first; check them.
+
+        ``across`` (the source rows, their first id, and where each candidate's step is
+        recorded) is given when transition properties are checked on every step.
+        """
+        order = np.lexsort((vias, parents))
+        cands, parents, vias = cands[order], parents[order], vias[order]
+        fps = _fingerprints(cands)
+        unique, first = np.unique(fps, return_index=True)
+        seen = self.seen
+        pos = np.searchsorted(seen, unique)
+        pos[pos == len(seen)] = 0
+        known = seen[pos] == unique if len(seen) else np.zeros(len(unique), bool)
+        fresh = np.sort(first[~known])
+        if len(fresh) and at_bound:
+            self.complete, self.reason = False, f"depth bound {self.bounds.max_depth} reached"
+            fresh = fresh[:0]
+        max_states = self.bounds.max_states
+        if max_states is not None and self.count + len(fresh) > max_states:
+            self.complete, self.reason = False, f"state bound {max_states} reached"
+            fresh = fresh[:max(0, max_states - self.count)]
+        if across is not None:
+            # Steps into states a bound kept out are not checked (nor are they by bfs).
+            dropped_fps = np.setdiff1d(fps[first[~known]], fps[fresh], assume_unique=True)
+            checked = ~np.isin(fps, dropped_fps) if len(dropped_fps) else np.ones(len(cands), bool)
+            sources, first_sid, ks, ts = across
+            self.check_steps(cands, parents, vias, ks[order], ts[order], checked, sources, first_sid)
+        if not len(fresh):
+            return cands[:0]
+        merged = np.concatenate((seen, fps[fresh]))
+        merged.sort(kind="stable")
+        self.seen = merged
+        sid0 = self.count
+        self.count += len(fresh)
+        self.parents.append(parents[fresh])
+        self.vias.append(vias[fresh])
+        new = cands[fresh]
+        self.check_states(new, sid0)
+        return new
+
+    def check_steps(self, cands: np.ndarray, parents: np.ndarray, vias: np.ndarray, ks: np.ndarray,
+                    ts: np.ndarray, checked: np.ndarray, sources: np.ndarray, sid0: int) -> None:
+        at = np.nonzero(checked)[0]
+        pairs = np.hstack((sources[parents[at] - sid0], cands[at]))
+        for p in self.transition_props:
+            if p.name in self.found:
+                continue
+            def where(r: int) -> tuple[int, int, Step]:
+                i = int(at[r])
+                return int(parents[i]), int(vias[i]), self.tables[int(ks[i])].steps[int(ts[i])]
+
+            bad = np.nonzero(~self.truth_across(p.name, pairs, where))[0]
+            if len(bad):
+                i = int(at[bad[0]])
+                step = self.tables[int(ks[i])].steps[int(ts[i])]
+                self.note(Found(p.name, TRANSITION, f"{p.name} does not hold across "
+                                f"{step.who()} {step.label()}", int(parents[i]), int(vias[i])))
+
+    def check_states(self, rows: np.ndarray, sid0: int) -> None:
+        for p in self.invariants:
+            bad = np.nonzero(~self.truth(p.name, rows, lambda r: sid0 + r))[0]
+            if len(bad):
+                self.note(Found(p.name, ALWAYS, _does_not_hold(p), sid0 + int(bad[0])))
+        for p in self.sometimes:
+            if p.name not in self.sometimes_seen and self.truth(p.name, rows, lambda r: sid0 + r).any():
+                self.sometimes_seen.add(p.name)
+        if self.on_state is not None:
+            for r in range(len(rows)):
+                self.on_state(sid0 + r, self.learner.decode(self.values.row(rows[r])))
+
+    def must_stop(self, pending: int) -> bool:
+        seconds = self.bounds.max_seconds
+        reason, self.next_report = watch_run(
+            self.options, None if seconds is None else self.started + seconds, self.next_report,
+            lambda rss, now: Progress(self.count, self.transitions, max(pending, 0), self.depth,
+                                      now - self.started, rss))
+        if reason:
+            self.complete, self.reason, self.stopped = False, reason, True
+        return bool(reason)
+
+    def finish(self) -> Exploration:
+        if self.level_starts[-1] == self.count:
+            self.level_starts.pop()
+        parents = array("i")
+        via = array("I")
+        if self.parents:
+            parents.frombytes(np.concatenate(self.parents).astype(np.int32).tobytes())
+            via.frombytes(np.concatenate(self.vias).astype(np.uint32).tobytes())
+        stored = (self.seen.nbytes + parents.itemsize * len(parents) + via.itemsize * len(via)
+                  if self.options.measure_memory else 0)
+        return Exploration([], parents, via, self.level_starts, self.found, self.transitions,
+                           self.depth, time.perf_counter() - self.started, self.coverage,
+                           self.complete, self.reason, self.sometimes_seen, None, stored, 0,
+                           self.count, True)

@@ -1,0 +1,188 @@
+"""The vector explorer finds exactly what the bfs explorer finds, on every spec and beyond."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+
+from checker import (
+    Bounds,
+    Crash,
+    Model,
+    Options,
+    Process,
+    Spec,
+    action,
+    always,
+    check_spec,
+    durable,
+    holds,
+    require,
+    role,
+    transition,
+    volatile,
+)
+from checker.compile import ModelSystem
+from checker.contract import ALWAYS, Property, Step, TransitionSystem
+from checker.errors import ModelError
+from checker.explore import explore
+from checker.result import Result
+from checker.spec import load_specs
+from checker.vector import explore_vector
+from models.classic.philosophers import Philosophers
+from tests import reference as ref
+from tests import test_bad_input as bad
+from tests.test_soundness import _canon_engine, build_model, model_descs
+
+ROOT = Path(__file__).resolve().parent.parent
+SPECS = load_specs(str(ROOT / "specs"))
+
+
+def _options(spec: Spec, engine: str, **kw: Any) -> Options:
+    return Options(bounds=spec.bounds, check_deadlock=spec.deadlock, engine=engine, **kw)
+
+
+def _outcome(result: Result) -> tuple:
+    # (a failure's first line: pytest's assertion rewriting appends object addresses)
+    traces = {v.property: [(s.process, s.action, s.choices, s.failure.split("\n")[0])
+                           for s in v.trace.steps]
+              for v in result.violations if v.trace}
+    return (result.verdict, result.error, result.stats.distinct_states, result.stats.transitions,
+            result.stats.depth, result.coverage, traces,
+            [(v.property, v.message.split("\n")[0], v.observed) for v in result.violations])
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=[s.name for s in SPECS])
+def test_same_states_verdicts_and_counterexamples_as_bfs(spec: Spec) -> None:
+    twin = spec.safety_only(symmetry=())
+    bfs = check_spec(twin, _options(twin, "bfs"))
+    vector = check_spec(twin, _options(twin, "vector"))
+    assert bfs.error == ""
+    assert _outcome(vector) == _outcome(bfs)
+
+
+def test_philosophers_counts_agreed_by_spin_and_tlc() -> None:
+    spec = Spec("p", Philosophers(n=10), holds())
+    result = check_spec(spec, Options(engine="vector", check_liveness=False))
+    assert (result.stats.distinct_states, result.stats.transitions + 1) == (102_571, 714_869)
+    assert result.verdict == "holds"
+    assert any("64-bit fingerprints" in w for w in result.warnings)
+
+
+@settings(max_examples=40, deadline=None)
+@given(model_descs())
+def test_random_models_reach_the_reference_set(desc: ref.ModelDesc) -> None:
+    model = build_model(desc)
+    canon = ref.canonical_for(desc)
+    for budget in (0, 1, 2):
+        system = ModelSystem(model, [Crash(max=budget)])
+        states: list[Any] = []
+        exploration = explore_vector(system, Options(check_liveness=False),
+                                     on_state=lambda _sid, s, seen=states: seen.append(s))
+        reached = {_canon_engine(system, s) for s in states}
+        expected = {canon(s) for s in ref.reference_reachable(desc, budget)}
+        assert reached == expected, f"crash budget {budget}"
+        assert exploration.distinct_states == len(states) == len(expected)
+        bfs = explore(system, Options(check_liveness=False))
+        assert (exploration.transitions, exploration.depth, exploration.coverage) == \
+            (bfs.transitions, bfs.depth, bfs.coverage)
+
+
+class Gate(Process):
+    open = durable(False)
+    seen = volatile(0)
+
+
+class Footprints(Model):
+    """An action whose reads depend on what it reads first: its learned key must widen."""
+
+    gates = role(Gate, count=3)
+
+    @action(Gate)
+    def toggle(self, g):
+        g.open = not g.open
+
+    @action(Gate)
+    def look(self, g):
+        # Reads the next gate only when this one is open, and a third only sometimes.
+        nxt = self.gates[(g.index + 1) % 3]
+        if g.open and nxt.open:
+            require(self.gates[(g.index + 2) % 3].seen < 2)
+        g.seen = min(g.seen + 1, 2)
+
+    @always
+    def not_all_seen(self):
+        return not all(g.seen == 2 and g.open for g in self.gates)
+
+    @transition
+    def seen_grows_by_one(before, after):
+        return all(a.seen - b.seen in (0, 1) or a.seen == 0
+                   for b, a in zip(before.gates, after.gates, strict=True))
+
+
+@pytest.mark.parametrize("crashes", [0, 1, 2])
+def test_state_dependent_footprints_widen_and_agree(crashes: int) -> None:
+    spec = Spec("f", Footprints(), holds(), faults=[Crash(max=crashes)] if crashes else [],
+                deadlock=False)
+    bfs = check_spec(spec, _options(spec, "bfs"))
+    vector = check_spec(spec, _options(spec, "vector"))
+    assert bfs.verdict == "violated"
+    assert _outcome(vector) == _outcome(bfs)
+
+
+@pytest.mark.parametrize("bounds", [Bounds(max_depth=3), Bounds(max_states=50), Bounds(max_states=1),
+                                    Bounds(max_depth=0)])
+def test_bounds_cut_at_the_same_state(bounds: Bounds) -> None:
+    spec = Spec("f", Footprints(), holds(), faults=[Crash(max=1)], bounds=bounds, deadlock=False)
+    bfs = check_spec(spec, _options(spec, "bfs"))
+    vector = check_spec(spec, _options(spec, "vector"))
+    assert _outcome(vector) == _outcome(bfs)
+    assert vector.incomplete_reason == bfs.incomplete_reason
+
+
+BAD = [bad.Raises(), bad.Asserts(), bad.Counter(), bad.Dice(), bad.PutList(), bad.PutDict(),
+       bad.PutSet(), bad.SetsProcessAttribute(), bad.SetsModelAttribute(), bad.WritesInProperty(),
+       bad.WritesInTransition(), bad.RaisesInProperty(), bad.ChoosesInProperty()]
+
+
+@pytest.mark.parametrize("model", BAD, ids=[type(m).__name__ for m in BAD])
+def test_bad_input_gets_the_same_verdict_and_message(model: Model) -> None:
+    spec = Spec("bad", model, holds())
+    bfs = check_spec(spec, _options(spec, "bfs"))
+    vector = check_spec(spec, _options(spec, "vector"))
+    assert vector.verdict == bfs.verdict
+    # (a nondeterministic action's two values differ from run to run)
+    assert re.sub(r"to \S+ and \S+;", "", vector.error) == re.sub(r"to \S+ and \S+;", "", bfs.error)
+    if bfs.verdict != "error":
+        assert _outcome(vector) == _outcome(bfs)
+
+
+class _Core(TransitionSystem):
+    properties = (Property("Small", ALWAYS, lambda s: s < 3),)
+
+    def init_states(self) -> list[int]:
+        return [0]
+
+    def successors(self, state: int) -> list[tuple[Step, int]]:
+        return [(Step(None, "up"), state + 1)]
+
+
+def test_a_system_not_written_as_a_model_is_refused_clearly() -> None:
+    with pytest.raises(ModelError, match="modelling API"):
+        explore_vector(_Core(), Options())
+
+
+def test_what_it_cannot_check_is_refused_with_the_reason() -> None:
+    from models.extraction import UnpackInPlace
+
+    live = Spec("x", UnpackInPlace(files=1), holds()).system()
+    with pytest.raises(ModelError, match="safety properties only"):
+        explore_vector(live, Options())
+    result = check_spec(Spec("x", UnpackInPlace(files=1), holds()), Options(engine="vector"))
+    assert result.verdict == "error" and "use --engine bfs" in result.error
+    assert "unknown engine" in check_spec(Spec("x", UnpackInPlace(files=1), holds()),
+                                          Options(engine="warp")).error
