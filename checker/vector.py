@@ -186,6 +186,14 @@ class _StepTable(_Memo):
         width = len(self.cols)
         self.new = np.array(self.news, np.int32).reshape(len(self.news), width)
         self.failed = np.array([f is not None for f in self.failures], bool)
+        # Each transition's fingerprint delta: its columns' old codes XOR their new ones.
+        entry_of = np.repeat(np.arange(len(count)), count)
+        old = np.array(self.keys, np.int64).reshape(len(self.keys), width)[entry_of]
+        delta = np.zeros(len(self.news), np.uint64)
+        for j, c in enumerate(self.cols):
+            cols = np.full(len(delta), c)
+            delta ^= zobrist(cols, old[:, j]) ^ zobrist(cols, self.new[:, j])
+        self.delta = delta
 
 
 class _Predicate(_Memo):
@@ -193,17 +201,28 @@ class _Predicate(_Memo):
         self.truth = np.array(self.payloads, bool)
 
 
-def _fingerprints(rows: np.ndarray) -> np.ndarray:
-    """64-bit fingerprints of rows: splitmix64's finaliser folded over the columns."""
-    h = np.full(len(rows), _SEED, np.uint64)
+def zobrist(columns: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """The 64-bit code of value ``ids`` in ``columns``: splitmix64's finaliser of the pair.
+
+    A state's fingerprint is the XOR of its columns' codes (Zobrist hashing), so a
+    step's successor has its parent's fingerprint XOR a delta that depends only on
+    the learned transition; two different rows collide with probability 2^-64.
+    """
+    h = (columns.astype(np.uint64) << np.uint64(32)) | ids.astype(np.uint64)
+    h += _SEED
+    h ^= h >> np.uint64(30)
+    h *= _M1
+    h ^= h >> np.uint64(27)
+    h *= _M2
+    h ^= h >> np.uint64(31)
+    return h
+
+
+def fingerprints(rows: np.ndarray) -> np.ndarray:
+    """Fingerprints of whole rows (initial states; the explorer derives the rest)."""
+    h = np.zeros(len(rows), np.uint64)
     for c in range(rows.shape[1]):
-        h ^= rows[:, c].astype(np.uint64)
-        h += _SEED
-        h ^= h >> np.uint64(30)
-        h *= _M1
-        h ^= h >> np.uint64(27)
-        h *= _M2
-        h ^= h >> np.uint64(31)
+        h ^= zobrist(np.full(len(rows), c), rows[:, c])
     return h
 
 
@@ -351,32 +370,46 @@ class _VectorRun:
             except TypeError as exc:
                 raise _unhashable(exc, "the initial state") from None
         init = np.array(rows, np.int32).reshape(len(rows), len(self.learner.columns))
-        frontier = [self.admit(init, np.full(len(init), -1, np.int64),
-                               np.arange(len(init), dtype=np.int64), at_bound=False)]
-        while frontier and sum(len(f) for f in frontier) and not self.stopped:
-            frontier = self.level(np.concatenate(frontier))
+        fps = fingerprints(init)
+        _, first = np.unique(fps, return_index=True)
+        keep = np.sort(first)
+        if self.bounds.max_states is not None and len(keep) > self.bounds.max_states:
+            self.complete, self.reason = False, f"state bound {self.bounds.max_states} reached"
+            keep = keep[:self.bounds.max_states]
+        self.seen = np.sort(fps[keep])
+        self.record(fps[keep], np.full(len(keep), -1, np.int64), keep.astype(np.int64))
+        frontier = [(init[keep], fps[keep])]
+        self.check_states(init[keep], 0)
+        while sum(len(rows) for rows, _ in frontier) and not self.stopped:
+            frontier = self.level(np.concatenate([r for r, _ in frontier]),
+                                  np.concatenate([f for _, f in frontier]))
         return self.finish()
 
-    def level(self, frontier: np.ndarray) -> list[np.ndarray]:
+    def level(self, frontier: np.ndarray, fps: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
         bounds = self.bounds
         at_bound = bounds.max_depth is not None and self.depth >= bounds.max_depth
         base = self.level_starts[-1]
         self.level_starts.append(self.count)
-        out: list[np.ndarray] = []
+        out: list[tuple[np.ndarray, np.ndarray]] = []
         for lo in range(0, len(frontier), CHUNK):
-            out.append(self.expand(frontier[lo:lo + CHUNK], base + lo, at_bound))
-            if self.must_stop(sum(len(o) for o in out) + len(frontier) - lo - CHUNK):
+            out.append(self.expand(frontier[lo:lo + CHUNK], fps[lo:lo + CHUNK], base + lo, at_bound))
+            if self.must_stop(sum(len(o) for o, _ in out) + len(frontier) - lo - CHUNK):
                 break
-        if sum(len(o) for o in out):
+        if sum(len(o) for o, _ in out):
             self.depth += 1
         return out
 
-    def expand(self, rows: np.ndarray, sid0: int, at_bound: bool) -> np.ndarray:
-        """Successors of one chunk of the frontier; returns the rows of the new states."""
+    def expand(self, rows: np.ndarray, fps: np.ndarray, sid0: int,
+               at_bound: bool) -> tuple[np.ndarray, np.ndarray]:
+        """Successors of one chunk of the frontier: the rows and fingerprints of new states.
+
+        Successors are kept as (parent, step instance, transition, step index) and their
+        fingerprints; rows are built only for the states that turn out to be new.
+        """
         n = len(rows)
         offset = np.zeros(n, np.int64)
         nonfault = np.zeros(n, np.int64)
-        cands, parents, vias, ks, ts = [], [], [], [], []
+        got: list[tuple[np.ndarray, ...]] = []
         failures: dict[str, tuple[int, int, str]] = {}
         for k, table in enumerate(self.tables):
             entry = table.lookup(rows, lambda r, k=k: self.learn_step(k, rows, r, sid0 + r))
@@ -406,15 +439,7 @@ class _VectorRun:
                                               f"{fail.message}")  # type: ignore[union-attr]
                     keep = ~failed
                     at, t, via = at[keep], t[keep], via[keep]
-                new = rows[at]
-                if table.cols:
-                    new[:, table.cols] = table.new[t]
-                cands.append(new)
-                parents.append(at)
-                vias.append(via)
-                if self.transition_props:  # which step each candidate took, for messages
-                    ks.append(np.full(len(at), k, np.int64))
-                    ts.append(t)
+                got.append((fps[at] ^ table.delta[t], at, np.full(len(at), k, np.int32), t, via))
             offset += count
         for name, (r, via, message) in sorted(failures.items(), key=lambda kv: kv[1][:2]):
             self.note(Found(name, "assertion" if name == "AssertionInAction" else "exception",
@@ -429,12 +454,21 @@ class _VectorRun:
                     self.note(Found("Deadlock", "deadlock",
                                     "no step is enabled and this is not a declared final state",
                                     sid0 + int(dead[0])))
-        if not cands:
-            return np.empty((0, rows.shape[1]), np.int32)
-        across = ((rows, sid0, np.concatenate(ks), np.concatenate(ts)) if self.transition_props
-                  else None)
-        return self.admit(np.concatenate(cands), sid0 + np.concatenate(parents),
-                          np.concatenate(vias), at_bound, across)
+        if not got:
+            return rows[:0], fps[:0]
+        cand = [np.concatenate(parts) for parts in zip(*got, strict=True)]
+        return self.admit(rows, sid0, *cand, at_bound)
+
+    def build(self, rows: np.ndarray, parents: np.ndarray, ks: np.ndarray,
+              ts: np.ndarray) -> np.ndarray:
+        """The rows the steps (parent row, step instance, transition) lead to."""
+        out = rows[parents]
+        for k in np.unique(ks).tolist():
+            table = self.tables[k]
+            if table.cols:
+                at = np.nonzero(ks == k)[0]
+                out[np.ix_(at, table.cols)] = table.new[ts[at]]
+        return out
 
     def check_determinism(self, rows: np.ndarray, sid0: int) -> None:
         """The first states are expanded twice by model code, as the bfs explorer does."""
@@ -445,17 +479,18 @@ class _VectorRun:
             except ModelError as exc:
                 raise self.locate(exc.within(step=self.depth + 1), sid0 + r) from None
 
-    def admit(self, cands: np.ndarray, parents: np.ndarray, vias: np.ndarray,
-              at_bound: bool, across: tuple | None = None) -> np.ndarray:
+    def admit(self, rows: np.ndarray, sid0: int, fps: np.ndarray, parents: np.ndarray,
+              ks: np.ndarray, ts: np.ndarray, vias: np.ndarray,
+              at_bound: bool) -> tuple[np.ndarray, np.ndarray]:
         """Keep the successors never seen before, first reached first; check them.
 
-        ``across`` (the source rows, their first id, and where each candidate's step is
-        recorded) is given when transition properties are checked on every step.
+        Successors were generated step instance by step instance; a stable sort by
+        parent puts them in the bfs explorer's order (parent, then step index).
         """
-        order = np.lexsort((vias, parents))
-        cands, parents, vias = cands[order], parents[order], vias[order]
-        fps = _fingerprints(cands)
-        unique, first = np.unique(fps, return_index=True)
+        order = np.argsort(parents.astype(np.uint16) if len(rows) <= 1 << 16 else parents,
+                           kind="stable")
+        fps_o = fps[order]
+        unique, first = np.unique(fps_o, return_index=True)
         seen = self.seen
         pos = np.searchsorted(seen, unique)
         pos[pos == len(seen)] = 0
@@ -468,42 +503,44 @@ class _VectorRun:
         if max_states is not None and self.count + len(fresh) > max_states:
             self.complete, self.reason = False, f"state bound {max_states} reached"
             fresh = fresh[:max(0, max_states - self.count)]
-        if across is not None:
+        if self.transition_props:
             # Steps into states a bound kept out are not checked (nor are they by bfs).
-            dropped_fps = np.setdiff1d(fps[first[~known]], fps[fresh], assume_unique=True)
-            checked = ~np.isin(fps, dropped_fps) if len(dropped_fps) else np.ones(len(cands), bool)
-            sources, first_sid, ks, ts = across
-            self.check_steps(cands, parents, vias, ks[order], ts[order], checked, sources, first_sid)
+            dropped = np.setdiff1d(fps_o[first[~known]], fps_o[fresh], assume_unique=True)
+            checked = order[~np.isin(fps_o, dropped)] if len(dropped) else order
+            self.check_steps(rows, sid0, parents[checked], ks[checked], ts[checked], vias[checked])
         if not len(fresh):
-            return cands[:0]
-        merged = np.concatenate((seen, fps[fresh]))
+            return rows[:0], fps[:0]
+        pick = order[fresh]
+        new_fps = fps_o[fresh]
+        merged = np.concatenate((seen, new_fps))
         merged.sort(kind="stable")
         self.seen = merged
-        sid0 = self.count
-        self.count += len(fresh)
-        self.parents.append(parents[fresh])
-        self.vias.append(vias[fresh])
-        new = cands[fresh]
-        self.check_states(new, sid0)
-        return new
+        count0 = self.count
+        self.record(new_fps, sid0 + parents[pick], vias[pick])
+        new = self.build(rows, parents[pick], ks[pick], ts[pick])
+        self.check_states(new, count0)
+        return new, new_fps
 
-    def check_steps(self, cands: np.ndarray, parents: np.ndarray, vias: np.ndarray, ks: np.ndarray,
-                    ts: np.ndarray, checked: np.ndarray, sources: np.ndarray, sid0: int) -> None:
-        at = np.nonzero(checked)[0]
-        pairs = np.hstack((sources[parents[at] - sid0], cands[at]))
+    def record(self, fps: np.ndarray, parents: np.ndarray, vias: np.ndarray) -> None:
+        self.count += len(fps)
+        self.parents.append(parents)
+        self.vias.append(vias)
+
+    def check_steps(self, rows: np.ndarray, sid0: int, parents: np.ndarray, ks: np.ndarray,
+                    ts: np.ndarray, vias: np.ndarray) -> None:
+        pairs = np.hstack((rows[parents], self.build(rows, parents, ks, ts)))
         for p in self.transition_props:
             if p.name in self.found:
                 continue
+
             def where(r: int) -> tuple[int, int, Step]:
-                i = int(at[r])
-                return int(parents[i]), int(vias[i]), self.tables[int(ks[i])].steps[int(ts[i])]
+                return sid0 + int(parents[r]), int(vias[r]), self.tables[int(ks[r])].steps[int(ts[r])]
 
             bad = np.nonzero(~self.truth_across(p.name, pairs, where))[0]
             if len(bad):
-                i = int(at[bad[0]])
-                step = self.tables[int(ks[i])].steps[int(ts[i])]
+                sid, via, step = where(int(bad[0]))
                 self.note(Found(p.name, TRANSITION, f"{p.name} does not hold across "
-                                f"{step.who()} {step.label()}", int(parents[i]), int(vias[i])))
+                                f"{step.who()} {step.label()}", sid, via))
 
     def check_states(self, rows: np.ndarray, sid0: int) -> None:
         for p in self.invariants:
