@@ -122,14 +122,14 @@ class ModelSystem(TransitionSystem):
     # -- layout -------------------------------------------------------------------------
     def _layout(self) -> None:
         model = self.model
-        model_fields = model.fields()
+        model_fields = _slots(model.fields(), model)
         self._model_part = _Part(MODEL, "", model_fields,
                                  tuple(f.initial_value(model) for f in model_fields))
         index = MODEL + 1
         self._component_parts: list[_Part] = []
         component_classes: list[tuple[type, list[Field]]] = []
         for attr, comp in model.components().items():
-            fields = component_fields(comp)
+            fields = _slots(component_fields(comp), model)
             initial = tuple(f.initial_value(comp) for f in fields)
             self._component_parts.append(_Part(index, f"{attr}.", fields, initial))
             component_classes.append((type(comp), fields))
@@ -139,7 +139,7 @@ class ModelSystem(TransitionSystem):
         self._role_of_class: dict[type, list[str]] = {}
         names: set[str] = set()
         for attr, decl in model.roles().items():
-            fields = process_fields(decl.process)
+            fields = _slots(process_fields(decl.process), model)
             initial = tuple(f.initial_value(model) for f in fields)
             parts = []
             for i in range(decl.resolve_count(model)):
@@ -444,6 +444,11 @@ class ModelSystem(TransitionSystem):
             return Property(decl.name, decl.kind, check, doc=decl.doc)
         trigger = on_state(decl.trigger) if decl.trigger is not None else None
         return Property(decl.name, decl.kind, on_state(decl.check), trigger, decl.doc)
+
+
+def _slots(fields: list[Field], model: Model) -> list[Field]:
+    """Fields as pieces of state: an array field becomes one slot per element."""
+    return [slot for f in fields for slot in f.slots(model)]
 
 
 def _check_signature(decl: Any, args: tuple, params: tuple) -> None:

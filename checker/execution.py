@@ -305,15 +305,24 @@ def make_view_class(base: type, fields: Sequence[Any], logged: bool = False) -> 
     records each field it reads in the context (for learning a step's footprint);
     the explorer's own views do not pay for that.
     """
-    slots = {f.name: slot for slot, f in enumerate(fields)}
-    namespace: dict[str, Any] = {"_field_names": frozenset(slots)}
-    for slot, field in enumerate(fields):
-        namespace[field.name] = _logged_field_property(slot) if logged else _field_property(slot)
+    slots = {f.name: slot for slot, f in enumerate(fields) if f.array is None}
+    arrays: dict[str, list[int]] = {}
+    for slot, f in enumerate(fields):
+        if f.array is not None:
+            arrays.setdefault(f.array[0], []).append(slot)
+    namespace: dict[str, Any] = {"_field_names": frozenset(slots) | frozenset(arrays)}
+    for name, slot in slots.items():
+        namespace[name] = _logged_field_property(slot) if logged else _field_property(slot)
+    for name, elements in arrays.items():
+        namespace[name] = _array_property(name, tuple(elements), logged)
 
     def __setattr__(view: Any, name: str, value: Any) -> None:
         slot = slots.get(name)
         if slot is not None:
             view._ctx.write(view._part, slot, value, view._prefix + name)
+            return
+        if name in arrays:
+            getattr(view, name)[:] = value
             return
         if not view.__dict__.get("_sealed", False):
             object.__setattr__(view, name, value)
@@ -343,3 +352,70 @@ def _logged_field_property(slot: int) -> property:
         return ctx.parts[view._part][slot]
 
     return property(get)
+
+
+def _array_property(name: str, slots: tuple[int, ...], logged: bool) -> property:
+    def get(view: Any) -> FieldArray:
+        return FieldArray(view, name, slots, logged)
+
+    return property(get)
+
+
+class FieldArray:
+    """An array field seen from model code: each element read and written on its own.
+
+    Behaves as a read-only sequence (``len``, iteration, ``in``, slices give
+    tuples, equal to a tuple of its elements) whose elements can be set
+    (``self.forks[i] = True``, or ``self.forks = (...)`` for all of them).
+    """
+
+    __slots__ = ("_logged", "_name", "_slots", "_view")
+
+    def __init__(self, view: Any, name: str, slots: tuple[int, ...], logged: bool) -> None:
+        self._view, self._name, self._slots, self._logged = view, name, slots, logged
+
+    def _read(self, slot: int) -> Any:
+        view = self._view
+        ctx = view._ctx
+        if self._logged and ctx.reads is not None:
+            ctx.reads.add((view._part, slot))
+        return ctx.parts[view._part][slot]
+
+    def __len__(self) -> int:
+        return len(self._slots)
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return tuple(self._read(s) for s in self._slots[index])
+        return self._read(self._slots[index])
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        view = self._view
+        if isinstance(index, slice):
+            targets = self._slots[index]
+            values = tuple(value)
+            if len(values) != len(targets):
+                raise ModelError(f"{view._ctx.where or 'model code'} set {len(values)} value(s) "
+                                 f"into {len(targets)} element(s) of {view._prefix}{self._name}; "
+                                 "an array field keeps its length")
+            for slot, v in zip(targets, values, strict=True):
+                view._ctx.write(view._part, slot, v, f"{view._prefix}{self._name}[{slot - self._slots[0]}]")
+            return
+        slot = self._slots[index]
+        view._ctx.write(view._part, slot, value, f"{view._prefix}{self._name}[{slot - self._slots[0]}]")
+
+    def __iter__(self) -> Any:
+        return (self._read(s) for s in self._slots)
+
+    def __contains__(self, value: Any) -> bool:
+        return any(v == value for v in self)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, FieldArray):
+            other = tuple(other)
+        return isinstance(other, (tuple, list)) and tuple(self) == tuple(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return repr(tuple(self))

@@ -19,13 +19,44 @@ VOLATILE = "volatile"
 
 
 class Field:
-    """A declared piece of state with an initial value and a durability."""
+    """A declared piece of state with an initial value and a durability.
 
-    def __init__(self, kind: str, initial: Any, doc: str = "") -> None:
+    With ``count``, an array of that many elements, each its own piece of state
+    (``forks = durable(False, count="n")``; ``self.forks[i] = True``). A step that
+    reads one element then depends on that element only, which is what lets the
+    vector explorer reuse a learned step across states that differ elsewhere in
+    the array; a tuple-valued field is one value, read and written whole.
+    """
+
+    def __init__(self, kind: str, initial: Any, doc: str = "", count: Any = None) -> None:
         self.kind = kind
         self.initial = initial
         self.doc = doc
         self.name = "?"
+        self.count = count  # None, an int, a parameter name, or a callable of the model
+        self.array: tuple[str, int] | None = None  # (array name, index) for an element
+
+    def slots(self, model: Any) -> list[Field]:
+        """The pieces of state this declaration stands for: itself, or one per element."""
+        if self.count is None:
+            return [self]
+        count = self.count
+        try:
+            n = (getattr(model, count) if isinstance(count, str)
+                 else count(model) if callable(count) else count)
+        except Exception as exc:
+            raise ModelError(f"the count of field {self.name!r} raised {type(exc).__name__}: "
+                             f"{exc}") from None
+        if not isinstance(n, int) or isinstance(n, bool) or n < 0:
+            raise ModelError(f"field {self.name!r} has count={count!r}, which gives {n!r}; an "
+                             "array field needs a whole number of elements")
+        elements = []
+        for i in range(n):
+            element = Field(self.kind, self.initial, self.doc)
+            element.name = f"{self.name}[{i}]"
+            element.array = (self.name, i)
+            elements.append(element)
+        return elements
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
@@ -47,14 +78,20 @@ class Field:
         return f"{self.kind}({self.initial!r})"
 
 
-def durable(initial: Any, doc: str = "") -> Any:
-    """State that survives a crash of its owner (on disk, in a replicated log)."""
-    return Field(DURABLE, initial, doc)
+def durable(initial: Any, doc: str = "", count: Any = None) -> Any:
+    """State that survives a crash of its owner (on disk, in a replicated log).
+
+    ``count`` makes it an array of that many elements, each starting at ``initial``.
+    """
+    return Field(DURABLE, initial, doc, count)
 
 
-def volatile(initial: Any, doc: str = "") -> Any:
-    """State lost in a crash of its owner (memory): reset to ``initial`` when it crashes."""
-    return Field(VOLATILE, initial, doc)
+def volatile(initial: Any, doc: str = "", count: Any = None) -> Any:
+    """State lost in a crash of its owner (memory): reset to ``initial`` when it crashes.
+
+    ``count`` makes it an array of that many elements, each starting at ``initial``.
+    """
+    return Field(VOLATILE, initial, doc, count)
 
 
 class Parameter:

@@ -23,6 +23,7 @@ state kept is the one the bfs explorer would have reached first).
 
 from __future__ import annotations
 
+import functools
 import time
 from array import array
 from collections.abc import Callable
@@ -36,6 +37,8 @@ from .explore import Exploration, Found, _check_deterministic, _does_not_hold, _
 from .learning import Learner, learner_for
 
 CHUNK = 1 << 16  # frontier rows expanded at once: bounds the memory a level's successors take
+SMALL = 32  # up to this many rows, a chunk is expanded in plain Python (numpy's cost is per call)
+RECENT = 1 << 16  # fingerprints kept in a set before they are merged into the sorted array
 _SEED = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
@@ -63,15 +66,19 @@ class _Values:
                 self.version += 1
         return i
 
-    def row(self, ids: np.ndarray) -> list[Any]:
-        return [vals[i] for vals, i in zip(self.values, ids.tolist(), strict=True)]
+    def row(self, ids: Any) -> list[Any]:
+        ids = ids.tolist() if isinstance(ids, np.ndarray) else ids
+        return [vals[i] for vals, i in zip(self.values, ids, strict=True)]
 
 
 class _Memo:
     """A function of some columns, learned entry by entry: maps each row to an entry index.
 
     The columns grow when a learned run reads one it did not have; all entries are
-    then forgotten, since they were keyed on too little.
+    then forgotten, since they were keyed on too little. Lookups come in two
+    forms: a whole chunk of rows at once in numpy, and a few rows in plain Python
+    (a long, thin state space has levels of one state, where numpy's cost per
+    call would dominate). Learning appends; the numpy index catches up lazily.
     """
 
     def __init__(self, values: _Values) -> None:
@@ -85,9 +92,9 @@ class _Memo:
         self.index: dict[tuple[int, ...], int] = {}
         self.payloads: list[Any] = []
         self._packed_version = -1
-        self._sorted = np.empty(0, np.int64)
+        self._indexed = 0  # keys already in the sorted numpy index
+        self._sorted: np.ndarray | None = np.empty(0, np.int64)
         self._entries = np.empty(0, np.int64)
-        self.learned()
 
     def _pack(self, sub: np.ndarray) -> np.ndarray | None:
         width, n = self.values.width, len(self.values.width)
@@ -100,17 +107,43 @@ class _Memo:
             key |= sub[:, j]
         return key
 
-    def _rebuild(self) -> None:
-        if self.keys:
-            packed = self._pack(np.array(self.keys, np.int64).reshape(len(self.keys), len(self.cols)))
-        else:
-            packed = np.empty(0, np.int64)
-        self._packed_version = self.values.version
-        if packed is None:
-            self._sorted = None  # type: ignore[assignment]
+    def _sync(self) -> None:
+        """Bring the sorted index of packed keys up to date with the learned keys."""
+        if self._packed_version != self.values.version:
+            self._packed_version = self.values.version
+            self._indexed = 0
+            self._sorted = np.empty(0, np.int64)
+            self._entries = np.empty(0, np.int64)
+        if self._sorted is None or self._indexed == len(self.keys):
             return
+        fresh = np.array(self.keys[self._indexed:], np.int64).reshape(-1, len(self.cols))
+        packed = self._pack(fresh)
+        if packed is None:
+            self._sorted = None  # too wide for one integer: the dict serves every lookup
+            return
+        entries = np.arange(self._indexed, len(self.keys), dtype=np.int64)
         order = np.argsort(packed, kind="stable")
-        self._sorted, self._entries = packed[order], order.astype(np.int64)
+        packed, entries = packed[order], entries[order]
+        at = np.searchsorted(self._sorted, packed)
+        self._sorted = np.insert(self._sorted, at, packed)
+        self._entries = np.insert(self._entries, at, entries)
+        self._indexed = len(self.keys)
+
+    def _learn(self, todo: list[tuple[int, tuple[int, ...]]],
+               learn: Callable[[int], tuple[set[int], Any]]) -> bool:
+        """Learn each (row, key) in order; False when a run read beyond the columns (the
+        memo has widened and forgotten everything: look the rows up again)."""
+        for r, key in todo:
+            if key in self.index:
+                continue
+            touched, payload = learn(r)
+            if not touched <= set(self.cols):
+                self.reset(touched | set(self.cols))
+                return False
+            self.index[key] = len(self.keys)
+            self.keys.append(key)
+            self.payloads.append(payload)
+        return True
 
     def lookup(self, rows: np.ndarray, learn: Callable[[int], tuple[set[int], Any]]) -> np.ndarray:
         """The entry of every row, calling ``learn(row)`` for each combination not yet known.
@@ -120,11 +153,13 @@ class _Memo:
         """
         while True:
             sub = rows[:, self.cols] if self.cols else np.zeros((len(rows), 0), np.int32)
-            if self._packed_version != self.values.version:
-                self._rebuild()
+            self._sync()
             keys = self._pack(sub) if self._sorted is not None else None
-            if keys is None:
-                entries = self._lookup_wide(sub)
+            if keys is None or self._sorted is None:
+                uniq, inverse = np.unique(sub, axis=0, return_inverse=True)
+                index = self.index
+                found = np.array([index.get(tuple(u), -1) for u in uniq.tolist()], np.int64)
+                entries = found[inverse.reshape(-1)] if len(found) else np.zeros(len(sub), np.int64)
                 missing = np.nonzero(entries < 0)[0]
             else:
                 pos = np.searchsorted(self._sorted, keys)
@@ -134,71 +169,80 @@ class _Memo:
                 missing = np.nonzero(~hit)[0]
             if not len(missing):
                 return entries
-            if keys is None:
-                _, first = np.unique(sub[missing], axis=0, return_index=True)
-            else:
-                _, first = np.unique(keys[missing], return_index=True)
-            widened = False
-            for r in missing[np.sort(first)].tolist():
-                touched, payload = learn(r)
-                if not touched <= set(self.cols):
-                    self.reset(touched | set(self.cols))
-                    widened = True
-                    break
-                key = tuple(sub[r].tolist())
-                self.index[key] = len(self.keys)
-                self.keys.append(key)
-                self.payloads.append(payload)
-            self._packed_version = -1
-            if not widened:
-                self.learned()
+            _, first = np.unique(sub[missing], axis=0, return_index=True)
+            reps = missing[np.sort(first)].tolist()
+            self._learn([(r, tuple(sub[r].tolist())) for r in reps], learn)
 
-    def _lookup_wide(self, sub: np.ndarray) -> np.ndarray:
-        """Rows keyed on more bits than one integer holds: one dict lookup per distinct row."""
-        uniq, inverse = np.unique(sub, axis=0, return_inverse=True)
-        index = self.index
-        found = np.array([index.get(tuple(u), -1) for u in uniq.tolist()], np.int64)
-        return found[inverse.reshape(-1)] if len(found) else np.zeros(len(sub), np.int64)
-
-    def learned(self) -> None:
-        """Entries were added: tables built from the payloads are out of date."""
+    def lookup_small(self, rows: list[list[int]],
+                     learn: Callable[[int], tuple[set[int], Any]]) -> list[int]:
+        """The same for a few rows given as lists, in plain Python."""
+        while True:
+            cols = self.cols
+            keys = [tuple([row[c] for c in cols]) for row in rows]
+            if self._learn(list(enumerate(keys)), learn):
+                index = self.index
+                return [index[key] for key in keys]
 
 
 class _StepTable(_Memo):
-    """One step instance: per entry its branches, each a transition with its new values."""
+    """One step instance: per entry its branches, each a transition with its new values.
+
+    Transitions are appended by the explorer as it learns them; numpy arrays of
+    them are brought up to date only when a numpy lookup needs them.
+    """
 
     def reset(self, cols: set[int]) -> None:
+        super().reset(cols)
         self.steps: list[Step] = []
         self.failures: list[ActionFailure | None] = []
         self.news: list[tuple[int, ...]] = []
-        super().reset(cols)
-
-    def learned(self) -> None:
-        first, count, nonfault = [], [], []
-        for start, n, nf in self.payloads:
-            first.append(start)
-            count.append(n)
-            nonfault.append(nf)
-        self.first = np.array(first, np.int64)
-        self.count = np.array(count, np.int64)
-        self.nonfault = np.array(nonfault, np.int64)
-        self.max_count = max(count, default=0)
+        self.deltas: list[int] = []
+        self.max_count = 0
+        self._built = (0, 0)  # entries and transitions already in the arrays
         width = len(self.cols)
-        self.new = np.array(self.news, np.int32).reshape(len(self.news), width)
-        self.failed = np.array([f is not None for f in self.failures], bool)
-        # Each transition's fingerprint delta: its columns' old codes XOR their new ones.
-        entry_of = np.repeat(np.arange(len(count)), count)
-        old = np.array(self.keys, np.int64).reshape(len(self.keys), width)[entry_of]
-        delta = np.zeros(len(self.news), np.uint64)
-        for j, c in enumerate(self.cols):
-            cols = np.full(len(delta), c)
-            delta ^= zobrist(cols, old[:, j]) ^ zobrist(cols, self.new[:, j])
-        self.delta = delta
+        self.first = self.count = self.nonfault = np.empty(0, np.int64)
+        self.new = np.empty((0, width), np.int32)
+        self.failed = np.empty(0, bool)
+        self.delta = np.empty(0, np.uint64)
+
+    def add_transitions(self, key: tuple[int, ...], news: list[tuple[int, ...]]) -> None:
+        """Fingerprint deltas of transitions out of ``key``: its columns' old codes XOR new."""
+        cols = self.cols
+        for new in news:
+            delta = 0
+            for c, a, b in zip(cols, key, new, strict=True):
+                if a != b:
+                    delta ^= zobrist_code(c, a) ^ zobrist_code(c, b)
+            self.deltas.append(delta)
+
+    def arrays(self) -> None:
+        entries, transitions = self._built
+        if entries == len(self.payloads) and transitions == len(self.steps):
+            return
+        tail = self.payloads[entries:]
+        self.first = np.concatenate((self.first, np.array([p[0] for p in tail], np.int64)))
+        self.count = np.concatenate((self.count, np.array([p[1] for p in tail], np.int64)))
+        self.nonfault = np.concatenate((self.nonfault, np.array([p[2] for p in tail], np.int64)))
+        self.max_count = max(self.max_count, max((p[1] for p in tail), default=0))
+        width = len(self.cols)
+        self.new = np.concatenate((self.new, np.array(self.news[transitions:], np.int32)
+                                   .reshape(-1, width)))
+        self.failed = np.concatenate((self.failed, np.array(
+            [f is not None for f in self.failures[transitions:]], bool)))
+        self.delta = np.concatenate((self.delta, np.array(self.deltas[transitions:], np.uint64)))
+        self._built = (len(self.payloads), len(self.steps))
 
 
 class _Predicate(_Memo):
-    def learned(self) -> None:
-        self.truth = np.array(self.payloads, bool)
+    def reset(self, cols: set[int]) -> None:
+        super().reset(cols)
+        self._truth = np.empty(0, bool)
+
+    def truth(self, entries: np.ndarray) -> np.ndarray:
+        if len(self._truth) < len(self.payloads):
+            self._truth = np.concatenate((self._truth,
+                                          np.array(self.payloads[len(self._truth):], bool)))
+        return self._truth[entries]
 
 
 def zobrist(columns: np.ndarray, ids: np.ndarray) -> np.ndarray:
@@ -216,6 +260,18 @@ def zobrist(columns: np.ndarray, ids: np.ndarray) -> np.ndarray:
     h *= _M2
     h ^= h >> np.uint64(31)
     return h
+
+
+_MASK = (1 << 64) - 1
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def zobrist_code(column: int, value_id: int) -> int:
+    """:func:`zobrist` of one (column, id), in plain Python (same arithmetic, mod 2^64)."""
+    h = ((column << 32) | value_id) + int(_SEED) & _MASK
+    h = ((h ^ (h >> 30)) * int(_M1)) & _MASK
+    h = ((h ^ (h >> 27)) * int(_M2)) & _MASK
+    return h ^ (h >> 31)
 
 
 def fingerprints(rows: np.ndarray) -> np.ndarray:
@@ -270,9 +326,12 @@ class _VectorRun:
         self.transition_props = [p for p in props if p.kind == TRANSITION]
         self.predicates = {name: _Predicate(self.values)
                            for name in [*learner.predicates, *learner.transition_checks]}
+        # The seen-set: a sorted array of fingerprints, and a small set of the latest
+        # ones (merged in when it grows), so that a level of one state costs no copy.
         self.seen = np.empty(0, np.uint64)
-        self.parents: list[np.ndarray] = []
-        self.vias: list[np.ndarray] = []
+        self.recent: set[int] = set()
+        self.parents = array("i")
+        self.vias = array("I")
         self.count = 0
         self.found: dict[str, Found] = {}
         self.sometimes_seen: set[str] = set()
@@ -285,11 +344,7 @@ class _VectorRun:
 
     # -- where things are ----------------------------------------------------------------
     def path(self, sid: int) -> list[int]:
-        parents = array("i", np.concatenate(self.parents).astype(np.int32).tobytes()) \
-            if self.parents else array("i")
-        via = array("I", np.concatenate(self.vias).astype(np.uint32).tobytes()) \
-            if self.vias else array("I")
-        return _path(parents, via, sid)
+        return _path(self.parents, self.vias, sid)
 
     def locate(self, exc: ModelError, sid: int) -> ModelError:
         key = self.path(sid)
@@ -302,9 +357,9 @@ class _VectorRun:
             self.found[f.property] = f
 
     # -- learning ------------------------------------------------------------------------
-    def learn_step(self, k: int, rows: np.ndarray, r: int, sid: int) -> tuple[set[int], Any]:
+    def learn_step(self, k: int, row: list[int], sid: int) -> tuple[set[int], Any]:
         table, values, learner = self.tables[k], self.values, self.learner
-        state = learner.decode(values.row(rows[r]))
+        state = learner.decode(values.row(row))
         try:
             touched, results = learner.step(k, state)
         except ModelError as exc:
@@ -312,19 +367,22 @@ class _VectorRun:
         if not touched <= set(table.cols):
             return touched, None
         start, nonfault = len(table.steps), 0
+        news = []
         for step, out in results:
             table.steps.append(step)
             nonfault += not step.is_fault
             if isinstance(out, ActionFailure):
                 table.failures.append(out)
-                table.news.append((0,) * len(table.cols))
+                news.append((0,) * len(table.cols))
                 continue
             table.failures.append(None)
             try:
-                table.news.append(tuple(values.intern(c, learner.value(out, c)) for c in table.cols))
+                news.append(tuple(values.intern(c, learner.value(out, c)) for c in table.cols))
             except TypeError as exc:
                 raise _unhashable(exc, f"{step.who()} {step.label()}").within(
                     step=self.depth + 1) from None
+        table.news.extend(news)
+        table.add_transitions(tuple(row[c] for c in table.cols), news)
         return touched, (start, len(results), nonfault)
 
     def truth(self, name: str, rows: np.ndarray, sid_of: Callable[[int], int]) -> np.ndarray:
@@ -337,8 +395,10 @@ class _VectorRun:
             except ModelError as exc:
                 raise self.locate(exc, sid_of(r)) from None
 
-        entries = memo.lookup(rows, learn)  # before reading memo.truth, which learning replaces
-        return memo.truth[entries]
+        if len(rows) <= SMALL:
+            return np.array([memo.payloads[e] for e in memo.lookup_small(rows.tolist(), learn)],
+                            bool)
+        return memo.truth(memo.lookup(rows, learn))
 
     def truth_across(self, name: str, pairs: np.ndarray,
                      where: Callable[[int], tuple[int, int, Step]]) -> np.ndarray:
@@ -358,8 +418,7 @@ class _VectorRun:
                 error.replay_key = key  # type: ignore[attr-defined]
                 raise error from None
 
-        entries = memo.lookup(pairs, learn)
-        return memo.truth[entries]
+        return memo.truth(memo.lookup(pairs, learn))
 
     # -- the exploration -----------------------------------------------------------------
     def run(self) -> Exploration:
@@ -377,7 +436,7 @@ class _VectorRun:
             self.complete, self.reason = False, f"state bound {self.bounds.max_states} reached"
             keep = keep[:self.bounds.max_states]
         self.seen = np.sort(fps[keep])
-        self.record(fps[keep], np.full(len(keep), -1, np.int64), keep.astype(np.int64))
+        self.record(len(keep), np.full(len(keep), -1, np.int64), keep.astype(np.int64))
         frontier = [(init[keep], fps[keep])]
         self.check_states(init[keep], 0)
         while sum(len(rows) for rows, _ in frontier) and not self.stopped:
@@ -406,13 +465,16 @@ class _VectorRun:
         Successors are kept as (parent, step instance, transition, step index) and their
         fingerprints; rows are built only for the states that turn out to be new.
         """
+        if len(rows) <= SMALL and not self.transition_props:
+            return self.expand_small(rows, fps, sid0, at_bound)
         n = len(rows)
         offset = np.zeros(n, np.int64)
         nonfault = np.zeros(n, np.int64)
         got: list[tuple[np.ndarray, ...]] = []
         failures: dict[str, tuple[int, int, str]] = {}
         for k, table in enumerate(self.tables):
-            entry = table.lookup(rows, lambda r, k=k: self.learn_step(k, rows, r, sid0 + r))
+            entry = table.lookup(rows, lambda r, k=k: self.learn_step(k, rows[r].tolist(), sid0 + r))
+            table.arrays()
             count = table.count[entry]
             total = int(count.sum())
             if not total:
@@ -441,23 +503,91 @@ class _VectorRun:
                     at, t, via = at[keep], t[keep], via[keep]
                 got.append((fps[at] ^ table.delta[t], at, np.full(len(at), k, np.int32), t, via))
             offset += count
-        for name, (r, via, message) in sorted(failures.items(), key=lambda kv: kv[1][:2]):
-            self.note(Found(name, "assertion" if name == "AssertionInAction" else "exception",
-                            message, sid0 + r, via))
-        self.check_determinism(rows, sid0)
-        if self.options.check_deadlock:
-            stuck = np.nonzero(nonfault == 0)[0]
-            if len(stuck):
-                final = self.truth("final state", rows[stuck], lambda r: sid0 + int(stuck[r]))
-                dead = stuck[~final]
-                if len(dead):
-                    self.note(Found("Deadlock", "deadlock",
-                                    "no step is enabled and this is not a declared final state",
-                                    sid0 + int(dead[0])))
+        self.after_expansion(rows, sid0, failures, np.nonzero(nonfault == 0)[0])
         if not got:
             return rows[:0], fps[:0]
         cand = [np.concatenate(parts) for parts in zip(*got, strict=True)]
         return self.admit(rows, sid0, *cand, at_bound)
+
+    def after_expansion(self, rows: np.ndarray, sid0: int,
+                        failures: dict[str, tuple[int, int, str]], stuck: np.ndarray) -> None:
+        """Failed steps, determinism, deadlocks (``stuck``: rows with no step but faults)."""
+        for name, (r, via, message) in sorted(failures.items(), key=lambda kv: kv[1][:2]):
+            self.note(Found(name, "assertion" if name == "AssertionInAction" else "exception",
+                            message, sid0 + r, via))
+        self.check_determinism(rows, sid0)
+        if self.options.check_deadlock and len(stuck):
+            final = self.truth("final state", rows[stuck], lambda r: sid0 + int(stuck[r]))
+            dead = stuck[~final]
+            if len(dead):
+                self.note(Found("Deadlock", "deadlock",
+                                "no step is enabled and this is not a declared final state",
+                                sid0 + int(dead[0])))
+
+    def expand_small(self, rows: np.ndarray, fps: np.ndarray, sid0: int,
+                     at_bound: bool) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`expand` and :meth:`admit` in plain Python, for a chunk of a few rows."""
+        rows_l, fps_l = rows.tolist(), fps.tolist()
+        n = len(rows_l)
+        offset, nonfault = [0] * n, [0] * n
+        cands: list[tuple[int, int, int, int, int]] = []  # (row, step index, fp, instance, t)
+        failures: dict[str, tuple[int, int, str]] = {}
+        coverage = self.coverage
+        for k, table in enumerate(self.tables):
+            entries = table.lookup_small(rows_l, lambda r, k=k: self.learn_step(k, rows_l[r], sid0 + r))
+            payloads, steps, fails, deltas = table.payloads, table.steps, table.failures, table.deltas
+            for r, e in enumerate(entries):
+                start, count, nf = payloads[e]
+                if not count:
+                    continue
+                self.transitions += count
+                nonfault[r] += nf
+                for b in range(count):
+                    t = start + b
+                    step = steps[t]
+                    coverage[step.action] = coverage.get(step.action, 0) + 1
+                    fail = fails[t]
+                    if fail is None:
+                        cands.append((r, offset[r] + b, fps_l[r] ^ deltas[t], k, t))
+                        continue
+                    key = (r, offset[r] + b)
+                    name = fail.property_name
+                    if name not in failures or key < failures[name][:2]:
+                        failures[name] = (*key, f"{step.who()} {step.label()}: {fail.message}")
+                offset[r] += count
+        self.after_expansion(rows, sid0, failures,
+                             np.array([r for r in range(n) if not nonfault[r]], np.int64))
+        cands.sort()
+        new_rows, new_fps, parents, vias = [], [], [], []
+        level: set[int] = set()
+        max_states = self.bounds.max_states
+        for r, via, fp, k, t in cands:
+            if fp in level or self.known(fp):
+                continue
+            level.add(fp)
+            if at_bound:
+                self.complete, self.reason = False, f"depth bound {self.bounds.max_depth} reached"
+                continue
+            if max_states is not None and self.count + len(new_fps) >= max_states:
+                self.complete, self.reason = False, f"state bound {max_states} reached"
+                continue
+            row = list(rows_l[r])
+            table = self.tables[k]
+            for c, v in zip(table.cols, table.news[t], strict=True):
+                row[c] = v
+            new_rows.append(row)
+            new_fps.append(fp)
+            parents.append(sid0 + r)
+            vias.append(via)
+        count0 = self.count
+        self.recent.update(new_fps)
+        if len(self.recent) >= RECENT:
+            self.merge_recent()
+        self.record(len(new_fps), parents, vias)
+        new = np.array(new_rows, np.int32).reshape(len(new_rows), rows.shape[1])
+        if len(new):
+            self.check_states(new, count0)
+        return new, np.array(new_fps, np.uint64)
 
     def build(self, rows: np.ndarray, parents: np.ndarray, ks: np.ndarray,
               ts: np.ndarray) -> np.ndarray:
@@ -487,6 +617,7 @@ class _VectorRun:
         Successors were generated step instance by step instance; a stable sort by
         parent puts them in the bfs explorer's order (parent, then step index).
         """
+        self.merge_recent()
         order = np.argsort(parents.astype(np.uint16) if len(rows) <= 1 << 16 else parents,
                            kind="stable")
         fps_o = fps[order]
@@ -516,15 +647,34 @@ class _VectorRun:
         merged.sort(kind="stable")
         self.seen = merged
         count0 = self.count
-        self.record(new_fps, sid0 + parents[pick], vias[pick])
+        self.record(len(new_fps), sid0 + parents[pick], vias[pick])
         new = self.build(rows, parents[pick], ks[pick], ts[pick])
         self.check_states(new, count0)
         return new, new_fps
 
-    def record(self, fps: np.ndarray, parents: np.ndarray, vias: np.ndarray) -> None:
-        self.count += len(fps)
-        self.parents.append(parents)
-        self.vias.append(vias)
+    def record(self, count: int, parents: Any, vias: Any) -> None:
+        """Where the next ``count`` states came from (parent ids, step indices)."""
+        self.count += count
+        if isinstance(parents, np.ndarray):
+            self.parents.frombytes(parents.astype(np.int32).tobytes())
+            self.vias.frombytes(vias.astype(np.uint32).tobytes())
+        else:
+            self.parents.extend(parents)
+            self.vias.extend(vias)
+
+    def known(self, fp: int) -> bool:
+        if fp in self.recent:
+            return True
+        seen = self.seen
+        i = int(np.searchsorted(seen, np.uint64(fp)))
+        return i < len(seen) and int(seen[i]) == fp
+
+    def merge_recent(self) -> None:
+        if self.recent:
+            merged = np.concatenate((self.seen, np.fromiter(self.recent, np.uint64, len(self.recent))))
+            merged.sort(kind="stable")
+            self.seen = merged
+            self.recent = set()
 
     def check_steps(self, rows: np.ndarray, sid0: int, parents: np.ndarray, ks: np.ndarray,
                     ts: np.ndarray, vias: np.ndarray) -> None:
@@ -567,11 +717,8 @@ class _VectorRun:
     def finish(self) -> Exploration:
         if self.level_starts[-1] == self.count:
             self.level_starts.pop()
-        parents = array("i")
-        via = array("I")
-        if self.parents:
-            parents.frombytes(np.concatenate(self.parents).astype(np.int32).tobytes())
-            via.frombytes(np.concatenate(self.vias).astype(np.uint32).tobytes())
+        self.merge_recent()
+        parents, via = self.parents, self.vias
         stored = (self.seen.nbytes + parents.itemsize * len(parents) + via.itemsize * len(via)
                   if self.options.measure_memory else 0)
         return Exploration([], parents, via, self.level_starts, self.found, self.transitions,
