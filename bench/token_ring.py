@@ -9,3 +9,6 @@ SPECS = [
 ]
 
 PROMELA = {"token-ring/n=3/rounds=100000": ("token_ring.pml", {"N": 3, "ROUNDS": 100_000})}
+
+# Both explorers: a deep, narrow state space is where the bfs explorer is the faster one.
+ENGINES = {"token-ring/n=3/rounds=100000": ("bfs", "vector")}

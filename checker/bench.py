@@ -4,7 +4,8 @@ Each benchmark is a spec in a file under ``bench/`` (a ``SPECS`` list). A file m
 also map spec names to a Promela model (``PROMELA = {name: ("file.pml", {"N": 10})}``);
 then SPIN (Debian's ``spin`` and gcc) checks the same model in the same run, with
 partial-order reduction off so that both tools count the same states. Every run
-happens in a fresh child process so that peak memory is its own. A spec's
+happens in a fresh child process so that peak memory is its own; a file may name
+the explorers to measure per spec (``ENGINES = {name: ("bfs", "vector")}``). A spec's
 ``known_counts`` (states and transitions agreed by SPIN and TLC) must be matched
 exactly by every tool, or the benchmark fails loudly.
 
@@ -47,6 +48,7 @@ FIELDS = ("model", "tool", "distinct_states", "transitions", "seconds", "states_
 class Benchmark:
     spec: Spec
     promela: tuple[Path, dict[str, Any]] | None = None
+    engines: tuple[str, ...] = ()  # lifecheck's explorers to measure (default: see run_bench)
 
 
 def load_benchmarks(targets: Sequence[str]) -> list[Benchmark]:
@@ -62,11 +64,13 @@ def load_benchmarks(targets: Sequence[str]) -> list[Benchmark]:
                 continue
             module = _import(file)
             promela = getattr(module, "PROMELA", {})
+            engines = getattr(module, "ENGINES", {})
             for spec in getattr(module, "SPECS", []):
                 if name and spec.name != name:
                     continue
                 pml = promela.get(spec.name)
-                out.append(Benchmark(spec, (file.parent / pml[0], pml[1]) if pml else None))
+                out.append(Benchmark(spec, (file.parent / pml[0], pml[1]) if pml else None,
+                                     tuple(engines.get(spec.name, ()))))
     return out
 
 
@@ -80,7 +84,10 @@ def _import(file: Path) -> Any:
 
 
 def run_bench(targets: Sequence[str], *, as_json: bool = False, baseline: bool = False,
-              spin: bool = True, results: str | None = None) -> int:
+              spin: bool = True, results: str | None = None, engines: Sequence[str] = ()) -> int:
+    """Measure every benchmark; ``engines`` are the explorers to run (by default those
+    its file names in ``ENGINES``, else the vector explorer where it can check the
+    spec and the bfs explorer elsewhere)."""
     benchmarks = load_benchmarks(targets)
     if spin and any(b.promela for b in benchmarks) and not shutil.which("spin"):
         print("lifecheck bench: SPIN is not installed (apt-get install spin); skipping it",
@@ -90,11 +97,12 @@ def run_bench(targets: Sequence[str], *, as_json: bool = False, baseline: bool =
     ok = True
     for bench in benchmarks:
         spec = bench.spec
-        ours = _in_child(_measure_lifecheck, spec)
-        group = [ours]
+        group = [_in_child(_measure_lifecheck, spec, engine)
+                 for engine in (engines or bench.engines or (_default_engine(spec),))]
         if spin and bench.promela is not None:
             theirs = _run_spin(spec.name, *bench.promela)
-            ours["ratio"] = _ratios(ours, theirs)
+            for ours in group:
+                ours["ratio"] = _ratios(ours, theirs)
             group.append(theirs)
         if baseline:
             base = _in_child(_measure_baseline, spec)
@@ -120,9 +128,10 @@ def run_bench(targets: Sequence[str], *, as_json: bool = False, baseline: bool =
 
 def _emit(row: dict[str, Any], as_json: bool) -> None:
     if as_json:
-        print(json.dumps({k: row[k] for k in (*FIELDS, "ratio") if k in row}))
+        print(json.dumps({k: row[k] for k in (*FIELDS, "engine", "ratio") if k in row}))
     else:
-        line = (f"{row['model']:<34} {row['tool']:<10} {row['distinct_states']:>10,} states "
+        tool = f"{row['tool']} {row.get('engine', '')}".strip()
+        line = (f"{row['model']:<34} {tool:<16} {row['distinct_states']:>10,} states "
                 f"{row['transitions']:>11,} transitions {row['seconds']:>8.2f} s "
                 f"{row['states_per_second']:>10,.0f} states/s "
                 f"{row['bytes_per_state']:>8.1f} B/state "
@@ -139,13 +148,18 @@ def results_markdown(rows: list[dict[str, Any]]) -> str:
     lines = ["# Benchmark results", "",
              f"Measured {today} on this project's 2-core machine with `lifecheck bench "
              "--results bench/RESULTS.md`. Transitions count states generated, the initial "
-             "state included (as SPIN and TLC count them).", "",
+             "state included (as SPIN and TLC count them). lifecheck's bytes/state are what it "
+             "keeps per distinct state: the seen-set of 64-bit fingerprints plus the 8 bytes per "
+             "state (parent and step index) from which counterexamples are replayed; SPIN's "
+             "are its reported memory for states. The engine is lifecheck's explorer: vector "
+             "(levels in numpy, steps learned once) or bfs (state by state).", "",
              "| model | tool | distinct states | transitions | seconds | states/s | "
              "bytes/state | peak RSS (MiB) | lifecheck/SPIN |",
              "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for r in rows:
         ratio = f"{r['ratio']['speed']:.3f}" if "ratio" in r else ""
-        lines.append(f"| {r['model']} | {r['tool']} | {r['distinct_states']:,} | "
+        tool = f"{r['tool']} ({r['engine']})" if "engine" in r else r["tool"]
+        lines.append(f"| {r['model']} | {tool} | {r['distinct_states']:,} | "
                      f"{r['transitions']:,} | {r['seconds']:.2f} | {r['states_per_second']:,.0f} | "
                      f"{r['bytes_per_state']:.1f} | {r['peak_rss_bytes'] / 2**20:.1f} | {ratio} |")
     return "\n".join(lines) + "\n"
@@ -157,10 +171,21 @@ def _ratios(ours: dict[str, Any], theirs: dict[str, Any]) -> dict[str, float]:
     return {"speed": round(speed, 4), "memory": round(memory, 3)}
 
 
-def _in_child(fn: Any, spec: Spec) -> dict[str, Any]:
+def _default_engine(spec: Spec) -> str:
+    from .vector import refusal
+
+    return "bfs" if refusal(spec.system(), _bench_options(spec, "vector")) else "vector"
+
+
+def _bench_options(spec: Spec, engine: str) -> Options:
+    return Options(bounds=spec.bounds, check_deadlock=spec.deadlock, check_liveness=False,
+                   determinism_checks=0, measure_memory=True, fingerprints=True, engine=engine)
+
+
+def _in_child(fn: Any, *args: Any) -> dict[str, Any]:
     ctx = mp.get_context("fork")
     parent, child = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child_main, args=(fn, spec, child))
+    proc = ctx.Process(target=_child_main, args=(fn, args, child))
     proc.start()
     child.close()
     row = parent.recv()
@@ -168,8 +193,8 @@ def _in_child(fn: Any, spec: Spec) -> dict[str, Any]:
     return row
 
 
-def _child_main(fn: Any, spec: Spec, conn: Any) -> None:
-    row = fn(spec)
+def _child_main(fn: Any, args: tuple, conn: Any) -> None:
+    row = fn(*args)
     row["peak_rss_bytes"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     conn.send(row)
     conn.close()
@@ -185,14 +210,17 @@ def _row(name: str, tool: str, states: int, transitions: int, seconds: float,
     }
 
 
-def _measure_lifecheck(spec: Spec) -> dict[str, Any]:
+def _measure_lifecheck(spec: Spec, engine: str) -> dict[str, Any]:
+    from .vector import explore_vector
+
     system = spec.system()
-    options = Options(bounds=spec.bounds, check_deadlock=spec.deadlock, check_liveness=False,
-                      determinism_checks=0, measure_memory=True, fingerprints=True)
-    exp = explore(system, options)
+    options = _bench_options(spec, engine)
+    exp = explore_vector(system, options) if engine == "vector" else explore(system, options)
     generated = exp.transitions + len(system.init_states())
-    return _row(spec.name, "lifecheck", exp.distinct_states, generated, exp.seconds,
-                exp.stored_bytes)
+    row = _row(spec.name, "lifecheck", exp.distinct_states, generated, exp.seconds,
+               exp.stored_bytes)
+    row["engine"] = engine
+    return row
 
 
 def _measure_baseline(spec: Spec) -> dict[str, Any]:

@@ -66,6 +66,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     bench.add_argument("--no-spin", action="store_true", help="do not run SPIN beside lifecheck")
     bench.add_argument("--baseline", action="store_true",
                        help="also run a naive full-state BFS on each benchmark")
+    bench.add_argument("--engine", action="append", choices=("vector", "bfs"),
+                       help="the explorer(s) to measure (repeat for both; default: vector where "
+                            "it can check the benchmark, bfs elsewhere)")
     bench.add_argument("--results", metavar="FILE",
                        help="write the table, dated, to FILE (bench/RESULTS.md)")
 
@@ -106,7 +109,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "bench":
             from .bench import run_bench
             return run_bench(args.targets, as_json=args.json, baseline=args.baseline,
-                             spin=not args.no_spin, results=args.results)
+                             spin=not args.no_spin, results=args.results,
+                             engines=tuple(args.engine or ()))
     except ModelError as exc:
         print(f"lifecheck: {exc}", file=sys.stderr)
         return 2

@@ -341,6 +341,11 @@ class _VectorRun:
         self.complete, self.reason, self.stopped = True, "", False
         self.depth = 0
         self.next_report = self.started + options.progress_every
+        # Learning pays when steps are reused; counted on the few-row path, which turns
+        # to running steps as written when nearly every lookup has to learn.
+        self.looked_up = 0
+        self.learned = 0
+        self.direct = False
 
     # -- where things are ----------------------------------------------------------------
     def path(self, sid: int) -> list[int]:
@@ -364,6 +369,7 @@ class _VectorRun:
             touched, results = learner.step(k, state)
         except ModelError as exc:
             raise self.locate(exc.within(step=self.depth + 1), sid) from None
+        self.learned += 1
         if not touched <= set(table.cols):
             return touched, None
         start, nonfault = len(table.steps), 0
@@ -527,8 +533,11 @@ class _VectorRun:
     def expand_small(self, rows: np.ndarray, fps: np.ndarray, sid0: int,
                      at_bound: bool) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`expand` and :meth:`admit` in plain Python, for a chunk of a few rows."""
+        if self.direct:
+            return self.expand_direct(rows, fps, sid0, at_bound)
         rows_l, fps_l = rows.tolist(), fps.tolist()
         n = len(rows_l)
+        learned = self.learned
         offset, nonfault = [0] * n, [0] * n
         cands: list[tuple[int, int, int, int, int]] = []  # (row, step index, fp, instance, t)
         failures: dict[str, tuple[int, int, str]] = {}
@@ -557,11 +566,66 @@ class _VectorRun:
                 offset[r] += count
         self.after_expansion(rows, sid0, failures,
                              np.array([r for r in range(n) if not nonfault[r]], np.int64))
+        # Steps that keep being learned are cheaper run as written than learned: a
+        # counter read by every step (a long, thin state space) gives no reuse.
+        self.looked_up += n * len(self.tables)
+        if self.looked_up >= 4096 and (self.learned - learned) * 50 > n * len(self.tables):
+            self.direct = self.learned * 50 > self.looked_up
         cands.sort()
+
+        def built(r: int, k: int, t: int) -> list[int]:
+            row = list(rows_l[r])
+            table = self.tables[k]
+            for c, v in zip(table.cols, table.news[t], strict=True):
+                row[c] = v
+            return row
+
+        return self.admit_small(rows, sid0, [(r, via, fp, (k, t)) for r, via, fp, k, t in cands],
+                                built, at_bound)
+
+    def expand_direct(self, rows: np.ndarray, fps: np.ndarray, sid0: int,
+                      at_bound: bool) -> tuple[np.ndarray, np.ndarray]:
+        """A few rows expanded by running the model's steps as written, as bfs does."""
+        learner, values, coverage = self.learner, self.values, self.coverage
+        rows_l, fps_l = rows.tolist(), fps.tolist()
+        cands: list[tuple[int, int, int, Any]] = []
+        failures: dict[str, tuple[int, int, str]] = {}
+        stuck = []
+        for r, row in enumerate(rows_l):
+            try:
+                succs = self.system.successors(learner.decode(values.row(row)))
+            except ModelError as exc:
+                raise self.locate(exc.within(step=self.depth + 1), sid0 + r) from None
+            self.transitions += len(succs)
+            if not any(not step.is_fault for step, _ in succs):
+                stuck.append(r)
+            for via, (step, out) in enumerate(succs):
+                coverage[step.action] = coverage.get(step.action, 0) + 1
+                if isinstance(out, ActionFailure):
+                    failures.setdefault(out.property_name,
+                                        (r, via, f"{step.who()} {step.label()}: {out.message}"))
+                    continue
+                try:
+                    new = [values.intern(c, v) for c, v in enumerate(learner.encode(out))]
+                except TypeError as exc:
+                    raise _unhashable(exc, f"{step.who()} {step.label()}").within(
+                        step=self.depth + 1) from None
+                fp = fps_l[r]
+                for c, (a, b) in enumerate(zip(row, new, strict=True)):
+                    if a != b:
+                        fp ^= zobrist_code(c, a) ^ zobrist_code(c, b)
+                cands.append((r, via, fp, new))
+        self.after_expansion(rows, sid0, failures, np.array(stuck, np.int64))
+        return self.admit_small(rows, sid0, cands, lambda r, new: new, at_bound)
+
+    def admit_small(self, rows: np.ndarray, sid0: int, cands: list[tuple[int, int, int, Any]],
+                    built: Callable[..., list[int]], at_bound: bool) -> tuple[np.ndarray, np.ndarray]:
+        """Candidates (row, step index, fingerprint, how to build it) in bfs order: keep
+        the new ones, as :meth:`admit` does."""
         new_rows, new_fps, parents, vias = [], [], [], []
         level: set[int] = set()
         max_states = self.bounds.max_states
-        for r, via, fp, k, t in cands:
+        for r, via, fp, how in cands:
             if fp in level or self.known(fp):
                 continue
             level.add(fp)
@@ -571,11 +635,7 @@ class _VectorRun:
             if max_states is not None and self.count + len(new_fps) >= max_states:
                 self.complete, self.reason = False, f"state bound {max_states} reached"
                 continue
-            row = list(rows_l[r])
-            table = self.tables[k]
-            for c, v in zip(table.cols, table.news[t], strict=True):
-                row[c] = v
-            new_rows.append(row)
+            new_rows.append(built(r, *how) if isinstance(how, tuple) else built(r, how))
             new_fps.append(fp)
             parents.append(sid0 + r)
             vias.append(via)
