@@ -104,3 +104,14 @@ def test_python_dash_m_checker(spec_dir):
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
     assert "job/fails" in proc.stdout
+
+
+@pytest.mark.parametrize("engine", ["vector", "auto", "bfs"])
+def test_engine_choice_gives_the_same_verdict_and_counts(spec_dir, capsys, engine):
+    main(["check", f"{spec_dir}::job/fails", "--json"])
+    (bfs,) = json.loads(capsys.readouterr().out)
+    assert main(["check", f"{spec_dir}::job/fails", "--json", "--engine", engine]) == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    assert (row["verdict"], row["property"], row["distinct_states"], row["transitions"],
+            row["trace"]) == (bfs["verdict"], bfs["property"], bfs["distinct_states"],
+                              bfs["transitions"], bfs["trace"])

@@ -25,3 +25,21 @@ def test_memory_budget_makes_the_run_incomplete_not_a_crash():
 
 def test_resident_memory_is_measured():
     assert resident_bytes() > 10 * 2**20
+
+
+def test_the_vector_explorer_reports_progress_and_keeps_to_its_budgets():
+    reports = []
+    system = Spec("p", Philosophers(n=6), holds()).system()
+    options = Options(progress=reports.append, progress_every=0.0, engine="vector",
+                      check_liveness=False)
+    from checker.vector import explore_vector
+
+    exploration = explore_vector(system, options)
+    assert reports and all(0 < r.states <= exploration.distinct_states for r in reports)
+    assert [r.states for r in reports] == sorted(r.states for r in reports)
+    for bounds, words in [(Bounds(max_memory_mb=1), "memory budget 1 MiB reached"),
+                          (Bounds(max_seconds=0), "time bound 0s reached")]:
+        spec = Spec("p", Philosophers(n=6), holds(), bounds=bounds)
+        result = check_spec(spec, Options(bounds=bounds, engine="vector", check_liveness=False))
+        assert result.verdict == "incomplete"
+        assert words in result.incomplete_reason
