@@ -115,14 +115,15 @@ class Learner:
             ctx.reads = ctx.writes = None
         return {self.column_of[pair] for pair in touched}, results
 
-    def predicate(self, name: str, state: tuple) -> tuple[set[int], bool]:
-        """Evaluate a property (or "final state") on ``state``: the columns read, the value."""
+    def predicate(self, name: str, state: tuple, logged: bool = True) -> tuple[set[int], bool]:
+        """Evaluate a property (or "final state") on ``state``: the columns read (none
+        when not ``logged``), the value."""
         ctx = self.ctx
-        ctx.reads = set()
+        ctx.reads = set() if logged else None
         try:
             where = name if name == "final state" else f"property {name}"
             value = bool(with_reading(ctx, state, where, self.predicates[name]))
-            reads = ctx.reads
+            reads = ctx.reads or set()
         finally:
             ctx.reads = None
         return {self.column_of[pair] for pair in reads}, value

@@ -234,6 +234,11 @@ class _StepTable(_Memo):
 
 
 class _Predicate(_Memo):
+    def __init__(self, values: _Values) -> None:
+        super().__init__(values)
+        self.looked_up = self.learned = 0
+        self.direct = False  # evaluated as written, not learned (see _VectorRun.truth)
+
     def reset(self, cols: set[int]) -> None:
         super().reset(cols)
         self._truth = np.empty(0, bool)
@@ -392,19 +397,36 @@ class _VectorRun:
         return touched, (start, len(results), nonfault)
 
     def truth(self, name: str, rows: np.ndarray, sid_of: Callable[[int], int]) -> np.ndarray:
+        """A property (or "final state") on each row.
+
+        Learned like a step; but a property that reads nearly every field (all the
+        philosophers, say) differs on every state, so once nearly every row has to be
+        learned it is evaluated as written, and its table is dropped: kept, it would
+        hold a key per state.
+        """
         memo = self.predicates[name]
 
-        def learn(r: int) -> tuple[set[int], bool]:
+        def learn(r: int, logged: bool = True) -> tuple[set[int], bool]:
             state = self.learner.decode(self.values.row(rows[r]))
             try:
-                return self.learner.predicate(name, state)
+                return self.learner.predicate(name, state, logged)
             except ModelError as exc:
                 raise self.locate(exc, sid_of(r)) from None
 
+        if memo.direct:
+            return np.array([learn(r, logged=False)[1] for r in range(len(rows))], bool)
+        known = len(memo.keys)
         if len(rows) <= SMALL:
-            return np.array([memo.payloads[e] for e in memo.lookup_small(rows.tolist(), learn)],
-                            bool)
-        return memo.truth(memo.lookup(rows, learn))
+            truth = np.array([memo.payloads[e] for e in memo.lookup_small(rows.tolist(), learn)],
+                             bool)
+        else:
+            truth = memo.truth(memo.lookup(rows, learn))
+        memo.looked_up += len(rows)
+        memo.learned += max(0, len(memo.keys) - known)
+        if memo.looked_up >= 4096 and memo.learned * 2 > memo.looked_up:
+            memo.direct = True
+            memo.reset(set())
+        return truth
 
     def truth_across(self, name: str, pairs: np.ndarray,
                      where: Callable[[int], tuple[int, int, Step]]) -> np.ndarray:
