@@ -10,10 +10,20 @@ learned, in numpy, and model code runs only for combinations never met before.
 On the benchmark most levels need no model code at all.
 
 States are rows of small integers (each field's values interned per column).
-The seen-set is a sorted array of 64-bit fingerprints of rows (8 bytes per state,
-at most twice that while a level is merged in), the frontier is one integer
-array per level, and a counterexample is rebuilt by replaying the recorded step
-indices from the initial state, as in the bfs explorer's fingerprint mode.
+A row's fingerprint is the XOR of a 64-bit code per (column, value) (Zobrist
+hashing), so a successor's fingerprint is its parent's XOR the learned step's
+delta and rows are built only for states that turn out to be new. The seen-set
+is a sorted array of fingerprints (8 bytes per state, twice that while a level
+is merged in) with a small set of the latest in front, the frontier is one
+integer array per level, and a counterexample is rebuilt by replaying the
+recorded step indices from the initial state, as in the bfs explorer's
+fingerprint mode.
+
+Learning pays only where steps are reused. A level of a few states is expanded
+in plain Python (numpy's cost is per call, not per row), and where nearly every
+lookup has to learn (a counter that every step reads) steps and properties are
+run as written instead, so a long, thin state space costs what it costs the bfs
+explorer, a few times over at worst, rather than far more.
 
 Results equal the bfs explorer's: the same states, transitions, depth, coverage,
 and for each property the same first violation in breadth-first order (a level's
