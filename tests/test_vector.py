@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 
@@ -186,3 +187,27 @@ def test_what_it_cannot_check_is_refused_with_the_reason() -> None:
     assert result.verdict == "error" and "use --engine bfs" in result.error
     assert "unknown engine" in check_spec(Spec("x", UnpackInPlace(files=1), holds()),
                                           Options(engine="warp")).error
+
+
+@pytest.mark.parametrize("width", [4, 40])
+def test_memo_learns_each_key_once_whether_keys_pack_or_not(width: int) -> None:
+    """Keys wider than one integer (three 40-bit columns) go through the dict path."""
+    from checker.vector import _Memo, _Values
+
+    values = _Values(3, ["a", "b", "c"])
+    values.width = [width] * 3
+    memo = _Memo(values)
+    rows = np.array([[0, 1, 2], [0, 1, 3], [0, 1, 2], [5, 1, 2], [0, 1, 3]], np.int32)
+    calls: list[int] = []
+
+    def learn(r: int) -> tuple[set[int], Any]:
+        calls.append(r)
+        return {0, 2}, (int(rows[r, 0]), int(rows[r, 2]))
+
+    entries = memo.lookup(rows, learn)
+    assert [memo.payloads[e] for e in entries] == [(0, 2), (0, 3), (0, 2), (5, 2), (0, 3)]
+    # The first call reads beyond the empty footprint and widens it; then one per key.
+    assert calls == [0, 0, 1, 3]
+    assert list(memo.lookup(rows[::-1].copy(), learn)) == list(entries[::-1])
+    assert memo.lookup_small(rows.tolist(), learn) == list(entries)
+    assert calls == [0, 0, 1, 3]
