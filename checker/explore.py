@@ -91,7 +91,7 @@ class Exploration:
 
     def path_to(self, sid: int) -> list[int]:
         """The replay key of the BFS path to ``sid``: init index, then step indices."""
-        return _path(self.parents, self.via, sid)
+        return path_key(self.parents, self.via, sid)
 
     def depth_of(self, sid: int) -> int:
         depth = 0
@@ -110,7 +110,7 @@ def resident_bytes() -> int:
         return 0
 
 
-def _path(parents: array, via: array, sid: int) -> list[int]:
+def path_key(parents: array, via: array, sid: int) -> list[int]:
     key = []
     while sid >= 0:
         key.append(via[sid])
@@ -217,16 +217,16 @@ class _Run:
 
     def check_state(self, sid: int, state: Any) -> None:
         for p in self.invariants:
-            if not _safely(p.check, state, p.name):
-                self.note(Found(p.name, ALWAYS, _does_not_hold(p), sid))
+            if not safely(p.check, state, p.name):
+                self.note(Found(p.name, ALWAYS, does_not_hold(p), sid))
         for p in self.sometimes:
-            if p.name not in self.sometimes_seen and _safely(p.check, state, p.name):
+            if p.name not in self.sometimes_seen and safely(p.check, state, p.name):
                 self.sometimes_seen.add(p.name)
         graph = self.graph
         if graph is not None:
             for p in self.liveness:
-                trig = _safely(p.trigger, state, p.name) if p.trigger is not None else None
-                goal = _safely(p.check, state, p.name)
+                trig = safely(p.trigger, state, p.name) if p.trigger is not None else None
+                goal = safely(p.check, state, p.name)
                 graph.predicate_bits.setdefault(p.name, []).append((bool(trig), goal))
             graph.edges.append([])
             graph.enabled.append(frozenset())
@@ -235,7 +235,7 @@ class _Run:
 
     def locate(self, exc: ModelError, sid: int) -> ModelError:
         """Say where bad input showed up: the step number and the path to that state."""
-        key = _path(self.parents, self.via, sid)
+        key = path_key(self.parents, self.via, sid)
         error = exc.within(step=len(key) - 1)
         error.replay_key = key  # type: ignore[attr-defined]
         return error
@@ -292,7 +292,7 @@ class _Run:
             try:
                 succs = system.successors(state)
                 if self.expanded < options.determinism_checks:
-                    _check_deterministic(system, state, succs)
+                    check_deterministic(system, state, succs)
             except ModelError as exc:
                 raise self.locate(exc.within(step=depth + 1), sid) from None
             self.expanded += 1
@@ -341,7 +341,7 @@ class _Run:
                     next_frontier.append((tid, out))
                 for p in self.transition_props:
                     try:
-                        holds = _safely(p.check, (state, out), p.name, pair=True)
+                        holds = safely(p.check, (state, out), p.name, pair=True)
                     except ModelError as exc:
                         raise self.locate(exc, tid).within(
                             action=f"{step.who()} {step.label()}") from None
@@ -454,12 +454,12 @@ def deep_size(roots: Any) -> int:
     return total
 
 
-def _does_not_hold(p: Any) -> str:
+def does_not_hold(p: Any) -> str:
     doc = " ".join(p.doc.split("\n\n")[0].split()) if p.doc else ""
     return f"{p.name} does not hold" + (f" ({doc})" if doc else "")
 
 
-def _safely(check: Callable[..., Any], arg: Any, name: str, pair: bool = False) -> bool:
+def safely(check: Callable[..., Any], arg: Any, name: str, pair: bool = False) -> bool:
     try:
         return bool(check(*arg) if pair else check(arg))
     except ModelError:
@@ -469,7 +469,7 @@ def _safely(check: Callable[..., Any], arg: Any, name: str, pair: bool = False) 
                          "return True or False on every reachable state") from None
 
 
-def _check_deterministic(system: TransitionSystem, state: Any,
+def check_deterministic(system: TransitionSystem, state: Any,
                          first: list[tuple[Step, Any]]) -> None:
     """Compute the successors again and insist on the same steps and outcomes.
 

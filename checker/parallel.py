@@ -33,7 +33,7 @@ from typing import Any, Protocol
 
 from .contract import ALWAYS, SOMETIMES, TRANSITION, ActionFailure, Options, TransitionSystem
 from .errors import ModelError
-from .explore import _check_deterministic, _does_not_hold, _safely
+from .explore import check_deterministic, does_not_hold, safely
 from .stable_hash import PartHasher
 
 Ref = tuple[int, int]  # (worker, index of the state in that worker)
@@ -279,7 +279,7 @@ class _Partition:
         try:
             for p in self.invariants:
                 if not _holds(p.check, state, p.name):
-                    found.append(FoundAt(p.name, ALWAYS, _does_not_hold(p), (self.me, sid),
+                    found.append(FoundAt(p.name, ALWAYS, does_not_hold(p), (self.me, sid),
                                          None, depth))
             for p in self.sometimes:
                 if p.name not in self.sometimes_seen and _holds(p.check, state, p.name):
@@ -311,7 +311,7 @@ class _Partition:
             try:
                 succs = system.successors(state)
                 if self.expanded < options.determinism_checks:
-                    _check_deterministic(system, state, succs)
+                    check_deterministic(system, state, succs)
             except ModelError as exc:
                 exc.failed_at = ref  # type: ignore[attr-defined]
                 raise
@@ -409,4 +409,4 @@ def _worker_main(system: TransitionSystem, options: Options, me: int, workers: i
 
 
 def _holds(check: Any, arg: Any, name: str, pair: bool = False) -> bool:
-    return _safely(check, arg, name, pair)
+    return safely(check, arg, name, pair)

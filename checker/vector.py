@@ -43,7 +43,7 @@ import numpy as np
 
 from .contract import ALWAYS, SOMETIMES, TRANSITION, ActionFailure, Options, Progress, Step
 from .errors import ModelError
-from .explore import Exploration, Found, _check_deterministic, _does_not_hold, _path, watch_run
+from .explore import Exploration, Found, check_deterministic, does_not_hold, path_key, watch_run
 from .learning import Learner, learner_for
 
 CHUNK = 1 << 16  # frontier rows expanded at once: bounds the memory a level's successors take
@@ -364,7 +364,7 @@ class _VectorRun:
 
     # -- where things are ----------------------------------------------------------------
     def path(self, sid: int) -> list[int]:
-        return _path(self.parents, self.vias, sid)
+        return path_key(self.parents, self.vias, sid)
 
     def locate(self, exc: ModelError, sid: int) -> ModelError:
         key = self.path(sid)
@@ -697,7 +697,7 @@ class _VectorRun:
         for r in range(max(0, min(len(rows), self.options.determinism_checks - sid0))):
             state = self.learner.decode(self.values.row(rows[r]))
             try:
-                _check_deterministic(self.system, state, self.system.successors(state))
+                check_deterministic(self.system, state, self.system.successors(state))
             except ModelError as exc:
                 raise self.locate(exc.within(step=self.depth + 1), sid0 + r) from None
 
@@ -788,7 +788,7 @@ class _VectorRun:
         for p in self.invariants:
             bad = np.nonzero(~self.truth(p.name, rows, lambda r: sid0 + r))[0]
             if len(bad):
-                self.note(Found(p.name, ALWAYS, _does_not_hold(p), sid0 + int(bad[0])))
+                self.note(Found(p.name, ALWAYS, does_not_hold(p), sid0 + int(bad[0])))
         for p in self.sometimes:
             if p.name not in self.sometimes_seen and self.truth(p.name, rows, lambda r: sid0 + r).any():
                 self.sometimes_seen.add(p.name)
