@@ -27,6 +27,7 @@ from checker import (
     transition,
     volatile,
 )
+from checker import vector as vector_module
 from checker.compile import ModelSystem
 from checker.contract import ALWAYS, Property, Step, TransitionSystem
 from checker.errors import ModelError
@@ -35,6 +36,7 @@ from checker.result import Result
 from checker.spec import load_specs
 from checker.vector import explore_vector
 from models.classic.philosophers import Philosophers
+from models.classic.token_ring import TokenRing
 from tests import reference as ref
 from tests import test_bad_input as bad
 from tests.test_soundness import _canon_engine, build_model, model_descs
@@ -211,3 +213,30 @@ def test_memo_learns_each_key_once_whether_keys_pack_or_not(width: int) -> None:
     assert list(memo.lookup(rows[::-1].copy(), learn)) == list(entries[::-1])
     assert memo.lookup_small(rows.tolist(), learn) == list(entries)
     assert calls == [0, 0, 1, 3]
+
+
+class _LateBug(TokenRing):
+    @always
+    def round_stays_small(self):
+        return self.round < 150
+
+
+@pytest.mark.parametrize("model", [TokenRing(n=3, rounds=400), _LateBug(n=3, rounds=400)],
+                         ids=["holds", "late-violation"])
+def test_a_long_thin_space_runs_steps_as_written_and_agrees(model: Model,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """A counter read by every step: learning gives no reuse, so the explorer turns to
+    running steps as written (the direct path), with the same results."""
+    spec = Spec("ring", model, holds())
+    bfs = check_spec(spec, _options(spec, "bfs", check_liveness=False))
+    runs: list[Any] = []
+    original = vector_module._VectorRun.finish
+
+    def keep(run: Any) -> Any:
+        runs.append(run)
+        return original(run)
+
+    monkeypatch.setattr(vector_module._VectorRun, "finish", keep)
+    vector = check_spec(spec, _options(spec, "vector", check_liveness=False))
+    assert runs and runs[0].direct
+    assert _outcome(vector) == _outcome(bfs)
