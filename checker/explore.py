@@ -197,7 +197,7 @@ class _Run:
         self.stopped = False
         self.resumed_at = 0
         self.next_report = self.started + options.progress_every
-        self.signature = _signature(system, options)
+        self.signature = run_signature(system, options)
 
     # -- saving and resuming ----------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:
@@ -414,7 +414,7 @@ def watch_run(options: Options, deadline: float | None, next_report: float,
     return "", next_report
 
 
-def _signature(system: TransitionSystem, options: Options) -> tuple:
+def run_signature(system: TransitionSystem, options: Options) -> tuple:
     """What a checkpoint must match to be resumed: the same system and the same run."""
     model = getattr(system, "model", None)
     faults = tuple(f.describe() for f in getattr(system, "faults", ()))

@@ -41,9 +41,18 @@ from typing import Any
 
 import numpy as np
 
+from .checkpoint import load_checkpoint, save_checkpoint
 from .contract import ALWAYS, SOMETIMES, TRANSITION, ActionFailure, Options, Progress, Step
 from .errors import ModelError
-from .explore import Exploration, Found, check_deterministic, does_not_hold, path_key, watch_run
+from .explore import (
+    Exploration,
+    Found,
+    check_deterministic,
+    does_not_hold,
+    path_key,
+    run_signature,
+    watch_run,
+)
 from .learning import Learner, learner_for
 
 CHUNK = 1 << 16  # frontier rows expanded at once: bounds the memory a level's successors take
@@ -311,8 +320,6 @@ def refusal(system: Any, options: Options) -> str | None:
         return "it does not reduce symmetry"
     if options.record_graph:
         return "it keeps no graph"
-    if options.checkpoint:
-        return "it does not save checkpoints"
     if options.workers > 1 or options.ray:
         return "it runs in one process"
     return None
@@ -361,6 +368,10 @@ class _VectorRun:
         self.looked_up = 0
         self.learned = 0
         self.direct = False
+        self.frontier: tuple[np.ndarray, np.ndarray] = (np.empty((0, 0), np.int32),
+                                                        np.empty(0, np.uint64))
+        self.elapsed = 0.0  # seconds spent by the runs this one resumes
+        self.resumed_at = 0
 
     # -- where things are ----------------------------------------------------------------
     def path(self, sid: int) -> list[int]:
@@ -459,7 +470,43 @@ class _VectorRun:
         return memo.truth(memo.lookup(pairs, learn))
 
     # -- the exploration -----------------------------------------------------------------
+    # -- saving and resuming ----------------------------------------------------------
+    SAVED = ("values", "tables", "predicates", "seen", "recent", "parents", "vias", "count",
+             "found", "sometimes_seen", "coverage", "transitions", "level_starts", "complete",
+             "reason", "depth", "looked_up", "learned", "direct", "frontier")
+
+    def snapshot(self) -> dict[str, Any]:
+        data = {name: getattr(self, name) for name in self.SAVED}
+        data["elapsed"] = self.elapsed + time.perf_counter() - self.started
+        return data
+
+    def restore(self, data: dict[str, Any]) -> None:
+        for name in self.SAVED:
+            setattr(self, name, data[name])
+        self.elapsed = data["elapsed"]
+        self.resumed_at = self.count
+        self.started = time.perf_counter()
+
     def run(self) -> Exploration:
+        """Explore; with ``options.checkpoint``, save between levels and resume a saved run."""
+        path = self.options.checkpoint
+        signature = (*run_signature(self.system, self.options), "vector")
+        saved = load_checkpoint(path, signature) if path else None
+        if saved is not None:
+            self.restore(saved)
+        else:
+            self.start()
+        last_saved = time.perf_counter()
+        while len(self.frontier[0]) and not self.stopped:
+            if path and time.perf_counter() - last_saved >= self.options.checkpoint_every:
+                save_checkpoint(path, signature, self.snapshot())
+                last_saved = time.perf_counter()
+            out = self.level(*self.frontier)
+            self.frontier = (np.concatenate([r for r, _ in out]) if out else self.frontier[0][:0],
+                             np.concatenate([f for _, f in out]) if out else self.frontier[1][:0])
+        return self.finish()
+
+    def start(self) -> None:
         rows = []
         for state in self.system.init_states():
             try:
@@ -475,12 +522,8 @@ class _VectorRun:
             keep = keep[:self.bounds.max_states]
         self.seen = np.sort(fps[keep])
         self.record(len(keep), np.full(len(keep), -1, np.int64), keep.astype(np.int64))
-        frontier = [(init[keep], fps[keep])]
+        self.frontier = (init[keep], fps[keep])
         self.check_states(init[keep], 0)
-        while sum(len(rows) for rows, _ in frontier) and not self.stopped:
-            frontier = self.level(np.concatenate([r for r, _ in frontier]),
-                                  np.concatenate([f for _, f in frontier]))
-        return self.finish()
 
     def level(self, frontier: np.ndarray, fps: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
         bounds = self.bounds
@@ -799,9 +842,10 @@ class _VectorRun:
     def must_stop(self, pending: int) -> bool:
         seconds = self.bounds.max_seconds
         reason, self.next_report = watch_run(
-            self.options, None if seconds is None else self.started + seconds, self.next_report,
+            self.options, None if seconds is None else self.started + seconds - self.elapsed,
+            self.next_report,
             lambda rss, now: Progress(self.count, self.transitions, max(pending, 0), self.depth,
-                                      now - self.started, rss))
+                                      self.elapsed + now - self.started, rss))
         if reason:
             self.complete, self.reason, self.stopped = False, reason, True
         return bool(reason)
@@ -814,6 +858,8 @@ class _VectorRun:
         stored = (self.seen.nbytes + parents.itemsize * len(parents) + via.itemsize * len(via)
                   if self.options.measure_memory else 0)
         return Exploration([], parents, via, self.level_starts, self.found, self.transitions,
-                           self.depth, time.perf_counter() - self.started, self.coverage,
-                           self.complete, self.reason, self.sometimes_seen, None, stored, 0,
+                           self.depth, self.elapsed + time.perf_counter() - self.started,
+                           self.coverage,
+                           self.complete, self.reason, self.sometimes_seen, None, stored,
+                           self.resumed_at,
                            self.count, True)

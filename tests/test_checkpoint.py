@@ -10,12 +10,13 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from checker import Options, Spec, check_spec, holds
 from checker.checkpoint import save_checkpoint
 from checker.errors import ModelError
-from checker.explore import explore
+from checker.explore import explore, run_signature
 from models.classic.philosophers import Philosophers
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -91,3 +92,60 @@ def test_a_corrupt_checkpoint_is_a_clear_error(tmp_path: Path) -> None:
     path.write_bytes(b"not a pickle")
     with pytest.raises(ModelError, match="cannot be read"):
         explore(Spec("p", Philosophers(n=4), holds()).system(), Options(checkpoint=str(path)))
+
+
+VECTOR_SPEC = (
+    "from checker import Spec, holds\n"
+    "from models.classic.philosophers import Philosophers\n"
+    "SPECS = [Spec('philosophers/n=12', Philosophers(n=12), holds(), properties=[])]\n"
+)
+
+
+def test_a_killed_vector_run_resumes_to_the_same_result(tmp_path: Path) -> None:
+    spec = tmp_path / "spec.py"
+    spec.write_text(VECTOR_SPEC)
+    command = [sys.executable, "-m", "checker", "check", str(spec), "--json", "--engine",
+               "vector", "--checkpoint", str(tmp_path / "ckpt"), "--checkpoint-every", "0"]
+    proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    ckpt = tmp_path / "ckpt" / "philosophers_n=12.ckpt"
+    deadline = time.monotonic() + 120
+    while not ckpt.exists() or ckpt.stat().st_size < 2_000_000:  # well into the run
+        assert proc.poll() is None, "the run ended before it could be interrupted"
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    resumed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr
+    (row,) = json.loads(resumed.stdout)
+    assert (row["distinct_states"], row["transitions"] + 1) == (1_118_878, 9_415_129)
+    assert row["verdict"] == "holds"
+    assert 0 < row["resumed_at_states"] < 1_118_878, "the second run resumed, it did not start over"
+    assert not ckpt.exists()
+
+
+def test_resuming_a_vector_run_in_process_gives_the_same_exploration(tmp_path: Path) -> None:
+    from checker.learning import learner_for
+    from checker.vector import _VectorRun, explore_vector
+
+    system = Spec("p", Philosophers(n=6), holds()).system()
+    options = Options(check_liveness=False)
+    full = explore_vector(system, options)
+    path = str(tmp_path / "run.ckpt")
+    saving = Options(check_liveness=False, checkpoint=path, checkpoint_every=0)
+    run = _VectorRun(system, learner_for(system), saving, None)
+    run.start()
+    for _ in range(5):
+        out = run.level(*run.frontier)
+        run.frontier = (np.concatenate([r for r, _ in out]), np.concatenate([f for _, f in out]))
+    signature = (*run_signature(system, saving), "vector")
+    save_checkpoint(path, signature, run.snapshot())
+    resumed = explore_vector(system, saving)
+    assert resumed.resumed_at == run.count > 0
+    assert (resumed.distinct_states, resumed.transitions, resumed.depth, resumed.coverage) == \
+        (full.distinct_states, full.transitions, full.depth, full.coverage)
+    assert list(resumed.parents) == list(full.parents) and list(resumed.via) == list(full.via)
+    # A bfs checkpoint is not resumed by the vector explorer, nor the other way round.
+    with pytest.raises(ModelError, match="belongs to another run"):
+        explore(system, Options(checkpoint=path))
