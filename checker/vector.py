@@ -330,7 +330,8 @@ def explore_vector(system: Any, options: Options,
     """Explore like :func:`checker.explore.explore`, a level at a time with learned steps."""
     why = refusal(system, options)
     if why is not None:
-        raise ModelError(f"the vector engine cannot check {system.name}: {why}; use --engine bfs")
+        raise ModelError(f"the vector engine cannot check this spec: {why}; use --engine bfs "
+                         "(or --engine auto, which picks it only where it can)")
     return _VectorRun(system, learner_for(system), options, on_state).run()
 
 
