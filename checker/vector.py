@@ -51,6 +51,7 @@ from .explore import (
     does_not_hold,
     path_key,
     run_signature,
+    safely,
     watch_run,
 )
 from .learning import Learner, learner_for
@@ -502,6 +503,10 @@ class _VectorRun:
             if path and time.perf_counter() - last_saved >= self.options.checkpoint_every:
                 save_checkpoint(path, signature, self.snapshot())
                 last_saved = time.perf_counter()
+            if self.direct and len(self.frontier[0]) <= SMALL and not self.transition_props:
+                every = self.options.checkpoint_every
+                self.thin(last_saved + every if path else None)
+                continue
             out = self.level(*self.frontier)
             self.frontier = (np.concatenate([r for r, _ in out]) if out else self.frontier[0][:0],
                              np.concatenate([f for _, f in out]) if out else self.frontier[1][:0])
@@ -609,8 +614,6 @@ class _VectorRun:
     def expand_small(self, rows: np.ndarray, fps: np.ndarray, sid0: int,
                      at_bound: bool) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`expand` and :meth:`admit` in plain Python, for a chunk of a few rows."""
-        if self.direct:
-            return self.expand_direct(rows, fps, sid0, at_bound)
         rows_l, fps_l = rows.tolist(), fps.tolist()
         n = len(rows_l)
         learned = self.learned
@@ -659,40 +662,92 @@ class _VectorRun:
         return self.admit_small(rows, sid0, [(r, via, fp, (k, t)) for r, via, fp, k, t in cands],
                                 built, at_bound)
 
-    def expand_direct(self, rows: np.ndarray, fps: np.ndarray, sid0: int,
-                      at_bound: bool) -> tuple[np.ndarray, np.ndarray]:
-        """A few rows expanded by running the model's steps as written, as bfs does."""
-        learner, values, coverage = self.learner, self.values, self.coverage
-        rows_l, fps_l = rows.tolist(), fps.tolist()
-        cands: list[tuple[int, int, int, Any]] = []
-        failures: dict[str, tuple[int, int, str]] = {}
-        stuck = []
-        for r, row in enumerate(rows_l):
-            try:
-                succs = self.system.successors(learner.decode(values.row(row)))
-            except ModelError as exc:
-                raise self.locate(exc.within(step=self.depth + 1), sid0 + r) from None
-            self.transitions += len(succs)
-            if not any(not step.is_fault for step, _ in succs):
-                stuck.append(r)
-            for via, (step, out) in enumerate(succs):
-                coverage[step.action] = coverage.get(step.action, 0) + 1
-                if isinstance(out, ActionFailure):
-                    failures.setdefault(out.property_name,
-                                        (r, via, f"{step.who()} {step.label()}: {out.message}"))
-                    continue
+    def thin(self, until: float | None) -> None:
+        """Levels of a few states, one after another, with steps run as written (as bfs
+        runs them): where learning does not pay, numpy's cost per call would dominate.
+        Returns when a level grows past :data:`SMALL` states, or at ``until`` (so that
+        a checkpoint can be saved)."""
+        system, learner, values, coverage = self.system, self.learner, self.values, self.coverage
+        bounds, options = self.bounds, self.options
+        rows_l, fps_l = self.frontier[0].tolist(), self.frontier[1].tolist()
+        states = [learner.decode(values.row(row)) for row in rows_l]
+        while rows_l and len(rows_l) <= SMALL and not self.stopped:
+            at_bound = bounds.max_depth is not None and self.depth >= bounds.max_depth
+            sid0 = self.level_starts[-1]
+            self.level_starts.append(self.count)
+            level: set[int] = set()
+            new_rows, new_fps, new_states, parents, vias = [], [], [], [], []
+            for r, state in enumerate(states):
+                sid = sid0 + r
                 try:
-                    new = [values.intern(c, v) for c, v in enumerate(learner.encode(out))]
-                except TypeError as exc:
-                    raise _unhashable(exc, f"{step.who()} {step.label()}").within(
-                        step=self.depth + 1) from None
-                fp = fps_l[r]
-                for c, (a, b) in enumerate(zip(row, new, strict=True)):
-                    if a != b:
-                        fp ^= zobrist_code(c, a) ^ zobrist_code(c, b)
-                cands.append((r, via, fp, new))
-        self.after_expansion(rows, sid0, failures, np.array(stuck, np.int64))
-        return self.admit_small(rows, sid0, cands, lambda r, new: new, at_bound)
+                    succs = system.successors(state)
+                    if sid < options.determinism_checks:
+                        check_deterministic(system, state, succs)
+                    if options.check_deadlock and not any(not s.is_fault for s, _ in succs) \
+                            and not system.is_final(state):
+                        self.note(Found("Deadlock", "deadlock", "no step is enabled and this is "
+                                        "not a declared final state", sid))
+                except ModelError as exc:
+                    raise self.locate(exc.within(step=self.depth + 1), sid) from None
+                self.transitions += len(succs)
+                row, parent_fp = rows_l[r], fps_l[r]
+                for via, (step, out) in enumerate(succs):
+                    coverage[step.action] = coverage.get(step.action, 0) + 1
+                    if isinstance(out, ActionFailure):
+                        self.note(Found(out.property_name, out.kind,
+                                        f"{step.who()} {step.label()}: {out.message}", sid, via))
+                        continue
+                    try:
+                        new = [values.intern(c, v) for c, v in enumerate(learner.encode(out))]
+                    except TypeError as exc:
+                        raise _unhashable(exc, f"{step.who()} {step.label()}").within(
+                            step=self.depth + 1) from None
+                    fp = parent_fp
+                    for c, (a, b) in enumerate(zip(row, new, strict=True)):
+                        if a != b:
+                            fp ^= zobrist_code(c, a) ^ zobrist_code(c, b)
+                    if fp in level or self.known(fp):
+                        continue
+                    level.add(fp)
+                    if at_bound:
+                        self.complete, self.reason = False, f"depth bound {bounds.max_depth} reached"
+                        continue
+                    if bounds.max_states is not None and self.count + len(new_fps) >= bounds.max_states:
+                        self.complete, self.reason = False, f"state bound {bounds.max_states} reached"
+                        continue
+                    new_rows.append(new)
+                    new_fps.append(fp)
+                    new_states.append(out)
+                    parents.append(sid)
+                    vias.append(via)
+            count0 = self.count
+            self.recent.update(new_fps)
+            if len(self.recent) >= RECENT:
+                self.merge_recent()
+            self.record(len(new_fps), parents, vias)
+            for i, state in enumerate(new_states):
+                self.check_state(count0 + i, state)
+            if new_fps:
+                self.depth += 1
+            rows_l, fps_l, states = new_rows, new_fps, new_states
+            if self.must_stop(len(rows_l)) or (until is not None and time.perf_counter() >= until):
+                break  # (after one level at least, so that every call makes progress)
+        self.frontier = (np.array(rows_l, np.int32).reshape(len(rows_l), len(learner.columns)),
+                         np.array(fps_l, np.uint64))
+
+    def check_state(self, sid: int, state: tuple) -> None:
+        """One new state, checked by the model's compiled properties (the thin path)."""
+        try:
+            for p in self.invariants:
+                if not safely(p.check, state, p.name):
+                    self.note(Found(p.name, ALWAYS, does_not_hold(p), sid))
+            for p in self.sometimes:
+                if p.name not in self.sometimes_seen and safely(p.check, state, p.name):
+                    self.sometimes_seen.add(p.name)
+        except ModelError as exc:
+            raise self.locate(exc, sid) from None
+        if self.on_state is not None:
+            self.on_state(sid, state)
 
     def admit_small(self, rows: np.ndarray, sid0: int, cands: list[tuple[int, int, int, Any]],
                     built: Callable[..., list[int]], at_bound: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -711,7 +766,7 @@ class _VectorRun:
             if max_states is not None and self.count + len(new_fps) >= max_states:
                 self.complete, self.reason = False, f"state bound {max_states} reached"
                 continue
-            new_rows.append(built(r, *how) if isinstance(how, tuple) else built(r, how))
+            new_rows.append(built(r, *how))
             new_fps.append(fp)
             parents.append(sid0 + r)
             vias.append(via)

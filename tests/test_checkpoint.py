@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -149,3 +150,28 @@ def test_resuming_a_vector_run_in_process_gives_the_same_exploration(tmp_path: P
     # A bfs checkpoint is not resumed by the vector explorer, nor the other way round.
     with pytest.raises(ModelError, match="belongs to another run"):
         explore(system, Options(checkpoint=path))
+
+
+def test_a_thin_vector_run_saves_and_resumes_between_its_levels(tmp_path: Path) -> None:
+    """Levels of one state go through the vector explorer's thin path; checkpoints are
+    saved there too, and a resumed run reaches the same counts."""
+    from checker.vector import explore_vector
+    from models.classic.token_ring import TokenRing
+
+    system = Spec("ring", TokenRing(n=3, rounds=2000), holds()).system()
+    full = explore_vector(system, Options(check_liveness=False))
+    path = tmp_path / "ring.ckpt"
+
+    def interrupt(progress: Any) -> None:  # Ctrl-C, a while into the run
+        if progress.states > 3_000:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        explore_vector(system, Options(check_liveness=False, checkpoint=str(path),
+                                       checkpoint_every=0, progress=interrupt, progress_every=0))
+    assert path.exists()
+    resumed = explore_vector(system, Options(check_liveness=False, checkpoint=str(path),
+                                             checkpoint_every=0))
+    assert (resumed.distinct_states, resumed.transitions, resumed.depth) == \
+        (full.distinct_states, full.transitions, full.depth) == (5_999, 5_998, 5_998)
+    assert 2_000 < resumed.resumed_at < 5_999
