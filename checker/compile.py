@@ -359,6 +359,10 @@ class ModelSystem(TransitionSystem):
     def process_names(self) -> list[str]:
         return [p.prefix[:-1] for p in self._process_parts]
 
+    def role_processes(self) -> dict[str, tuple[str, ...]]:
+        """Each role (by its attribute on the model) with the names of its processes."""
+        return {attr: tuple(p.prefix[:-1] for p in parts) for attr, parts in self._role_parts.items()}
+
     def component_names(self) -> list[str]:
         return list(self.model.components())
 

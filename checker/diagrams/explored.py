@@ -101,13 +101,11 @@ class ExploredGraph:
 def role_infos(system: ModelSystem) -> list[RoleInfo]:
     """Each role of the model with its process names, in the order the model declares them."""
     model = system.model
-    # The process names of a role are not public on ModelSystem; _role_parts is where
-    # the compiler keeps them (see the report's note on a public accessor).
-    parts = system._role_parts
+    processes = system.role_processes()
     infos = []
     for attr, decl in model.roles().items():
         cls = decl.process
-        names = tuple(p.prefix[:-1] for p in parts.get(attr, ()))
+        names = processes.get(attr, ())
         fields = tuple((f.name, f.kind) for f in process_fields(cls))
         infos.append(RoleInfo(attr, cls.__name__, names, fields, _declared_control(cls),
                               _first_paragraph(cls.__doc__)))
