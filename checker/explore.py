@@ -119,7 +119,7 @@ def path_key(parents: array, via: array, sid: int) -> list[int]:
     return key
 
 
-def _unhashable(exc: TypeError, where: str) -> ModelError:
+def unhashable(exc: TypeError, where: str) -> ModelError:
     return ModelError(f"the state reached by {where} is not hashable ({exc}); states must be "
                       "built from immutable values (tuple, frozenset, FrozenMap)")
 
@@ -268,7 +268,7 @@ class _Run:
                 if key in self.seen:
                     continue
             except TypeError as exc:
-                raise _unhashable(exc, "the initial state") from None
+                raise unhashable(exc, "the initial state") from None
             if bounds.max_states is not None and self.count >= bounds.max_states:
                 self.complete, self.reason = False, f"state bound {bounds.max_states} reached"
                 break
@@ -327,7 +327,7 @@ class _Run:
                     else:
                         tid = seen.get(key)
                 except TypeError as exc:
-                    raise _unhashable(exc, f"{step.who()} {step.label()}").within(
+                    raise unhashable(exc, f"{step.who()} {step.label()}").within(
                         step=depth + 1) from None
                 if tid is None:
                     if at_depth_bound:

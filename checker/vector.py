@@ -52,6 +52,7 @@ from .explore import (
     path_key,
     run_signature,
     safely,
+    unhashable,
     watch_run,
 )
 from .learning import Learner, learner_for
@@ -67,12 +68,11 @@ _M2 = np.uint64(0x94D049BB133111EB)
 class _Values:
     """Every value met per column, interned to small integers (exact: dict equality)."""
 
-    def __init__(self, columns: int, names: list[str]) -> None:
+    def __init__(self, columns: int) -> None:
         self.ids: list[dict[Any, int]] = [{} for _ in range(columns)]
         self.values: list[list[Any]] = [[] for _ in range(columns)]
         self.width = [1] * columns  # bits a column's ids take in a packed key
         self.version = 0  # bumped whenever a width grows, so packed keys are rebuilt
-        self.names = names
 
     def intern(self, column: int, value: Any) -> int:
         ids = self.ids[column]
@@ -307,11 +307,6 @@ def fingerprints(rows: np.ndarray) -> np.ndarray:
     return h
 
 
-def _unhashable(exc: TypeError, where: str) -> ModelError:
-    return ModelError(f"the state reached by {where} is not hashable ({exc}); states must be "
-                      "built from immutable values (tuple, frozenset, FrozenMap)")
-
-
 def refusal(system: Any, options: Options) -> str | None:
     """Why the vector explorer cannot run this check (None when it can)."""
     props = list(system.properties)
@@ -342,7 +337,7 @@ class _VectorRun:
         self.system, self.learner, self.options, self.on_state = system, learner, options, on_state
         self.bounds = options.bounds
         self.started = time.perf_counter()
-        self.values = _Values(len(learner.columns), learner.column_names)
+        self.values = _Values(len(learner.columns))
         self.tables = [_StepTable(self.values) for _ in learner.steps]
         props = list(system.properties)
         self.invariants = [p for p in props if p.kind == ALWAYS]
@@ -413,7 +408,7 @@ class _VectorRun:
             try:
                 news.append(tuple(values.intern(c, learner.value(out, c)) for c in table.cols))
             except TypeError as exc:
-                raise _unhashable(exc, f"{step.who()} {step.label()}").within(
+                raise unhashable(exc, f"{step.who()} {step.label()}").within(
                     step=self.depth + 1) from None
         table.news.extend(news)
         table.add_transitions(tuple(row[c] for c in table.cols), news)
@@ -518,7 +513,7 @@ class _VectorRun:
             try:
                 rows.append([self.values.intern(c, v) for c, v in enumerate(self.learner.encode(state))])
             except TypeError as exc:
-                raise _unhashable(exc, "the initial state") from None
+                raise unhashable(exc, "the initial state") from None
         init = np.array(rows, np.int32).reshape(len(rows), len(self.learner.columns))
         fps = fingerprints(init)
         _, first = np.unique(fps, return_index=True)
@@ -700,7 +695,7 @@ class _VectorRun:
                     try:
                         new = [values.intern(c, v) for c, v in enumerate(learner.encode(out))]
                     except TypeError as exc:
-                        raise _unhashable(exc, f"{step.who()} {step.label()}").within(
+                        raise unhashable(exc, f"{step.who()} {step.label()}").within(
                             step=self.depth + 1) from None
                     fp = parent_fp
                     for c, (a, b) in enumerate(zip(row, new, strict=True)):

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from checker import (
     Bounds,
@@ -196,7 +197,7 @@ def test_memo_learns_each_key_once_whether_keys_pack_or_not(width: int) -> None:
     """Keys wider than one integer (three 40-bit columns) go through the dict path."""
     from checker.vector import _Memo, _Values
 
-    values = _Values(3, ["a", "b", "c"])
+    values = _Values(3)
     values.width = [width] * 3
     memo = _Memo(values)
     rows = np.array([[0, 1, 2], [0, 1, 3], [0, 1, 2], [5, 1, 2], [0, 1, 3]], np.int32)
@@ -240,3 +241,14 @@ def test_a_long_thin_space_runs_steps_as_written_and_agrees(model: Model,
     vector = check_spec(spec, _options(spec, "vector", check_liveness=False))
     assert runs and runs[0].direct
     assert _outcome(vector) == _outcome(bfs)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 2**31 - 1), st.integers(0, 2**31 - 1)), min_size=1))
+def test_the_two_zobrist_codes_agree(pairs: list[tuple[int, int]]) -> None:
+    """Successor fingerprints are derived with the plain-Python code (thin path, learned
+    deltas) from fingerprints computed in numpy; the two must be one function."""
+    from checker.vector import zobrist, zobrist_code
+
+    cols, ids = (np.array(x, np.int64) for x in zip(*pairs, strict=True))
+    assert zobrist(cols, ids).tolist() == [zobrist_code(c, i) for c, i in pairs]
