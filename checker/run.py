@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from .certify import Uncertified, certify
 from .contract import EVENTUALLY, SOMETIMES, Options, Progress, TransitionSystem
 from .errors import ModelError
 from .explore import Exploration, Found, explore
@@ -50,6 +51,10 @@ def check_spec(spec: Spec, options: Options | None = None,
         key = getattr(exc, "replay_key", None)
         if system is not None and key:
             result.error_trace = _trace_to_error(system, key)
+    except Uncertified as exc:  # an engine's bug, never a verdict
+        result.verdict = ERROR
+        result.violations = []
+        result.error = f"spec {spec.name}: {exc}"
     return result
 
 
@@ -107,6 +112,8 @@ def check_system(system: TransitionSystem, options: Options, result: Result) -> 
         unchecked = [p.name for p in system.properties if p.is_liveness or p.kind == SOMETIMES]
         if unchecked:
             result.warnings.append("not checked on an incomplete run: " + ", ".join(unchecked))
+    for v in violations:  # printed only once it replays, by the plain successor function
+        certify(system, v)
     result.violations = violations
     if violations:
         result.verdict = VIOLATED
@@ -140,6 +147,8 @@ def _fill_from_team(system: TransitionSystem, result: Result, exploration: Any) 
                                             f"{p.name}: no reachable state satisfies it"))
     else:
         result.incomplete_reason = exploration.incomplete_reason
+    for v in violations:  # printed only once it replays, by the plain successor function
+        certify(system, v)
     result.violations = violations
     result.verdict = VIOLATED if violations else (HOLDS if exploration.complete else INCOMPLETE)
     return exploration
