@@ -14,8 +14,11 @@ from .model import Component, Model, Process, action, role
 from .properties import always, eventually, final, leads_to, sometimes, transition
 from .result import Result
 from .run import check_spec
+from .sandbox import install as _install_sandbox
 from .spec import Spec, holds, incomplete, violated
 from .values import FrozenMap
+
+_install_sandbox()  # clocks and random generators raise ModelError in model code
 
 __all__ = [
     "Bounds", "Component", "Crash", "Fail", "FrozenMap", "Model", "ModelError", "Options",
