@@ -14,9 +14,13 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from .contract import (
+    ALWAYS,
+    SOMETIMES,
+    TRANSITION,
     ActionFailure,
     Fairness,
     Property,
@@ -24,12 +28,22 @@ from .contract import (
     TransitionSystem,
 )
 from .errors import ModelError
-from .execution import _ACTIVE, BUDGET_PART, Context, make_view_class, run_branches, with_reading
+from .execution import (
+    _ACTIVE,
+    BUDGET_PART,
+    Context,
+    make_view_class,
+    note_type,
+    run_branches,
+    with_reading,
+)
 from .faults import Crash, FaultKind, PowerLoss
 from .fields import VOLATILE, Field
 from .guards import lift_guard
 from .model import Model, Process, component_fields, process_fields
-from .symmetry import Reducer, renamings
+from .symmetry import GluedName, Reducer, generators, renamings
+from .typed_values import TypeLedger, same_typed, typed_key
+from .values import FrozenMap
 
 BUDGET = BUDGET_PART
 MODEL = 1
@@ -71,9 +85,12 @@ class _Views:
         for attr, parts in system._role_parts.items():
             cls = process_cls[attr]
             views = []
+            symmetric = attr in system.symmetry
             for i, part in enumerate(parts):
                 view = _new_view(cls, ctx, part.index, part.prefix)
-                view.__dict__.update(name=part.prefix[:-1], index=i, role=attr)
+                view.__dict__.update(name=part.prefix[:-1], role=attr)
+                if not symmetric:  # (a symmetric role's views refuse index: see _refused_index)
+                    view.__dict__["index"] = i
                 views.append(view)
             self.roles[attr] = tuple(views)
             self.model.__dict__[attr] = tuple(views)
@@ -104,8 +121,14 @@ class ModelSystem(TransitionSystem):
             raise ModelError(f"fault kinds listed twice: {keys}")
         self._budget_index = {k: i for i, k in enumerate(keys)}
         self._fault_caps = tuple(f.max for f in self.faults)
+        self.symmetry = tuple(symmetry)
+        unknown = [r for r in self.symmetry if r not in model.roles()]
+        if unknown:
+            raise ModelError(f"symmetry names unknown role(s) {unknown}; roles: "
+                             f"{sorted(model.roles())}")
         self._layout()
         self._ctx = Context()
+        self._ctx.ledger = self.ledger
         self._ctx.budget_index = self._budget_index
         self._ctx.fault_caps = self._fault_caps
         self._views = _Views(self, self._ctx)
@@ -160,10 +183,22 @@ class ModelSystem(TransitionSystem):
                      {attr: make_view_class(cls, fields, logged)
                       for attr, (cls, fields) in process_classes.items()})
             for logged in (False, True)}
+        for _, _, process_views in self._view_classes.values():
+            for attr in self.symmetry:
+                process_views[attr].index = _refused_index(attr)
         self._process_parts = [p for parts in self._role_parts.values() for p in parts]
         self._holder_parts = [self._model_part, *self._component_parts, *self._process_parts]
         self._initial = (tuple(0 for _ in self.faults),
                          *(p.initial for p in self._holder_parts))
+        # The types each field has held: a field that held values of different types
+        # that compare equal (0 and False) is keyed by type too (checker.typed_values).
+        self.ledger = TypeLedger([len(self._initial[BUDGET]),
+                                  *(len(p.fields) for p in self._holder_parts)])
+        self._typed_for, self._typed_columns = 0, ()
+        for part in self._holder_parts:
+            for slot, value in enumerate(part.initial):
+                note_type(self.ledger, part.index, slot, value,
+                          f"the initial value of {part.prefix}{part.fields[slot].name}")
 
     def _compile_actions(self) -> None:
         self._actions: list[tuple[Any, str | None, list]] = []
@@ -247,6 +282,25 @@ class ModelSystem(TransitionSystem):
     # -- the contract -------------------------------------------------------------------
     def init_states(self) -> list[tuple]:
         return [self._initial]
+
+    @property
+    def typing_version(self) -> int:
+        return self.ledger.version
+
+    def state_key(self, state: tuple) -> Any:
+        """The state itself, with the typed form of each field that has held values of
+        different types that compare equal (so that 0 and False stay apart)."""
+        ledger = self.ledger
+        if not ledger.ambiguous:
+            return state
+        if self._typed_for != ledger.version:
+            self._typed_columns = tuple(sorted(ledger.ambiguous))
+            self._typed_for = ledger.version
+        return (state, tuple([typed_key(state[p][s]) for p, s in self._typed_columns]))
+
+    def typed_parts(self) -> set[int]:
+        """Parts holding a field whose values of different types compare equal."""
+        return {p for p, _ in self.ledger.ambiguous}
 
     def successors(self, state: tuple) -> list[tuple[Step, tuple | ActionFailure]]:
         ctx = self._ctx
@@ -366,12 +420,27 @@ class ModelSystem(TransitionSystem):
     def component_names(self) -> list[str]:
         return list(self.model.components())
 
+    spec_file: str = ""  # the spec file this system came from (set by Spec.system)
+
+    def source_files(self) -> list[str]:
+        """The files whose code this system runs (the model, its components and processes,
+        and the spec), lifecheck's own excepted: a checkpoint is bound to them."""
+        classes = [type(self.model), *(type(c) for c in self.model.components().values()),
+                   *(d.process for d in self.model.roles().values())]
+        files = {self.spec_file} if self.spec_file else set()
+        own = Path(__file__).resolve().parent
+        for cls in classes:
+            for klass in cls.__mro__:
+                try:
+                    file = Path(inspect.getfile(klass)).resolve()
+                except (TypeError, OSError):
+                    continue  # built in
+                if own not in file.parents:
+                    files.add(str(file))
+        return sorted(files)
+
     # -- symmetry -----------------------------------------------------------------------
     def _setup_symmetry(self, roles: Sequence[str]) -> None:
-        unknown = [r for r in roles if r not in self._role_parts]
-        if unknown:
-            raise ModelError(f"symmetry names unknown role(s) {unknown}; roles: "
-                             f"{sorted(self._role_parts)}")
         live = [p.name for p in self.properties if p.is_liveness]
         if roles and live:
             raise ModelError(
@@ -381,12 +450,44 @@ class ModelSystem(TransitionSystem):
         groups = [([p.index for p in self._role_parts[r]], [p.prefix[:-1] for p in self._role_parts[r]])
                   for r in roles if len(self._role_parts[r]) > 1]
         self._renamings = renamings(groups)
+        self._generators = generators(groups)
         self._reducer = Reducer(self._renamings)
+        self._reducer_for = 0
         self.reduces_symmetry = bool(self._renamings)
-        self.symmetry = tuple(roles)
 
     def canonical(self, state: tuple) -> tuple:
-        return self._reducer.canonical(state)
+        reducer = self._reducer
+        if self._reducer_for != self.ledger.version:
+            self._reducer_for = self.ledger.version
+            reducer.typed = self.typed_parts()
+        try:
+            return reducer.canonical(state)
+        except GluedName as exc:
+            raise self._glued(state, exc) from None
+
+    def _glued(self, state: tuple, exc: GluedName) -> ModelError:
+        where = next((f"field {name}" for name, value in self.describe(state).items()
+                      if _mentions(value, exc.text)), "a field")
+        return ModelError(
+            f"symmetry of {', '.join(self.symmetry)}: {where} holds {exc.text!r}, where the "
+            f"process name {exc.name!r} is glued to letters or digits, so it cannot be told "
+            f"whether it refers to {exc.name}; a name is renamed where it stands alone or "
+            f"between characters that are not letters or digits ({exc.name!r}, "
+            f"'/data/{exc.name}_0', 'lock-{exc.name}'): separate it, or drop symmetry for "
+            "this spec")
+
+    def check_symmetry(self, state: tuple, succs: Sequence[tuple[Step, Any]]) -> None:
+        """Swapping two processes of a symmetric role must commute with every step and
+        leave every property and the final-state predicate unchanged (checked on sampled
+        states): otherwise merging a state with its mirror image could hide a violation."""
+        for swap in self._generators:
+            try:
+                _check_mirror(self, swap, state, succs)
+            except GluedName as exc:
+                holder = next((out for _, out in succs if isinstance(out, tuple)
+                               and any(_mentions(v, exc.text) for v in self.describe(out).values())),
+                              state)
+                raise self._glued(holder, exc) from None
 
     # -- explaining a violation ---------------------------------------------------------
     def observe(self, property_name: str, state: tuple) -> list[tuple[str, Any]]:
@@ -448,6 +549,100 @@ class ModelSystem(TransitionSystem):
             return Property(decl.name, decl.kind, check, doc=decl.doc)
         trigger = on_state(decl.trigger) if decl.trigger is not None else None
         return Property(decl.name, decl.kind, on_state(decl.check), trigger, decl.doc)
+
+
+def _refused_index(role_attr: str) -> property:
+    def get(view: Any) -> int:
+        where = view._ctx.where or "model code"
+        raise ModelError(
+            f"{where} read {view.name}.index, but with symmetry=({role_attr!r},) the processes "
+            f"of {role_attr} are interchangeable and nothing may depend on a process's position "
+            f"(a stored index is not renamed when processes are swapped); refer to the process "
+            f"by its name ({view.name}.name), or drop symmetry for this spec")
+
+    return property(get)
+
+
+def _mentions(value: Any, text: str) -> bool:
+    if isinstance(value, str):
+        return value == text
+    if isinstance(value, (tuple, frozenset)):
+        return any(_mentions(v, text) for v in value)
+    if isinstance(value, FrozenMap):
+        return any(_mentions(k, text) or _mentions(v, text) for k, v in value.items())
+    return False
+
+
+def _check_mirror(system: ModelSystem, swap: Any, state: tuple,
+                  succs: Sequence[tuple[Step, Any]]) -> None:
+    """One swap of two processes against one state (see ``ModelSystem.check_symmetry``)."""
+    a, b = sorted(swap.names)
+    pair = f"{a} and {b}"
+    roles = ", ".join(system.symmetry)
+    broken = f"symmetry of {roles} does not hold"
+    advice = ("the model treats the processes differently (by position, by the order of "
+              "their names, or through a value that is not renamed); drop symmetry for this spec "
+              "or make the processes interchangeable")
+    mirror = swap.apply(state)
+    for p in system.properties:
+        if p.kind in (ALWAYS, SOMETIMES) and p.check(state) != p.check(mirror):
+            seen = ", ".join(f"{k}={v!r}" for k, v in system.observe(p.name, state)) or "nothing"
+            raise ModelError(f"{broken}: property {p.name} is {p.check(state)} on a state and "
+                             f"{p.check(mirror)} on its mirror image with {pair} swapped (it "
+                             f"reads {seen}); {advice}")
+    if system.is_final(state) != system.is_final(mirror):
+        raise ModelError(f"{broken}: a final-state predicate holds on a state but not on its "
+                         f"mirror image with {pair} swapped; {advice}")
+    theirs = system.successors(mirror)
+    key = system.state_key
+    want = {_mirror_step(swap, step): out for step, out in succs}
+    got = {step: out for step, out in theirs}
+    for step, out in succs:
+        image = _mirror_step(swap, step)
+        other = got.get(image, _NONE)
+        who = f"{step.who()} {step.label()}"
+        if other is _NONE:
+            raise ModelError(f"{broken}: {who} is enabled in a state, but in its mirror image "
+                             f"with {pair} swapped {image.who()} {image.label()} is not; {advice}",
+                             action=who)
+        if isinstance(out, ActionFailure) or isinstance(other, ActionFailure):
+            if not (isinstance(out, ActionFailure) and isinstance(other, ActionFailure)
+                    and out.kind == other.kind):
+                raise ModelError(f"{broken}: {who} gives {_outcome(out)}, and in the mirror image "
+                                 f"with {pair} swapped {image.who()} {image.label()} gives "
+                                 f"{_outcome(other)}; {advice}", action=who)
+            continue
+        expected = swap.apply(out)
+        if key(expected) != key(other):
+            mine, there = system.describe(expected), system.describe(other)
+            field = next((k for k in mine if not same_typed(mine[k], there.get(k))), "the state")
+            raise ModelError(f"{broken}: after {who}, swapping {pair} gives {field}="
+                             f"{mine.get(field)!r}, but {image.who()} {image.label()} from the "
+                             f"mirror image gives {field}={there.get(field)!r}; {advice}",
+                             action=who)
+        for p in system.properties:
+            if p.kind == TRANSITION and p.check(state, out) != p.check(mirror, other):
+                raise ModelError(f"{broken}: property {p.name} across {who} differs from "
+                                 f"across its mirror image with {pair} swapped; {advice}",
+                                 action=who)
+    for step in got:
+        if step not in want:
+            image = _mirror_step(swap, step)
+            raise ModelError(f"{broken}: {step.who()} {step.label()} is enabled in a state, "
+                             f"but in its mirror image with {pair} swapped {image.who()} "
+                             f"{image.label()} is not; {advice}", action=f"{step.who()} {step.label()}")
+
+
+_NONE = object()
+
+
+def _mirror_step(swap: Any, step: Step) -> Step:
+    return step._replace(process=swap.names.get(step.process, step.process),
+                         params=swap.rename(step.params), choices=swap.rename(step.choices))
+
+
+def _outcome(out: Any) -> str:
+    return f"{out.property_name} ({out.message})" if isinstance(out, ActionFailure) else "a state"
 
 
 def _slots(fields: list[Field], model: Model) -> list[Field]:

@@ -141,6 +141,21 @@ class TransitionSystem(ABC):
 
     reduces_symmetry: bool = False
 
+    # Deduplication must tell 0 from False (see checker.typed_values). A system that
+    # knows which parts of its states can hold such values says so; by default every
+    # state is keyed by its typed form, and no part is cached by ``==``.
+    typing_version: int = 0  # moves when more of the state needs typed keys: re-key then
+
+    def state_key(self, state: State) -> Hashable:
+        """What deduplication compares: equal keys mean the same state, types included."""
+        from .typed_values import typed_key
+
+        return typed_key(state)
+
+    def typed_parts(self) -> set[int] | None:
+        """Indices of state parts whose ``==`` may ignore a type difference; None: any part."""
+        return None
+
     def observe(self, property_name: str, state: State) -> list[tuple[str, Any]]:
         """The named fields a property read on ``state`` (to explain a violation)."""
         return []
@@ -148,6 +163,11 @@ class TransitionSystem(ABC):
     def canonical(self, state: State) -> State:
         """The representative of ``state``'s symmetry orbit (itself, without symmetry)."""
         return state
+
+    def check_symmetry(self, state: State, successors: Sequence[tuple[Step, Any]]) -> None:
+        """Raise :class:`~checker.errors.ModelError` if the symmetry :meth:`canonical`
+        reduces does not hold at ``state`` (the explorers call this on sampled states)."""
+        return None
 
     def actions(self) -> Sequence[str]:
         """Names of every action, for coverage (an action that never fires makes a proof vacuous)."""
@@ -183,7 +203,8 @@ class Options:
     bounds: Bounds = field(default_factory=Bounds)
     check_deadlock: bool = True
     check_liveness: bool = True
-    determinism_checks: int = 200  # states whose successors are computed twice and compared
+    determinism_checks: int = 200  # first states whose successors are computed twice and compared
+    audit_every: int = 64  # after those, one state in this many (0: none): see explore.audit
     measure_memory: bool = False  # count the bytes held per state (costs a walk at the end)
     record_graph: bool = False  # keep every edge (for diagrams), even with no liveness property
     fingerprints: bool = False  # seen-set of 64-bit fingerprints: compact, probabilistic

@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .checkpoint import load_checkpoint, save_checkpoint
+from .checkpoint import load_checkpoint, run_signature, save_checkpoint
 from .contract import (
     ALWAYS,
     SOMETIMES,
@@ -41,6 +41,7 @@ from .contract import (
 from .errors import ModelError
 from .seen import FingerprintTable
 from .stable_hash import Fingerprinter
+from .typed_values import same_typed
 from .values import FrozenMap
 
 
@@ -154,7 +155,7 @@ class _Run:
 
     SAVED = ("seen", "states", "count", "parents", "via", "found", "sometimes_seen", "coverage",
              "transitions", "level_starts", "complete", "reason", "graph", "class_ids",
-             "frontier", "depth", "expanded", "elapsed")
+             "frontier", "depth", "expanded", "elapsed", "types")
 
     def __init__(self, system: TransitionSystem, options: Options,
                  on_state: Callable[[int, Any], None] | None) -> None:
@@ -197,9 +198,29 @@ class _Run:
         self.stopped = False
         self.resumed_at = 0
         self.next_report = self.started + options.progress_every
-        self.signature = run_signature(system, options)
+        self.signature = run_signature(system, options, "bfs")
+        # Keys tell 0 from False: a state's own typed parts, or its typed fingerprint.
+        self.state_key = system.state_key
+        self.typing_version = -1
+        self.retype()
 
     # -- saving and resuming ----------------------------------------------------------
+    @property
+    def types(self) -> Any:
+        """What the system learned about the types its fields hold (saved with the run)."""
+        ledger = getattr(self.system, "ledger", None)
+        return ledger.snapshot() if ledger is not None else None
+
+    @types.setter
+    def types(self, saved: Any) -> None:
+        ledger = getattr(self.system, "ledger", None)
+        if ledger is not None and saved is not None:
+            ledger.merge(*saved)
+        # The saved seen-set is keyed as it was when saved, with the types saved with it.
+        self.typing_version = self.system.typing_version
+        if self.compact:
+            self.fingerprint.forget(self.system.typed_parts())  # type: ignore[union-attr]
+
     def snapshot(self) -> dict[str, Any]:
         data = {name: getattr(self, name) for name in self.SAVED}
         data["elapsed"] = self.elapsed + time.perf_counter() - self.started
@@ -211,6 +232,27 @@ class _Run:
         self.started = time.perf_counter()
 
     # -- the exploration ----------------------------------------------------------------
+    def key_of(self, state: Any) -> Any:
+        """What the seen-set holds for ``state``: its (orbit representative's) typed key or
+        fingerprint."""
+        if self.symmetric:
+            state = self.canonical(state)
+        return self.fingerprint(state) if self.compact else self.state_key(state)  # type: ignore[misc]
+
+    def retype(self) -> None:
+        """More fields now hold values of different types that compare equal (0, False):
+        key them by type from now on, and re-key what is kept (states, or fingerprints
+        whose parts must no longer be cached by ``==``)."""
+        version = self.system.typing_version
+        if version == self.typing_version:
+            return
+        self.typing_version = version
+        if self.compact:
+            typed = self.system.typed_parts()
+            self.fingerprint.forget(typed)  # type: ignore[union-attr]
+        elif self.states:
+            self.seen = {self.key_of(state): sid for sid, state in enumerate(self.states)}
+
     def note(self, f: Found) -> None:
         if f.property not in self.found:
             self.found[f.property] = f
@@ -262,9 +304,7 @@ class _Run:
         bounds = self.bounds
         for i, state in enumerate(self.system.init_states()):
             try:
-                key = self.canonical(state) if self.symmetric else state
-                if self.compact:
-                    key = self.fingerprint(key)  # type: ignore[misc]
+                key = self.key_of(state)
                 if key in self.seen:
                     continue
             except TypeError as exc:
@@ -277,9 +317,7 @@ class _Run:
     def level(self) -> None:
         """Expand every state of the frontier: one BFS level."""
         system, options, bounds, graph = self.system, self.options, self.bounds, self.graph
-        seen, classify, compact, fingerprint = self.seen, self.classify, self.compact, \
-            self.fingerprint
-        symmetric, canonical = self.symmetric, self.canonical
+        classify, compact, key_of = self.classify, self.compact, self.key_of
         coverage, class_ids = self.coverage, self.class_ids
         depth = self.depth
         at_depth_bound = bounds.max_depth is not None and depth >= bounds.max_depth
@@ -291,10 +329,12 @@ class _Run:
         for sid, state in self.frontier:
             try:
                 succs = system.successors(state)
-                if self.expanded < options.determinism_checks:
-                    check_deterministic(system, state, succs)
+                audit(system, options, self.expanded, state, succs)
             except ModelError as exc:
                 raise self.locate(exc.within(step=depth + 1), sid) from None
+            if system.typing_version != self.typing_version:
+                self.retype()
+            seen = self.seen
             self.expanded += 1
             if options.check_deadlock and not any(not s.is_fault for s, _ in succs):
                 try:
@@ -320,12 +360,8 @@ class _Run:
                                     f"{step.who()} {step.label()}: {out.message}", sid, k))
                     continue
                 try:
-                    key = canonical(out) if symmetric else out
-                    if compact:
-                        key = fingerprint(key)
-                        tid = -1 if key in seen else None
-                    else:
-                        tid = seen.get(key)
+                    key = key_of(out)
+                    tid = (-1 if key in seen else None) if compact else seen.get(key)
                 except TypeError as exc:
                     raise unhashable(exc, f"{step.who()} {step.label()}").within(
                         step=depth + 1) from None
@@ -414,16 +450,6 @@ def watch_run(options: Options, deadline: float | None, next_report: float,
     return "", next_report
 
 
-def run_signature(system: TransitionSystem, options: Options) -> tuple:
-    """What a checkpoint must match to be resumed: the same system and the same run."""
-    model = getattr(system, "model", None)
-    faults = tuple(f.describe() for f in getattr(system, "faults", ()))
-    props = tuple(p.name for p in system.properties)
-    return (type(system).__name__, system.name, repr(model), faults, props,
-            repr(options.bounds), options.check_deadlock, options.check_liveness,
-            options.record_graph, getattr(system, "symmetry", ()))
-
-
 def _stored_bytes(seen: dict[Any, int], states: list[Any], *arrays: array) -> int:
     """Bytes the explorer holds for its states: the seen-set, the id list, the states
     themselves (every distinct object once, since states share unchanged parts) and
@@ -469,6 +495,23 @@ def safely(check: Callable[..., Any], arg: Any, name: str, pair: bool = False) -
                          "return True or False on every reachable state") from None
 
 
+def audit(system: TransitionSystem, options: Options, n: int, state: Any,
+          succs: list[tuple[Step, Any]]) -> None:
+    """Checks of the model itself, on the ``n``-th state expanded: every one of the first
+    ``options.determinism_checks``, then one in ``options.audit_every``, at every depth.
+
+    Its successors are computed again and must be the same (determinism), and under
+    symmetry reduction swapping two interchangeable processes must commute with its
+    steps and properties. Both are properties of the model, not of one state, which
+    a sample catches without paying for every state.
+    """
+    every = options.audit_every
+    if n < options.determinism_checks or (every and n % every == every - 1):
+        check_deterministic(system, state, succs)
+        if system.reduces_symmetry:
+            system.check_symmetry(state, succs)
+
+
 def check_deterministic(system: TransitionSystem, state: Any,
                          first: list[tuple[Step, Any]]) -> None:
     """Compute the successors again and insist on the same steps and outcomes.
@@ -480,7 +523,7 @@ def check_deterministic(system: TransitionSystem, state: Any,
     for i in range(max(len(first), len(second))):
         a = first[i] if i < len(first) else None
         b = second[i] if i < len(second) else None
-        if a == b:
+        if a is not None and b is not None and a[0] == b[0] and same_typed(a[1], b[1]):
             continue
         step = (a or b)[0]  # type: ignore[index]
         what = f"{step.who()} {step.label()}"
@@ -498,6 +541,6 @@ def _diff_outcomes(system: TransitionSystem, x: Any, y: Any) -> str:
         return f"two runs from the same state gave {x!r} and {y!r}"
     dx, dy = system.describe(x), system.describe(y)
     for key in dx:
-        if dx[key] != dy.get(key):
+        if not same_typed(dx[key], dy.get(key)):
             return f"two runs from the same state set {key} to {dx[key]!r} and {dy.get(key)!r}"
     return "two runs from the same state gave different successors"

@@ -33,7 +33,7 @@ from typing import Any, Protocol
 
 from .contract import ALWAYS, SOMETIMES, TRANSITION, ActionFailure, Options, TransitionSystem
 from .errors import ModelError
-from .explore import check_deterministic, does_not_hold, safely
+from .explore import audit, does_not_hold, safely
 from .stable_hash import PartHasher
 
 Ref = tuple[int, int]  # (worker, index of the state in that worker)
@@ -173,14 +173,22 @@ def coordinate(system: TransitionSystem, options: Options, team: Team) -> Parall
             at_bound = bounds.max_depth is not None and depth >= bounds.max_depth
             # Phase 1: every worker expands its frontier and hands back what others own.
             outboxes = []
+            types: list = []
             for report in team.all("expand", [(depth,)] * workers):
+                types.extend(report["types"])
                 transitions += report["transitions"]
                 for name, n in report["coverage"].items():
                     coverage[name] = coverage.get(name, 0) + n
                 _merge(found, report["found"])
                 outboxes.append(report["outbox"])
-            # Phase 2: each owner absorbs, sender by sender, in the order sent.
-            inboxes = [([outboxes[src][w] for src in range(workers)], at_bound, depth + 1)
+            # Phase 2: each owner absorbs, sender by sender, in the order sent. Every worker
+            # first learns the types every other one met (0 here, False there: two states).
+            ledger = getattr(system, "ledger", None)
+            shared = None
+            if ledger is not None:
+                ledger.merge(types)
+                shared = (types, sorted(ledger.ambiguous))
+            inboxes = [([outboxes[src][w] for src in range(workers)], at_bound, depth + 1, shared)
                        for w in range(workers)]
             frontier = 0
             for w, report in enumerate(team.all("absorb", inboxes)):
@@ -255,6 +263,7 @@ class _Partition:
         self.sometimes = [p for p in props if p.kind == SOMETIMES]
         self.transition_props = [p for p in props if p.kind == TRANSITION]
         self.seen: dict[Any, int] = {}
+        self.typing_version = system.typing_version
         self.states: list[Any] = []
         self.parents: list[Ref | None] = []
         self.via: list[int] = []
@@ -262,11 +271,20 @@ class _Partition:
         self.sometimes_seen: set[str] = set()
         self.expanded = 0
 
-    def owner(self, key: Any) -> int:
-        return self.hasher(key) % self.workers
+    def owner(self, canon: Any) -> int:
+        """The worker that owns a state, from its (orbit representative's) plain value:
+        equal states of different types go to one owner, which tells them apart."""
+        return self.hasher(canon) % self.workers
 
-    def key(self, state: Any) -> Any:
+    def canon(self, state: Any) -> Any:
         return self.system.canonical(state) if self.system.reduces_symmetry else state
+
+    def retype(self) -> None:
+        """Key the seen-set by type where 0 and False have now met (see checker.typed_values)."""
+        if self.system.typing_version != self.typing_version:
+            self.typing_version = self.system.typing_version
+            key = self.system.state_key
+            self.seen = {key(self.canon(s)): sid for sid, s in enumerate(self.states)}
 
     def add(self, state: Any, key: Any, parent: Ref | None, via: int, depth: int,
             found: list[FoundAt]) -> None:
@@ -291,8 +309,9 @@ class _Partition:
     def init(self, inits: list[Any]) -> dict[str, Any]:
         found: list[FoundAt] = []
         for index, state in enumerate(inits):
-            key = self.key(state)
-            if self.owner(key) == self.me and key not in self.seen:
+            canon = self.canon(state)
+            key = self.system.state_key(canon)
+            if self.owner(canon) == self.me and key not in self.seen:
                 self.add(state, key, None, index, 0, found)
         return {"states": len(self.states), "new": len(self.frontier), "found": found,
                 "sometimes": set(self.sometimes_seen)}
@@ -310,11 +329,11 @@ class _Partition:
             ref = (self.me, sid)
             try:
                 succs = system.successors(state)
-                if self.expanded < options.determinism_checks:
-                    check_deterministic(system, state, succs)
+                audit(system, options, self.expanded, state, succs)
             except ModelError as exc:
                 exc.failed_at = ref  # type: ignore[attr-defined]
                 raise
+            self.retype()
             self.expanded += 1
             if options.check_deadlock and not any(not s.is_fault for s, _ in succs):
                 try:
@@ -338,8 +357,9 @@ class _Partition:
                         found.append(FoundAt(p.name, TRANSITION, f"{p.name} does not hold across "
                                              f"{step.who()} {step.label()}", ref, k, depth + 1))
                 try:
-                    key = self.key(out)
-                    owner = self.owner(key)
+                    canon = self.canon(out)
+                    key = system.state_key(canon)
+                    owner = self.owner(canon)
                 except TypeError as exc:
                     raise ModelError(f"the state reached by {step.who()} {step.label()} is not "
                                      f"hashable ({exc})") from None
@@ -347,15 +367,16 @@ class _Partition:
                     continue
                 box = outbox[owner]
                 if key not in box:
-                    box[key] = (out, ref, k)
+                    box[key] = (out, canon, ref, k)
         self.frontier = []
         symmetric = self.system.reduces_symmetry
         # Pickled here, once, and forwarded as bytes: the coordinator never unpickles them.
-        blobs = [pickle.dumps([(out, key if symmetric else None, ref, k)
-                               for key, (out, ref, k) in box.items()],
+        blobs = [pickle.dumps([(out, canon if symmetric else None, ref, k)
+                               for out, canon, ref, k in box.values()],
                               protocol=pickle.HIGHEST_PROTOCOL) for box in outbox]
+        ledger = getattr(system, "ledger", None)
         return {"transitions": transitions, "coverage": coverage, "found": found,
-                "outbox": blobs}
+                "outbox": blobs, "types": ledger.take_fresh() if ledger is not None else []}
 
     def handle(self, command: str, *args: Any) -> tuple:
         """One command from the coordinator: ("ok", reply) or ("error", message, where)."""
@@ -377,14 +398,19 @@ class _Partition:
             return ("error", f"worker {self.me} failed: {type(exc).__name__}: {exc}\n"
                              f"{traceback.format_exc()}", None)
 
-    def absorb(self, inboxes: list[bytes], at_bound: bool,
-               depth: int) -> dict[str, Any]:
+    def absorb(self, inboxes: list[bytes], at_bound: bool, depth: int,
+               types: tuple[list, list] | None = None) -> dict[str, Any]:
         found: list[FoundAt] = []
         blocked = False
+        ledger = getattr(self.system, "ledger", None)
+        if types is not None and ledger is not None:
+            ledger.merge(*types)
+            ledger.take_fresh()  # (the coordinator has them already)
+            self.retype()
+        state_key = self.system.state_key
         for blob in inboxes:
-            for out, key, parent, k in pickle.loads(blob):
-                if key is None:
-                    key = out
+            for out, canon, parent, k in pickle.loads(blob):
+                key = state_key(out if canon is None else canon)
                 if key in self.seen:
                     continue
                 if at_bound:

@@ -85,6 +85,7 @@ class Spec:
                                  properties=self.properties, symmetry=tuple(self.symmetry))
         except ModelError as exc:
             raise exc.within(spec=self.name) from None
+        system.spec_file = str(Path(self.source).resolve()) if self.source else ""
         if self.expect.verdict == VIOLATED:
             declared = {p.name for p in system.properties}
             declared |= {"Deadlock", "AssertionInAction", "ExceptionInAction"}

@@ -14,6 +14,7 @@ from typing import Any
 from .contract import ActionFailure, TransitionSystem
 from .errors import ModelError
 from .result import Change, Trace, TraceStep
+from .typed_values import same_typed
 from .values import FrozenMap
 
 
@@ -55,7 +56,7 @@ def replay(system: TransitionSystem, key: Sequence[int],
 def _expect(expected: Sequence[Any] | None, n: int, state: Any, label: str | None) -> None:
     if expected is None or n >= len(expected) or expected[n] is None:
         return
-    if state != expected[n]:
+    if not same_typed(state, expected[n]):
         what = f" after {label}" if label else ""
         raise ModelError(f"replay diverged at step {n}{what}: the state differs from the one "
                          "the explorer reached; the model is not deterministic", step=n)
@@ -66,12 +67,12 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> list[Change]:
     changes: list[Change] = []
     for name in after:
         old, new = before.get(name), after[name]
-        if old == new:
+        if same_typed(old, new):
             continue
         if isinstance(old, FrozenMap) and isinstance(new, FrozenMap):
             for k in _keys(old, new):
                 a, b = old.get(k, _ABSENT), new.get(k, _ABSENT)
-                if a != b:
+                if not same_typed(a, b):
                     changes.append(Change(f"{name}[{k!r}]", a, b))
         elif isinstance(old, frozenset) and isinstance(new, frozenset):
             gained, lost = _ordered(new - old), _ordered(old - new)

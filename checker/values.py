@@ -29,7 +29,7 @@ class FrozenMap(Mapping):
     The order is fixed when a map is built, so reading never sorts.
     """
 
-    __slots__ = ("_d", "_hash")
+    __slots__ = ("_d", "_hash", "_shapes")
 
     def __init__(self, items: Mapping | Iterable[tuple[Any, Any]] = ()) -> None:
         d = dict(items)
@@ -38,12 +38,14 @@ class FrozenMap(Mapping):
             check_immutable(v, f"the FrozenMap value at {k!r}")
         self._d = _in_order(d)
         self._hash: int | None = None
+        self._shapes: frozenset | None = None  # see checker.typed_values
 
     @classmethod
     def _trusted(cls, d: dict, ordered: bool = False) -> FrozenMap:
         m = object.__new__(cls)
         m._d = d if ordered else _in_order(d)
         m._hash = None
+        m._shapes = None
         return m
 
     def __getitem__(self, key: Any) -> Any:

@@ -41,21 +41,22 @@ from typing import Any
 
 import numpy as np
 
-from .checkpoint import load_checkpoint, save_checkpoint
+from .checkpoint import load_checkpoint, run_signature, save_checkpoint
 from .contract import ALWAYS, SOMETIMES, TRANSITION, ActionFailure, Options, Progress, Step
 from .errors import ModelError
 from .explore import (
     Exploration,
     Found,
+    audit,
     check_deterministic,
     does_not_hold,
     path_key,
-    run_signature,
     safely,
     unhashable,
     watch_run,
 )
 from .learning import Learner, learner_for
+from .typed_values import typed_key
 
 CHUNK = 1 << 16  # frontier rows expanded at once: bounds the memory a level's successors take
 SMALL = 32  # up to this many rows, a chunk is expanded in plain Python (numpy's cost is per call)
@@ -66,20 +67,30 @@ _M2 = np.uint64(0x94D049BB133111EB)
 
 
 class _Values:
-    """Every value met per column, interned to small integers (exact: dict equality)."""
+    """Every value met per column, interned to small integers (exact: dict equality, and
+    typed keys in columns that held values of different types that compare equal)."""
 
     def __init__(self, columns: int) -> None:
         self.ids: list[dict[Any, int]] = [{} for _ in range(columns)]
         self.values: list[list[Any]] = [[] for _ in range(columns)]
         self.width = [1] * columns  # bits a column's ids take in a packed key
         self.version = 0  # bumped whenever a width grows, so packed keys are rebuilt
+        self.typed: set[int] = set()  # columns interned by typed key (0 and False apart)
+
+    def retype(self, columns: set[int]) -> None:
+        """Intern ``columns`` by typed key from now on. Their values so far had one type
+        per position (that is what made the column untyped), so no id changes."""
+        for c in columns - self.typed:
+            self.ids[c] = {typed_key(v): i for i, v in enumerate(self.values[c])}
+        self.typed |= columns
 
     def intern(self, column: int, value: Any) -> int:
         ids = self.ids[column]
-        i = ids.get(value)
+        key = typed_key(value) if column in self.typed else value
+        i = ids.get(key)
         if i is None:
             i = len(self.values[column])
-            ids[value] = i
+            ids[key] = i
             self.values[column].append(value)
             if i >> self.width[column]:
                 self.width[column] = i.bit_length() + 1
@@ -111,6 +122,11 @@ class _Memo:
         self.keys: list[tuple[int, ...]] = []
         self.index: dict[tuple[int, ...], int] = {}
         self.payloads: list[Any] = []
+        # Each entry is learned on one state and re-checked once on another state that
+        # agrees on its columns (a step must be a function of what it reads): the row it
+        # was learned on, and the entries not re-checked yet.
+        self.origins: list[tuple[int, ...]] = []
+        self.unverified: set[int] = set()
         self._packed_version = -1
         self._indexed = 0  # keys already in the sorted numpy index
         self._sorted: np.ndarray | None = np.empty(0, np.int64)
@@ -136,7 +152,7 @@ class _Memo:
             self._entries = np.empty(0, np.int64)
         if self._sorted is None or self._indexed == len(self.keys):
             return
-        fresh = np.array(self.keys[self._indexed:], np.int64).reshape(-1, len(self.cols))
+        fresh = _matrix(self.keys[self._indexed:], len(self.cols), np.int64)
         packed = self._pack(fresh)
         if packed is None:
             self._sorted = None  # too wide for one integer: the dict serves every lookup
@@ -150,7 +166,8 @@ class _Memo:
         self._indexed = len(self.keys)
 
     def _learn(self, todo: list[tuple[int, tuple[int, ...]]],
-               learn: Callable[[int], tuple[set[int], Any]]) -> bool:
+               learn: Callable[[int], tuple[set[int], Any]],
+               row_of: Callable[[int], tuple[int, ...]]) -> bool:
         """Learn each (row, key) in order; False when a run read beyond the columns (the
         memo has widened and forgotten everything: look the rows up again)."""
         for r, key in todo:
@@ -160,10 +177,31 @@ class _Memo:
             if not touched <= set(self.cols):
                 self.reset(touched | set(self.cols))
                 return False
+            self.unverified.add(len(self.keys))
             self.index[key] = len(self.keys)
             self.keys.append(key)
             self.payloads.append(payload)
+            self.origins.append(row_of(r))
         return True
+
+    def to_verify(self, entries: Any, rows: Any) -> list[tuple[int, int]]:
+        """(row, entry) pairs that re-check entries not re-checked yet, each on a row other
+        than the one it was learned on; those entries count as checked from now on."""
+        if not self.unverified:
+            return []
+        used = set(np.unique(entries).tolist()) if isinstance(entries, np.ndarray) else set(entries)
+        out = []
+        for e in sorted(self.unverified & used):
+            origin = self.origins[e]
+            where = np.nonzero(entries == e)[0] if isinstance(entries, np.ndarray) else \
+                [r for r, x in enumerate(entries) if x == e]
+            for r in where:
+                row = rows[int(r)]
+                if tuple(row.tolist() if isinstance(row, np.ndarray) else row) != origin:
+                    out.append((int(r), e))
+                    self.unverified.discard(e)
+                    break
+        return out
 
     def lookup(self, rows: np.ndarray, learn: Callable[[int], tuple[set[int], Any]]) -> np.ndarray:
         """The entry of every row, calling ``learn(row)`` for each combination not yet known.
@@ -191,7 +229,8 @@ class _Memo:
                 return entries
             _, first = np.unique(sub[missing], axis=0, return_index=True)
             reps = missing[np.sort(first)].tolist()
-            self._learn([(r, tuple(sub[r].tolist())) for r in reps], learn)
+            self._learn([(r, tuple(sub[r].tolist())) for r in reps], learn,
+                        lambda r: tuple(rows[r].tolist()))
 
     def lookup_small(self, rows: list[list[int]],
                      learn: Callable[[int], tuple[set[int], Any]]) -> list[int]:
@@ -199,7 +238,7 @@ class _Memo:
         while True:
             cols = self.cols
             keys = [tuple([row[c] for c in cols]) for row in rows]
-            if self._learn(list(enumerate(keys)), learn):
+            if self._learn(list(enumerate(keys)), learn, lambda r: tuple(rows[r])):
                 index = self.index
                 return [index[key] for key in keys]
 
@@ -245,8 +284,7 @@ class _StepTable(_Memo):
         self.nonfault = np.concatenate((self.nonfault, np.array([p[2] for p in tail], np.int64)))
         self.max_count = max(self.max_count, max((p[1] for p in tail), default=0))
         width = len(self.cols)
-        self.new = np.concatenate((self.new, np.array(self.news[transitions:], np.int32)
-                                   .reshape(-1, width)))
+        self.new = np.concatenate((self.new, _matrix(self.news[transitions:], width, np.int32)))
         self.failed = np.concatenate((self.failed, np.array(
             [f is not None for f in self.failures[transitions:]], bool)))
         self.delta = np.concatenate((self.delta, np.array(self.deltas[transitions:], np.uint64)))
@@ -268,6 +306,11 @@ class _Predicate(_Memo):
             self._truth = np.concatenate((self._truth,
                                           np.array(self.payloads[len(self._truth):], bool)))
         return self._truth[entries]
+
+
+def _matrix(rows: list, width: int, dtype: Any) -> np.ndarray:
+    """Rows as a 2-d array, also when they are empty tuples (a footprint of no column)."""
+    return np.array(rows, dtype).reshape(len(rows), width)
 
 
 def zobrist(columns: np.ndarray, ids: np.ndarray) -> np.ndarray:
@@ -369,6 +412,17 @@ class _VectorRun:
                                                         np.empty(0, np.uint64))
         self.elapsed = 0.0  # seconds spent by the runs this one resumes
         self.resumed_at = 0
+        self.typing_version = -1
+        self.sync_types()
+
+    def sync_types(self) -> None:
+        """Columns that now hold values of different types that compare equal (0, False)
+        are interned by typed key from here on (before any value of the step is interned)."""
+        system = self.system
+        if system.typing_version != self.typing_version:
+            self.typing_version = system.typing_version
+            column_of = self.learner.column_of
+            self.values.retype({column_of[c] for c in system.ledger.ambiguous})
 
     # -- where things are ----------------------------------------------------------------
     def path(self, sid: int) -> list[int]:
@@ -392,6 +446,7 @@ class _VectorRun:
             touched, results = learner.step(k, state)
         except ModelError as exc:
             raise self.locate(exc.within(step=self.depth + 1), sid) from None
+        self.sync_types()
         self.learned += 1
         if not touched <= set(table.cols):
             return touched, None
@@ -435,10 +490,21 @@ class _VectorRun:
             return np.array([learn(r, logged=False)[1] for r in range(len(rows))], bool)
         known = len(memo.keys)
         if len(rows) <= SMALL:
-            truth = np.array([memo.payloads[e] for e in memo.lookup_small(rows.tolist(), learn)],
-                             bool)
+            listed = rows.tolist()
+            entries: Any = memo.lookup_small(listed, learn)
+            truth = np.array([memo.payloads[e] for e in entries], bool)
+            checks = memo.to_verify(entries, listed)
         else:
-            truth = memo.truth(memo.lookup(rows, learn))
+            entries = memo.lookup(rows, learn)
+            truth = memo.truth(entries)
+            checks = memo.to_verify(entries, rows)
+        for r, e in checks:
+            if learn(r, logged=False)[1] != memo.payloads[e]:
+                raise self.locate(ModelError(
+                    f"{'a final-state predicate' if name == 'final state' else 'property ' + name}"
+                    " is not deterministic: it gave different values on two states that agree "
+                    f"on every field it reads ({self.columns_named(memo.cols)}); a property must "
+                    "depend only on the state"), sid_of(r))
         memo.looked_up += len(rows)
         memo.learned += max(0, len(memo.keys) - known)
         if memo.looked_up >= 4096 and memo.learned * 2 > memo.looked_up:
@@ -464,9 +530,56 @@ class _VectorRun:
                 error.replay_key = key  # type: ignore[attr-defined]
                 raise error from None
 
-        return memo.truth(memo.lookup(pairs, learn))
+        entries = memo.lookup(pairs, learn)
+        for r, e in memo.to_verify(entries, pairs):
+            if learn(r)[1] != memo.payloads[e]:
+                sid, via, step = where(r)
+                error = ModelError(f"property {name} is not deterministic: it gave different values "
+                                   "across two steps that agree on every field it reads; a property "
+                                   "must depend only on the states it compares",
+                                   action=f"{step.who()} {step.label()}")
+                key = [*self.path(sid), via]
+                error = error.within(step=len(key) - 1)
+                error.replay_key = key  # type: ignore[attr-defined]
+                raise error
+        return memo.truth(entries)
 
-    # -- the exploration -----------------------------------------------------------------
+    def columns_named(self, cols: list[int]) -> str:
+        names = self.learner.column_names
+        return ", ".join(names[c] for c in cols) or "none"
+
+    def verify_step(self, k: int, e: int, row: list[int], sid: int) -> None:
+        """Run step instance ``k`` on a state other than the one entry ``e`` was learned on
+        (they agree on every column it reads) and insist on the same outcome."""
+        table, values, learner = self.tables[k], self.values, self.learner
+        state = learner.decode(values.row(row))
+        try:
+            touched, results = learner.step(k, state)
+        except ModelError as exc:
+            raise self.locate(exc.within(step=self.depth + 1), sid) from None
+        self.sync_types()
+        start, count = table.payloads[e][0], table.payloads[e][1]
+        same = touched <= set(table.cols) and len(results) == count
+        for b, (step, out) in enumerate(results if same else ()):
+            t = start + b
+            fail = table.failures[t]
+            if step != table.steps[t] or isinstance(out, ActionFailure) != (fail is not None):
+                same = False
+            elif fail is not None:
+                same = out == fail
+            else:
+                same = tuple(values.intern(c, learner.value(out, c)) for c in table.cols) == \
+                    table.news[t]
+            if not same:
+                break
+        if not same:
+            instances = self.system._instances
+            what = instances[k][6] if k < len(instances) else "a fault step"
+            raise self.locate(ModelError(
+                f"{what} is not deterministic: it did different things on two states that agree "
+                f"on every field it reads ({self.columns_named(table.cols)}); actions must depend "
+                "only on the state, their parameters and choose()", action=what), sid)
+
     # -- saving and resuming ----------------------------------------------------------
     SAVED = ("values", "tables", "predicates", "seen", "recent", "parents", "vias", "count",
              "found", "sometimes_seen", "coverage", "transitions", "level_starts", "complete",
@@ -475,11 +588,15 @@ class _VectorRun:
     def snapshot(self) -> dict[str, Any]:
         data = {name: getattr(self, name) for name in self.SAVED}
         data["elapsed"] = self.elapsed + time.perf_counter() - self.started
+        data["types"] = self.system.ledger.snapshot()
         return data
 
     def restore(self, data: dict[str, Any]) -> None:
         for name in self.SAVED:
             setattr(self, name, data[name])
+        # The saved values are interned as they were when saved, with the types saved too.
+        self.system.ledger.merge(*data["types"])
+        self.typing_version = self.system.typing_version
         self.elapsed = data["elapsed"]
         self.resumed_at = self.count
         self.started = time.perf_counter()
@@ -487,7 +604,7 @@ class _VectorRun:
     def run(self) -> Exploration:
         """Explore; with ``options.checkpoint``, save between levels and resume a saved run."""
         path = self.options.checkpoint
-        signature = (*run_signature(self.system, self.options), "vector")
+        signature = run_signature(self.system, self.options, "vector")
         saved = load_checkpoint(path, signature) if path else None
         if saved is not None:
             self.restore(saved)
@@ -556,6 +673,8 @@ class _VectorRun:
         failures: dict[str, tuple[int, int, str]] = {}
         for k, table in enumerate(self.tables):
             entry = table.lookup(rows, lambda r, k=k: self.learn_step(k, rows[r].tolist(), sid0 + r))
+            for r, e in table.to_verify(entry, rows):
+                self.verify_step(k, e, rows[r].tolist(), sid0 + r)
             table.arrays()
             count = table.count[entry]
             total = int(count.sum())
@@ -618,6 +737,8 @@ class _VectorRun:
         coverage = self.coverage
         for k, table in enumerate(self.tables):
             entries = table.lookup_small(rows_l, lambda r, k=k: self.learn_step(k, rows_l[r], sid0 + r))
+            for r, e in table.to_verify(entries, rows_l):
+                self.verify_step(k, e, rows_l[r], sid0 + r)
             payloads, steps, fails, deltas = table.payloads, table.steps, table.failures, table.deltas
             for r, e in enumerate(entries):
                 start, count, nf = payloads[e]
@@ -676,14 +797,14 @@ class _VectorRun:
                 sid = sid0 + r
                 try:
                     succs = system.successors(state)
-                    if sid < options.determinism_checks:
-                        check_deterministic(system, state, succs)
+                    audit(system, options, sid, state, succs)
                     if options.check_deadlock and not any(not s.is_fault for s, _ in succs) \
                             and not system.is_final(state):
                         self.note(Found("Deadlock", "deadlock", "no step is enabled and this is "
                                         "not a declared final state", sid))
                 except ModelError as exc:
                     raise self.locate(exc.within(step=self.depth + 1), sid) from None
+                self.sync_types()
                 self.transitions += len(succs)
                 row, parent_fp = rows_l[r], fps_l[r]
                 for via, (step, out) in enumerate(succs):

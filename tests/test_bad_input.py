@@ -131,14 +131,41 @@ class Dice(Model):
         self.roll = random.random()
 
 
-@pytest.mark.parametrize(("model", "what"), [(Counter(), "tick"), (Dice(), "throw")])
-def test_nondeterministic_action_is_an_error(model: Model, what: str) -> None:
+@pytest.mark.parametrize(("model", "what", "why"), [
+    (Counter(), "tick", "not deterministic"),
+    (Dice(), "throw", "random.random() was called in model code"),  # (checker.sandbox)
+])
+def test_nondeterministic_action_is_an_error(model: Model, what: str, why: str) -> None:
     result = check("nondet", model)
     assert result.verdict == "error"
-    assert "not deterministic" in result.error
+    assert why in result.error
     assert what in result.error
     assert "step 1" in result.error
     assert result.violations == []
+
+
+_LATE = itertools.count()
+
+
+class LateSurprise(Model):
+    """Deterministic for 300 steps, then an action's outcome follows a hidden counter."""
+
+    n = durable(0)
+    x = durable(0)
+
+    @action
+    def tick(self):
+        require(self.n < 600)
+        self.n += 1
+        if self.n > 300:
+            self.x = next(_LATE) % 2
+
+
+def test_nondeterminism_after_the_first_states_is_still_caught() -> None:
+    """Regression: only the first 200 states were re-run, so this held with varying counts."""
+    result = check("late", LateSurprise(), deadlock=False)
+    assert result.verdict == "error"
+    assert "not deterministic" in result.error and "tick" in result.error
 
 
 class ReplayDiverges(TransitionSystem):

@@ -17,7 +17,8 @@ import pytest
 from checker import Options, Spec, check_spec, holds
 from checker.checkpoint import save_checkpoint
 from checker.errors import ModelError
-from checker.explore import explore, run_signature
+from checker.checkpoint import run_signature
+from checker.explore import explore
 from models.classic.philosophers import Philosophers
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -88,6 +89,62 @@ def test_a_checkpoint_of_another_run_is_refused(tmp_path: Path) -> None:
     assert result.verdict == "error" and "belongs to another run" in result.error
 
 
+COUNTER = '''
+from checker import Model, Spec, action, always, durable, holds, require
+
+class Count(Model):
+    n = durable(0)
+
+    @action
+    def up(self):
+        require(self.n < 50)
+        self.n += 1
+
+    @always
+    def small(self):
+        return self.n < {limit}
+
+SPECS = [Spec("count", Count(), holds(), deadlock=False)]
+'''
+
+
+def _partial_run(system: Any, path: str, options: Options) -> None:
+    from checker.explore import _Run
+
+    run = _Run(system, options, None)
+    run.start()
+    for _ in range(4):
+        run.level()
+    save_checkpoint(path, run.signature, run.snapshot())
+
+
+def test_a_checkpoint_is_not_resumed_once_a_property_changed(tmp_path: Path) -> None:
+    """Regression: a property edited between a kill and the resume gave the old verdict."""
+    from checker.spec import load_specs
+
+    file = tmp_path / "count_spec.py"
+    file.write_text(COUNTER.format(limit=100))
+    path = str(tmp_path / "count.ckpt")
+    _partial_run(load_specs(str(file))[0].system(), path,
+                 Options(checkpoint=path, check_deadlock=False))
+    file.write_text(COUNTER.format(limit=10))  # now violated at depth 10
+    (spec,) = load_specs(str(file))
+    result = check_spec(spec, Options(checkpoint=path, check_deadlock=False))
+    assert result.verdict == "error"
+    assert "not resumed" in result.error and "count_spec.py changed" in result.error
+    Path(path).unlink()
+    assert check_spec(spec, Options(checkpoint=path, check_deadlock=False)).verdict == "violated"
+
+
+def test_an_exact_checkpoint_is_not_resumed_with_fingerprints(tmp_path: Path) -> None:
+    """Regression: resuming an exact run's checkpoint with --fingerprints crashed."""
+    system = Spec("p", Philosophers(n=5), holds()).system()
+    path = str(tmp_path / "run.ckpt")
+    _partial_run(system, path, Options(checkpoint=path))
+    with pytest.raises(ModelError, match=r"not resumed: fingerprints: saved False, now True"):
+        explore(system, Options(checkpoint=path, fingerprints=True))
+
+
 def test_a_corrupt_checkpoint_is_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "bad.ckpt"
     path.write_bytes(b"not a pickle")
@@ -140,7 +197,7 @@ def test_resuming_a_vector_run_in_process_gives_the_same_exploration(tmp_path: P
     for _ in range(5):
         out = run.level(*run.frontier)
         run.frontier = (np.concatenate([r for r, _ in out]), np.concatenate([f for _, f in out]))
-    signature = (*run_signature(system, saving), "vector")
+    signature = run_signature(system, saving, "vector")
     save_checkpoint(path, signature, run.snapshot())
     resumed = explore_vector(system, saving)
     assert resumed.resumed_at == run.count > 0

@@ -9,12 +9,28 @@ refuses clearly.
 
 from __future__ import annotations
 
+import itertools
+import re
 from pathlib import Path
 
 import pytest
 
-from checker import Crash, Spec, check_spec, holds
+from checker import (
+    Crash,
+    Model,
+    Options,
+    Process,
+    Spec,
+    action,
+    always,
+    check_spec,
+    durable,
+    holds,
+    require,
+    role,
+)
 from checker.compile import ModelSystem
+from checker.explore import explore
 from checker.spec import load_specs
 from checker.symmetry import order_key
 from checker.symmetry_report import safety_twin, symmetric_roles
@@ -87,9 +103,179 @@ def test_renaming_reaches_names_inside_strings_and_maps():
     system = ModelSystem(AtomicRename(files=1, brokers=2), [], properties=["NoLeak"],
                          symmetry=("fleet",))
     (r,) = system._renamings
-    value = FrozenMap({"/tmp/plugin.tmp-broker1": "broker2", "x": ("broker1", "broker10")})
+    value = FrozenMap({"/tmp/plugin.tmp-broker1": "broker2", "x": ("broker1", "/b/broker2_0")})
     assert r.rename(value) == FrozenMap({"/tmp/plugin.tmp-broker2": "broker1",
-                                         "x": ("broker2", "broker10")})
+                                         "x": ("broker2", "/b/broker1_0")})
+
+
+@pytest.mark.parametrize(("before", "after"), [
+    ("worker1_x", "worker2_x"),  # regression: "_" is a word character to a \b regex
+    ("/data/worker1_0", "/data/worker2_0"),
+    ("worker1", "worker2"),
+    ("worker1-worker2", "worker2-worker1"),
+    ("a.worker2", "a.worker1"),
+    ("plain", "plain"),
+])
+def test_a_name_is_renamed_wherever_it_stands_as_a_segment(before: str, after: str) -> None:
+    system = ModelSystem(Owners(), [], symmetry=("workers",))
+    (r,) = system._renamings
+    assert r.rename(before) == after
+    assert r.rename((before, frozenset({before}))) == (after, frozenset({after}))
+
+
+@pytest.mark.parametrize("glued", ["worker1x", "worker10", "xworker2", "/d/worker1a/b"])
+def test_a_name_glued_to_letters_or_digits_is_refused_naming_the_field(glued: str) -> None:
+    class Glued(Owners):
+        @action(Worker)
+        def tag(self, w):
+            require(self.owner == "")
+            self.owner = glued
+
+    result = check_spec(Spec("glued", Glued(), holds(), symmetry=("workers",)))
+    assert result.verdict == "error"
+    assert "owner" in result.error and repr(glued) in result.error
+    assert "glued" in result.error
+
+
+class Worker(Process):
+    done = durable(False)
+
+
+class Owners(Model):
+    """Claims a resource under a tag made from the worker's name (``worker1_x``)."""
+
+    workers = role(Worker, count=2)
+    owner = durable("")
+
+    @action(Worker)
+    def claim(self, w):
+        require(self.owner == "")
+        self.owner = f"{w.name}_x"
+
+    @action(Worker)
+    def finish(self, w):
+        require(self.owner == f"{w.name}_x" and not w.done)
+        w.done = True
+
+    @always
+    def only_the_owner_finishes(self):
+        return all(not w.done or self.owner == f"{w.name}_x" for w in self.workers)
+
+
+def _true_orbits(spec: Spec, role_attr: str) -> int:
+    """Orbits of the reachable states under every permutation of one role's processes,
+    with a renaming written here (process parts swapped; names replaced where they stand
+    between characters that are not letters or digits)."""
+    system = spec.safety_only(symmetry=()).system()
+    states: list = []
+    explore(system, Options(check_liveness=False), on_state=lambda _sid, s: states.append(s))
+    parts = [p.index for p in system._role_parts[role_attr]]
+    names = [p.prefix[:-1] for p in system._role_parts[role_attr]]
+
+    def rename(value, table):
+        if isinstance(value, str):
+            return re.sub(r"(?<![A-Za-z0-9])(" + "|".join(sorted(table, key=len, reverse=True))
+                          + r")(?![A-Za-z0-9])", lambda m: table[m.group(0)], value)
+        if isinstance(value, tuple):
+            return tuple(rename(v, table) for v in value)
+        if isinstance(value, frozenset):
+            return frozenset(rename(v, table) for v in value)
+        if isinstance(value, FrozenMap):
+            return FrozenMap({rename(k, table): rename(v, table) for k, v in value.items()})
+        return value
+
+    def image(state, perm):
+        table = {names[i]: names[perm[i]] for i in range(len(names))}
+        out = list(state)
+        for i, p in enumerate(parts):
+            out[parts[perm[i]]] = rename(state[p], table)
+        for i, part in enumerate(state):
+            if i not in parts:
+                out[i] = rename(part, table)
+        return tuple(out)
+
+    perms = list(itertools.permutations(range(len(parts))))
+    return len({min(repr(image(s, p)) for p in perms) for s in states})
+
+
+@pytest.mark.parametrize("spec", [
+    Spec("owners", Owners(), holds(), symmetry=("workers",)),
+    Spec("rename", AtomicRename(files=1, brokers=2), holds(), properties=["NoLeak"],
+         faults=[Crash(max=1)], symmetry=("fleet",)),
+], ids=["owners", "rename"])
+def test_symmetry_keeps_one_state_per_true_orbit(spec: Spec) -> None:
+    result = check_spec(spec)
+    assert result.error == ""
+    assert result.stats.distinct_states == _true_orbits(spec, spec.symmetry[0])
+
+
+class Leader(Process):
+    votes = durable(0)
+
+
+class ByIndex(Model):
+    """Stores a process's index: with symmetry, the index is not renamed."""
+
+    nodes = role(Leader, count=2)
+    leader = durable(-1)
+
+    @action(Leader)
+    def elect(self, p):
+        require(self.leader == -1)
+        self.leader = p.index
+
+    @action(Leader)
+    def vote(self, p):
+        require(self.leader == p.index and p.votes == 0)
+        p.votes = 1
+
+    @always
+    def only_the_leader_votes(self):
+        return all(n.votes == 0 or self.leader == n.index for n in self.nodes)
+
+
+def test_an_index_read_in_a_symmetric_role_is_refused() -> None:
+    """Regression: with symmetry this model held; without it, it is violated."""
+    assert check_spec(Spec("idx", ByIndex(), holds(), deadlock=False)).verdict == "holds"
+    result = check_spec(Spec("idx", ByIndex(), holds(), deadlock=False, symmetry=("nodes",)))
+    assert result.verdict == "error"
+    assert "index" in result.error and "leader1" in result.error and "name" in result.error
+
+
+def test_two_phase_commit_stores_indices_and_is_refused_with_symmetry() -> None:
+    from models.classic.twophase import TwoPhaseCommit
+
+    result = check_spec(Spec("2pc", TwoPhaseCommit(rms=3), holds(),
+                             properties=["Consistent"], symmetry=("managers",)))
+    assert result.verdict == "error" and "index" in result.error
+
+
+class First(Owners):
+    """Treats the first worker specially: positional, so not symmetric."""
+
+    @action(Worker)
+    def claim(self, w):
+        require(self.owner == "" and w is not self.workers[0])
+        self.owner = f"{w.name}_x"
+
+
+def test_a_model_that_is_not_symmetric_is_caught_by_the_sampled_check() -> None:
+    result = check_spec(Spec("first", First(), holds(), symmetry=("workers",)))
+    assert result.verdict == "error"
+    assert "symmetry" in result.error and "worker1" in result.error
+    assert "claim" in result.error
+
+
+class Watcher(Owners):
+    @always
+    def second_never_owns(self):
+        return self.owner != "worker2_x"
+
+
+def test_a_property_that_tells_processes_apart_is_caught() -> None:
+    result = check_spec(Spec("watch", Watcher(), holds(), deadlock=False, symmetry=("workers",)))
+    assert result.verdict == "error"
+    assert "SecondNeverOwns" in result.error and "symmetry" in result.error
 
 
 def test_order_key_is_total_and_consistent_with_equality():

@@ -252,3 +252,38 @@ def test_the_two_zobrist_codes_agree(pairs: list[tuple[int, int]]) -> None:
 
     cols, ids = (np.array(x, np.int64) for x in zip(*pairs, strict=True))
     assert zobrist(cols, ids).tolist() == [zobrist_code(c, i) for c, i in pairs]
+
+
+class Idle(Model):
+    """A step whose footprint is empty: its guard reads only its parameter."""
+
+    bits = durable(False, count=7)
+
+    @action(i=range(7))
+    def flip(self, i):
+        require(not self.bits[i])
+        self.bits[i] = True
+
+    @action(k=range(2))
+    def idle(self, k):
+        require(k == 1)
+
+    @always
+    def fine(self):
+        return True
+
+
+class IdleAcross(Idle):
+    @transition
+    def bits_only_rise(before, after):
+        return all(a or not b for a, b in zip(after.bits, before.bits, strict=True))
+
+
+@pytest.mark.parametrize("model", [Idle(), IdleAcross()], ids=["wide level", "transition"])
+@pytest.mark.parametrize("engine", ["vector", "auto"])
+def test_a_step_that_reads_nothing_on_a_wide_level(model: Model, engine: str) -> None:
+    """Regression: 'cannot reshape array of size 0' once a level had more than 32 rows."""
+    spec = Spec("idle", model, holds(), deadlock=False)
+    assert _outcome(check_spec(spec, _options(spec, engine))) == \
+        _outcome(check_spec(spec, _options(spec, "bfs")))
+    assert check_spec(spec, _options(spec, engine)).stats.distinct_states == 128
