@@ -1,7 +1,11 @@
 """The ``lifecheck`` command: check specs, list them, benchmark the explorer.
 
-Exit status: 0 when every verdict is the expected one, 1 when any differs, 2 when
-the input cannot be checked at all (no such path, a spec file that does not load).
+Exit status: 0 when every verdict is the expected one; 1 when a verdict differs
+from the expected one (the design is wrong, or the expectation); 2 when a spec
+cannot be checked: no such path, a spec file that does not load, a malformed
+spec, or a modelling error found while exploring (a value that cannot be stored,
+an undeclared field, non-determinism, a property that raises or returns no bool,
+a symmetry that does not hold). 2 wins over 1: an unchecked spec says nothing.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from .errors import ModelError
 from .output import write_atomically
 from .render_markdown import verdict_table
 from .render_text import render_result, render_table
+from .result import ERROR
 from .run import check_spec
 from .spec import load_specs
 
@@ -168,6 +173,8 @@ def _check(args: argparse.Namespace) -> int:
         write_atomically(args.out, json.dumps(payload, indent=2) + "\n")
     if args.table:
         write_atomically(args.table, verdict_table(results))
+    if any(r.verdict == ERROR for r in results):
+        return 2  # a spec could not be checked: the model or spec is wrong, not the design
     return 0 if all(r.matches for r in results) else 1
 
 

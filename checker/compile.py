@@ -32,6 +32,7 @@ from .execution import (
     _ACTIVE,
     BUDGET_PART,
     Context,
+    as_bool,
     make_view_class,
     note_type,
     run_branches,
@@ -363,7 +364,8 @@ class ModelSystem(TransitionSystem):
     def is_final(self, state: tuple) -> bool:
         mv = self._views.model
         for decl in self._finals:
-            if with_reading(self._ctx, state, f"final state {decl.name}", lambda d=decl: d.fn(mv)):
+            where = f"final state {decl.name}"
+            if as_bool(with_reading(self._ctx, state, where, lambda d=decl: d.fn(mv)), where):
                 return True
         return False
 
@@ -387,6 +389,12 @@ class ModelSystem(TransitionSystem):
         else:
             text = "weak fairness on " + ", ".join(sorted(fair))
         return Fairness(classify, text)
+
+    def fairness_names(self) -> set[str]:
+        """Names a spec's ``fairness`` may list: actions, processes, roles, process classes."""
+        roles = self.model.roles()
+        return ({decl.name for decl, _, _ in self._actions} | set(self.process_names())
+                | set(roles) | {d.process.__name__ for d in roles.values()} | {"env"})
 
     def _role_of_process(self, pname: str | None) -> str | None:
         for attr, parts in self._role_parts.items():
@@ -539,13 +547,13 @@ class ModelSystem(TransitionSystem):
         where = f"property {decl.name}"
 
         def on_state(fn: Callable[[Any], Any]) -> Callable[[tuple], bool]:
-            return lambda state: bool(with_reading(ctx, state, where, lambda: fn(mv)))
+            return lambda state: as_bool(with_reading(ctx, state, where, lambda: fn(mv)), where)
 
         if decl.kind == "transition":
             def check(before: tuple, after: tuple) -> bool:
                 bctx.read(before)
                 bctx.where = where
-                return bool(with_reading(ctx, after, where, lambda: decl.check(bmv, mv)))
+                return as_bool(with_reading(ctx, after, where, lambda: decl.check(bmv, mv)), where)
             return Property(decl.name, decl.kind, check, doc=decl.doc)
         trigger = on_state(decl.trigger) if decl.trigger is not None else None
         return Property(decl.name, decl.kind, on_state(decl.check), trigger, decl.doc)

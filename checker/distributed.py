@@ -35,7 +35,14 @@ from typing import Any
 
 from .contract import Options
 from .errors import ModelError
-from .parallel import ParallelExploration, _Partition, coordinate, refuse_liveness, worker_error
+from .parallel import (
+    ParallelExploration,
+    _Partition,
+    coordinate,
+    refuse_liveness,
+    refuse_state_bound,
+    worker_error,
+)
 from .spec import Spec
 
 
@@ -49,6 +56,7 @@ def explore_on_ray(spec: Spec, options: Options, workers: int = 2,
                          ) from None
     system = spec.system()
     refuse_liveness(system, options)
+    refuse_state_bound(options)
     started_here = not ray.is_initialized()
     if started_here:
         ray.init(address=address, include_dashboard=False, log_to_driver=False,

@@ -13,11 +13,14 @@ is a separate step whose label records the choices, in a deterministic order.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import difflib
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from .contract import ActionFailure, Step
 from .errors import ModelError
+from .symmetry import order_key
 from .typed_values import NotANumberError, TypeLedger
 from .values import FAST_IMMUTABLE, MutableValueError, check_immutable
 
@@ -151,13 +154,37 @@ def require(condition: Any) -> None:
 
 
 def choose(*options: Any, label: Callable[[Any], Any] | None = None) -> Any:
-    """One of ``options``; the checker explores every one of them as a separate step.
+    """One of ``options``, one per argument: ``choose("ok", "fail")``, ``choose(1, 2, 3)``.
+    The checker explores every one of them as a separate step, in the order given.
 
-    ``choose("ok", "fail")`` or ``choose(range(3))`` (a single iterable is spread).
+    To pick a member of a collection write :func:`choose_from`: a single collection
+    as the only argument is refused, since it cannot be told whether it is one
+    option or a list of them (``choose(("1a", 0))``).
     """
     ctx = _context("choose")
-    if len(options) == 1 and isinstance(options[0], Iterable) and not isinstance(options[0], str):
-        options = tuple(options[0])
+    if len(options) == 1 and isinstance(options[0], Iterable) \
+            and not isinstance(options[0], (str, bytes)):
+        raise ModelError(f"choose({options[0]!r}) has one argument, a collection: write "
+                         f"choose_from({options[0]!r}) to explore each of its members, or "
+                         "choose(a, b, ...) with one argument per option")
+    return _pick(ctx, options, label)
+
+
+def choose_from(options: Iterable[Any], label: Callable[[Any], Any] | None = None) -> Any:
+    """One member of ``options`` (a tuple, list, range, set or map's keys); every member is
+    explored as a separate step. Sets are taken in sorted order, not in their iteration
+    order (which follows the string hash salt of the process), so that a replay key means
+    the same steps in every process."""
+    ctx = _context("choose_from")
+    if isinstance(options, (set, frozenset, Mapping)) or type(options).__name__ in (
+            "dict_keys", "dict_values", "dict_items"):
+        listed = tuple(sorted(options, key=order_key))
+    else:
+        listed = tuple(options)
+    return _pick(ctx, listed, label)
+
+
+def _pick(ctx: Context, options: tuple, label: Callable[[Any], Any] | None) -> Any:
     if not options:
         raise Disabled()
     value = options[ctx.choose_index(len(options))]
@@ -168,13 +195,18 @@ def choose(*options: Any, label: Callable[[Any], Any] | None = None) -> Any:
 def fault(kind: str) -> bool:
     """True on the branch where the checker injects a fault of ``kind`` (a failed call).
 
-    The spec decides which fault kinds are on and how many may happen; when the
-    kind is off or its budget is spent this is always False and adds no branch.
+    The spec decides how many faults of each kind may happen (``Fail(kind=..., max=N)``);
+    once the budget is spent this is always False and adds no branch. A kind the
+    spec gives no budget is an error, not a fault that silently never happens.
     """
     ctx = _context("fault")
     _reads_budget(ctx)
     index = ctx.budget_index.get(kind)
-    if index is None or ctx.budget[index] >= ctx.fault_caps[index]:
+    if index is None:
+        raise ModelError(f"fault({kind!r}) was called, but the spec gives no budget for faults of "
+                         f"kind {kind!r}: add Fail(kind={kind!r}, max=N) to its faults "
+                         "(max=0 checks the design without such failures)")
+    if ctx.budget[index] >= ctx.fault_caps[index]:
         return False
     if ctx.choose_index(2) == 0:
         return False
@@ -258,9 +290,13 @@ def run_branches(ctx: Context, state: tuple, fn: Callable[..., None], args: tupl
             except MutableValueError as exc:  # a mutable value slipped into a FrozenMap
                 raise ModelError(str(exc), action=where) from None
             except AssertionError as exc:
-                outcome = ActionFailure("assertion", str(exc) or "assert failed", "AssertionError")
+                outcome = ActionFailure("assertion", (str(exc) or "assert failed") + raised_at(exc),
+                                        "AssertionError")
             except (Exception, SystemExit) as exc:  # model code failed: a violation with a trace
-                outcome = ActionFailure("exception", f"{type(exc).__name__}: {exc}",
+                typo = view_typo(exc, where)
+                if typo is not None:
+                    raise typo from None
+                outcome = ActionFailure("exception", f"{type(exc).__name__}: {exc}{raised_at(exc)}",
                                         type(exc).__name__)
             if trail:
                 if pending is None:
@@ -307,10 +343,68 @@ def with_reading(ctx: Context, state: tuple, where: str, fn: Callable[[], Any]) 
     except ModelError:
         raise
     except Exception as exc:
-        raise ModelError(f"{where} raised {type(exc).__name__}: {exc}; it must return True or "
-                         "False on every reachable state") from None
+        typo = view_typo(exc, where)
+        if typo is not None:
+            raise typo from None
+        raise ModelError(f"{where} raised {type(exc).__name__}: {exc}{raised_at(exc)}; it must "
+                         "return True or False on every reachable state") from None
     finally:
         _ACTIVE.pop()
+
+
+def as_bool(value: Any, where: str) -> bool:
+    """A property's value, which must be True or False: None (a forgotten ``return``) or a
+    number is a mistake in the model, not a verdict about the design."""
+    if value is True or value is False:
+        return value
+    if type(value).__name__ == "bool_":  # numpy's
+        return bool(value)
+    what = "None" if value is None else f"{_short(value)} ({type(value).__name__})"
+    raise ModelError(f"{where} returned {what}; it must return True or False"
+                     + (" (a missing return gives None)" if value is None else ""))
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+_OWN = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def raised_at(exc: BaseException) -> str:
+    """Where model code raised: the innermost frame outside lifecheck, as `` (at file:line)``."""
+    tb, found = exc.__traceback__, None
+    while tb is not None:
+        file = tb.tb_frame.f_code.co_filename
+        if not os.path.abspath(file).startswith(_OWN):
+            found = (file, tb.tb_lineno)
+        tb = tb.tb_next
+    if found is None:
+        return ""
+    file, line = found
+    try:
+        shown = os.path.relpath(file)
+    except ValueError:
+        shown = file
+    return f" (at {file if shown.startswith('..') else shown}:{line})"
+
+
+def view_typo(exc: BaseException, where: str) -> ModelError | None:
+    """An attribute read on a model, component or process view that names nothing there
+    (``p.phsae``): a typo in the model, with the closest names as a suggestion."""
+    if not isinstance(exc, AttributeError) or exc.name is None:
+        return None
+    view = getattr(exc, "obj", None)
+    if view is None or "_field_names" not in type(view).__dict__:
+        return None
+    known = {n for n in dir(type(view)) if not n.startswith("_")}
+    known |= {n for n in vars(view) if not n.startswith("_")}
+    close = difflib.get_close_matches(exc.name, sorted(known), n=3)
+    hint = "; did you mean " + " or ".join(repr(c) for c in close) + "?" if close else ""
+    base = type(view).__mro__[1].__name__
+    return ModelError(f"{where} read {view._prefix}{exc.name}, which is not a declared field, "
+                      f"parameter or method of {base}{hint}")
 
 
 def make_view_class(base: type, fields: Sequence[Any], logged: bool = False) -> type:

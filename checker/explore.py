@@ -39,6 +39,7 @@ from .contract import (
     TransitionSystem,
 )
 from .errors import ModelError
+from .execution import as_bool
 from .seen import FingerprintTable
 from .stable_hash import Fingerprinter
 from .typed_values import same_typed
@@ -282,6 +283,13 @@ class _Run:
         error.replay_key = key  # type: ignore[attr-defined]
         return error
 
+    def locate_step(self, exc: ModelError, sid: int, k: int) -> ModelError:
+        """Say where bad input showed up on the step ``k`` out of state ``sid``."""
+        key = [*path_key(self.parents, self.via, sid), k]
+        error = exc.within(step=len(key) - 1)
+        error.replay_key = key  # type: ignore[attr-defined]
+        return error
+
     def add(self, state: Any, parent: int, index: int, key: Any) -> int:
         # Under symmetry the seen-set holds orbit representatives but the state kept
         # and expanded is the one actually reached, so replaying its steps rebuilds it.
@@ -365,6 +373,17 @@ class _Run:
                 except TypeError as exc:
                     raise unhashable(exc, f"{step.who()} {step.label()}").within(
                         step=depth + 1) from None
+                # Every step out of an explored state is checked, wherever it leads; a
+                # bound only keeps the states beyond it from being explored.
+                for p in self.transition_props:
+                    try:
+                        holds = safely(p.check, (state, out), p.name, pair=True)
+                    except ModelError as exc:
+                        raise self.locate_step(exc, sid, k).within(
+                            action=f"{step.who()} {step.label()}") from None
+                    if not holds:
+                        self.note(Found(p.name, TRANSITION, f"{p.name} does not hold across "
+                                        f"{step.who()} {step.label()}", sid, k))
                 if tid is None:
                     if at_depth_bound:
                         self.complete = False
@@ -375,15 +394,6 @@ class _Run:
                         continue
                     tid = self.add(out, sid, k, key)
                     next_frontier.append((tid, out))
-                for p in self.transition_props:
-                    try:
-                        holds = safely(p.check, (state, out), p.name, pair=True)
-                    except ModelError as exc:
-                        raise self.locate(exc, tid).within(
-                            action=f"{step.who()} {step.label()}") from None
-                    if not holds:
-                        self.note(Found(p.name, TRANSITION, f"{p.name} does not hold across "
-                                        f"{step.who()} {step.label()}", sid, k))
                 if graph is not None:
                     graph.edges[sid].append((k, tid, cid))
             if graph is not None:
@@ -486,13 +496,15 @@ def does_not_hold(p: Any) -> str:
 
 
 def safely(check: Callable[..., Any], arg: Any, name: str, pair: bool = False) -> bool:
+    where = f"property {name}"
     try:
-        return bool(check(*arg) if pair else check(arg))
+        value = check(*arg) if pair else check(arg)
     except ModelError:
         raise
     except Exception as exc:
-        raise ModelError(f"property {name} raised {type(exc).__name__}: {exc}; a property must "
+        raise ModelError(f"{where} raised {type(exc).__name__}: {exc}; a property must "
                          "return True or False on every reachable state") from None
+    return as_bool(value, where)
 
 
 def audit(system: TransitionSystem, options: Options, n: int, state: Any,

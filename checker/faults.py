@@ -67,4 +67,4 @@ class Fail(FaultKind):
         return self.kind
 
     def describe(self) -> str:
-        return f"{self.kind} failures<={self.max}"
+        return f"{self.kind} failures<={self.max}" if self.max else f"no {self.kind} failures"

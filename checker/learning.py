@@ -22,7 +22,7 @@ from typing import Any
 
 from .contract import ALWAYS, SOMETIMES, TRANSITION, ActionFailure, Step
 from .errors import ModelError
-from .execution import BUDGET_PART, Context, run_branches, with_reading
+from .execution import BUDGET_PART, Context, as_bool, run_branches, with_reading
 
 Outcome = tuple | ActionFailure
 
@@ -66,7 +66,8 @@ class Learner:
         self.transition_checks = {p.name: decls[p.name].check for p in system.properties
                                   if p.kind == TRANSITION}
         finals = list(system._finals)
-        self.predicates["final state"] = lambda: any(d.fn(self.views.model) for d in finals)
+        self.predicates["final state"] = lambda: any(
+            as_bool(d.fn(self.views.model), f"final state {d.name}") for d in finals)
 
     # -- states as rows of column values -------------------------------------------------
     def encode(self, state: tuple) -> list[Any]:
@@ -123,7 +124,7 @@ class Learner:
         ctx.reads = set() if logged else None
         try:
             where = name if name == "final state" else f"property {name}"
-            value = bool(with_reading(ctx, state, where, self.predicates[name]))
+            value = as_bool(with_reading(ctx, state, where, self.predicates[name]), where)
             reads = ctx.reads or set()
         finally:
             ctx.reads = None
@@ -139,8 +140,9 @@ class Learner:
         bctx.where = where
         ctx.reads, bctx.reads = set(), set()
         try:
-            value = bool(with_reading(ctx, after, where,
-                                      lambda: check(self.before_views.model, self.views.model)))
+            value = as_bool(with_reading(ctx, after, where,
+                                         lambda: check(self.before_views.model, self.views.model)),
+                            where)
             reads = {self.column_of[pair] for pair in bctx.reads}
             width = len(self.columns)
             reads |= {width + self.column_of[pair] for pair in ctx.reads}

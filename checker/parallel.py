@@ -68,6 +68,7 @@ class ParallelExploration:
 def explore_parallel(system: TransitionSystem, options: Options, workers: int = 2
                      ) -> ParallelExploration:
     refuse_liveness(system, options)
+    refuse_state_bound(options)
     if workers < 1:
         raise ModelError("workers must be at least 1")
     with _ForkedWorkers(system, options, workers) as team:
@@ -147,6 +148,13 @@ def worker_error(message: str, failed_at: Ref | None) -> ModelError:
     return error
 
 
+def refuse_state_bound(options: Options) -> None:
+    if options.bounds.max_states is not None:
+        raise ModelError("a state bound explores the first N states in breadth-first order, an "
+                         "order that only one process knows; explore with one worker, or bound "
+                         "the depth instead (workers explore whole levels)")
+
+
 def coordinate(system: TransitionSystem, options: Options, team: Team) -> ParallelExploration:
     """Run the level-synchronous search on a team of workers (processes or actors)."""
     started = time.perf_counter()
@@ -200,9 +208,6 @@ def coordinate(system: TransitionSystem, options: Options, team: Team) -> Parall
                     complete, reason = False, f"depth bound {bounds.max_depth} reached"
             if frontier:
                 depth += 1
-            if bounds.max_states is not None and sum(totals) > bounds.max_states:
-                complete, reason = False, f"state bound {bounds.max_states} reached"
-                break
             if deadline is not None and time.perf_counter() > deadline:
                 complete, reason = False, f"time bound {bounds.max_seconds:g}s reached"
                 break

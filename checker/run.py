@@ -114,6 +114,8 @@ def check_system(system: TransitionSystem, options: Options, result: Result) -> 
             result.warnings.append("not checked on an incomplete run: " + ", ".join(unchecked))
     for v in violations:  # printed only once it replays, by the plain successor function
         certify(system, v)
+    if not system.properties:
+        result.warnings.append(_NOTHING_CHECKED)
     result.violations = violations
     if violations:
         result.verdict = VIOLATED
@@ -149,9 +151,16 @@ def _fill_from_team(system: TransitionSystem, result: Result, exploration: Any) 
         result.incomplete_reason = exploration.incomplete_reason
     for v in violations:  # printed only once it replays, by the plain successor function
         certify(system, v)
+    if not system.properties:
+        result.warnings.append(_NOTHING_CHECKED)
     result.violations = violations
     result.verdict = VIOLATED if violations else (HOLDS if exploration.complete else INCOMPLETE)
     return exploration
+
+
+_NOTHING_CHECKED = ("this spec checks no property: a 'holds' says only that no action raised "
+                    "or failed an assert, and, with deadlock checking on, that no deadlock "
+                    "is reachable")
 
 
 def _depth_key(exploration: Exploration, f: Found) -> tuple[int, int]:

@@ -86,6 +86,13 @@ class Spec:
         except ModelError as exc:
             raise exc.within(spec=self.name) from None
         system.spec_file = str(Path(self.source).resolve()) if self.source else ""
+        if self.fairness is not None:
+            known = system.fairness_names()
+            unknown = [n for n in self.fairness if n not in known]
+            if unknown:
+                raise SpecError(f"fairness names {', '.join(map(repr, unknown))}, which the model "
+                                f"does not have (it may name actions, processes, roles and process "
+                                f"classes: {', '.join(sorted(known))})", spec=self.name)
         if self.expect.verdict == VIOLATED:
             declared = {p.name for p in system.properties}
             declared |= {"Deadlock", "AssertionInAction", "ExceptionInAction"}

@@ -942,10 +942,8 @@ class _VectorRun:
             self.complete, self.reason = False, f"state bound {max_states} reached"
             fresh = fresh[:max(0, max_states - self.count)]
         if self.transition_props:
-            # Steps into states a bound kept out are not checked (nor are they by bfs).
-            dropped = np.setdiff1d(fps_o[first[~known]], fps_o[fresh], assume_unique=True)
-            checked = order[~np.isin(fps_o, dropped)] if len(dropped) else order
-            self.check_steps(rows, sid0, parents[checked], ks[checked], ts[checked], vias[checked])
+            # Every step is checked, also one into a state a bound keeps out (as bfs does).
+            self.check_steps(rows, sid0, parents[order], ks[order], ts[order], vias[order])
         if not len(fresh):
             return rows[:0], fps[:0]
         pick = order[fresh]

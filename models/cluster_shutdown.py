@@ -224,7 +224,7 @@ class ClusterShutdown(Model):
                                   "driver)")
     consensus = role(ConsensusModule, count=1)
     containers = role(ServiceContainer, count="services")
-    net = Channel(lose_outbox_on_crash=True, hosts={ARCHIVE: CM})
+    net = Channel(lose_outbox_on_crash=True, hosts={ARCHIVE: CM})  # reliable: Aeron retransmits
     archive = Archive(host=CM)
     requested = durable(False, "the operator asked for a shutdown (the operator outlives the node)")
 

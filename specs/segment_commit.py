@@ -49,7 +49,7 @@ SPECS = [
          covers=f"{SEGMENTS}, up to 2 failed remote requests: the full segment's commit "
                 "fails, nobody reads its result, retention deletes the local file"),
     Spec("segment-commit/fire-and-forget/crash", FireAndForget(), LOST,
-         faults=[CRASH],
+         faults=[CRASH, Fail(kind="remote", max=0)],
          covers=f"{SEGMENTS}, 1 crash and no remote failure: the crash drops the commit "
                 "between seal and upload, retention deletes the local file"),
     # -- fix (a): handle the result, retry ----------------------------------------------------

@@ -128,7 +128,7 @@ class ActionDesc:
     guard_field: str
     guard_value: int
     equal: bool
-    effects: tuple[Effect, ...]  # one effect, or two: choose(range(2)) picks one
+    effects: tuple[Effect, ...]  # one effect, or two: choose_from(range(2)) picks one
 
 
 @dataclass(frozen=True)
@@ -312,3 +312,42 @@ def _strongly_connected(nodes: set[int], edges: list[Edge]) -> bool:
         return seen
 
     return closure(True) == nodes and closure(False) == nodes
+
+
+# --------------------------------------------------------------------------------------
+# Orbits under renaming processes (what symmetry reduction must keep one state of)
+# --------------------------------------------------------------------------------------
+
+
+def true_orbits(states: Iterable[Any], parts: Sequence[int], names: Sequence[str],
+                key: Callable[[Any], Any] = repr) -> int:
+    """How many orbits ``states`` fall into under every permutation of the processes whose
+    fields are the state parts ``parts`` and whose names are ``names``: their parts are
+    swapped, and their names replaced wherever one stands between characters that are
+    not letters or digits (alone, or inside strings, tuples, sets and maps). ``key``
+    tells states apart (give a typed one where 0 and False must differ)."""
+    import re
+
+    pattern = re.compile(r"(?<![A-Za-z0-9])(" + "|".join(sorted(names, key=len, reverse=True))
+                         + r")(?![A-Za-z0-9])")
+
+    def rename(value: Any, table: dict[str, str]) -> Any:
+        if isinstance(value, str):
+            return pattern.sub(lambda m: table[m.group(0)], value)
+        if type(value) is tuple:
+            return tuple(rename(v, table) for v in value)
+        if isinstance(value, frozenset):
+            return frozenset(rename(v, table) for v in value)
+        if hasattr(value, "items") and hasattr(value, "set"):  # a FrozenMap
+            return type(value)({rename(k, table): rename(v, table) for k, v in value.items()})
+        return value
+
+    def image(state: Any, perm: tuple[int, ...]) -> Any:
+        table = {names[i]: names[perm[i]] for i in range(len(names))}
+        out = [rename(part, table) for part in state]
+        for i, p in enumerate(parts):
+            out[parts[perm[i]]] = rename(state[p], table)
+        return tuple(out)
+
+    perms = list(itertools.permutations(range(len(parts))))
+    return len({min(repr(key(image(s, p))) for p in perms) for s in states})

@@ -215,15 +215,28 @@ def test_without_a_fault_budget_a_send_has_one_outcome() -> None:
     assert _branches(system(do("send", P2, "a"))) == [("run", {(P1, P2): ("a",)})]
 
 
+LOSSY = with_channel(loss="loss", duplication="duplicate")
+LOSS, DUPLICATE = Fail(kind="loss", max=1), Fail(kind="duplicate", max=1)
+
+
+def test_a_lossy_channel_needs_a_budget_for_its_faults() -> None:
+    sys = system(do("send", P2, "a"), model=LOSSY)
+    with pytest.raises(ModelError, match=r"fault\('loss'\).*Fail\(kind='loss'"):
+        sys.successors(sys.init_states()[0])
+    none = system(do("send", P2, "a"), model=LOSSY,
+                  faults=(Fail(kind="loss", max=0), Fail(kind="duplicate", max=0)))
+    assert _branches(none) == [("run", {(P1, P2): ("a",)})]
+
+
 def test_a_lost_message_never_arrives_but_the_stream_is_open() -> None:
-    sys = system(do("send", P2, "a"), faults=(Fail(kind="loss", max=1),))
+    sys = system(do("send", P2, "a"), faults=(LOSS,), model=with_channel(loss="loss"))
     assert _branches(sys) == [("run", {(P1, P2): ("a",)}), ("run -> loss fails", {})]
     (lost,) = [out for step, out in sys.successors(sys.init_states()[0]) if step.fault]
     assert set(sys.describe(lost)["net.streams"]) == {(P1, P2)}
 
 
 def test_a_duplicated_message_arrives_twice_in_a_row() -> None:
-    sys = system(do("send", P2, "a"), faults=(Fail(kind="duplicate", max=1),))
+    sys = system(do("send", P2, "a"), faults=(DUPLICATE,), model=with_channel(duplication="duplicate"))
     assert _branches(sys) == [("run", {(P1, P2): ("a",)}),
                               ("run -> duplicate fails", {(P1, P2): ("a", "a")})]
 
@@ -236,7 +249,8 @@ def test_fault_kinds_are_named_per_channel() -> None:
 
 
 def test_loss_spends_the_budget() -> None:
-    sys = system(do("send", P2, "a"), do("send", P2, "b"), faults=(Fail(kind="loss", max=1),))
+    sys = system(do("send", P2, "a"), do("send", P2, "b"), faults=(LOSS,),
+                 model=with_channel(loss="loss"))
     (lost,) = [out for step, out in sys.successors(sys.init_states()[0]) if step.fault]
     assert [s.label() for s, _ in sys.successors(lost)] == ["run"]
 
@@ -346,8 +360,13 @@ def test_request_reply_holds_on_a_reliable_channel() -> None:
     assert result.warnings == []
 
 
+class LossyRequestReply(RequestReply):
+    net = Channel(loss="loss")
+
+
 def test_one_lost_message_leaves_the_client_waiting_forever() -> None:
-    result = check_spec(Spec("rr-loss", RequestReply(), holds(), faults=[Fail(kind="loss", max=1)]))
+    result = check_spec(Spec("rr-loss", LossyRequestReply(), holds(),
+                             faults=[Fail(kind="loss", max=1)]))
     assert set(result.violated_properties) == {"Replied", "Deadlock"}
     (v,) = [v for v in result.violations if v.property == "Deadlock"]
     assert [s.label for s in v.trace.steps] == ["request -> loss fails"]

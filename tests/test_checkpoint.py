@@ -15,9 +15,8 @@ import numpy as np
 import pytest
 
 from checker import Options, Spec, check_spec, holds
-from checker.checkpoint import save_checkpoint
+from checker.checkpoint import run_signature, save_checkpoint
 from checker.errors import ModelError
-from checker.checkpoint import run_signature
 from checker.explore import explore
 from models.classic.philosophers import Philosophers
 

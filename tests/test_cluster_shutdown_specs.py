@@ -27,7 +27,7 @@ from models.cluster_shutdown import (
     Fixed,
     Shipped,
 )
-from models.components.channel import END
+from models.components.channel import END, Channel
 from specs.cluster_shutdown import SPECS
 from tests.pinned import PinnedSpecs, steps
 
@@ -238,9 +238,15 @@ def test_recover_from_complete_snapshot_catches_recovery_from_a_partial_one(mode
     assert check_spec(Spec("no-crash", model, holds())).verdict == "holds"
 
 
+class LossyFixed(Fixed):
+    """The fix over a channel that can lose messages (Aeron's streams do not)."""
+
+    net = Channel(loss="loss", lose_outbox_on_crash=True, hosts={ARCHIVE: CM})
+
+
 def test_shutdown_terminates_catches_a_lost_terminate_message() -> None:
     """Aeron's streams are reliable; over a lossy channel the module would wait forever."""
-    result = check_spec(Spec("lossy", Fixed(), holds(), faults=[Fail(kind="loss", max=1)],
+    result = check_spec(Spec("lossy", LossyFixed(), holds(), faults=[Fail(kind="loss", max=1)],
                              properties=["ShutdownTerminates"]))
     assert set(result.violated_properties) == {"ShutdownTerminates", "Deadlock"}
     (v,) = [v for v in result.violations if v.property == "ShutdownTerminates"]
@@ -251,7 +257,7 @@ def test_shutdown_terminates_catches_a_lost_terminate_message() -> None:
 
 
 def test_a_lost_close_session_request_abandons_the_session_even_with_the_fix() -> None:
-    result = check_spec(Spec("lossy", Fixed(), holds(), faults=[Fail(kind="loss", max=1)],
+    result = check_spec(Spec("lossy", LossyFixed(), holds(), faults=[Fail(kind="loss", max=1)],
                              properties=["NoAbandonedSession"]))
     (v,) = [v for v in result.violations if v.property == "NoAbandonedSession"]
     assert "consensusmodule1 close_archive_client -> loss fails" in steps(v.trace)

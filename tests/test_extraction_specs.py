@@ -8,11 +8,13 @@ from typing import Any
 
 import pytest
 
-from checker import Bounds, Crash, Options, Spec, action, check_spec, holds, require
+from checker import Bounds, Crash, Fail, Options, Spec, action, check_spec, holds, require
 from checker.compile import ModelSystem
 from models.extraction import TARGET, TMP, AtomicRename, Broker, UnpackInPlace
 from specs.extraction import SPECS
 from tests.pinned import PinnedSpecs, steps
+
+NO_STARTUP_FAILURE = Fail(kind="startup", max=0)  # (the model's load can fail; not here)
 
 STUCK = frozenset({"NoPartialLoad", "EventuallyStarts"})
 
@@ -131,7 +133,8 @@ class AlwaysReunpack(UnpackInPlace):
 
 
 def test_no_clobber_catches_a_broker_deleting_a_loaded_directory() -> None:
-    result = check_spec(Spec("clobber", AlwaysReunpack(files=1, brokers=2), holds()))
+    result = check_spec(Spec("clobber", AlwaysReunpack(files=1, brokers=2), holds(),
+                             faults=[NO_STARTUP_FAILURE]))
     (v,) = [v for v in result.violations if v.property == "NoClobber"]
     assert steps(v.trace) == ["broker1 lock", "broker1 boot", *UNPACK_ALL[:2],
                               "broker1 load", "broker2 lock", "broker2 boot"]
@@ -173,7 +176,7 @@ def _walk(system: ModelSystem, *moves: str) -> Any:
 
 
 def test_the_broker_that_loses_the_rename_race_discards_its_copy_and_loads_the_winner() -> None:
-    system = ModelSystem(AtomicRename(files=1, brokers=2))
+    system = ModelSystem(AtomicRename(files=1, brokers=2), [NO_STARTUP_FAILURE])
     unpack = ["boot", "unpack_create", "unpack_write"]
     state = _walk(system, *[f"broker{i} {a}" for i in (1, 2) for a in unpack],
                   "broker1 rename", "broker2 rename")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from checker import Bounds, Options, Spec, check_spec, holds
+from checker import Bounds, Crash, Fail, Options, Spec, check_spec, holds
 from checker.errors import ModelError
 from checker.parallel import explore_parallel
 from checker.spec import load_specs
@@ -44,7 +44,7 @@ def test_three_workers_agree_and_share_the_work() -> None:
 
 def test_a_parallel_counterexample_replays_to_its_violation() -> None:
     spec = Spec("x", UnpackInPlace(files=2), holds(), properties=["NoPartialLoad"],
-                faults=[__import__("checker").Crash(max=1)])
+                faults=[Crash(max=1), Fail(kind="startup", max=0)])
     result = check_spec(spec, Options(workers=2))
     (v,) = result.violations
     assert v.property == "NoPartialLoad" and any(s.action == "crash" for s in v.trace.steps)
@@ -59,3 +59,11 @@ def test_liveness_is_refused_with_workers() -> None:
 def test_depth_bound_is_incomplete_in_parallel() -> None:
     spec = Spec("p", Philosophers(n=5), holds(), bounds=Bounds(max_depth=3))
     assert check_spec(spec, Options(bounds=spec.bounds, workers=2)).verdict == "incomplete"
+
+
+def test_a_state_bound_is_refused_with_workers() -> None:
+    """The first N states in BFS order is one process's order: workers would explore
+    other states than the reference, and could give another verdict."""
+    spec = Spec("p", Philosophers(n=5), holds(), bounds=Bounds(max_states=100))
+    result = check_spec(spec, Options(bounds=spec.bounds, workers=2))
+    assert result.verdict == "error" and "state bound" in result.error

@@ -33,6 +33,7 @@ from checker import (
 )
 from checker.compile import ModelSystem
 from checker.contract import ActionFailure
+from checker.errors import ModelError
 from models.components.remote_store import RemoteObject, RemoteStore
 
 Line = tuple[str, tuple, FrozenMap]
@@ -72,6 +73,7 @@ class OtherKind(Script):
 
 
 REMOTE_FAILS = (Fail(kind="remote", max=5),)
+NO_FAILURE = (Fail(kind="remote", max=0),)  # every request succeeds
 
 
 def system(*lines: Line, faults: Any = REMOTE_FAILS, model: type[Script] = Script) -> ModelSystem:
@@ -158,9 +160,15 @@ def test_every_request_can_fail_and_a_failed_one_changes_nothing(line: Line,
     assert last(sys, after) == failed_result
 
 
-def test_without_a_budget_no_request_fails() -> None:
-    sys = system(req("append", "k", (1,)), faults=())
+def test_with_a_budget_of_none_no_request_fails() -> None:
+    sys = system(req("append", "k", (1,)), faults=NO_FAILURE)
     assert list(runs(sys, sys.init_states()[0])) == [False]
+
+
+def test_without_a_budget_for_its_kind_a_request_is_a_modelling_error() -> None:
+    sys = system(req("append", "k", (1,)), faults=())
+    with pytest.raises(ModelError, match=r"fault\('remote'\).*Fail\(kind='remote'"):
+        sys.successors(sys.init_states()[0])
 
 
 def test_a_spent_budget_adds_no_failing_branch() -> None:
@@ -172,7 +180,8 @@ def test_a_spent_budget_adds_no_failing_branch() -> None:
 def test_the_store_draws_on_the_budget_of_its_own_kind() -> None:
     line = req("append", "k", (1,))
     wrong_kind = system(line, model=OtherKind)  # budget for "remote", store fails as "s3"
-    assert list(runs(wrong_kind, wrong_kind.init_states()[0])) == [False]
+    with pytest.raises(ModelError, match="'s3'"):
+        runs(wrong_kind, wrong_kind.init_states()[0])
     right_kind = system(line, model=OtherKind, faults=(Fail(kind="s3", max=1),))
     assert sorted(runs(right_kind, right_kind.init_states()[0])) == [False, True]
 
@@ -184,7 +193,7 @@ def test_the_store_draws_on_the_budget_of_its_own_kind() -> None:
     ((req("complete", "missing"),), "does not exist"),
 ])
 def test_misuse_raises_a_remote_store_error(lines: tuple[Line, ...], message: str) -> None:
-    sys = system(*lines, faults=())
+    sys = system(*lines, faults=NO_FAILURE)
     state = sys.init_states()[0]
     for _ in lines[:-1]:
         state = runs(sys, state)[False]
@@ -198,7 +207,7 @@ def test_misuse_raises_a_remote_store_error(lines: tuple[Line, ...], message: st
 @pytest.mark.parametrize("fault", [Crash(max=1), PowerLoss(max=1)])
 def test_crash_and_power_loss_leave_the_store_as_it_was(fault: Any) -> None:
     sys = system(req("append", "k", (1,)), req("append", "j", (2,)), req("complete", "j"),
-                 faults=(fault,))
+                 faults=(fault, *NO_FAILURE))
     state = run(sys)
     (after,) = [out for step, out in sys.successors(state) if step.is_fault]
     assert objects(sys, after) == objects(sys, state) == {
@@ -246,5 +255,5 @@ class OneOpenPart(Script):
 
 def test_holds_can_ask_for_a_complete_object_only() -> None:
     result = check_spec(Spec("one-open-part", OneOpenPart(lines=(req("append", "k", (1,)),)),
-                             holds()))
+                             holds(), faults=NO_FAILURE))
     assert result.verdict == "holds", result.violations

@@ -143,6 +143,7 @@ def _walk(system: ModelSystem, *moves: str) -> Any:
 
 
 REMOTE_FAILS = (Fail(kind="remote", max=2),)
+NO_REMOTE_FAILURE = Fail(kind="remote", max=0)  # every request succeeds
 
 
 def test_fire_and_forget_loses_the_tail_after_the_last_successful_commit() -> None:
@@ -168,7 +169,7 @@ def test_retry_resubmits_a_failed_commit_from_its_callback() -> None:
 
 
 def test_retry_and_recover_commits_again_on_start_after_a_crash() -> None:
-    system = ModelSystem(RetryAndRecover(), (Crash(max=1),))
+    system = ModelSystem(RetryAndRecover(), (Crash(max=1), NO_REMOTE_FAILURE))
     state = _walk(system, *FILL_SEG0, "broker1 crash")
     assert system.describe(state)["executor.pending"] == ()
     state = _walk(system, *FILL_SEG0, "broker1 crash", "broker1 start")
@@ -176,14 +177,14 @@ def test_retry_and_recover_commits_again_on_start_after_a_crash() -> None:
 
 
 def test_background_recommit_picks_up_a_sealed_segment_after_a_crash() -> None:
-    system = ModelSystem(BackgroundRecommit(), (Crash(max=1),))
+    system = ModelSystem(BackgroundRecommit(), (Crash(max=1), NO_REMOTE_FAILURE))
     state = _walk(system, *FILL_SEG0, "broker1 crash", "broker1 start", "broker1 recommit")
     assert system.describe(state)["executor.pending"] == (Task("broker1", Commit(0), reply=False),)
 
 
 def test_a_crash_mid_upload_leaves_an_open_object_the_fixed_fetcher_ignores() -> None:
     system = ModelSystem(IndexUpload(flush_on_shutdown=True, fetcher_checks=True),
-                         (Crash(max=1),))
+                         (Crash(max=1), NO_REMOTE_FAILURE))
     moves = ["indexservice1 put_key", "indexservice1 put_key", "indexservice1 upload_part",
              "indexservice1 crash", "fetcher1 fetch(file=0)"]
     seen = system.describe(_walk(system, *moves))
@@ -196,7 +197,8 @@ def test_a_crash_mid_upload_leaves_an_open_object_the_fixed_fetcher_ignores() ->
 
 
 def test_the_fixed_shutdown_uploads_the_last_file_before_it_returns() -> None:
-    system = ModelSystem(IndexUpload(flush_on_shutdown=True, fetcher_checks=True))
+    system = ModelSystem(IndexUpload(flush_on_shutdown=True, fetcher_checks=True),
+                         (NO_REMOTE_FAILURE,))
     state = _walk(system, "indexservice1 put_key", "indexservice1 shutdown")
     assert "indexservice1 stopped" not in [f"{s.who()} {s.label()}"
                                            for s, _ in system.successors(state)]
@@ -210,7 +212,10 @@ def test_the_fixed_shutdown_uploads_the_last_file_before_it_returns() -> None:
 # -- the properties have teeth: broken variants must violate them -----------------------------
 
 def check(model: Any, prop: str, faults: Any, *also: str) -> Result:
-    """Check one property of a broken variant: it must be violated (with exactly ``also``)."""
+    """Check one property of a broken variant: it must be violated (with exactly ``also``);
+    without a budget for failed requests, none fails."""
+    if not any(isinstance(f, Fail) for f in faults):
+        faults = [*faults, NO_REMOTE_FAILURE]
     result = check_spec(Spec(f"broken/{prop}", model, violated(prop, *also), faults=faults,
                              properties=[prop]))
     assert result.matches, (result.verdict, result.violated_properties, result.error)

@@ -40,6 +40,7 @@ from checker import (
     always,
     check_spec,
     choose,
+    choose_from,
     durable,
     holds,
     require,
@@ -361,7 +362,7 @@ def _action_body(desc: ref.ModelDesc, r: ref.RoleDesc, a: ref.ActionDesc) -> Cal
 
     def body(m: Any, p: Any) -> None:
         require((getattr(owner(m, p, a.guard_owner), a.guard_field) == a.guard_value) == a.equal)
-        effect = a.effects[choose(range(len(a.effects)))] if len(a.effects) > 1 else a.effects[0]
+        effect = a.effects[choose_from(range(len(a.effects)))] if len(a.effects) > 1 else a.effects[0]
         domain = (r if effect.owner is None else roles[effect.owner]).field(effect.target).domain
         value = (getattr(p, effect.source) + effect.k) % domain
         setattr(owner(m, p, effect.owner), effect.target, value)

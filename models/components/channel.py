@@ -14,11 +14,14 @@ open from its first ``send`` (or ``open``) until its ``end``; a later send start
 new stream on the same pair, behind the old END. Only open streams end, so a
 receiver sees one END per stream, never a stray one.
 
-**Faults are the checker's** (``Fail(kind=..., max=N)`` in a spec): with the
-``loss`` kind a sent message may vanish, with the ``duplication`` kind it may
-arrive twice (back to back, as a retransmission would). Each costs one unit of its
-budget; a kind the spec does not enable adds no branch. END is never lost or
-duplicated: it is the transport's own signal, not a message anybody sends.
+**Faults are the checker's** (``Fail(kind=..., max=N)`` in a spec): a channel built
+with ``loss="loss"`` may lose a sent message, one built with ``duplication=
+"duplicate"`` may deliver it twice (back to back, as a retransmission would). Each
+costs one unit of its budget, and every spec of such a model says how many it
+allows (``max=0`` for none: a kind without a budget is an error, never a fault
+that silently cannot happen). A channel built without them is reliable. END is
+never lost or duplicated: it is the transport's own signal, not a message anybody
+sends.
 
 **A crash** of a process (or of the process an endpoint lives in: see ``hosts``)
 does three things, which the constructor lets a model choose where its transport
@@ -90,11 +93,12 @@ class Channel(Component):
     queues = volatile(FrozenMap(), "(sender, receiver) -> messages in flight, oldest first")
     streams = volatile(FrozenMap(), "(sender, receiver) -> 'open', for each stream open now")
 
-    def __init__(self, loss: str | None = "loss", duplication: str | None = "duplicate",
+    def __init__(self, loss: str | None = None, duplication: str | None = None,
                  capacity: int | None = None, lose_inbox_on_crash: bool = True,
                  lose_outbox_on_crash: bool = False, hosts: Mapping[str, str] | None = None) -> None:
-        """``loss`` and ``duplication`` name the fault kinds a spec budgets (None: never);
-        give each channel of a model its own names if their budgets must differ."""
+        """``loss`` and ``duplication`` name the fault kinds a spec budgets (None, the
+        default: never); give each channel of a model its own names if their budgets
+        must differ."""
         if capacity is not None and (not isinstance(capacity, int) or capacity < 1):
             raise ModelError(f"Channel capacity must be a whole number >= 1 or None, got {capacity!r}")
         self.loss = loss

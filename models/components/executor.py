@@ -42,7 +42,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from checker import Component, ModelError, choose, current_process, require, volatile
+from checker import Component, ModelError, choose_from, current_process, require, volatile
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,7 @@ class Executor(Component):
         mine = tuple(dict.fromkeys(r for r in self.replies
                                    if r.owner == me and (where is None or where(r.work))))
         require(mine)
-        got = choose(mine, label=repr)
+        got = choose_from(mine, label=repr)
         self.replies = _without_one(self.replies, got)
         return got
 
@@ -116,7 +116,7 @@ class Executor(Component):
         mine = tuple(dict.fromkeys(t for t in self.pending
                                    if t.owner == me and (where is None or where(t.work))))
         require(mine)
-        task = choose(mine, label=lambda t: repr(t.work))
+        task = choose_from(mine, label=lambda t: repr(t.work))
         self.pending = _without_one(self.pending, task)
         return task
 

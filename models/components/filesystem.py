@@ -58,7 +58,7 @@ from checker import (
     FrozenMap,
     ModelError,
     PowerLoss,
-    choose,
+    choose_from,
     current_process,
     durable,
     faults_left,
@@ -385,7 +385,7 @@ class FileSystem(Component):
         journal = self.journal
         if journal:
             n = len(journal)
-            kept = choose(range(n + 1), label=lambda k: f"{k} of {n} metadata ops survive")
+            kept = choose_from(range(n + 1), label=lambda k: f"{k} of {n} metadata ops survive")
             disk = replayed(disk, journal[:kept])
         live = set(disk.values())
         if any(ino not in live for ino in synced):
