@@ -34,7 +34,6 @@ from .execution import (
     Context,
     as_bool,
     make_view_class,
-    note_type,
     run_branches,
     with_reading,
 )
@@ -43,7 +42,7 @@ from .fields import VOLATILE, Field
 from .guards import lift_guard
 from .model import Model, Process, component_fields, process_fields
 from .symmetry import GluedName, Reducer, generators, renamings
-from .typed_values import TypeLedger, same_typed, typed_key
+from .typed_values import TypedFields, same_typed, type_clashes, typed_key
 from .values import FrozenMap
 
 BUDGET = BUDGET_PART
@@ -129,7 +128,6 @@ class ModelSystem(TransitionSystem):
                              f"{sorted(model.roles())}")
         self._layout()
         self._ctx = Context()
-        self._ctx.ledger = self.ledger
         self._ctx.budget_index = self._budget_index
         self._ctx.fault_caps = self._fault_caps
         self._views = _Views(self, self._ctx)
@@ -191,15 +189,10 @@ class ModelSystem(TransitionSystem):
         self._holder_parts = [self._model_part, *self._component_parts, *self._process_parts]
         self._initial = (tuple(0 for _ in self.faults),
                          *(p.initial for p in self._holder_parts))
-        # The types each field has held: a field that held values of different types
-        # that compare equal (0 and False) is keyed by type too (checker.typed_values).
-        self.ledger = TypeLedger([len(self._initial[BUDGET]),
-                                  *(len(p.fields) for p in self._holder_parts)])
+        # Fields that have held values of different types that compare equal (0 and
+        # False) are keyed by type too (checker.typed_values).
+        self.typed = TypedFields()
         self._typed_for, self._typed_columns = 0, ()
-        for part in self._holder_parts:
-            for slot, value in enumerate(part.initial):
-                note_type(self.ledger, part.index, slot, value,
-                          f"the initial value of {part.prefix}{part.fields[slot].name}")
 
     def _compile_actions(self) -> None:
         self._actions: list[tuple[Any, str | None, list]] = []
@@ -286,22 +279,28 @@ class ModelSystem(TransitionSystem):
 
     @property
     def typing_version(self) -> int:
-        return self.ledger.version
+        return self.typed.version
 
     def state_key(self, state: tuple) -> Any:
         """The state itself, with the typed form of each field that has held values of
         different types that compare equal (so that 0 and False stay apart)."""
-        ledger = self.ledger
-        if not ledger.ambiguous:
+        typed = self.typed
+        if not typed.columns:
             return state
-        if self._typed_for != ledger.version:
-            self._typed_columns = tuple(sorted(ledger.ambiguous))
-            self._typed_for = ledger.version
+        if self._typed_for != typed.version:
+            self._typed_columns = tuple(sorted(typed.columns))
+            self._typed_for = typed.version
         return (state, tuple([typed_key(state[p][s]) for p, s in self._typed_columns]))
 
     def typed_parts(self) -> set[int]:
         """Parts holding a field whose values of different types compare equal."""
-        return {p for p, _ in self.ledger.ambiguous}
+        return {p for p, _ in self.typed.columns}
+
+    def type_clashes(self, stored: tuple, state: tuple) -> bool:
+        """Two states that compare equal: mark the fields where their types differ (to be
+        keyed by type from now on); True when there were any."""
+        clashes = type_clashes(stored, state)
+        return bool(clashes) and self.typed.mark(clashes)
 
     def successors(self, state: tuple) -> list[tuple[Step, tuple | ActionFailure]]:
         ctx = self._ctx
@@ -465,8 +464,8 @@ class ModelSystem(TransitionSystem):
 
     def canonical(self, state: tuple) -> tuple:
         reducer = self._reducer
-        if self._reducer_for != self.ledger.version:
-            self._reducer_for = self.ledger.version
+        if self._reducer_for != self.typed.version:
+            self._reducer_for = self.typed.version
             reducer.typed = self.typed_parts()
         try:
             return reducer.canonical(state)

@@ -156,6 +156,12 @@ class TransitionSystem(ABC):
         """Indices of state parts whose ``==`` may ignore a type difference; None: any part."""
         return None
 
+    def type_clashes(self, stored: State, state: State) -> bool:
+        """Two states whose keys compare equal: whether their types differ somewhere (and
+        :attr:`typing_version` has moved to key those places by type). Typed keys, the
+        default, never clash."""
+        return False
+
     def observe(self, property_name: str, state: State) -> list[tuple[str, Any]]:
         """The named fields a property read on ``state`` (to explain a violation)."""
         return []

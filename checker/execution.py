@@ -21,7 +21,6 @@ from typing import Any
 from .contract import ActionFailure, Step
 from .errors import ModelError
 from .symmetry import order_key
-from .typed_values import NotANumberError, TypeLedger
 from .values import FAST_IMMUTABLE, MutableValueError, check_immutable
 
 
@@ -40,7 +39,6 @@ class Context:
         "fault_caps",
         "faulted",
         "labels",
-        "ledger",
         "parts",
         "process",
         "readonly",
@@ -67,8 +65,6 @@ class Context:
         # checker.learning): (part, slot) pairs, with slot -1 for the whole fault budget.
         self.reads: set[tuple[int, int]] | None = None
         self.writes: set[tuple[int, int]] | None = None
-        # The types every field has held (see checker.typed_values); None for read-only use.
-        self.ledger: TypeLedger | None = None
 
     def read(self, state: tuple) -> None:
         """Point at ``state`` for reading only (properties, descriptions)."""
@@ -80,14 +76,11 @@ class Context:
             raise ModelError(f"{self.where or 'read-only code'} tried to set {name!r}; "
                              "properties and guards must not change the state")
         t = type(value)
-        if t not in FAST_IMMUTABLE:
+        if t not in FAST_IMMUTABLE or (t is float and value != value):
             try:
                 check_immutable(value, f"field {name!r}")
             except MutableValueError as exc:
                 raise ModelError(str(exc)) from None
-        ledger = self.ledger
-        if ledger is not None and (t not in ledger.atoms[part][slot] or t is float):
-            note_type(ledger, part, slot, value, name)
         if self.writes is not None:
             self.writes.add((part, slot))
         dirty = self.dirty
@@ -115,16 +108,6 @@ class Context:
         index = self.choices[k] if k < len(self.choices) else 0
         self.trail.append((index, n))
         return index
-
-
-def note_type(ledger: TypeLedger, part: int, slot: int, value: Any, name: str) -> None:
-    """Record the types of a value stored in a field (the slow path of :meth:`Context.write`)."""
-    try:
-        ledger.note(part, slot, value)
-    except NotANumberError:
-        raise ModelError(f"field {name!r} was given NaN, which is not equal to itself: a state "
-                         "holding it would never be recognised as one already seen; store "
-                         "None or a string instead") from None
 
 
 _ACTIVE: list[Context] = []

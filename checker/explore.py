@@ -156,7 +156,7 @@ class _Run:
 
     SAVED = ("seen", "states", "count", "parents", "via", "found", "sometimes_seen", "coverage",
              "transitions", "level_starts", "complete", "reason", "graph", "class_ids",
-             "frontier", "depth", "expanded", "elapsed", "types")
+             "frontier", "depth", "expanded", "elapsed", "types", "canons")
 
     def __init__(self, system: TransitionSystem, options: Options,
                  on_state: Callable[[int, Any], None] | None) -> None:
@@ -202,25 +202,22 @@ class _Run:
         self.signature = run_signature(system, options, "bfs")
         # Keys tell 0 from False: a state's own typed parts, or its typed fingerprint.
         self.state_key = system.state_key
-        self.typing_version = -1
-        self.retype()
+        self.typing_version = system.typing_version
+        self.canons: list[Any] = []  # under symmetry, each kept state's representative
 
     # -- saving and resuming ----------------------------------------------------------
     @property
     def types(self) -> Any:
-        """What the system learned about the types its fields hold (saved with the run)."""
-        ledger = getattr(self.system, "ledger", None)
-        return ledger.snapshot() if ledger is not None else None
+        """The fields keyed by type (saved with the run: the seen-set is keyed so)."""
+        typed = getattr(self.system, "typed", None)
+        return sorted(typed.columns) if typed is not None else None
 
     @types.setter
     def types(self, saved: Any) -> None:
-        ledger = getattr(self.system, "ledger", None)
-        if ledger is not None and saved is not None:
-            ledger.merge(*saved)
-        # The saved seen-set is keyed as it was when saved, with the types saved with it.
+        typed = getattr(self.system, "typed", None)
+        if typed is not None and saved:
+            typed.mark(saved)
         self.typing_version = self.system.typing_version
-        if self.compact:
-            self.fingerprint.forget(self.system.typed_parts())  # type: ignore[union-attr]
 
     def snapshot(self) -> dict[str, Any]:
         data = {name: getattr(self, name) for name in self.SAVED}
@@ -233,26 +230,41 @@ class _Run:
         self.started = time.perf_counter()
 
     # -- the exploration ----------------------------------------------------------------
-    def key_of(self, state: Any) -> Any:
-        """What the seen-set holds for ``state``: its (orbit representative's) typed key or
-        fingerprint."""
-        if self.symmetric:
-            state = self.canonical(state)
-        return self.fingerprint(state) if self.compact else self.state_key(state)  # type: ignore[misc]
+    def find(self, state: Any) -> tuple[Any, Any, int | None]:
+        """The seen-set's key for ``state``, its orbit representative, and the id of the
+        state held under that key (None: new; -1: seen, as a fingerprint).
+
+        A hit is confirmed: the state held and this one compare equal, and must also
+        have the same types (0 is not False); where they do not, those fields are keyed
+        by type from now on and the lookup is done again (see checker.typed_values).
+        """
+        while True:
+            canon = self.canonical(state) if self.symmetric else state
+            if self.compact:  # typed fingerprints: no two types share one
+                key = self.fingerprint(canon)  # type: ignore[misc]
+                return key, canon, -1 if key in self.seen else None
+            key = self.state_key(canon)
+            tid = self.seen.get(key)
+            if tid is None:
+                return key, canon, None
+            held = self.canons[tid] if self.symmetric else self.states[tid]
+            if held is canon or not self.system.type_clashes(held, canon):
+                return key, canon, tid
+            self.retype()
 
     def retype(self) -> None:
         """More fields now hold values of different types that compare equal (0, False):
-        key them by type from now on, and re-key what is kept (states, or fingerprints
-        whose parts must no longer be cached by ``==``)."""
+        key them by type from now on, and re-key the states kept."""
         version = self.system.typing_version
         if version == self.typing_version:
             return
         self.typing_version = version
-        if self.compact:
-            typed = self.system.typed_parts()
-            self.fingerprint.forget(typed)  # type: ignore[union-attr]
-        elif self.states:
-            self.seen = {self.key_of(state): sid for sid, state in enumerate(self.states)}
+        if not self.compact and self.states:
+            if self.symmetric:
+                self.canons = [self.canonical(state) for state in self.states]
+            key = self.state_key
+            self.seen = {key(canon): sid for sid, canon in
+                         enumerate(self.canons if self.symmetric else self.states)}
 
     def note(self, f: Found) -> None:
         if f.property not in self.found:
@@ -290,7 +302,7 @@ class _Run:
         error.replay_key = key  # type: ignore[attr-defined]
         return error
 
-    def add(self, state: Any, parent: int, index: int, key: Any) -> int:
+    def add(self, state: Any, parent: int, index: int, key: Any, canon: Any) -> int:
         # Under symmetry the seen-set holds orbit representatives but the state kept
         # and expanded is the one actually reached, so replaying its steps rebuilds it.
         sid = self.count
@@ -300,6 +312,8 @@ class _Run:
         else:
             self.seen[key] = sid
             self.states.append(state)
+            if self.symmetric:
+                self.canons.append(canon)
         self.parents.append(parent)
         self.via.append(index)
         try:
@@ -312,20 +326,20 @@ class _Run:
         bounds = self.bounds
         for i, state in enumerate(self.system.init_states()):
             try:
-                key = self.key_of(state)
-                if key in self.seen:
+                key, canon, tid = self.find(state)
+                if tid is not None:
                     continue
             except TypeError as exc:
                 raise unhashable(exc, "the initial state") from None
             if bounds.max_states is not None and self.count >= bounds.max_states:
                 self.complete, self.reason = False, f"state bound {bounds.max_states} reached"
                 break
-            self.frontier.append((self.add(state, -1, i, key), state))
+            self.frontier.append((self.add(state, -1, i, key, canon), state))
 
     def level(self) -> None:
         """Expand every state of the frontier: one BFS level."""
         system, options, bounds, graph = self.system, self.options, self.bounds, self.graph
-        classify, compact, key_of = self.classify, self.compact, self.key_of
+        classify, find = self.classify, self.find
         coverage, class_ids = self.coverage, self.class_ids
         depth = self.depth
         at_depth_bound = bounds.max_depth is not None and depth >= bounds.max_depth
@@ -340,9 +354,6 @@ class _Run:
                 audit(system, options, self.expanded, state, succs)
             except ModelError as exc:
                 raise self.locate(exc.within(step=depth + 1), sid) from None
-            if system.typing_version != self.typing_version:
-                self.retype()
-            seen = self.seen
             self.expanded += 1
             if options.check_deadlock and not any(not s.is_fault for s, _ in succs):
                 try:
@@ -368,8 +379,7 @@ class _Run:
                                     f"{step.who()} {step.label()}: {out.message}", sid, k))
                     continue
                 try:
-                    key = key_of(out)
-                    tid = (-1 if key in seen else None) if compact else seen.get(key)
+                    key, canon, tid = find(out)
                 except TypeError as exc:
                     raise unhashable(exc, f"{step.who()} {step.label()}").within(
                         step=depth + 1) from None
@@ -392,7 +402,7 @@ class _Run:
                     if max_states is not None and self.count >= max_states:
                         self.complete, self.reason = False, f"state bound {max_states} reached"
                         continue
-                    tid = self.add(out, sid, k, key)
+                    tid = self.add(out, sid, k, key, canon)
                     next_frontier.append((tid, out))
                 if graph is not None:
                     graph.edges[sid].append((k, tid, cid))

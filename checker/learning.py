@@ -35,7 +35,6 @@ class Learner:
 
         self.system = system
         ctx = Context()
-        ctx.ledger = system.ledger
         ctx.budget_index = system._budget_index
         ctx.fault_caps = system._fault_caps
         self.ctx = ctx

@@ -35,6 +35,7 @@ from .contract import ALWAYS, SOMETIMES, TRANSITION, ActionFailure, Options, Tra
 from .errors import ModelError
 from .explore import audit, does_not_hold, safely
 from .stable_hash import PartHasher
+from .typed_values import same_typed
 
 Ref = tuple[int, int]  # (worker, index of the state in that worker)
 
@@ -181,22 +182,14 @@ def coordinate(system: TransitionSystem, options: Options, team: Team) -> Parall
             at_bound = bounds.max_depth is not None and depth >= bounds.max_depth
             # Phase 1: every worker expands its frontier and hands back what others own.
             outboxes = []
-            types: list = []
             for report in team.all("expand", [(depth,)] * workers):
-                types.extend(report["types"])
                 transitions += report["transitions"]
                 for name, n in report["coverage"].items():
                     coverage[name] = coverage.get(name, 0) + n
                 _merge(found, report["found"])
                 outboxes.append(report["outbox"])
-            # Phase 2: each owner absorbs, sender by sender, in the order sent. Every worker
-            # first learns the types every other one met (0 here, False there: two states).
-            ledger = getattr(system, "ledger", None)
-            shared = None
-            if ledger is not None:
-                ledger.merge(types)
-                shared = (types, sorted(ledger.ambiguous))
-            inboxes = [([outboxes[src][w] for src in range(workers)], at_bound, depth + 1, shared)
+            # Phase 2: each owner absorbs, sender by sender, in the order sent.
+            inboxes = [([outboxes[src][w] for src in range(workers)], at_bound, depth + 1)
                        for w in range(workers)]
             frontier = 0
             for w, report in enumerate(team.all("absorb", inboxes)):
@@ -270,6 +263,7 @@ class _Partition:
         self.seen: dict[Any, int] = {}
         self.typing_version = system.typing_version
         self.states: list[Any] = []
+        self.canons: list[Any] = []  # under symmetry, each owned state's representative
         self.parents: list[Ref | None] = []
         self.via: list[int] = []
         self.frontier: list[int] = []
@@ -284,18 +278,38 @@ class _Partition:
     def canon(self, state: Any) -> Any:
         return self.system.canonical(state) if self.system.reduces_symmetry else state
 
+    def lookup(self, canon: Any) -> tuple[Any, int | None]:
+        """The seen-set's key for a state's representative and the id held under it, a hit
+        confirmed to have the same types (0 is not False; see checker.typed_values)."""
+        system = self.system
+        while True:
+            key = system.state_key(canon)
+            sid = self.seen.get(key)
+            if sid is None:
+                return key, None
+            held = self.canons[sid] if system.reduces_symmetry else self.states[sid]
+            if held is canon or not system.type_clashes(held, canon):
+                return key, sid
+            self.retype()
+
     def retype(self) -> None:
-        """Key the seen-set by type where 0 and False have now met (see checker.typed_values)."""
+        """Key the seen-set by type where 0 and False have now met (see checker.typed_values).
+        Owners decide alone: every state has one owner, chosen from its plain value."""
         if self.system.typing_version != self.typing_version:
             self.typing_version = self.system.typing_version
             key = self.system.state_key
-            self.seen = {key(self.canon(s)): sid for sid, s in enumerate(self.states)}
+            if self.system.reduces_symmetry:
+                self.canons = [self.canon(s) for s in self.states]
+            self.seen = {key(c): sid for sid, c in enumerate(
+                self.canons if self.system.reduces_symmetry else self.states)}
 
-    def add(self, state: Any, key: Any, parent: Ref | None, via: int, depth: int,
+    def add(self, state: Any, key: Any, canon: Any, parent: Ref | None, via: int, depth: int,
             found: list[FoundAt]) -> None:
         sid = len(self.states)
         self.seen[key] = sid
         self.states.append(state)
+        if self.system.reduces_symmetry:
+            self.canons.append(canon)
         self.parents.append(parent)
         self.via.append(via)
         self.frontier.append(sid)
@@ -315,9 +329,10 @@ class _Partition:
         found: list[FoundAt] = []
         for index, state in enumerate(inits):
             canon = self.canon(state)
-            key = self.system.state_key(canon)
-            if self.owner(canon) == self.me and key not in self.seen:
-                self.add(state, key, None, index, 0, found)
+            if self.owner(canon) == self.me:
+                key, sid = self.lookup(canon)
+                if sid is None:
+                    self.add(state, key, canon, None, index, 0, found)
         return {"states": len(self.states), "new": len(self.frontier), "found": found,
                 "sometimes": set(self.sometimes_seen)}
 
@@ -325,7 +340,8 @@ class _Partition:
         system, options = self.system, self.options
         # Per destination, each key once (the first time this worker reached it): most
         # successors of a level repeat, and every repeat would cross a process boundary.
-        outbox: list[dict[Any, tuple[Any, Ref, int]]] = [{} for _ in range(self.workers)]
+        outbox: list[dict[Any, tuple[Any, Any, Ref, int]]] = [{} for _ in range(self.workers)]
+        extras: list[list[tuple[Any, Any, Ref, int]]] = [[] for _ in range(self.workers)]
         found: list[FoundAt] = []
         coverage: dict[str, int] = {}
         transitions = 0
@@ -338,7 +354,6 @@ class _Partition:
             except ModelError as exc:
                 exc.failed_at = ref  # type: ignore[attr-defined]
                 raise
-            self.retype()
             self.expanded += 1
             if options.check_deadlock and not any(not s.is_fault for s, _ in succs):
                 try:
@@ -363,25 +378,30 @@ class _Partition:
                                              f"{step.who()} {step.label()}", ref, k, depth + 1))
                 try:
                     canon = self.canon(out)
-                    key = system.state_key(canon)
                     owner = self.owner(canon)
+                    if owner == self.me and self.lookup(canon)[1] is not None:
+                        continue
                 except TypeError as exc:
                     raise ModelError(f"the state reached by {step.who()} {step.label()} is not "
                                      f"hashable ({exc})") from None
-                if owner == self.me and key in self.seen:
-                    continue
+                # Per destination, each state once; the owner confirms types, so a state
+                # that only compares equal to one already in the box goes too.
                 box = outbox[owner]
-                if key not in box:
+                key = system.state_key(canon)
+                held = box.get(key)
+                if held is None:
                     box[key] = (out, canon, ref, k)
+                elif held[1] is not canon and not same_typed(held[1], canon):
+                    extras[owner].append((out, canon, ref, k))
         self.frontier = []
         symmetric = self.system.reduces_symmetry
         # Pickled here, once, and forwarded as bytes: the coordinator never unpickles them.
         blobs = [pickle.dumps([(out, canon if symmetric else None, ref, k)
-                               for out, canon, ref, k in box.values()],
-                              protocol=pickle.HIGHEST_PROTOCOL) for box in outbox]
-        ledger = getattr(system, "ledger", None)
+                               for out, canon, ref, k in [*box.values(), *extra]],
+                              protocol=pickle.HIGHEST_PROTOCOL)
+                 for box, extra in zip(outbox, extras, strict=True)]
         return {"transitions": transitions, "coverage": coverage, "found": found,
-                "outbox": blobs, "types": ledger.take_fresh() if ledger is not None else []}
+                "outbox": blobs}
 
     def handle(self, command: str, *args: Any) -> tuple:
         """One command from the coordinator: ("ok", reply) or ("error", message, where)."""
@@ -403,25 +423,19 @@ class _Partition:
             return ("error", f"worker {self.me} failed: {type(exc).__name__}: {exc}\n"
                              f"{traceback.format_exc()}", None)
 
-    def absorb(self, inboxes: list[bytes], at_bound: bool, depth: int,
-               types: tuple[list, list] | None = None) -> dict[str, Any]:
+    def absorb(self, inboxes: list[bytes], at_bound: bool, depth: int) -> dict[str, Any]:
         found: list[FoundAt] = []
         blocked = False
-        ledger = getattr(self.system, "ledger", None)
-        if types is not None and ledger is not None:
-            ledger.merge(*types)
-            ledger.take_fresh()  # (the coordinator has them already)
-            self.retype()
-        state_key = self.system.state_key
         for blob in inboxes:
             for out, canon, parent, k in pickle.loads(blob):
-                key = state_key(out if canon is None else canon)
-                if key in self.seen:
+                canon = out if canon is None else canon
+                key, sid = self.lookup(canon)
+                if sid is not None:
                     continue
                 if at_bound:
                     blocked = True
                     continue
-                self.add(out, key, parent, k, depth, found)
+                self.add(out, key, canon, parent, k, depth, found)
         return {"states": len(self.states), "new": len(self.frontier), "found": found,
                 "sometimes": set(self.sometimes_seen), "blocked": blocked}
 

@@ -28,6 +28,7 @@ import hashlib
 import struct
 from typing import Any
 
+from .typed_values import equal_types
 from .values import FrozenMap
 
 _MASK = (1 << 64) - 1
@@ -372,33 +373,18 @@ class Fingerprinter:
     and has no final avalanche; this one is a bijection in each part (states that
     differ in one part never collide) and is finalised.
 
-    The cache is a dict per part index, keyed by ``==``: it would answer the
-    fingerprint of ``(0,)`` for ``(False,)``. Parts whose index is in :attr:`uncached`
-    (callers fill it, or call :meth:`forget`: the parts whose fields can hold values of
-    different types that compare equal) are fingerprinted afresh every time, never
-    looked up in or stored to the cache. One dict per index, not one for all, so that
-    an index that only ever holds ints and another that only ever holds bools cannot
-    answer for each other. A state that is not a tuple is fingerprinted whole.
+    The cache is a dict per part index, keyed by ``==``, which alone would answer the
+    fingerprint of ``(0,)`` for ``(False,)``: a hit is used only when the part held is
+    the same object or has the same types throughout (checker.typed_values), and a
+    part that only compares equal is fingerprinted afresh. One dict per index, not one
+    for all, so that an index that only ever holds ints and another that only ever
+    holds bools cannot answer for each other. A state that is not a tuple is
+    fingerprinted whole.
     """
 
     def __init__(self) -> None:
-        self._caches: list[dict[Any, int]] = []
+        self._caches: list[dict[Any, tuple[Any, int]]] = []
         self._stored = 0  # entries in all the caches (bounded by _CACHE_LIMIT)
-        self.uncached: set[int] = set()
-        self.caching = True  # False: no part is cached (forget(None))
-
-    def forget(self, parts: set[int] | None) -> None:
-        """From now on never cache the parts at these indices (None: any part), and drop
-        what was cached for them."""
-        if parts is None:
-            self.caching = False
-            self._caches, self._stored = [], 0
-            return
-        self.uncached.update(parts)
-        for i in parts:
-            if i < len(self._caches):
-                self._stored -= len(self._caches[i])
-                self._caches[i] = {}
 
     def __call__(self, state: Any) -> int:
         t = type(state)
@@ -408,25 +394,25 @@ class Fingerprinter:
             tag = _type_tag(t)
         else:
             return fingerprint(state)
-        if not self.caching:
-            return _fp_items(tag, state, len(state))
-        caches, uncached = self._caches, self.uncached
+        caches = self._caches
         if len(caches) < len(state):
             caches.extend({} for _ in range(len(state) - len(caches)))
         h = tag ^ ((len(state) * _K_LEN) & _MASK)
         for i, part in enumerate(state):
-            if uncached and i in uncached:
+            cache = caches[i]
+            hit = cache.get(part)
+            if hit is None:
                 x = fingerprint(part)
+                cache[part] = (part, x)
+                self._stored += 1
+                if self._stored > _CACHE_LIMIT:
+                    for c in caches:
+                        c.clear()
+                    self._stored = 0
             else:
-                cache = caches[i]
-                x = cache.get(part)
-                if x is None:
-                    x = cache[part] = fingerprint(part)
-                    self._stored += 1
-                    if self._stored > _CACHE_LIMIT:
-                        for c in caches:
-                            c.clear()
-                        self._stored = 0
+                held, x = hit
+                if held is not part and not equal_types(held, part):
+                    x = fingerprint(part)  # equal, not the same types: (0,) and (False,)
             h = ((h ^ x) * _K_STEP) & _MASK
             h ^= h >> 32
         h ^= h >> 33

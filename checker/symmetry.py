@@ -29,6 +29,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from .typed_values import equal_types
 from .values import FrozenMap
 
 
@@ -173,12 +174,13 @@ class Reducer:
                 cache.clear()
             out = list(state)
             for i, part in enumerate(state):
-                if i in typed:
+                hit = None if i in typed else cache.get(part)
+                if hit is not None and (hit[0] is part or equal_types(hit[0], part)):
+                    renamed = hit[1]
+                else:  # (a part equal to the one cached but of other types: (0,), (False,))
                     renamed = option.rename(part)
-                else:
-                    renamed = cache.get(part)
-                    if renamed is None:
-                        renamed = cache[part] = option.rename(part)
+                    if hit is None and i not in typed:
+                        cache[part] = (part, renamed)
                 out[option.moves.get(i, i)] = renamed
             candidate = tuple(out)
             if self._less(candidate, best):
@@ -186,21 +188,23 @@ class Reducer:
         return best
 
     def _less(self, a: tuple, b: tuple) -> bool:
-        typed = self.typed
-        for i, (x, y) in enumerate(zip(a, b, strict=True)):
-            if x is y or (x == y and i not in typed):
+        for x, y in zip(a, b, strict=True):
+            if x is y:
                 continue
-            kx, ky = (order_key(x), order_key(y)) if i in typed else (self._key(x), self._key(y))
+            kx, ky = self._key(x), self._key(y)
             if kx != ky:
                 return kx < ky
         return False
 
     def _key(self, part: Any) -> Any:
-        key = self._keys.get(part)
-        if key is None:
+        hit = self._keys.get(part)
+        if hit is not None and (hit[0] is part or equal_types(hit[0], part)):
+            return hit[1]
+        key = order_key(part)
+        if hit is None:
             if len(self._keys) > self.LIMIT:
                 self._keys.clear()
-            key = self._keys[part] = order_key(part)
+            self._keys[part] = (part, key)
         return key
 
 

@@ -9,152 +9,41 @@ a violation or invent one. States are therefore equal only when their types are
 equal too, at every depth.
 
 Keying every state by a deep typed form would cost every engine dearly, and
-almost every field only ever holds one type of value. So a :class:`TypeLedger`
-records, per field (a *column*: part index and slot), the types that every value
-written to it had at each position inside the value; a field is *ambiguous* once
-two types of one equality family (numbers, strings, tuples, ...) met at one
-position. Only ambiguous fields are keyed by their typed form (:func:`typed_key`),
-and an engine that sees the ledger's ``version`` move re-keys what it holds.
-Before a field becomes ambiguous, every value it held had one type per position,
-so nothing merged so far was wrong.
+almost every field only ever holds one type of value. So a state is keyed as it
+is, and wherever ``==`` says two states (or two parts, or two values) are the
+same, the checker confirms that their types agree (:func:`type_clashes`): a seen
+state hit, a cache of parts, an interned value. Where they do not, the field is
+marked (:class:`TypedFields`) and keyed by its typed form (:func:`typed_key`) from
+then on; an engine that sees the mark's ``version`` move re-keys what it holds.
+Nothing was merged wrongly before: every merge is such a confirmed hit.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
-import numbers
 from collections.abc import Iterable
 from typing import Any
 
 from .values import FrozenMap
 
 Column = tuple[int, int]  # (part index in the state, slot in the part)
-Position = tuple  # where a value sits inside a field's value: indices, "*" for members
-NEGATIVE_ZERO = "-0.0"  # the "type" of -0.0: equal to 0.0 but not the same number
-LONG = 8  # tuples longer than this share one position for all their items
 
 
-class NotANumberError(ValueError):
-    """A NaN was stored: it is not equal to itself, so a state holding it is never seen again."""
+class TypedFields:
+    """The fields (columns) that have held values of different types that compare equal."""
 
-
-def _family(t: type) -> Any:
-    """Types whose values can compare equal to each other's."""
-    if issubclass(t, numbers.Number):
-        return numbers.Number
-    for base in (str, bytes, tuple, frozenset, FrozenMap, range):
-        if issubclass(t, base):
-            return base
-    return t
-
-
-def shapes(value: Any) -> frozenset[tuple[Position, type | str]]:
-    """Every (position, type) in ``value``: the types a state's equality must respect."""
-    out: set[tuple[Position, Any]] = set()
-    _walk(value, (), out)
-    return frozenset(out)
-
-
-def _walk(value: Any, at: Position, out: set) -> None:
-    t = type(value)
-    if t is float:
-        if value != value:
-            raise NotANumberError
-        out.add((at, NEGATIVE_ZERO if value == 0 and math.copysign(1.0, value) < 0 else float))
-        return
-    out.add((at, t))
-    if isinstance(value, tuple):
-        long = len(value) > LONG
-        for i, item in enumerate(value):
-            _walk(item, (*at, "*" if long else i), out)
-    elif isinstance(value, frozenset):
-        for item in value:
-            _walk(item, (*at, "*"), out)
-    elif isinstance(value, FrozenMap):
-        out.update(((*at, *p), s) for p, s in _map_shapes(value))
-    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
-        for f in dataclasses.fields(value):
-            _walk(getattr(value, f.name), (*at, f.name), out)
-
-
-def _map_shapes(m: FrozenMap) -> frozenset:
-    """A map's shapes relative to the map, cached on the map (maps are written often)."""
-    cached = m._shapes
-    if cached is None:
-        found: set = set()
-        for k, v in m.items():
-            _walk(k, ("key",), found)
-            _walk(v, ("value",), found)
-        cached = m._shapes = frozenset(found)
-    return cached
-
-
-class TypeLedger:
-    """Per column, the type met at each position; which columns are ambiguous.
-
-    ``atoms[part][slot]`` holds the atom types (int, str, None, ...) a column has
-    already held at its top level and that are recorded: writing one of them again
-    costs a set lookup on the hot path. Anything else is walked.
-    """
-
-    def __init__(self, widths: Iterable[int]) -> None:
-        self.atoms: list[list[set]] = [[set() for _ in range(w)] for w in widths]
-        self.kinds: dict[tuple[Column, Position, Any], Any] = {}  # (column, position, family) -> type
-        self.ambiguous: set[Column] = set()
+    def __init__(self) -> None:
+        self.columns: set[Column] = set()
         self.version = 0
-        self.fresh: list[tuple[Column, Position, Any]] = []  # records not yet handed out
 
-    def note(self, part: int, slot: int, value: Any) -> bool:
-        """Record a value written to (part, slot); True when the column just became ambiguous."""
-        t = type(value)
-        known = self.atoms[part][slot]
-        if t in known and (t is not float or (value == value and (value != 0 or math.copysign(
-                1.0, value) > 0))):  # NaN and -0.0 always go the long way
-            return False
-        grew = self.add((part, slot), shapes(value))
-        if t in _ATOM_TYPES:
-            known.add(t)
-        return grew
-
-    def add(self, column: Column, found: Iterable[tuple[Position, Any]]) -> bool:
-        grew = False
-        kinds = self.kinds
-        for at, t in found:
-            key = (column, at, _family(float if t == NEGATIVE_ZERO else t))
-            known = kinds.get(key)
-            if known is None:
-                kinds[key] = t
-                self.fresh.append((column, at, t))
-            elif known != t and column not in self.ambiguous:
-                self.ambiguous.add(column)
-                self.fresh.append((column, at, t))  # whoever merges these sees the clash too
-                self.version += 1
-                grew = True
-        return grew
-
-    def take_fresh(self) -> list[tuple[Column, Position, Any]]:
-        """Records made since the last call (for workers that must share one ledger)."""
-        fresh, self.fresh = self.fresh, []
-        return fresh
-
-    def merge(self, records: Iterable[tuple[Column, Position, Any]],
-              ambiguous: Iterable[Column] = ()) -> bool:
-        """Take in another ledger's records; True when a column became ambiguous."""
-        before = self.version
-        for column, at, t in records:
-            self.add(column, [(at, t)])
-        for column in ambiguous:
-            if column not in self.ambiguous:
-                self.ambiguous.add(column)
-                self.version += 1
-        return self.version != before
-
-    def snapshot(self) -> tuple[list, list[Column]]:
-        return ([(c, at, t) for (c, at, _), t in self.kinds.items()], sorted(self.ambiguous))
-
-
-_ATOM_TYPES = frozenset({int, float, str, bytes, bool, type(None)})
+    def mark(self, columns: Iterable[Column]) -> bool:
+        """Key these columns by type from now on; True when that is news."""
+        new = set(columns) - self.columns
+        if new:
+            self.columns |= new
+            self.version += 1
+        return bool(new)
 
 
 # Markers inside typed keys. Keys are compared only with keys, where a marker sits
@@ -185,14 +74,53 @@ def typed_key(value: Any) -> Any:
     return (t, value)
 
 
+_PLAIN = frozenset({str, int, bool, bytes, type(None)})
+
+
 def same_typed(a: Any, b: Any) -> bool:
     """``a == b`` and the same types everywhere inside them."""
+    return a is b or (a == b and equal_types(a, b))
+
+
+def equal_types(a: Any, b: Any) -> bool:
+    """Whether two values that compare equal also have the same types at every depth
+    (a cache hit keyed by ``==`` is good only when they do).
+
+    Identical objects are skipped, so comparing a successor with a stored state costs
+    a look at the few values the step wrote, not a walk of the whole state.
+    """
     if a is b:
         return True
-    if type(a) is not type(b):
+    t = type(a)
+    if t is not type(b):
         return False
-    if a != b:
-        return False
-    if type(a) in (str, int, bool, bytes, type(None)):
+    if t in _PLAIN:
         return True
-    return typed_key(a) == typed_key(b)
+    if t is float:
+        return math.copysign(1.0, a) == math.copysign(1.0, b)
+    if isinstance(a, tuple):
+        return all(x is y or equal_types(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, frozenset):
+        return {typed_key(x) for x in a} == {typed_key(y) for y in b}
+    if isinstance(a, FrozenMap):
+        # Equal maps hold equal keys, which each keeps sorted the same way.
+        return all(equal_types(ka, kb) and equal_types(va, vb)
+                   for (ka, va), (kb, vb) in zip(a.items(), b.items(), strict=True))
+    if dataclasses.is_dataclass(a) and not isinstance(a, type):
+        return all(equal_types(getattr(a, f.name), getattr(b, f.name))
+                   for f in dataclasses.fields(a))
+    return True
+
+
+def type_clashes(a: tuple, b: tuple) -> list[Column]:
+    """The fields where two states that compare equal differ in type (usually none)."""
+    out = []
+    for i, (x, y) in enumerate(zip(a, b, strict=True)):
+        if x is y:
+            continue
+        if type(x) is tuple and type(y) is tuple and len(x) == len(y):
+            out.extend((i, s) for s, (u, v) in enumerate(zip(x, y, strict=True))
+                       if not (u is v or equal_types(u, v)))
+        elif not equal_types(x, y):
+            out.append((i, -1))
+    return out

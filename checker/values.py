@@ -29,7 +29,7 @@ class FrozenMap(Mapping):
     The order is fixed when a map is built, so reading never sorts.
     """
 
-    __slots__ = ("_d", "_hash", "_shapes")
+    __slots__ = ("_d", "_hash")
 
     def __init__(self, items: Mapping | Iterable[tuple[Any, Any]] = ()) -> None:
         d = dict(items)
@@ -38,14 +38,12 @@ class FrozenMap(Mapping):
             check_immutable(v, f"the FrozenMap value at {k!r}")
         self._d = _in_order(d)
         self._hash: int | None = None
-        self._shapes: frozenset | None = None  # see checker.typed_values
 
     @classmethod
     def _trusted(cls, d: dict, ordered: bool = False) -> FrozenMap:
         m = object.__new__(cls)
         m._d = d if ordered else _in_order(d)
         m._hash = None
-        m._shapes = None
         return m
 
     def __getitem__(self, key: Any) -> Any:
@@ -143,6 +141,10 @@ def check_immutable(value: Any, where: str) -> None:
     """Raise :class:`MutableValueError` unless ``value`` is deeply immutable."""
     problem = _mutable_part(value)
     if problem is not None:
+        if type(problem) is float:
+            raise MutableValueError(
+                f"{where} was given NaN, which is not equal to itself: a state holding it "
+                "would never be recognised as one already seen; store None or a string instead")
         kind = type(problem).__name__
         hint = {
             "list": "use a tuple",
@@ -157,11 +159,14 @@ def check_immutable(value: Any, where: str) -> None:
 
 
 def _mutable_part(value: Any) -> Any:
+    """The part of ``value`` that cannot be stored: mutable, or a NaN (never equal to itself)."""
+    if type(value) is float:
+        return value if value != value else None
     if isinstance(value, (_ATOMS, FrozenMap)):
         return None
     if isinstance(value, (tuple, frozenset)):
         for item in value:
-            if type(item) in FAST_IMMUTABLE:
+            if type(item) in FAST_IMMUTABLE and (type(item) is not float or item == item):
                 continue
             bad = _mutable_part(item)
             if bad is not None:

@@ -56,7 +56,7 @@ from .explore import (
     watch_run,
 )
 from .learning import Learner, learner_for
-from .typed_values import typed_key
+from .typed_values import same_typed, typed_key
 
 CHUNK = 1 << 16  # frontier rows expanded at once: bounds the memory a level's successors take
 SMALL = 32  # up to this many rows, a chunk is expanded in plain Python (numpy's cost is per call)
@@ -78,16 +78,22 @@ class _Values:
         self.typed: set[int] = set()  # columns interned by typed key (0 and False apart)
 
     def retype(self, columns: set[int]) -> None:
-        """Intern ``columns`` by typed key from now on. Their values so far had one type
-        per position (that is what made the column untyped), so no id changes."""
+        """Intern ``columns`` by typed key from now on. Every value interned so far was
+        confirmed to be of the types of the value it was merged with, so no id changes."""
         for c in columns - self.typed:
             self.ids[c] = {typed_key(v): i for i, v in enumerate(self.values[c])}
         self.typed |= columns
 
     def intern(self, column: int, value: Any) -> int:
         ids = self.ids[column]
-        key = typed_key(value) if column in self.typed else value
+        typed = column in self.typed
+        key = typed_key(value) if typed else value
         i = ids.get(key)
+        if i is not None and not typed:
+            held = self.values[column][i]
+            if held is not value and not same_typed(held, value):  # 0 met False: type them
+                self.retype({column})
+                return self.intern(column, value)
         if i is None:
             i = len(self.values[column])
             ids[key] = i
@@ -412,17 +418,7 @@ class _VectorRun:
                                                         np.empty(0, np.uint64))
         self.elapsed = 0.0  # seconds spent by the runs this one resumes
         self.resumed_at = 0
-        self.typing_version = -1
-        self.sync_types()
 
-    def sync_types(self) -> None:
-        """Columns that now hold values of different types that compare equal (0, False)
-        are interned by typed key from here on (before any value of the step is interned)."""
-        system = self.system
-        if system.typing_version != self.typing_version:
-            self.typing_version = system.typing_version
-            column_of = self.learner.column_of
-            self.values.retype({column_of[c] for c in system.ledger.ambiguous})
 
     # -- where things are ----------------------------------------------------------------
     def path(self, sid: int) -> list[int]:
@@ -446,7 +442,6 @@ class _VectorRun:
             touched, results = learner.step(k, state)
         except ModelError as exc:
             raise self.locate(exc.within(step=self.depth + 1), sid) from None
-        self.sync_types()
         self.learned += 1
         if not touched <= set(table.cols):
             return touched, None
@@ -557,7 +552,6 @@ class _VectorRun:
             touched, results = learner.step(k, state)
         except ModelError as exc:
             raise self.locate(exc.within(step=self.depth + 1), sid) from None
-        self.sync_types()
         start, count = table.payloads[e][0], table.payloads[e][1]
         same = touched <= set(table.cols) and len(results) == count
         for b, (step, out) in enumerate(results if same else ()):
@@ -588,15 +582,11 @@ class _VectorRun:
     def snapshot(self) -> dict[str, Any]:
         data = {name: getattr(self, name) for name in self.SAVED}
         data["elapsed"] = self.elapsed + time.perf_counter() - self.started
-        data["types"] = self.system.ledger.snapshot()
         return data
 
     def restore(self, data: dict[str, Any]) -> None:
         for name in self.SAVED:
             setattr(self, name, data[name])
-        # The saved values are interned as they were when saved, with the types saved too.
-        self.system.ledger.merge(*data["types"])
-        self.typing_version = self.system.typing_version
         self.elapsed = data["elapsed"]
         self.resumed_at = self.count
         self.started = time.perf_counter()
@@ -804,7 +794,6 @@ class _VectorRun:
                                         "not a declared final state", sid))
                 except ModelError as exc:
                     raise self.locate(exc.within(step=self.depth + 1), sid) from None
-                self.sync_types()
                 self.transitions += len(succs)
                 row, parent_fp = rows_l[r], fps_l[r]
                 for via, (step, out) in enumerate(succs):

@@ -295,7 +295,11 @@ def test_a_step_out_of_an_explored_state_is_checked_whatever_bound_its_target_is
 # -- exit codes -----------------------------------------------------------------------------
 
 SPECS = textwrap.dedent('''
-    from checker import Model, Spec, action, always, durable, holds, require, violated
+    import itertools
+
+    from checker import Model, Spec, action, always, durable, fault, holds, require, violated
+
+    TICKS = itertools.count()
 
     class Counter(Model):
         n = durable(0)
@@ -314,6 +318,40 @@ SPECS = textwrap.dedent('''
         def quiet(self):
             pass
 
+    class Raises(Counter):
+        @always
+        def quiet(self):
+            return {}["missing"]
+
+    class Mutable(Counter):
+        @action
+        def keep(self):
+            require(self.n == 1)
+            self.n = [1]
+
+    class Undeclared(Counter):
+        @action
+        def keep(self):
+            require(self.n == 1)
+            self.extra = 1
+
+    class Typo(Counter):
+        @action
+        def peek(self):
+            require(self.nn == 1)
+
+    class Ticks(Counter):
+        @action
+        def tick(self):
+            require(self.n == 1)
+            self.n = 1 + next(TICKS) % 2
+
+    class Unbudgeted(Counter):
+        @action
+        def call(self):
+            require(self.n == 1)
+            self.n = 2 if fault("net") else 3
+
     SPECS = [
         Spec("right", Counter(), violated("Small"), deadlock=False),
         {extra}
@@ -321,20 +359,31 @@ SPECS = textwrap.dedent('''
 ''')
 
 
-@pytest.mark.parametrize(("extra", "code"), [
-    ("", 0),
-    ('Spec("wrong", Counter(), holds(), deadlock=False),', 1),
-    ('Spec("model-error", NoReturn(), holds(), deadlock=False),', 2),
-    ('Spec("wrong", Counter(), holds(), deadlock=False), '
-     'Spec("model-error", NoReturn(), holds(), deadlock=False),', 2),
-], ids=["expected", "design wrong", "modelling error", "both"])
-def test_exit_status_says_which_kind_of_problem(tmp_path: Path, extra: str, code: int,
+def _spec(name: str, model: str) -> str:
+    return f'Spec("{name}", {model}(), holds(), deadlock=False),'
+
+
+@pytest.mark.parametrize(("extra", "code", "words"), [
+    ("", 0, ""),
+    (_spec("wrong", "Counter"), 1, ""),
+    (_spec("model-error", "NoReturn"), 2, "returned None"),
+    (_spec("wrong", "Counter") + _spec("model-error", "NoReturn"), 2, "returned None"),
+    (_spec("model-error", "Raises"), 2, "raised KeyError"),
+    (_spec("model-error", "Mutable"), 2, "was given a list"),
+    (_spec("model-error", "Undeclared"), 2, "not a declared field"),
+    (_spec("model-error", "Typo"), 2, "did you mean"),
+    (_spec("model-error", "Ticks"), 2, "not deterministic"),
+    (_spec("model-error", "Unbudgeted"), 2, "Fail(kind='net'"),
+    ('Spec("model-error", Counter(), holds(), fairness=["upp"]),', 2, "upp"),
+], ids=["expected", "design wrong", "property returns None", "both", "property raises",
+        "mutable value", "undeclared field", "name typo", "non-determinism", "fault without budget",
+        "unknown fairness name"])
+def test_exit_status_says_which_kind_of_problem(tmp_path: Path, extra: str, code: int, words: str,
                                                capsys: Any) -> None:
     (tmp_path / "counter.py").write_text(SPECS.replace("{extra}", extra))
     assert main(["check", str(tmp_path)]) == code
-    out = capsys.readouterr().out
-    if code == 2:
-        assert "model-error" in out and "returned None" in out
+    captured = capsys.readouterr()
+    assert words in captured.out + captured.err
 
 
 def test_a_spec_error_exits_2(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from checker import Model, Options, Spec, action, always, check_spec, durable, holds, require
-from checker.typed_values import TypeLedger, same_typed, shapes, typed_key
+from checker.typed_values import TypedFields, same_typed, type_clashes, typed_key
 from checker.values import FrozenMap
 
 ENGINES = {
@@ -173,21 +173,27 @@ def test_typed_keys_are_equal_exactly_when_values_and_types_are(a: Any, b: Any) 
         assert repr(a) == repr(b) or isinstance(a, (frozenset, FrozenMap))
 
 
-@given(st.lists(VALUES, min_size=1, max_size=6))
-def test_a_column_that_held_two_equal_values_of_different_types_is_ambiguous(values) -> None:
-    ledger = TypeLedger([1, 1])
-    for v in values:
-        ledger.note(1, 0, v)
-    clash = any(a == b and not same_typed(a, b) for a in values for b in values)
-    if clash:
-        assert (1, 0) in ledger.ambiguous
+@given(VALUES, VALUES)
+def test_same_typed_is_equality_with_equal_types_at_every_depth(a: Any, b: Any) -> None:
+    assert same_typed(a, b) == (a == b and repr(typed_key(a)) == repr(typed_key(b))
+                                if not isinstance(a, (frozenset, FrozenMap))
+                                else typed_key(a) == typed_key(b))
 
 
-def test_shapes_tell_positions_apart() -> None:
-    assert shapes((0, False)) == {((), tuple), ((0,), int), ((1,), bool)}
-    ledger = TypeLedger([1, 1])
-    ledger.note(1, 0, (0, False))
-    ledger.note(1, 0, (1, True))
-    assert not ledger.ambiguous  # an (int, bool) record is not a clash
-    ledger.note(1, 0, (False, 0))
-    assert ledger.ambiguous == {(1, 0)}
+@given(st.lists(st.tuples(VALUES, VALUES), min_size=2, max_size=2))
+def test_type_clashes_name_the_fields_where_equal_states_differ_in_type(pair) -> None:
+    (a0, a1), (b0, b1) = pair
+    a, b = ((0,), (a0, a1)), ((0,), (b0, b1))
+    if a != b:
+        return
+    clashes = type_clashes(a, b)
+    assert ((1, 0) in clashes) == (not same_typed(a0, b0))
+    assert ((1, 1) in clashes) == (not same_typed(a1, b1))
+    assert (0, 0) not in clashes
+
+
+def test_marking_a_field_moves_the_version_once() -> None:
+    typed = TypedFields()
+    assert typed.mark([(1, 0)]) and typed.version == 1
+    assert not typed.mark([(1, 0)]) and typed.version == 1
+    assert typed.mark([(1, 0), (2, 3)]) and typed.version == 2
