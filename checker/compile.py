@@ -72,7 +72,7 @@ class _Views:
         for pname, value in model._params.items():
             self.model.__dict__[pname] = value
         self.components: list[Any] = []
-        for (attr, comp), part, cls in zip(model.components().items(), system._component_parts,
+        for (attr, comp), part, cls in zip(model.bound_components().items(), system._component_parts,
                                            component_cls, strict=False):
             view = _new_view(cls, ctx, part.index, part.prefix)
             for key, value in vars(comp).items():
@@ -150,7 +150,7 @@ class ModelSystem(TransitionSystem):
         index = MODEL + 1
         self._component_parts: list[_Part] = []
         component_classes: list[tuple[type, list[Field]]] = []
-        for attr, comp in model.components().items():
+        for attr, comp in model.bound_components().items():
             fields = _slots(component_fields(comp), model)
             initial = tuple(f.initial_value(comp) for f in fields)
             self._component_parts.append(_Part(index, f"{attr}.", fields, initial))
@@ -323,14 +323,21 @@ class ModelSystem(TransitionSystem):
                 out.extend(self._run_fault(self._views, state, entry))
         return out
 
+    fault_sampler: Any = None
+    """A random.Random while random walks run: each fault step then gives one random outcome
+    of its hooks' choices instead of all of them (a power loss may have thousands)."""
+
     def _run_fault(self, views: _Views, state: tuple, entry: tuple) -> list[tuple[Step, Any]]:
         """One fault step (a crash of one process, or a power loss) out of ``state``."""
         i, _, victim, part = entry
+        sampler = self.fault_sampler
         if victim is None:
             return run_branches(views.ctx, state, self._power_loss, (views, i), {}, None,
-                                "power_loss", (), "power loss", BUDGET, fault_step="power_loss")
+                                "power_loss", (), "power loss", BUDGET, fault_step="power_loss",
+                                sampler=sampler)
         return run_branches(views.ctx, state, self._crash, (views, victim, part, i), {}, victim,
-                            "crash", (), f"crash of {victim}", BUDGET, fault_step="crash")
+                            "crash", (), f"crash of {victim}", BUDGET, fault_step="crash",
+                            sampler=sampler)
 
     @staticmethod
     def _spend(ctx: Context, i: int) -> None:
@@ -432,7 +439,7 @@ class ModelSystem(TransitionSystem):
     def source_files(self) -> list[str]:
         """The files whose code this system runs (the model, its components and processes,
         and the spec), lifecheck's own excepted: a checkpoint is bound to them."""
-        classes = [type(self.model), *(type(c) for c in self.model.components().values()),
+        classes = [type(self.model), *(type(c) for c in self.model.bound_components().values()),
                    *(d.process for d in self.model.roles().values())]
         files = {self.spec_file} if self.spec_file else set()
         own = Path(__file__).resolve().parent

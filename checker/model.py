@@ -52,6 +52,15 @@ class Component:
     def on_power_loss(self) -> None:
         """What a power loss does to this component (default: volatile fields reset)."""
 
+    def bind(self, model: Model) -> Component:
+        """This component as configured for ``model``'s parameters (default: itself).
+
+        A component declared once on a model class may take part of its configuration
+        from the model's parameters (``FileSystem(persistence=lambda m: m.fs_model)``),
+        so that one model class covers every variant a spec compares.
+        """
+        return self
+
 
 class role:  # noqa: N801 - used like a declaration keyword
     """``brokers = role(Broker, count=2)``; ``count`` may name a parameter or be a function of the model."""
@@ -194,6 +203,14 @@ class Model:
     @classmethod
     def components(cls) -> dict[str, Component]:
         return cls._declared(Component)
+
+    def bound_components(self) -> dict[str, Component]:
+        """The components as configured for this model's parameters (see Component.bind)."""
+        bound = self.__dict__.get("_bound_components")
+        if bound is None:
+            bound = {attr: comp.bind(self) for attr, comp in self.components().items()}
+            object.__setattr__(self, "_bound_components", bound)
+        return bound
 
     @classmethod
     def fields(cls) -> list[Field]:

@@ -10,7 +10,10 @@ from .channel import END, Channel
 from .executor import Executor, Reply, Task
 from .filesystem import DIR, EMPTY, FileSystem
 from .kv_store import KeyValueStore
+from .persistence import MODELS as PERSISTENCE_MODELS
+from .persistence import Persistence
 from .remote_store import RemoteObject, RemoteStore, RemoteStoreError
 
-__all__ = ["DIR", "EMPTY", "END", "Channel", "Executor", "FileSystem", "KeyValueStore",
+__all__ = ["DIR", "EMPTY", "END", "PERSISTENCE_MODELS", "Channel", "Executor", "FileSystem",
+           "KeyValueStore", "Persistence",
            "RemoteObject", "RemoteStore", "RemoteStoreError", "Reply", "Task"]

@@ -2,29 +2,46 @@
 
 Designs that survive a killed process can still lose data when the machine loses
 power, because what a process sees (the page cache) is not what the disk holds.
-This component keeps the two apart, in the spirit of Pillai et al., "All File
-Systems Are Not Created Equal" (OSDI'14), for an ext4-like file system:
+This component keeps the two apart. What a power loss may leave on disk is decided
+by a *persistence model* chosen per instance (``FileSystem(persistence=...)``): a
+table of atomicity and ordering rules after ALICE (Pillai et al., OSDI 2014) and
+Ferrite (Bornholt et al., ASPLOS 2016), see :mod:`models.components.persistence`.
 
-* **Namespace operations** (mkdir, create, rename, unlink, rmdir) take effect at
-  once in what processes see, and are appended to an ordered journal. A power loss
-  keeps a *prefix* of the journal: any number of the pending operations, oldest
-  first, survive (the checker explores every prefix length). Within the journal
-  nothing is reordered, which is what a journaling file system promises and what
-  makes "rename is atomic" meaningful after a crash.
-* **File data** written but not fsynced is always lost at a power loss: the file
-  comes back with the data of its last fsync, or empty if it was never fsynced,
-  even when its name (or a rename of its directory) survived. Keeping the data is
-  also a possible outcome on a real disk, but it needs no modelling: a process
-  crash, which leaves the page cache intact, already explores it. Losing it is the
-  adversarial outcome a design must survive.
-* ``fsync(file)`` makes that file's data durable, not its name: POSIX asks for an
-  fsync of the parent directory for that, and ext4's habit of committing the whole
-  journal on any fsync is not something a design should rely on.
-  ``fsync(dir)`` makes durable every pending namespace operation up to and
-  including the last one that touches an entry of that directory (journal prefix
-  semantics: committing one operation commits everything logged before it).
-* A process crash changes nothing here except releasing the dead process's locks:
+=============== ==========================================================================
+model           what may reach the disk without a durability point
+=============== ==========================================================================
+ext4-ordered    (the default) directory operations in order; an append's data after
+                them but not before later ones (delayed allocation: a rename can
+                overtake the data it renames); overwrites in any order; a rename over
+                an existing file only after the renamed file's data
+btrfs           any operation alone, in any order, except a file's data before its rename
+posix           only fsynced data and fsynced directory entries are promised: anything
+                else in any order, a rename half done (both names), torn writes
+sequential      a prefix of the operations in program order (the optimistic model)
+=============== ==========================================================================
+
+Every model also keeps writes to one file in order and directory operations on
+related names (the same name, or a directory and a name inside it) in order.
+
+* **Operations** take effect at once in what processes see (``tree``, ``data``) and,
+  while a power loss may still come, are logged in ``pending``, oldest first: the
+  namespace operations (mkdir, create, rename, unlink, rmdir) and the writes, each
+  write as the file's whole new contents and whether it extends what was there (an
+  append) or replaces it (an overwrite).
+* **A power loss** explores every disk state the model allows: every set of pending
+  operations that holds, with each operation, everything the model orders before it,
+  applied oldest first to the disk as of the last durability point. Equal outcomes are
+  one step; the step's label says which operations were kept and which lost. With
+  ``block_size`` set, models that allow it also tear writes at block boundaries.
+* ``fsync(file)`` makes that file's pending writes durable, with everything the model
+  orders before them (on ext4-ordered an append's fsync commits the directory
+  operations before it, as ext4's journal does; an overwrite's fsync does not, which
+  is less than ext4 usually does and more than it promises). ``fsync(dir)`` makes the
+  pending operations on that directory's entries durable, with what they require.
+* **A process crash** changes nothing here except releasing the dead process's locks:
   the kernel, and with it the page cache, outlives the process.
+* A process's ``durable`` fields model storage that is always synced: a power loss
+  never loses them. Keep on this file system whatever a power loss may lose.
 
 The state is canonical, so that equal file systems are equal states and the state
 space does not grow with the order in which equal results were produced:
@@ -35,21 +52,22 @@ space does not grow with the order in which equal results were produced:
   also makes traces readable. Only when a path is reused while the inode first
   born there is still alive does the new inode get a suffix, the smallest free
   one (``/tmp/plugin/f1#2``).
-* Inodes nobody can reach any more (not in the namespace, not on disk, not in the
-  journal) are dropped, and empty contents are not stored (a missing entry means
-  empty), so an fsync of an empty file or a write of "" leaves no trace.
+* Inodes nobody can reach any more (not in the namespace, not on disk, not in a
+  pending operation) are dropped, and empty contents are not stored (a missing entry
+  means empty), so an fsync of an empty file or a write of "" leaves no trace.
 * The disk is stored only where it differs from the page cache (``None`` means
   "the same"), and only while a power loss can still happen. Once none can (the
   spec has no power loss, or its budget is spent), the disk can never be observed
-  again, and keeping its journal would make every interleaving of two processes'
-  file operations a different state for nothing.
+  again, and keeping the pending operations would make every interleaving of two
+  processes' file operations a different state for nothing.
 """
 
 from __future__ import annotations
 
+import copy
 import errno
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -60,21 +78,38 @@ from checker import (
     PowerLoss,
     choose_from,
     current_process,
+    draw,
     durable,
     faults_left,
     require,
+    sampling,
     volatile,
 )
 
-DIR = "dir"
-"""What the namespace maps a directory to; a regular file maps to its inode (a path)."""
+from .persistence import (
+    DEFAULT,
+    DIR,
+    EMPTY,
+    MAX_OUTCOMES,
+    NAMESPACE,
+    Op,
+    Outcome,
+    Persistence,
+    apply_namespace,
+    closure,
+    directories,
+    fates_label,
+    live,
+    outcomes,
+    parent,
+    persistence,
+    predecessors,
+    random_outcome,
+    set_content,
+)
+from .persistence import under as _under
 
-EMPTY = ""
-"""The contents of a file that was created but never written, or whose data was lost."""
-
-Op = tuple[str, ...]
-"""A journaled namespace operation, e.g. ``("rename", "/tmp/a", "/tmp/b")``."""
-
+__all__ = ["DIR", "EMPTY", "FileSystem", "join", "parent"]
 
 _POWER_LOSS = PowerLoss().key
 
@@ -83,19 +118,13 @@ def _power_loss_ahead() -> bool:
     """Whether the running step may still be followed by a power loss.
 
     When none can come, nothing can ever observe what is unsynced, so the durable
-    copy and the journal are dropped and equal file systems give equal states.
+    copy and the pending operations are dropped and equal file systems give equal states.
     """
     return faults_left(_POWER_LOSS) > 0
 
 
 def _error(kind: type[OSError], code: int, path: str) -> OSError:
     return kind(code, os.strerror(code), path)
-
-
-def parent(path: str) -> str:
-    """The directory holding ``path`` ("/" for a top-level entry)."""
-    head = path.rpartition("/")[0]
-    return head or "/"
 
 
 def join(directory: str, name: str) -> str:
@@ -113,81 +142,76 @@ def _check_path(path: Any) -> str:
     return path
 
 
-def _under(path: str, directory: str) -> bool:
-    return path == directory or path.startswith(directory + "/")
-
-
 def _ino_of_create(op: Op) -> str:
     return op[2] if len(op) > 2 else op[1]
 
 
-def apply_op(tree: dict[str, str], op: Op) -> None:
-    """Apply one journaled operation to a namespace (a plain dict, changed in place).
-
-    The same function drives the namespace processes see and the replay of a
-    journal prefix onto the durable namespace, so the two can never disagree on
-    what an operation means.
-    """
-    kind, path = op[0], op[1]
-    if kind == "mkdir":
-        tree[path] = DIR
-    elif kind == "create":
-        tree[path] = _ino_of_create(op)
-    elif kind in ("unlink", "rmdir"):
-        del tree[path]
-    elif kind == "rename":
-        dst = op[2]
-        moving = {k: v for k, v in tree.items() if _under(k, path)}
-        tree.pop(dst, None)  # a replaced file, or an empty directory
-        for k in moving:
-            del tree[k]
-        for k, v in moving.items():
-            tree[dst + k[len(path):]] = v
-    else:  # pragma: no cover - ops are only built by this module
-        raise ModelError(f"unknown journal operation {op!r}")
-
-
 @lru_cache(maxsize=1 << 14)
 def replayed(tree: FrozenMap, ops: tuple[Op, ...]) -> FrozenMap:
-    """``tree`` with ``ops`` applied, oldest first.
+    """``tree`` with the namespace operations of ``ops`` applied, oldest first.
 
-    Memoised because a power loss replays every prefix of the journal in every
-    state it can strike, and the same namespaces recur across many states that
-    differ only in the processes' memory.
+    Memoised because the same namespaces recur across many states that differ only
+    in the processes' memory.
     """
     out = dict(tree)
     for op in ops:
-        apply_op(out, op)
+        if op[0] in NAMESPACE:
+            apply_namespace(out, op)
     return FrozenMap(out)
 
 
-def _touched_dirs(op: Op) -> tuple[str, ...]:
-    if op[0] == "rename":
-        return (parent(op[1]), parent(op[2]))
-    return (parent(op[1]),)
+@lru_cache(maxsize=1 << 12)
+def _outcomes(model: Persistence, tree: FrozenMap, data: FrozenMap, pending: tuple[Op, ...],
+              block: int | None, limit: int) -> tuple[Outcome, ...]:
+    return outcomes(model, tree, data, pending, block, limit)
+
+
+@lru_cache(maxsize=1 << 12)
+def _predecessors(model: Persistence, pending: tuple[Op, ...]) -> tuple[frozenset[int], ...]:
+    return predecessors(model, pending)
+
+
+def _is_append(old: Any, new: Any) -> bool:
+    """Whether writing ``new`` over ``old`` only adds at the end (ALICE's append)."""
+    if old == EMPTY:
+        return True
+    return (isinstance(new, (str, bytes, tuple)) and type(new) is type(old)
+            and len(new) > len(old) and new[:len(old)] == old)
 
 
 class FileSystem(Component):
-    """One machine's local disk: namespace, contents, journal and advisory locks.
+    """One machine's local disk: namespace, contents, pending operations and advisory locks.
 
     What processes see is ``tree`` and ``data`` (the page cache). What the disk
-    holds is ``durable_tree`` and ``synced`` as of the last commit, plus the
-    ``journal`` of namespace operations logged since, any prefix of which a power
-    loss may keep. These are all durable in the checker's sense (it does not reset
-    them at a power loss) because deciding what survives is this component's job,
-    in :meth:`on_power_loss`. Locks are volatile: the kernel's, gone with the power.
+    holds is ``durable_tree`` and ``synced`` as of the last durability point, plus
+    the ``pending`` operations since, which a power loss may keep as the persistence
+    model allows. These are all durable in the checker's sense (it does not reset
+    them at a power loss) because deciding what survives is this component's job, in
+    :meth:`on_power_loss`. Locks are volatile: the kernel's, gone with the power.
     """
 
     tree = durable(lambda fs: fs._initial_tree(),
                    "the namespace processes see: path -> 'dir' or the file's inode")
     data = durable(FrozenMap(), "page cache contents by inode (absent: empty)")
-    durable_tree = durable(None, "namespace on disk at the last commit (None: same as tree)")
+    durable_tree = durable(None, "namespace on disk at the last durability point "
+                                 "(None: same as tree)")
     synced = durable(None, "contents on disk by inode, absent: empty (None: same as data)")
-    journal = durable((), "namespace operations logged but not yet committed, oldest first")
+    pending = durable((), "operations since the last durability point, oldest first")
     locks = volatile(FrozenMap(), "advisory locks: path -> holding process")
 
-    def __init__(self, dirs: Iterable[str] = ("/tmp",)) -> None:
-        """``dirs`` exist from the start, on disk (and so after any power loss)."""
+    def __init__(self, dirs: Iterable[str] = ("/tmp",),
+                 persistence: str | Callable[[Any], str] = DEFAULT,
+                 block_size: int | None = None, max_outcomes: int = MAX_OUTCOMES) -> None:
+        """``dirs`` exist from the start, on disk (and so after any power loss).
+
+        ``persistence`` names the crash behaviour (see the module notes), or is a
+        function of the model giving the name (``lambda m: m.file_system``), so that
+        a spec can compare one design across file systems through a parameter.
+        ``block_size``, in the units of the contents (characters, bytes or tuple
+        members), lets writes tear at block boundaries where the model allows it.
+        ``max_outcomes`` bounds the disk states one power loss may leave: beyond it
+        the check stops with an error rather than run for ever.
+        """
         tree: dict[str, str] = {}
         for d in dirs:
             path = _check_path(d)
@@ -195,6 +219,29 @@ class FileSystem(Component):
                 tree[path] = DIR
                 path = parent(path)
         self._initial = FrozenMap(tree)
+        if callable(persistence) and not isinstance(persistence, Persistence):
+            self._persistence_of = persistence  # decided per model, in bind()
+            self.persistence = _persistence(DEFAULT)
+        else:
+            self.persistence = _persistence(persistence)
+        if block_size is not None and (not isinstance(block_size, int) or block_size < 1):
+            raise ModelError(f"block_size must be a positive int or None, got {block_size!r}")
+        self.block_size = block_size
+        self.max_outcomes = max_outcomes
+
+    def bind(self, model: Any) -> FileSystem:
+        choose = self.__dict__.get("_persistence_of")
+        if choose is None:
+            return self
+        bound = copy.copy(self)
+        del bound._persistence_of
+        try:
+            name = choose(model)
+        except Exception as exc:
+            raise ModelError(f"FileSystem(persistence=...) could not choose a persistence "
+                             f"model for {model!r}: {type(exc).__name__}: {exc}") from None
+        bound.persistence = _persistence(name)
+        return bound
 
     def _initial_tree(self) -> FrozenMap:
         return self._initial
@@ -244,11 +291,11 @@ class FileSystem(Component):
         return self.locks.get(path)
 
     def on_disk(self) -> tuple[FrozenMap, FrozenMap]:
-        """The namespace and contents the disk holds now (before any pending operation)."""
+        """The namespace and contents the disk holds for sure (before any pending operation)."""
         disk, synced = self.durable_tree, self.synced
         return (self.tree if disk is None else disk, self.data if synced is None else synced)
 
-    # -- namespace operations (journaled) -----------------------------------------------
+    # -- namespace operations -----------------------------------------------------------
     def mkdir(self, path: str) -> None:
         self._need_new(path)
         self._log(("mkdir", path))
@@ -275,8 +322,8 @@ class FileSystem(Component):
         """Delete a directory and everything in it, as ``rm -r`` does: entry by entry.
 
         It is one step for the model (a killed process never stops half way) but
-        one journal operation per entry, children first, so a power loss can leave
-        a directory half deleted, as on a real disk.
+        one operation per entry, children first, so a power loss can leave a
+        directory half deleted, as on a real disk.
         """
         self._need_dir(path)
         if path == "/":
@@ -286,13 +333,14 @@ class FileSystem(Component):
             self._log(("rmdir", entry) if tree[entry] == DIR else ("unlink", entry))
 
     def rename(self, src: str, dst: str) -> bool:
-        """Atomically move ``src`` to ``dst``; False when ``dst`` is a non-empty directory.
+        """Move ``src`` to ``dst``; False when ``dst`` is a non-empty directory.
 
         That one refusal (ENOTEMPTY) is returned rather than raised because a
         design uses it as its signal that another process got there first. Every
         other refusal is a mistake in the design and raises as rename(2) would: a
         missing source or destination directory, a directory onto a file or the
-        reverse, a directory into itself.
+        reverse, a directory into itself. Processes see it happen atomically; what
+        a power loss may leave depends on the persistence model.
         """
         if src == "/":
             raise _error(PermissionError, errno.EBUSY, src)
@@ -312,35 +360,60 @@ class FileSystem(Component):
                 raise _error(IsADirectoryError, errno.EISDIR, dst)
             if dst_entry == DIR and self.listdir(dst):
                 return False
-        self._log(("rename", src, dst))
+        if src_entry != DIR and not self.persistence.atomic_rename:
+            # The rename's parts may reach the disk separately (both names, or neither).
+            parts: tuple[Op, ...] = (("unlink", dst),) if dst_entry is not None else ()
+            self._log(*parts, ("link", src, dst, src_entry, dst_entry is not None),
+                      ("unlink", src))
+        else:
+            self._log(("rename", src, dst, src_entry, dst_entry is not None))
         return True
 
     # -- data ---------------------------------------------------------------------------
     def write(self, path: str, content: Any) -> None:
         """Replace the contents of an existing file (in the page cache only)."""
         ino = self._need_file(path)
-        if self.synced is None and _power_loss_ahead():
-            self.synced = self.data  # the disk keeps the old contents
-        data = self.data
-        self.data = data.set(ino, content) if content != EMPTY else data.remove(ino)
-        self._same_data_as_disk()
+        old = self.data.get(ino, EMPTY)
+        if content == old and type(content) is type(old):
+            return
+        if _power_loss_ahead():
+            self._track()
+            kind = "append" if _is_append(old, content) else "overwrite"
+            self.pending = (*self.pending, ("write", ino, content, kind))
+        self.data = set_content(self.data, ino, content)
+        self._same_as_disk()
+
+    def append(self, path: str, more: Any) -> None:
+        """Add ``more`` at the end of a file's contents (a string, bytes or a tuple)."""
+        old = self.read(path)
+        if old == EMPTY:
+            content = more
+        elif isinstance(old, (str, bytes, tuple)) and type(more) is type(old):
+            content = old + more
+        else:
+            raise ModelError(f"append({path!r}, {more!r}): the file holds {old!r}; "
+                             "append adds a string, bytes or tuple to one of the same type")
+        self.write(path, content)
 
     def fsync(self, path: str) -> None:
         """Make a file's data, or a directory's entries, durable (see the module notes)."""
         entry = self.tree.get(_check_path(path))
         if entry is None and path != "/":
             raise _error(FileNotFoundError, errno.ENOENT, path)
+        pending = self.pending
         if path == "/" or entry == DIR:
-            last = max((i for i, op in enumerate(self.journal) if path in _touched_dirs(op)),
-                       default=-1)
-            if last >= 0:
-                self._commit(last + 1)
-            return
-        synced = self.synced
-        if synced is not None:
-            content = self.data.get(entry, EMPTY)
-            self.synced = synced.set(entry, content) if content != EMPTY else synced.remove(entry)
-            self._same_data_as_disk()
+            targets = [i for i, op in enumerate(pending)
+                       if op[0] in NAMESPACE and path in directories(op)]
+        else:
+            targets = [i for i, op in enumerate(pending) if op[0] == "write" and op[1] == entry]
+            if self.persistence.safe_file_flush:
+                # The entries that created the file and its directories, as most file
+                # systems persist them (ALICE's "safe file flush").
+                targets += [i for i, op in enumerate(pending)
+                            if (op[0] == "create" and _ino_of_create(op) == entry)
+                            or (op[0] == "mkdir" and _under(path, op[1]))]
+        if targets:
+            self._commit(closure(_predecessors(self.persistence, pending), targets))
 
     # -- locks (flock-like, volatile kernel state) --------------------------------------
     def lock(self, path: str) -> None:
@@ -380,18 +453,20 @@ class FileSystem(Component):
             self.locks = locks.filter(lambda _, holder: holder != process)
 
     def on_power_loss(self) -> None:
-        """Keep a prefix of the journal and only synced data; the page cache is gone."""
+        """The disk keeps what the persistence model allows; the page cache is gone."""
         disk, synced = self.on_disk()
-        journal = self.journal
-        if journal:
-            n = len(journal)
-            kept = choose_from(range(n + 1), label=lambda k: f"{k} of {n} metadata ops survive")
-            disk = replayed(disk, journal[:kept])
-        live = set(disk.values())
-        if any(ino not in live for ino in synced):
-            synced = synced.filter(lambda ino, _: ino in live)
-        self.tree, self.data = disk, synced
-        self.durable_tree, self.synced, self.journal = None, None, ()
+        pending = self.pending
+        if pending:
+            if sampling():  # a random walk: one outcome, drawn without listing them all
+                options: tuple[Outcome, ...] = (random_outcome(
+                    self.persistence, disk, synced, pending, self.block_size, draw),)
+            else:
+                options = _outcomes(self.persistence, disk, synced, pending, self.block_size,
+                                    self.max_outcomes)
+            chosen = choose_from(options, label=lambda o: fates_label(pending, o.fates))
+            disk, synced = chosen.tree, chosen.data
+        self.tree, self.data = disk, live(synced, disk)
+        self.durable_tree, self.synced, self.pending = None, None, ()
 
     # -- internals ----------------------------------------------------------------------
     def _me(self, what: str) -> str:
@@ -423,55 +498,75 @@ class FileSystem(Component):
             raise _error(FileExistsError, errno.EEXIST, path)
         self._need_dir(parent(path))
 
-    def _log(self, op: Op) -> None:
-        """Apply ``op`` to what processes see; journal it if a power loss may still come."""
+    def _track(self) -> None:
+        """Pin the disk where it is before the first pending operation."""
+        if self.durable_tree is None:
+            self.durable_tree = self.tree
+        if self.synced is None:
+            self.synced = self.data
+
+    def _log(self, *ops: Op) -> None:
+        """Apply ``ops`` to what processes see; keep them pending if a power loss may come."""
         tracked = _power_loss_ahead()
         if tracked:
-            if self.durable_tree is None:
-                self.durable_tree = self.tree  # the disk stays where it was
-            if self.synced is None:
-                self.synced = self.data
-            self.journal = (*self.journal, op)
-        tree = replayed(self.tree, (op,))
+            self._track()
+            self.pending = (*self.pending, *ops)
+        tree = replayed(self.tree, ops)
         self.tree = tree
-        if op[0] in ("unlink", "rename"):  # the only operations that can orphan a file
-            data = self.data
-            live = set(tree.values())
-            if any(ino not in live for ino in data):
-                self.data = data.filter(lambda ino, _: ino in live)
+        if any(op[0] in ("unlink", "rename", "link") for op in ops):
+            self.data = live(self.data, tree)  # the only operations that can orphan a file
         if tracked:
-            self._same_data_as_disk()
+            self._same_as_disk()
 
-    def _same_data_as_disk(self) -> None:
+    def _same_as_disk(self) -> None:
         if self.synced == self.data:
             self.synced = None
-
-    def _commit(self, count: int) -> None:
-        """Make the first ``count`` journal operations durable and forget unreachable inodes."""
-        journal = self.journal
-        rest = journal[count:]
-        if rest:
-            disk = replayed(self.on_disk()[0], journal[:count])
-            self.durable_tree = disk
-        else:
-            disk = self.tree
+        if self.durable_tree == self.tree and not self.pending:
             self.durable_tree = None
-        self.journal = rest
-        synced = self.synced
-        if synced:
-            live = set(disk.values())
-            live.update(_ino_of_create(op) for op in rest if op[0] == "create")
-            if any(ino not in live for ino in synced):
-                self.synced = synced.filter(lambda ino, _: ino in live)
-                self._same_data_as_disk()
+
+    def _commit(self, done: set[int]) -> None:
+        """Make the pending operations at ``done`` durable, and forget unreachable inodes.
+
+        Applying them out of program order is sound: what they require is among
+        them, and what stays pending neither touches a related name nor the same
+        file, so it commutes with them.
+        """
+        pending = self.pending
+        disk, synced = self.on_disk()
+        tree = dict(disk)
+        for i in sorted(done):
+            op = pending[i]
+            if op[0] == "write":
+                synced = set_content(synced, op[1], op[2])
+            else:
+                apply_namespace(tree, op)
+        rest = tuple(op for i, op in enumerate(pending) if i not in done)
+        disk = FrozenMap(tree)
+        keep = {_ino_of_create(op) for op in rest if op[0] == "create"}
+        keep.update(op[1] for op in rest if op[0] == "write")
+        keep.update(op[3] for op in rest if op[0] == "link")
+        self.pending = rest
+        self.durable_tree, self.synced = disk, live(synced, disk, keep)
+        self._same_as_disk()
 
     def _fresh_inode(self, path: str) -> str:
         disk = self.durable_tree
-        live = set(self.tree.values())
+        alive = set(self.tree.values())
         if disk is not None:
-            live.update(disk.values())
-        live.update(_ino_of_create(op) for op in self.journal if op[0] == "create")
+            alive.update(disk.values())
+        # An inode a pending operation names is alive too: its write may still land.
+        for op in self.pending:
+            if op[0] == "create":
+                alive.add(_ino_of_create(op))
+            elif op[0] in ("write", "link"):
+                alive.add(op[1] if op[0] == "write" else op[3])
         ino, n = path, 2
-        while ino in live:
+        while ino in alive:
             ino, n = f"{path}#{n}", n + 1
         return ino
+
+
+def _persistence(name: Any) -> Persistence:
+    if isinstance(name, Persistence):
+        return name
+    return persistence(name)
