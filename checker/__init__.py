@@ -7,7 +7,17 @@ interleaving with crashes and other faults injected between any two steps.
 
 from .contract import Bounds, Options, Step, TransitionSystem
 from .errors import ModelError, SpecError
-from .execution import choose, choose_from, current_process, fault, faults_left, note, require
+from .execution import (
+    choose,
+    choose_from,
+    current_process,
+    draw,
+    fault,
+    faults_left,
+    note,
+    require,
+    sampling,
+)
 from .faults import Crash, Fail, PowerLoss
 from .fields import durable, parameter, volatile
 from .model import Component, Model, Process, action, role
@@ -23,7 +33,7 @@ _install_sandbox()  # clocks and random generators raise ModelError in model cod
 __all__ = [
     "Bounds", "Component", "Crash", "Fail", "FrozenMap", "Model", "ModelError", "Options",
     "PowerLoss", "Process", "Result", "Spec", "SpecError", "Step", "TransitionSystem", "action",
-    "always", "check_spec", "choose", "choose_from", "current_process", "durable", "eventually", "fault",
-    "faults_left", "final", "holds", "incomplete", "leads_to", "note", "parameter", "require",
-    "role", "sometimes", "transition", "violated", "volatile",
+    "always", "check_spec", "choose", "choose_from", "current_process", "draw", "durable",
+    "eventually", "fault", "faults_left", "final", "holds", "incomplete", "leads_to", "note",
+    "parameter", "require", "role", "sampling", "sometimes", "transition", "violated", "volatile",
 ]

@@ -43,6 +43,7 @@ class Context:
         "process",
         "readonly",
         "reads",
+        "sampler",
         "trail",
         "where",
         "writes",
@@ -53,6 +54,7 @@ class Context:
         self.dirty: set[int] | None = None
         self.readonly = True
         self.choices: tuple[int, ...] = ()  # the prefix of choice indices to replay
+        self.sampler: Any = None  # a random.Random: take one random branch, not every one
         self.trail: list[tuple[int, int]] = []  # (index taken, number of options) per choice
         self.labels: list[Any] = []
         self.process: str | None = None
@@ -105,7 +107,10 @@ class Context:
 
     def choose_index(self, n: int) -> int:
         k = len(self.trail)
-        index = self.choices[k] if k < len(self.choices) else 0
+        if k < len(self.choices):
+            index = self.choices[k]
+        else:
+            index = self.sampler.randrange(n) if self.sampler is not None else 0
         self.trail.append((index, n))
         return index
 
@@ -175,6 +180,25 @@ def _pick(ctx: Context, options: tuple, label: Callable[[Any], Any] | None) -> A
     return value
 
 
+def sampling() -> bool:
+    """Whether the running step takes one random branch (a random walk) instead of all.
+
+    A component whose fault hook has more outcomes than can be listed (a power loss
+    with many unsynced writes) may then draw one itself, with :func:`draw`, and offer
+    only that one to ``choose_from``.
+    """
+    return _context("sampling").sampler is not None
+
+
+def draw(n: int) -> int:
+    """A random index below ``n``, while :func:`sampling` is true."""
+    ctx = _context("draw")
+    if ctx.sampler is None:
+        raise ModelError("draw() is for steps that take one random branch (see sampling()); "
+                         "elsewhere every outcome must be offered to choose_from()")
+    return ctx.sampler.randrange(n)
+
+
 def fault(kind: str) -> bool:
     """True on the branch where the checker injects a fault of ``kind`` (a failed call).
 
@@ -205,7 +229,7 @@ def faults_left(kind: str) -> int:
     """How many more faults of ``kind`` may still happen after the running step.
 
     Lets a component skip bookkeeping that only a future fault could observe (a
-    file system's journal of unsynced operations once no power loss can come),
+    file system's list of unsynced operations once no power loss can come),
     which keeps states that differ only in such bookkeeping from multiplying. It
     is 0 when the spec does not enable ``kind``.
     """
@@ -235,9 +259,10 @@ def current_process() -> str | None:
 
 def run_branches(ctx: Context, state: tuple, fn: Callable[..., None], args: tuple, kwargs: dict,
                  process: str | None, action: str, params: tuple, where: str, budget_part: int,
-                 fault_step: str = "") -> list[tuple[Step, Any]]:
+                 fault_step: str = "", sampler: Any = None) -> list[tuple[Step, Any]]:
     """Run ``fn(*args, **kwargs)`` once per combination of choices; one (step, outcome) per
-    enabled branch.
+    enabled branch. With a ``sampler`` (a random.Random), once, down one random branch:
+    for random walks through a step with more outcomes than a walk can afford to list.
 
     The outcome is the successor state, or an :class:`ActionFailure` when model code
     raised. A :class:`ModelError` (bad input) propagates with the action named. This
@@ -251,6 +276,7 @@ def run_branches(ctx: Context, state: tuple, fn: Callable[..., None], args: tupl
     ctx.where = where
     trail = ctx.trail
     labels = ctx.labels
+    ctx.sampler = sampler
     _ACTIVE.append(ctx)
     try:
         while True:
@@ -281,7 +307,7 @@ def run_branches(ctx: Context, state: tuple, fn: Callable[..., None], args: tupl
                     raise typo from None
                 outcome = ActionFailure("exception", f"{type(exc).__name__}: {exc}{raised_at(exc)}",
                                         type(exc).__name__)
-            if trail:
+            if trail and sampler is None:
                 if pending is None:
                     pending = []
                 # A stack of prefixes: shallow alternatives go in first and each depth's in
@@ -313,6 +339,7 @@ def run_branches(ctx: Context, state: tuple, fn: Callable[..., None], args: tupl
     finally:
         _ACTIVE.pop()
         ctx.readonly = True
+        ctx.sampler = None
     return results
 
 

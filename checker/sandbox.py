@@ -163,6 +163,9 @@ def covered() -> list[str]:
 # --------------------------------------------------------------------------------------
 
 
+_SAMPLER_CODES = (execution.Context.choose_index.__code__, execution.draw.__code__)
+
+
 def _in_model_code() -> bool:
     """Whether the caller of the wrapper that calls this is model code run by this thread.
 
@@ -181,6 +184,8 @@ def _in_model_code() -> bool:
         module = frame.f_globals.get("__name__", "")
         if module in _TRUSTED_CALLERS or module.startswith(_TRUSTED_PREFIXES):
             return False  # called on behalf of logging (or its handlers): never reaches a state
+        if frame.f_code in _SAMPLER_CODES:
+            return False  # the checker's own draw of a random branch for a random walk
         if any(value is ctx for value in frame.f_locals.values()):
             return True
         frame = frame.f_back

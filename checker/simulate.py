@@ -35,7 +35,7 @@ from .faults import Crash, Fail, PowerLoss
 from .render_text import render_violation
 from .result import VIOLATED, Expectation, Violation
 from .spec import Spec, load_specs
-from .walk import Problem, Walk, build_violation, model_rerun, shorten
+from .walk import Problem, Walk, build_violation, exact_key, model_rerun, shorten
 
 RATES = (0.0, 0.005, 0.02, 0.08, 0.3)
 """Per walk and fault kind: the chance, at each step where such a fault can strike, that it does."""
@@ -186,11 +186,40 @@ def simulate(system: TransitionSystem, *, walks: int = 1000, depth: int = 200,
     started = time.perf_counter()
     deadline = started + seconds if seconds is not None else None
     visited: set[int] = set()
+    sampled = hasattr(system, "fault_sampler")
+    try:
+        _walk(system, sim, walks, depth, seed, started, deadline, deadlock, kinds, actions,
+              inits, sometimes, visited, sampled)
+    finally:
+        if sampled:
+            system.fault_sampler = None  # type: ignore[attr-defined]
+    sim.distinct = len(visited)
+    sim.unreached = [p.name for p in sometimes if p.name not in sim.reached]
+    for finding in sim.findings.values():
+        if sampled:  # the walk's key indexes sampled steps; find them among every step
+            finding.key = exact_key(system, finding.key[0], finding.steps) or finding.key
+        rerun = model_rerun(system, finding.key[0], deadlock=deadlock)
+        short = shorten(finding.steps, finding.problem.property, rerun, system=system,
+                        init=finding.key[0], max_runs=SHORTEN_RUNS, seconds=None)
+        key, problem = (short.key, short.problem) if short is not None else (finding.key,
+                                                                             finding.problem)
+        finding.violation = build_violation(system, key, problem)
+    sim.seconds = time.perf_counter() - started
+    return sim
+
+
+def _walk(system: TransitionSystem, sim: Simulation, walks: int, depth: int, seed: int,
+          started: float, deadline: float | None, deadlock: bool, kinds: Sequence[str],
+          actions: Sequence[str], inits: int, sometimes: list[Any], visited: set[int],
+          sampled: bool) -> None:
+    """The walks themselves; a fault step's hooks take one random outcome when ``sampled``."""
     for w in range(walks):
         if deadline is not None and time.perf_counter() > deadline:
             sim.stopped_by = "time"
             break
         rng = random.Random(f"{seed}/{w}")
+        if sampled:
+            system.fault_sampler = random.Random(f"{seed}/{w}/faults")  # type: ignore[attr-defined]
         mix = draw_mix(rng, kinds, actions)
         walk = Walk(system, rng.randrange(inits), deadlock=deadlock)
         found = walk.problems()
@@ -209,17 +238,6 @@ def simulate(system: TransitionSystem, *, walks: int = 1000, depth: int = 200,
         sim.walks = w + 1
         for problem in found:
             _record(sim, problem, walk, w, mix, time.perf_counter() - started)
-    sim.distinct = len(visited)
-    sim.unreached = [p.name for p in sometimes if p.name not in sim.reached]
-    for finding in sim.findings.values():
-        rerun = model_rerun(system, finding.key[0], deadlock=deadlock)
-        short = shorten(finding.steps, finding.problem.property, rerun, system=system,
-                        init=finding.key[0], max_runs=SHORTEN_RUNS, seconds=None)
-        key, problem = (short.key, short.problem) if short is not None else (finding.key,
-                                                                             finding.problem)
-        finding.violation = build_violation(system, key, problem)
-    sim.seconds = time.perf_counter() - started
-    return sim
 
 
 def _reach(sim: Simulation, sometimes: list[Any], state: Any, walk: int) -> None:

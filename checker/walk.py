@@ -147,6 +147,19 @@ def _holds(p: Property, arg: Any, pair: bool = False) -> bool:
                          "return True or False on every reachable state") from None
 
 
+def exact_key(system: TransitionSystem, init: int, steps: Sequence[Step]) -> list[int] | None:
+    """The replay key of ``steps`` among every enabled step of each state (None if one is
+    missing): for a walk whose fault steps listed only a sampled outcome."""
+    walk = Walk(system, init)
+    for step in steps:
+        succs = walk.successors()
+        index = next((i for i, (s, _) in enumerate(succs) if s == step), None)
+        if index is None:
+            return None
+        walk.take(index)
+    return walk.key
+
+
 def build_violation(system: TransitionSystem, key: Sequence[int], problem: Problem) -> Violation:
     """The violation as the checker reports it: the trace replayed from ``key``, and for an
     invariant, the fields it read on the last state."""
@@ -172,18 +185,46 @@ when its turn comes, up to the first problem; None when nothing broke."""
 
 def find_step(succs: Sequence[tuple[Step, Any]], step: Step) -> int | None:
     """The index of ``step`` among enabled steps: the same step if it is there, else the
-    same action of the same process with the same parameters and fault, whose choices read
-    differently in this state (the last such: of a power loss's outcomes, the one that keeps
-    every pending operation, which is what a shorter journal makes of "23 of 46 survive")."""
+    same action of the same process with the same parameters and fault whose choices read
+    most like it.
+
+    A shorter rerun changes what a choice offers: a power loss that kept some writes and
+    lost others in the long run has other operations pending in the short one. Choice
+    labels that list items under headings ("kept: a, b; lost: c") are compared item by
+    item: the candidate that puts most of the shared items under the same heading, and
+    fewest under another, is taken (the last of equals: of a power loss's outcomes, the
+    one that keeps the most).
+    """
     for i, (s, _) in enumerate(succs):
         if s == step:
             return i
     same = (step.process, step.action, step.params, step.fault)
-    found = None
+    wanted = _headed_items(step.choices)
+    found, best = None, None
     for i, (s, _) in enumerate(succs):
         if (s.process, s.action, s.params, s.fault) == same:
-            found = i
+            items = _headed_items(s.choices)
+            agree = len(items & wanted)
+            clash = sum(1 for head, item in items
+                        if any(item == w and head != h for h, w in wanted))
+            score = agree - clash
+            if best is None or score >= best:
+                found, best = i, score
     return found
+
+
+def _headed_items(labels: Sequence[Any]) -> set[tuple[str, str]]:
+    """("kept", "create /a") and so on, from labels such as "kept: create /a; lost: ..."."""
+    items: set[tuple[str, str]] = set()
+    for label in labels:
+        if not isinstance(label, str):
+            continue
+        for part in label.split("; "):
+            head, sep, rest = part.partition(": ")
+            if not sep:
+                head, rest = "", part
+            items.update((head, item) for item in rest.split(", "))
+    return items
 
 
 def model_rerun(system: TransitionSystem, init: int = 0, *, deadlock: bool = True) -> Rerun:

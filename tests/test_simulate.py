@@ -90,17 +90,17 @@ def test_the_report_of_a_violation_reads_like_the_checkers():
 
 
 def test_a_configuration_too_large_to_check_is_not_too_large_to_simulate():
-    s = spec(LARGE, "extraction/rename/8-files/3-brokers/power-loss")
+    s = spec(LARGE, "extraction/rename/3-files/2-brokers/power-loss")
     # Exhaustive search, given a second, is nowhere near the bug's depth.
     bounded = check_spec(s, Options(bounds=Bounds(max_seconds=1), check_liveness=False))
     assert bounded.verdict == "incomplete" and bounded.stats.depth < 15
-    # Walks find it: three brokers, eight files, a power loss after a rename of unsynced files.
+    # Walks find it: two brokers, three files, a power loss after a rename of unsynced files.
     sim = simulate_spec(s, walks=40, depth=200, seconds=None, seed=0)
     assert sim.violated == ["NoPartialLoad"]
-    # Shortened to the shortest there is: one broker unpacks all 8 files and renames, the power
-    # fails keeping every name but no data, a broker boots and loads.
+    # Shortened to the shortest there is: one broker unpacks all 3 files and renames, the power
+    # fails keeping the names but some data, a broker boots and loads.
     trace = sim.findings["NoPartialLoad"].violation.trace
-    assert [s.action for s in trace.steps] == (["boot"] + ["unpack_create", "unpack_write"] * 8
+    assert [s.action for s in trace.steps] == (["boot"] + ["unpack_create", "unpack_write"] * 3
                                               + ["rename", "power_loss", "boot", "load"])
 
 
