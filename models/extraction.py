@@ -57,7 +57,9 @@ class Extraction(Model):
     files = parameter(2, "K: files in the archive", check=lambda k: isinstance(k, int) and k >= 1)
     brokers = parameter(1, "brokers sharing the host's /tmp", check=lambda n: isinstance(n, int) and n >= 1)
     fleet = role(Broker, count="brokers")
-    fs = FileSystem(dirs=(TMP,))
+    file_system = parameter("ext4-ordered", "the persistence model of /tmp's disk "
+                                            "(see models.components.persistence)")
+    fs = FileSystem(dirs=(TMP,), persistence=lambda m: m.file_system)
 
     # -- the archive and where it goes ---------------------------------------------------
     def archive(self) -> dict[str, str]:

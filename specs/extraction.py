@@ -1,11 +1,29 @@
 """Extraction (lifecycles.md section 1): the acceptance table for unpacking a plugin archive.
 
+The seed table, with /tmp on ext4 (data=ordered, delayed allocation: the default
+persistence model of the file system component):
+
 | design                                   | process crash | power loss |
 |------------------------------------------|---------------|------------|
 | unpack in place (shipped)                | violated      | violated   |
 | Fix A, marker file, no fsync             | holds         | violated   |
 | Fix B, atomic rename, no fsync           | holds         | violated   |
 | Fix B + fsync files, rename, fsync /tmp  | holds         | holds      |
+
+What a power loss does depends on the file system (models.components.persistence).
+The power-loss column under each persistence model, 1 broker, 3 files, 1 power loss:
+
+| design                                   | ext4-ordered | ext4-journal | btrfs    | posix    | sequential |
+|------------------------------------------|--------------|--------------|----------|----------|------------|
+| unpack in place (shipped)                | violated     | violated     | violated | violated | violated   |
+| Fix A, marker file, no fsync             | violated     | holds        | violated | violated | holds      |
+| Fix B, atomic rename, no fsync           | violated     | holds        | violated | violated | holds      |
+| Fix B + fsync files, rename, fsync /tmp  | holds        | holds        | holds    | holds    | holds      |
+
+A file system that keeps every operation in order (data journaling, or the
+sequential model) makes the two fixes without fsync safe: the marker or the rename
+reaches the disk only after the files' data. ext4 in its default mode, btrfs and POSIX
+do not promise that; only the fsync design holds everywhere.
 
 Every violation is of NoPartialLoad and EventuallyStarts together: a broker that
 loads an incomplete directory fails, and since the directory is still there on
@@ -21,6 +39,7 @@ restart runs in the designs whose unpacking never fails.
 """
 
 from checker import Crash, Fail, PowerLoss, Spec, holds, violated
+from models.components import PERSISTENCE_MODELS
 from models.extraction import AtomicRename, MarkerFile, UnpackInPlace
 
 K = 3
@@ -88,4 +107,23 @@ SPECS = [
          faults=[POWER_LOSS, Crash(max=1), STARTUP_FAILS], properties=SAFETY, symmetry=("fleet",),
          covers="2 brokers racing, 2 files, 1 power loss and 1 crash in any order, safety "
                 "properties, the brokers interchangeable"),
+]
+
+# -- The power-loss column under every other persistence model ---------------------------
+IN_ORDER = ("ext4-journal", "sequential")
+"""The models that keep every operation in program order."""
+
+DESIGNS = (
+    ("in-place", UnpackInPlace, {}, lambda fs: STUCK),
+    ("marker", MarkerFile, {}, lambda fs: holds() if fs in IN_ORDER else STUCK),
+    ("rename", AtomicRename, {}, lambda fs: holds() if fs in IN_ORDER else STUCK),
+    ("rename-fsync", AtomicRename, {"fsync": True}, lambda fs: holds()),
+)
+
+SPECS += [
+    Spec(f"extraction/{design}/power-loss/{fs}", model(files=K, file_system=fs, **extra),
+         expect(fs), faults=[POWER_LOSS, STARTUP_FAILS],
+         covers=f"1 broker, 3 files, 1 power loss, /tmp on {fs}")
+    for design, model, extra, expect in DESIGNS
+    for fs in PERSISTENCE_MODELS if fs != "ext4-ordered"
 ]

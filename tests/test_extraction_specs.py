@@ -21,20 +21,37 @@ STUCK = frozenset({"NoPartialLoad", "EventuallyStarts"})
 # name -> (verdict, violated properties, distinct states, depth)
 PINNED: dict[str, tuple[str, frozenset[str], int, int]] = {
     "extraction/in-place/crash": ("violated", STUCK, 103, 14),
-    "extraction/in-place/power-loss": ("violated", STUCK, 72, 19),
+    "extraction/in-place/power-loss": ("violated", STUCK, 157, 19),
     "extraction/in-place/2-brokers/crash": ("violated", STUCK, 448, 17),
     "extraction/marker/crash": ("holds", frozenset(), 86, 15),
-    "extraction/marker/power-loss": ("violated", STUCK, 67, 21),
+    "extraction/marker/power-loss": ("violated", STUCK, 164, 21),
     "extraction/marker/2-brokers/crash": ("holds", frozenset(), 316, 18),
     "extraction/rename/crash": ("holds", frozenset(), 64, 13),
-    "extraction/rename/power-loss": ("violated", STUCK, 52, 19),
+    "extraction/rename/power-loss": ("violated", STUCK, 114, 19),
     "extraction/rename/2-brokers/crash": ("holds", frozenset(), 1397, 22),
     "extraction/rename-fsync/crash": ("holds", frozenset(), 64, 13),
-    "extraction/rename-fsync/power-loss": ("holds", frozenset(), 841, 26),
-    "extraction/rename-fsync/2-brokers/power-loss": ("holds", frozenset(), 1928, 22),
+    "extraction/rename-fsync/power-loss": ("holds", frozenset(), 300, 18),
+    "extraction/rename-fsync/2-brokers/power-loss": ("holds", frozenset(), 915, 22),
     # Symmetric twins: the brokers interchangeable, about half the states.
     "extraction/rename/2-brokers/crash/symmetric": ("holds", frozenset(), 714, 22),
-    "extraction/rename-fsync/2-brokers/power-loss+crash/symmetric": ("holds", frozenset(), 5576, 22),
+    "extraction/rename-fsync/2-brokers/power-loss+crash/symmetric": ("holds", frozenset(), 1569, 20),
+    # The power-loss column under the other persistence models (1 power loss, no crash).
+    "extraction/in-place/power-loss/ext4-journal": ("violated", STUCK, 93, 19),
+    "extraction/in-place/power-loss/btrfs": ("violated", STUCK, 253, 19),
+    "extraction/in-place/power-loss/posix": ("violated", STUCK, 253, 19),
+    "extraction/in-place/power-loss/sequential": ("violated", STUCK, 93, 19),
+    "extraction/marker/power-loss/ext4-journal": ("holds", frozenset(), 76, 21),
+    "extraction/marker/power-loss/btrfs": ("violated", STUCK, 364, 21),
+    "extraction/marker/power-loss/posix": ("violated", STUCK, 364, 21),
+    "extraction/marker/power-loss/sequential": ("holds", frozenset(), 76, 21),
+    "extraction/rename/power-loss/ext4-journal": ("holds", frozenset(), 56, 19),
+    "extraction/rename/power-loss/btrfs": ("violated", STUCK, 138, 19),
+    "extraction/rename/power-loss/posix": ("violated", STUCK, 138, 19),
+    "extraction/rename/power-loss/sequential": ("holds", frozenset(), 56, 19),
+    "extraction/rename-fsync/power-loss/ext4-journal": ("holds", frozenset(), 39, 12),
+    "extraction/rename-fsync/power-loss/btrfs": ("holds", frozenset(), 39, 12),
+    "extraction/rename-fsync/power-loss/posix": ("holds", frozenset(), 47, 12),
+    "extraction/rename-fsync/power-loss/sequential": ("holds", frozenset(), 39, 12),
 }
 
 KILLED_AFTER_MKDIR = ["broker1 lock", "broker1 boot", "broker1 crash",
@@ -42,8 +59,20 @@ KILLED_AFTER_MKDIR = ["broker1 lock", "broker1 boot", "broker1 crash",
 UNPACK_ALL = ["broker1 unpack_create", "broker1 unpack_write"] * 3
 
 
-def _power_loss(ops: int) -> str:
-    return f"env power_loss -> {ops} of {ops} metadata ops survive"
+def _power_loss(directory: str, *, files: bool = True, marker: bool = False,
+                rename: bool = False) -> str:
+    """The power loss that keeps every directory operation and loses all file data."""
+    kept = [f"mkdir {directory}"]
+    if files:
+        kept += [f"create {directory}/f{i}" for i in (1, 2, 3)]
+    if marker:
+        kept.append(f"create {directory}/.success")
+    if rename:
+        kept.append(f"rename {directory} -> /tmp/plugin")
+    label = "env power_loss -> kept: " + ", ".join(kept)
+    if files:
+        label += "; lost: " + ", ".join(f"append {directory}/f{i}" for i in (1, 2, 3))
+    return label
 
 
 # The shortest counterexample to NoPartialLoad, per violated spec.
@@ -51,15 +80,17 @@ PARTIAL_LOAD_TRACES: dict[str, list[str]] = {
     "extraction/in-place/crash": KILLED_AFTER_MKDIR,
     "extraction/in-place/2-brokers/crash": KILLED_AFTER_MKDIR,
     "extraction/in-place/power-loss": [
-        "broker1 lock", "broker1 boot", _power_loss(1),
+        "broker1 lock", "broker1 boot", _power_loss("/tmp/plugin", files=False),
         "broker1 lock", "broker1 boot", "broker1 load"],
     # All five operations (mkdir, three creates, the marker) survive; no file data does.
     "extraction/marker/power-loss": [
-        "broker1 lock", "broker1 boot", *UNPACK_ALL, "broker1 write_marker", _power_loss(5),
+        "broker1 lock", "broker1 boot", *UNPACK_ALL, "broker1 write_marker",
+        _power_loss("/tmp/plugin", marker=True),
         "broker1 lock", "broker1 boot", "broker1 load"],
     # mkdir, three creates and the rename survive; no file data does.
     "extraction/rename/power-loss": [
-        "broker1 boot", *UNPACK_ALL, "broker1 rename", _power_loss(5),
+        "broker1 boot", *UNPACK_ALL, "broker1 rename",
+        _power_loss("/tmp/plugin.tmp-broker1", rename=True),
         "broker1 boot", "broker1 load"],
 }
 

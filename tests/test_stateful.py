@@ -199,7 +199,7 @@ def test_bad_definitions_are_refused_with_what_to_do():
         machine(Counting(actions=("go up",)))
     with pytest.raises(ModelError, match="needs a Spec"):
         machine(42)
-    with pytest.raises(ModelError, match="names 14 specs"):
+    with pytest.raises(ModelError, match="names 30 specs"):
         machine(str(ROOT / "specs" / "extraction.py"))
     unlisted = machine(Counting(actions=("down",)))
     with pytest.raises(ModelError, match="does not list 'up'"):

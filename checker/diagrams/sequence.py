@@ -181,7 +181,8 @@ def _fault_row(s: TraceStep, route: _Router, actor: str, own: list[Change],
                others: list[tuple[str, list[Change]]], order: dict[str, int]) -> Row:
     if s.process is None:  # a power loss: everything at once
         lanes = [name for name in order if name != "env"]
-        text = [f"{s.index} !! {s.label.replace('_', ' ')}"]
+        # A power loss's label lists what it kept and lost: wrapped, or it sets the width.
+        text = _wrap(f"{s.index} !! {s.label.replace('_', ' ')}", LINE_WIDTH)
         for lane, changes in sorted(_group(s.changes, route).items(), key=lambda kv: order[kv[0]]):
             text += [f"{lane}: {line}" for line in _changes(changes, route)]
         return Row(s.index, (Box((lanes[0], lanes[-1]), tuple(text), POWER_LOSS),))
