@@ -26,6 +26,14 @@ entry), one entry per upload request, up to 2 failed remote requests: the
 shipped design violates ShutdownComplete (shutdown leaves the last file local)
 and FetcherSeesCompleteFiles (the fetcher serves a half-uploaded file). Each fix
 repairs exactly its own property; both together hold, also with a crash.
+
+Power loss and file systems: this model keeps the broker's local segments and
+commit metadata in ``durable`` process fields, storage that is always synced, and
+injects process crashes and remote failures, not power losses. Its verdicts are
+therefore the same under every persistence model of the file system component
+(see specs/extraction.py for a lifecycle whose verdicts do depend on it); putting
+the segment files on a ``FileSystem`` would ask, in addition, whether the
+broker fsyncs a segment before it counts it as sealed.
 """
 
 from checker import Crash, Fail, Spec, holds, violated
