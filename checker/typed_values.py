@@ -20,12 +20,11 @@ Nothing was merged wrongly before: every merge is such a confirmed hit.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from collections.abc import Iterable
 from typing import Any
 
-from .values import FrozenMap
+from .values import FrozenMap, dataclass_fields
 
 Column = tuple[int, int]  # (part index in the state, slot in the part)
 
@@ -69,8 +68,9 @@ def typed_key(value: Any) -> Any:
         return (t, tuple([typed_key(v) for v in value]))
     if isinstance(value, frozenset):
         return (t, frozenset([typed_key(v) for v in value]))
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return (_DATA, t, tuple(typed_key(getattr(value, f.name)) for f in dataclasses.fields(value)))
+    names = dataclass_fields(t)
+    if names:
+        return (_DATA, t, tuple(typed_key(getattr(value, n)) for n in names))
     return (t, value)
 
 
@@ -106,9 +106,9 @@ def equal_types(a: Any, b: Any) -> bool:
         # Equal maps hold equal keys, which each keeps sorted the same way.
         return all(equal_types(ka, kb) and equal_types(va, vb)
                    for (ka, va), (kb, vb) in zip(a.items(), b.items(), strict=True))
-    if dataclasses.is_dataclass(a) and not isinstance(a, type):
-        return all(equal_types(getattr(a, f.name), getattr(b, f.name))
-                   for f in dataclasses.fields(a))
+    names = dataclass_fields(t)
+    if names:
+        return all(equal_types(getattr(a, n), getattr(b, n)) for n in names)
     return True
 
 

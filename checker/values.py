@@ -158,6 +158,19 @@ def check_immutable(value: Any, where: str) -> None:
         )
 
 
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def dataclass_fields(t: type) -> tuple[str, ...]:
+    """The field names of dataclass type ``t`` (empty for any other type), looked up once:
+    ``dataclasses.fields`` is too slow to call on every write and every comparison."""
+    names = _FIELDS.get(t)
+    if names is None:
+        names = _FIELDS[t] = (tuple(f.name for f in dataclasses.fields(t))
+                              if dataclasses.is_dataclass(t) and isinstance(t, type) else ())
+    return names
+
+
 def _mutable_part(value: Any) -> Any:
     """The part of ``value`` that cannot be stored: mutable, or a NaN (never equal to itself)."""
     if type(value) is float:
@@ -172,11 +185,12 @@ def _mutable_part(value: Any) -> Any:
             if bad is not None:
                 return bad
         return None
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+    names = dataclass_fields(type(value))
+    if names or (dataclasses.is_dataclass(value) and not isinstance(value, type)):
         if not value.__dataclass_params__.frozen:  # type: ignore[attr-defined]
             return value
-        for f in dataclasses.fields(value):
-            bad = _mutable_part(getattr(value, f.name))
+        for name in names:
+            bad = _mutable_part(getattr(value, name))
             if bad is not None:
                 return bad
         return None
