@@ -411,7 +411,7 @@ class FileSystem(Component):
                 # systems persist them (ALICE's "safe file flush").
                 targets += [i for i, op in enumerate(pending)
                             if (op[0] == "create" and _ino_of_create(op) == entry)
-                            or (op[0] == "mkdir" and _under(path, op[1]))]
+                            or (op[0] == "mkdir" and path.startswith(op[1] + "/"))]
         if targets:
             self._commit(closure(_predecessors(self.persistence, pending), targets))
 
