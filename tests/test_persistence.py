@@ -39,7 +39,7 @@ from checker.contract import ActionFailure
 from models.components import DIR, PERSISTENCE_MODELS, FileSystem, Persistence
 
 SOAK = os.environ.get("HYPOTHESIS_PROFILE") == "soak"
-SEQUENCES = 1500 if SOAK else 120
+SEQUENCES = int(os.environ.get("LIFECHECK_SOAK_SEQUENCES", "1500")) if SOAK else 300
 """Random call sequences compared per persistence model (and block size)."""
 
 Call = tuple[str, tuple[Any, ...]]
