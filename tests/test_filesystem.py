@@ -451,3 +451,10 @@ def test_write_then_rename_without_fsync_can_leave_an_empty_file_after_power_los
 def test_write_fsync_rename_fsync_dir_survives_power_loss() -> None:
     result = check_spec(Spec("save", SaveConfig(fsync=True), holds(), faults=[PowerLoss(max=1)]))
     assert result.matches, result.violations
+
+
+def test_a_write_of_an_equal_value_of_another_type_is_a_write() -> None:
+    """(False,) == (0,) in Python; the file must still hold what was written last."""
+    sys = system(do("create", "/tmp/a"), do("write", "/tmp/a", (0,)),
+                 do("write", "/tmp/a", (False,)))
+    assert type(fs(sys, run(sys))["data"]["/tmp/a"][0]) is bool

@@ -85,6 +85,7 @@ from checker import (
     sampling,
     volatile,
 )
+from checker.typed_values import same_typed
 
 from .persistence import (
     DEFAULT,
@@ -374,7 +375,7 @@ class FileSystem(Component):
         """Replace the contents of an existing file (in the page cache only)."""
         ino = self._need_file(path)
         old = self.data.get(ino, EMPTY)
-        if content == old and type(content) is type(old):
+        if same_typed(content, old):  # (0,) and (False,) are equal, but not the same
             return
         if _power_loss_ahead():
             self._track()
