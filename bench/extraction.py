@@ -1,7 +1,7 @@
 """Extraction scaled up: atomic rename with fsync, 3 brokers, 4 files, up to 3 crashes."""
 
-from checker import Crash, Spec, holds
-from models.extraction import AtomicRename
+from lifecheck import Crash, Spec, holds
+from lifecheck.models.extraction import AtomicRename
 
 SPECS = [
     Spec("extraction/rename-fsync/3-brokers/4-files/3-crashes",

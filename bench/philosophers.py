@@ -7,8 +7,8 @@ exploration, not property evaluation; the last benchmark checks it too, with no
 SPIN row beside it, to show what evaluating a property on every state costs.
 """
 
-from checker import Spec, holds
-from models.classic.philosophers import Philosophers
+from lifecheck import Spec, holds
+from lifecheck.models.classic.philosophers import Philosophers
 
 SPECS = [
     Spec("philosophers/n=10", Philosophers(n=10), holds(), properties=[],

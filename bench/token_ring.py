@@ -1,7 +1,7 @@
 """A long, thin state space: one chain of 3 x 100,000 states."""
 
-from checker import Spec, holds
-from models.classic.token_ring import TokenRing
+from lifecheck import Spec, holds
+from lifecheck.models.classic.token_ring import TokenRing
 
 SPECS = [
     Spec("token-ring/n=3/rounds=100000", TokenRing(n=3, rounds=100_000), holds(),

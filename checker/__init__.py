@@ -5,6 +5,9 @@ components and atomic actions; name the properties; the checker explores every
 interleaving with crashes and other faults injected between any two steps.
 """
 
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _version
+
 from .contract import Bounds, Options, Step, TransitionSystem
 from .errors import ModelError, SpecError
 from .execution import (
@@ -27,6 +30,11 @@ from .run import check_spec
 from .sandbox import install as _install_sandbox
 from .spec import Spec, holds, incomplete, violated
 from .values import FrozenMap
+
+try:
+    __version__ = _version("lifecheck")
+except PackageNotFoundError:  # run from a source folder that was never installed
+    __version__ = "0+unknown"
 
 _install_sandbox()  # clocks and random generators raise ModelError in model code
 

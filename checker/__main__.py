@@ -1,4 +1,4 @@
-"""``python -m checker`` is the same as the ``lifecheck`` command."""
+"""``python -m lifecheck`` is the same as the ``lifecheck`` command."""
 
 import sys
 

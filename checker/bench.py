@@ -17,7 +17,6 @@ Figures are printed, never asserted: timings belong in benchmarks, not in tests.
 from __future__ import annotations
 
 import datetime
-import importlib.util
 import json
 import multiprocessing as mp
 import os
@@ -37,6 +36,7 @@ from typing import Any
 from .contract import ALWAYS, ActionFailure, Options, TransitionSystem
 from .errors import SpecError
 from .explore import deep_size, explore
+from .loader import import_spec_file
 from .output import write_atomically
 from .spec import Spec
 
@@ -75,12 +75,8 @@ def load_benchmarks(targets: Sequence[str]) -> list[Benchmark]:
 
 
 def _import(file: Path) -> Any:
-    loader = importlib.util.spec_from_file_location(f"lifecheck_bench_{file.stem}", file)
-    if loader is None or loader.loader is None:
-        raise SpecError(f"{file}: cannot be loaded as a Python module")
-    module = importlib.util.module_from_spec(loader)
-    loader.loader.exec_module(module)
-    return module
+    """A benchmark file imports like a spec file (see :mod:`lifecheck.loader`)."""
+    return import_spec_file(file)
 
 
 def run_bench(targets: Sequence[str], *, as_json: bool = False, baseline: bool = False,

@@ -20,9 +20,9 @@ What each kind of violation must show on the replayed states ``s0 .. sn``:
 * ``always``: the invariant is false on ``sn``.
 * ``transition``: the property is false across the last step ``s(n-1) -> sn``.
 * ``assertion`` / ``exception``: the last step's outcome is an
-  :class:`~checker.contract.ActionFailure` of that kind.
+  :class:`~lifecheck.contract.ActionFailure` of that kind.
 * ``deadlock``: ``sn`` has no step that is not a fault and is not a final state.
-* ``liveness`` (``eventually`` and ``leads_to``, see :mod:`checker.liveness`):
+* ``liveness`` (``eventually`` and ``leads_to``, see :mod:`lifecheck.liveness`):
   the goal never holds from the state where the trigger held (``s0`` for
   ``eventually``) to the end, and the end is a behaviour that can go on for
   ever under weak fairness: either a stutter (no fair step is enabled in
@@ -35,7 +35,7 @@ States are compared with :func:`same_state`: ``==`` and the same types at every
 depth, since ``0`` and ``False`` (or ``1`` and ``1.0``) are different states of a
 model even though Python calls them equal.
 
-A property that raises :class:`~checker.errors.ModelError` while being checked
+A property that raises :class:`~lifecheck.errors.ModelError` while being checked
 here is bad input, not an engine bug; the error propagates as it would from the
 explorer.
 """

@@ -17,6 +17,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from . import __version__
 from .contract import Options
 from .errors import ModelError
 from .output import write_atomically
@@ -29,6 +30,7 @@ from .spec import load_specs
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="lifecheck", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"lifecheck {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     check = sub.add_parser("check", help="check specs and compare each verdict with the expected one")

@@ -1,4 +1,4 @@
-"""Compile a :class:`~checker.model.Model` instance and a fault budget into the core contract.
+"""Compile a :class:`~lifecheck.model.Model` instance and a fault budget into the core contract.
 
 The state is a flat tuple of parts, each a tuple of field values:
 
@@ -175,7 +175,7 @@ class ModelSystem(TransitionSystem):
             process_classes[attr] = (decl.process, fields)
             self._role_of_class.setdefault(decl.process, []).append(attr)
         # Two sets of view classes: the explorer's, and logged ones that record each field
-        # read (for learning steps' footprints, see checker.learning).
+        # read (for learning steps' footprints, see lifecheck.learning).
         self._view_classes = {
             logged: (make_view_class(type(model), model_fields, logged),
                      [make_view_class(cls, fields, logged) for cls, fields in component_classes],
@@ -190,7 +190,7 @@ class ModelSystem(TransitionSystem):
         self._initial = (tuple(0 for _ in self.faults),
                          *(p.initial for p in self._holder_parts))
         # Fields that have held values of different types that compare equal (0 and
-        # False) are keyed by type too (checker.typed_values).
+        # False) are keyed by type too (lifecheck.typed_values).
         self.typed = TypedFields()
         self._typed_for, self._typed_columns = 0, ()
 

@@ -1,7 +1,7 @@
 """Holding real code to the model that was checked: lockstep conformance tests.
 
 A model proves a design; the code written from it can still diverge. Here the
-stateful test of :mod:`checker.stateful` drives a real implementation beside the
+stateful test of :mod:`lifecheck.stateful` drives a real implementation beside the
 model. At every step the model takes, an :class:`Adapter` makes the
 implementation do the same (the same process, action and parameters, and the
 same outcome where the model chose one: a failed call, a crash), then the

@@ -141,7 +141,7 @@ class TransitionSystem(ABC):
 
     reduces_symmetry: bool = False
 
-    # Deduplication must tell 0 from False (see checker.typed_values). A system that
+    # Deduplication must tell 0 from False (see lifecheck.typed_values). A system that
     # knows which parts of its states can hold such values says so; by default every
     # state is keyed by its typed form, and no part is cached by ``==``.
     typing_version: int = 0  # moves when more of the state needs typed keys: re-key then
@@ -171,7 +171,7 @@ class TransitionSystem(ABC):
         return state
 
     def check_symmetry(self, state: State, successors: Sequence[tuple[Step, Any]]) -> None:
-        """Raise :class:`~checker.errors.ModelError` if the symmetry :meth:`canonical`
+        """Raise :class:`~lifecheck.errors.ModelError` if the symmetry :meth:`canonical`
         reduces does not hold at ``state`` (the explorers call this on sampled states)."""
         return None
 

@@ -1,6 +1,6 @@
 """Distributed exploration on Ray: actors own partitions of the states.
 
-The algorithm is the parallel explorer's (:mod:`checker.parallel`), level by
+The algorithm is the parallel explorer's (:mod:`lifecheck.parallel`), level by
 level with a barrier, so the distinct states are exactly the sequential
 explorer's and counterexamples stay shortest; only the team changes. Each Ray
 actor compiles the spec itself (a compiled model holds generated classes that do
@@ -20,17 +20,18 @@ object store, not through the coordinator. Memory per actor is its share of the
 states; adding machines adds memory and CPU in proportion, while each level's
 barrier costs one round trip, which is what limits very deep, thin state spaces.
 
-Partitioning uses :mod:`checker.stable_hash`, which every process computes alike
+Partitioning uses :mod:`lifecheck.stable_hash`, which every process computes alike
 (Python's own hash is salted per process, and ``hash(None)`` is an address before
 Python 3.12), while each owner still deduplicates by comparing states exactly.
-Models must be importable
-by the actors (defined in an installed package such as ``models``), not only in
-a spec file. ``ray.init()`` starts a local Ray by default; ``address=`` joins an
-existing cluster.
+A spec loaded from a file
+travels as its file and name: each actor loads the file by the spec loader's rules
+(:mod:`lifecheck.loader`), so models defined in the spec file or beside it work.
+``ray.init()`` starts a local Ray by default; ``address=`` joins an existing cluster.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from .contract import Options
@@ -43,7 +44,7 @@ from .parallel import (
     refuse_state_bound,
     worker_error,
 )
-from .spec import Spec
+from .spec import Spec, load_specs
 
 
 def explore_on_ray(spec: Spec, options: Options, workers: int = 2,
@@ -75,8 +76,8 @@ def explore_on_ray(spec: Spec, options: Options, workers: int = 2,
 class _PartitionActor:
     """One partition, in a Ray actor: the spec is compiled again on the actor's side."""
 
-    def __init__(self, spec: Spec, options: Options, me: int, workers: int) -> None:
-        self.part = _Partition(spec.system(), options, me, workers, stable_partitions=True)
+    def __init__(self, spec: Spec | tuple[str, str], options: Options, me: int, workers: int) -> None:
+        self.part = _Partition(_resolve(spec).system(), options, me, workers, stable_partitions=True)
 
     def handle(self, command: str, *args: Any) -> tuple:
         if command == "absorb":  # batches arrive as references to other actors' results
@@ -99,7 +100,8 @@ class _RayTeam:
         self.ray = ray
         self.size = size
         actor = ray.remote(num_cpus=0)(_PartitionActor)
-        self.actors = [actor.remote(spec, options, w, size) for w in range(size)]
+        ref = _by_file(spec)
+        self.actors = [actor.remote(ref, options, w, size) for w in range(size)]
 
     def all(self, command: str, args: list[tuple]) -> list[Any]:
         if command == "expand":
@@ -120,6 +122,26 @@ class _RayTeam:
     def close(self) -> None:
         for a in self.actors:
             self.ray.kill(a)
+
+
+def _by_file(spec: Spec) -> Spec | tuple[str, str]:
+    """What an actor is sent: the spec's file and name when it came from one, else the spec.
+
+    A model class defined in a spec file belongs to a module that only the spec
+    loader can import (it sets up the spec's project on ``sys.path``), so the
+    actor loads the file itself rather than unpickling classes by module name.
+    """
+    if spec.source and Path(spec.source).is_file():
+        return (str(Path(spec.source).resolve()), spec.name)
+    return spec
+
+
+def _resolve(ref: Spec | tuple[str, str]) -> Spec:
+    if isinstance(ref, Spec):
+        return ref
+    file, name = ref
+    (spec,) = [s for s in load_specs(file) if s.name == name]
+    return spec
 
 
 def _unwrap(reply: tuple) -> Any:

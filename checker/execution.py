@@ -64,7 +64,7 @@ class Context:
         self.faulted: list[str] = []
         self.where = ""
         # Set only while the checker learns what a step reads and writes (see
-        # checker.learning): (part, slot) pairs, with slot -1 for the whole fault budget.
+        # lifecheck.learning): (part, slot) pairs, with slot -1 for the whole fault budget.
         self.reads: set[tuple[int, int]] | None = None
         self.writes: set[tuple[int, int]] | None = None
 

@@ -4,7 +4,7 @@ States are visited level by level, so the first violation of each property found
 is at the smallest depth: counterexamples are shortest. The seen-set maps each
 state to an id; for each id the explorer keeps its parent id and the index of the
 step that reached it, and traces are rebuilt by replaying those steps (see
-:mod:`checker.trace`). The full graph is recorded only when a liveness property
+:mod:`lifecheck.trace`). The full graph is recorded only when a liveness property
 needs it.
 
 Deduplication compares states, not Python's ``hash``: that hash is no fingerprint
@@ -236,7 +236,7 @@ class _Run:
 
         A hit is confirmed: the state held and this one compare equal, and must also
         have the same types (0 is not False); where they do not, those fields are keyed
-        by type from now on and the lookup is done again (see checker.typed_values).
+        by type from now on and the lookup is done again (see lifecheck.typed_values).
         """
         while True:
             canon = self.canonical(state) if self.symmetric else state

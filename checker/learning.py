@@ -28,7 +28,7 @@ Outcome = tuple | ActionFailure
 
 
 class Learner:
-    """Runs steps and predicates of one :class:`~checker.compile.ModelSystem` with logging."""
+    """Runs steps and predicates of one :class:`~lifecheck.compile.ModelSystem` with logging."""
 
     def __init__(self, system: Any) -> None:
         from .compile import _Views
@@ -154,5 +154,5 @@ def learner_for(system: Any) -> Learner:
     """The learner of a compiled model; a clear error for any other transition system."""
     if not hasattr(system, "_instances") or not hasattr(system, "_fault_steps"):
         raise ModelError("the vector explorer runs models written with the modelling API "
-                         f"(checker.Model); {type(system).__name__} is not one: use the bfs engine")
+                         f"(lifecheck.Model); {type(system).__name__} is not one: use the bfs engine")
     return Learner(system)

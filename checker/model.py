@@ -3,7 +3,7 @@
 A model is a Python class that reads like the design it describes: roles of
 processes with durable and volatile fields, shared components (a file system, a
 remote store) with their own fields and fault behaviour, and actions named after
-what a process does. :mod:`checker.compile` turns an instance into the core
+what a process does. :mod:`lifecheck.compile` turns an instance into the core
 contract; nothing here knows how exploration works.
 """
 

@@ -280,7 +280,7 @@ class _Partition:
 
     def lookup(self, canon: Any) -> tuple[Any, int | None]:
         """The seen-set's key for a state's representative and the id held under it, a hit
-        confirmed to have the same types (0 is not False; see checker.typed_values)."""
+        confirmed to have the same types (0 is not False; see lifecheck.typed_values)."""
         system = self.system
         while True:
             key = system.state_key(canon)
@@ -293,7 +293,7 @@ class _Partition:
             self.retype()
 
     def retype(self) -> None:
-        """Key the seen-set by type where 0 and False have now met (see checker.typed_values).
+        """Key the seen-set by type where 0 and False have now met (see lifecheck.typed_values).
         Owners decide alone: every state has one owner, chosen from its plain value."""
         if self.system.typing_version != self.typing_version:
             self.typing_version = self.system.typing_version

@@ -13,7 +13,7 @@ verdict into an error the first time the call happens, on every run.
 
 Outside model code nothing changes but speed: each covered function is replaced
 in its module by a wrapper that calls the original (same arguments, results and
-errors; ``__wrapped__``, name and doc kept) unless ``checker.execution._ACTIVE``
+errors; ``__wrapped__``, name and doc kept) unless ``lifecheck.execution._ACTIVE``
 is non-empty. The checker reads ``time.perf_counter()`` outside model code, so
 that test is the whole fast path. It costs one Python call, about 60 ns: on a
 shared two-core machine ``time.perf_counter()`` went from 13.6 to 7.6 million

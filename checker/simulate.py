@@ -83,7 +83,7 @@ class Finding:
 
 @dataclass
 class Simulation:
-    """What a simulation did and found; plain data, like a :class:`~checker.result.Result`."""
+    """What a simulation did and found; plain data, like a :class:`~lifecheck.result.Result`."""
 
     spec: str
     model: str

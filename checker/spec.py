@@ -9,8 +9,6 @@ list; ``lifecheck check specs/`` loads every one of them.
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +18,7 @@ from .compile import ModelSystem
 from .contract import LIVENESS_KINDS, Bounds
 from .errors import ModelError, SpecError
 from .faults import FaultKind
+from .loader import import_hint, import_spec_file
 from .model import Model
 from .result import ERROR, HOLDS, INCOMPLETE, VIOLATED, Expectation
 
@@ -147,19 +146,17 @@ def load_specs(target: str) -> list[Spec]:
 
 
 def _load_file(file: Path) -> list[Spec]:
-    module_name = "lifecheck_spec_" + "_".join(file.with_suffix("").parts[-3:]).replace("-", "_")
-    loader = importlib.util.spec_from_file_location(module_name, file)
-    if loader is None or loader.loader is None:
-        raise SpecError(f"{file}: cannot be loaded as a Python module")
-    module = importlib.util.module_from_spec(loader)
-    sys.modules[module_name] = module
     try:
-        loader.loader.exec_module(module)
+        module = import_spec_file(file)
+    except SpecError:
+        raise
     except ModelError as exc:
         raise SpecError(f"{file}: {exc}") from None
     except Exception as exc:
         line = _line_in(file, exc)
-        raise SpecError(f"{file}{line}: loading the spec file raised {type(exc).__name__}: {exc}") from None
+        hint = import_hint(file, exc) if isinstance(exc, ImportError) else ""
+        raise SpecError(f"{file}{line}: loading the spec file raised {type(exc).__name__}: {exc}{hint}"
+                        ) from None
     specs = getattr(module, "SPECS", None)
     if specs is None:
         raise SpecError(f"{file}: defines no SPECS list (a module of helpers for spec files "

@@ -375,7 +375,7 @@ class Fingerprinter:
 
     The cache is a dict per part index, keyed by ``==``, which alone would answer the
     fingerprint of ``(0,)`` for ``(False,)``: a hit is used only when the part held is
-    the same object or has the same types throughout (checker.typed_values), and a
+    the same object or has the same types throughout (lifecheck.typed_values), and a
     part that only compares equal is fingerprinted afresh. One dict per index, not one
     for all, so that an index that only ever holds ints and another that only ever
     holds bools cannot answer for each other. A state that is not a tuple is

@@ -4,7 +4,7 @@ The explorer proves a design within bounds; a stateful test runs the same model
 the way Hypothesis runs a program: a random sequence of steps, each drawn from
 the steps enabled in the current state, shrunk to a minimal sequence when a
 safety property fails. The same machine, driving a real implementation beside
-the model, is the conformance test of :mod:`checker.conformance`.
+the model, is the conformance test of :mod:`lifecheck.conformance`.
 
 The bridge keeps to the core contract: a rule per action name (so the shrunk
 program reads like a trace), whose argument is drawn among that action's enabled
@@ -12,7 +12,7 @@ steps in the current state (``system.successors(state)``). Faults need no rules 
 their own beyond that: crash and power loss are steps the compiled system already
 generates while the spec's budget lasts, and a failed call is a branch of the
 action that made it. A failure is reported in lifecheck's own trace format,
-rebuilt with :func:`checker.trace.replay` from the replay key of the steps taken.
+rebuilt with :func:`lifecheck.trace.replay` from the replay key of the steps taken.
 
 Safety properties (``always``, ``transition``), an action whose code raised, and a
 deadlock are checked after every step. They are checked inside the rules rather
@@ -163,7 +163,7 @@ class LifecycleMachine(RuleBasedStateMachine):
                 self.teardown()  # Hypothesis only tears down a machine it got to construct
                 raise
 
-    # -- hooks for lockstep driving (checker.conformance) --------------------------------
+    # -- hooks for lockstep driving (lifecheck.conformance) --------------------------------
     def _begin(self, init: int) -> None:
         self.walk = Walk(self.system, init, deadlock=self.deadlock)
         self._picks = None

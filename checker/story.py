@@ -3,7 +3,7 @@
 The step table says everything; the story says what matters in a few lines: who
 did what (consecutive steps of one process folded into one line), what each fault
 wiped or changed, where a loop starts, and what the violated property saw. It is
-a pure function of a :class:`~checker.result.Violation`.
+a pure function of a :class:`~lifecheck.result.Violation`.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ be renamed soundly is refused (a name glued into a longer word, a process's
 index), and the rest (a model that treats the first process of a role specially,
 or orders them by name) is caught as the run goes: on sampled states the checker
 swaps two processes and insists that the successors, the properties and the
-final-state predicate commute with the swap (:meth:`checker.compile.ModelSystem.check_symmetry`).
+final-state predicate commute with the swap (:meth:`lifecheck.compile.ModelSystem.check_symmetry`).
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ class Renaming:
     ``lock-of-broker1``); those are renamed, inside tuples, frozensets, maps and
     dataclasses too. A name glued to a letter or digit (``broker1x``, ``broker10``
     when there is no broker10) is refused (:class:`GluedName`). A process's index
-    is refused where it is read (see :mod:`checker.compile`), since an int cannot be
+    is refused where it is read (see :mod:`lifecheck.compile`), since an int cannot be
     told from any other int.
     """
 

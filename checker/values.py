@@ -148,7 +148,7 @@ def check_immutable(value: Any, where: str) -> None:
         kind = type(problem).__name__
         hint = {
             "list": "use a tuple",
-            "dict": "use checker.FrozenMap",
+            "dict": "use lifecheck.FrozenMap",
             "set": "use a frozenset",
             "bytearray": "use bytes",
         }.get(kind, "use an immutable value (tuple, frozenset, FrozenMap, frozen dataclass)")

@@ -4,7 +4,7 @@ The bfs explorer runs model code for every (state, action instance) pair; in a
 model like dining philosophers that is 48 Python calls per state, nearly all of
 them to find a guard false. This explorer runs model code only to *learn*: each
 step instance is a deterministic function of the fields it reads (see
-:mod:`checker.learning`), so its outcome on a whole level of states is found by
+:mod:`lifecheck.learning`), so its outcome on a whole level of states is found by
 looking up each state's values of those fields in a table of outcomes already
 learned, in numpy, and model code runs only for combinations never met before.
 On the benchmark most levels need no model code at all.
@@ -372,7 +372,7 @@ def refusal(system: Any, options: Options) -> str | None:
 
 def explore_vector(system: Any, options: Options,
                    on_state: Callable[[int, Any], None] | None = None) -> Exploration:
-    """Explore like :func:`checker.explore.explore`, a level at a time with learned steps."""
+    """Explore like :func:`lifecheck.explore.explore`, a level at a time with learned steps."""
     why = refusal(system, options)
     if why is not None:
         raise ModelError(f"the vector engine cannot check this spec: {why}; use --engine bfs "

@@ -2,8 +2,8 @@
 
 The explorer visits every state breadth first; three tools instead follow one
 behaviour at a time and choose each next step themselves: the Hypothesis
-bridge (:mod:`checker.stateful`), random simulation (:mod:`checker.simulate`)
-and conformance with real code (:mod:`checker.conformance`). They share this
+bridge (:mod:`lifecheck.stateful`), random simulation (:mod:`lifecheck.simulate`)
+and conformance with real code (:mod:`lifecheck.conformance`). They share this
 module: a :class:`Walk` keeps the replay key of the steps it took (so a trace is
 rebuilt exactly as the explorer's are) and reports what each step broke, in
 the explorer's own words; :func:`shorten` drops the steps a violation does not

@@ -2,7 +2,7 @@
 
 Each lifecycle has the real code (a buggy design as it shipped and fixed ones)
 in modules that know nothing of lifecheck, and an adapter module that holds that
-code to the model that was checked (:mod:`checker.conformance`):
+code to the model that was checked (:mod:`lifecheck.conformance`):
 
 * :mod:`examples.extraction`: unpacking a plugin archive into a shared working
   directory, run as real processes that are killed with SIGKILL between steps;

@@ -63,7 +63,7 @@ the session is abandoned just the same (:class:`ClosesArchiveClientLast`).
 
 from __future__ import annotations
 
-from checker import (
+from lifecheck import (
     Component,
     FrozenMap,
     Model,
@@ -81,7 +81,7 @@ from checker import (
     transition,
     volatile,
 )
-from models.components.channel import END, Channel
+from lifecheck.components.channel import END, Channel
 
 CM = "consensusmodule1"
 """The consensus module's process name (the node process: module, driver, archive)."""

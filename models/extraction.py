@@ -15,7 +15,7 @@ its supervisor) and the properties; the designs differ in boot and unpacking.
 
 from __future__ import annotations
 
-from checker import (
+from lifecheck import (
     Model,
     Process,
     action,
@@ -28,7 +28,7 @@ from checker import (
     role,
     volatile,
 )
-from models.components import FileSystem
+from lifecheck.components import FileSystem
 
 TMP = "/tmp"
 TARGET = "/tmp/plugin"
@@ -58,7 +58,7 @@ class Extraction(Model):
     brokers = parameter(1, "brokers sharing the host's /tmp", check=lambda n: isinstance(n, int) and n >= 1)
     fleet = role(Broker, count="brokers")
     file_system = parameter("ext4-ordered", "the persistence model of /tmp's disk "
-                                            "(see models.components.persistence)")
+                                            "(see lifecheck.components.persistence)")
     fs = FileSystem(dirs=(TMP,), persistence=lambda m: m.file_system)
 
     # -- the archive and where it goes ---------------------------------------------------

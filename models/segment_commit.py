@@ -37,7 +37,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from checker import (
+from lifecheck import (
     FrozenMap,
     Model,
     Process,
@@ -52,8 +52,8 @@ from checker import (
     sometimes,
     volatile,
 )
-from models.components.executor import Executor
-from models.components.remote_store import RemoteStore
+from lifecheck.components.executor import Executor
+from lifecheck.components.remote_store import RemoteStore
 
 REMOTE = "remote"
 """The fault kind of a failed request to the remote store (``Fail(kind="remote")``)."""

@@ -40,7 +40,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from checker import (
+from lifecheck import (
     Model,
     Process,
     action,
@@ -53,7 +53,7 @@ from checker import (
     sometimes,
     volatile,
 )
-from models.components.kv_store import KeyValueStore
+from lifecheck.components.kv_store import KeyValueStore
 
 TOPIC = "orders"
 """The one topic name the admin creates and deletes again."""

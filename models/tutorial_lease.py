@@ -22,7 +22,7 @@ Three designs:
 
 from __future__ import annotations
 
-from checker import (
+from lifecheck import (
     Model,
     Process,
     action,
@@ -36,7 +36,7 @@ from checker import (
     sometimes,
     volatile,
 )
-from models.components import KeyValueStore
+from lifecheck.components import KeyValueStore
 
 LEASE = "lease"
 """The key of the lease in the lock service: (holder, epoch)."""

@@ -21,8 +21,8 @@ so one design is checked against several file systems.
 
 from __future__ import annotations
 
-from checker import Model, Process, action, always, durable, final, parameter, require, role, volatile
-from models.components import FileSystem
+from lifecheck import Model, Process, action, always, durable, final, parameter, require, role, volatile
+from lifecheck.components import FileSystem
 
 DATA = "/data"
 A, B, UNDO = f"{DATA}/a", f"{DATA}/b", f"{DATA}/undo"

@@ -29,9 +29,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from lifecheck.diagrams.dot import MIN_TEXT_PX, PAGE_WIDTH_PX, PX_PER_PT, smallest_text_px, svg_size
 from markdown_it import MarkdownIt
-
-from checker.diagrams.dot import MIN_TEXT_PX, PAGE_WIDTH_PX, PX_PER_PT, smallest_text_px, svg_size
 
 ROOT = Path(__file__).resolve().parent.parent
 COLUMN = PAGE_WIDTH_PX  # px: the Markdown column of a common code host

@@ -23,8 +23,8 @@ mark), while the services terminate, in the grace period, anywhere in the close 
 The channel is reliable (Aeron retransmits): no message loss or duplication.
 """
 
-from checker import Crash, Spec, holds, violated
-from models.cluster_shutdown import ClosesArchiveClientLast, Fixed, Shipped
+from lifecheck import Crash, Spec, holds, violated
+from lifecheck.models.cluster_shutdown import ClosesArchiveClientLast, Fixed, Shipped
 
 NODE_CRASH = Crash(max=1, roles=("consensus",))
 ABANDONED = violated("NoAbandonedSession")

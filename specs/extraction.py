@@ -38,9 +38,9 @@ fail once for a reason of its own (``Fail(kind="startup")``), so the supervisor'
 restart runs in the designs whose unpacking never fails.
 """
 
-from checker import Crash, Fail, PowerLoss, Spec, holds, violated
-from models.components import PERSISTENCE_MODELS
-from models.extraction import AtomicRename, MarkerFile, UnpackInPlace
+from lifecheck import Crash, Fail, PowerLoss, Spec, holds, violated
+from lifecheck.components import PERSISTENCE_MODELS
+from lifecheck.models.extraction import AtomicRename, MarkerFile, UnpackInPlace
 
 K = 3
 CRASHES = Crash(max=2)

@@ -18,9 +18,9 @@ systems that keep every operation in order save it.
 Bounds: one git process, one commit, one power loss at any step.
 """
 
-from checker import PowerLoss, Spec, holds, violated
-from models.applications.git import Commit
-from models.components import PERSISTENCE_MODELS
+from lifecheck import PowerLoss, Spec, holds, violated
+from lifecheck.components import PERSISTENCE_MODELS
+from lifecheck.models.applications.git import Commit
 
 SPECS = [
     Spec(f"git/commit/{fs}", Commit(file_system=fs),

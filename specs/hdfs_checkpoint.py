@@ -14,9 +14,9 @@ promises neither.)
 Bounds: one NameNode, one checkpoint, one power loss at any step.
 """
 
-from checker import PowerLoss, Spec, holds, violated
-from models.applications.hdfs import Checkpoint
-from models.components import PERSISTENCE_MODELS
+from lifecheck import PowerLoss, Spec, holds, violated
+from lifecheck.components import PERSISTENCE_MODELS
+from lifecheck.models.applications.hdfs import Checkpoint
 
 SPECS = [
     Spec(f"hdfs/checkpoint/{fs}", Checkpoint(file_system=fs),

@@ -16,9 +16,9 @@ records torn inside one append, which this model of the compaction does not writ
 Bounds: one process, one compaction, one power loss at any step.
 """
 
-from checker import PowerLoss, Spec, holds, violated
-from models.applications.leveldb import Compaction
-from models.components import PERSISTENCE_MODELS
+from lifecheck import PowerLoss, Spec, holds, violated
+from lifecheck.components import PERSISTENCE_MODELS
+from lifecheck.models.applications.leveldb import Compaction
 
 SPECS = [
     Spec(f"leveldb/compaction/{fs}", Compaction(file_system=fs),

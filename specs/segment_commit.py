@@ -36,8 +36,8 @@ the segment files on a ``FileSystem`` would ask, in addition, whether the
 broker fsyncs a segment before it counts it as sealed.
 """
 
-from checker import Crash, Fail, Spec, holds, violated
-from models.segment_commit import (
+from lifecheck import Crash, Fail, Spec, holds, violated
+from lifecheck.models.segment_commit import (
     BackgroundRecommit,
     FireAndForget,
     IndexUpload,

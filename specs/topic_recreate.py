@@ -27,8 +27,8 @@ incarnation: 1 would already show the panic and the skip, 2 let the new log grow
 past a stale offset as well as reach it.
 """
 
-from checker import Crash, Spec, holds, violated
-from models.topic_recreate import (
+from lifecheck import Crash, Spec, holds, violated
+from lifecheck.models.topic_recreate import (
     DeleteOffsets,
     OffsetsPerIncarnation,
     TopicRecreate,

@@ -10,8 +10,8 @@ Bounds: 2 workers, 2 leases (one handover), at most 1 crash of a worker in the
 crash spec. The lease may expire at any moment, as after a pause of any length.
 """
 
-from checker import Crash, Spec, holds, violated
-from models.tutorial_lease import CheckLeaseFirst, FencedWrites, LeaseHandover
+from lifecheck import Crash, Spec, holds, violated
+from lifecheck.models.tutorial_lease import CheckLeaseFirst, FencedWrites, LeaseHandover
 
 STALE = violated("NoStaleWrite")
 

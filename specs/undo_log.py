@@ -17,9 +17,9 @@ Only a file system that keeps the overwrite behind the creation of the undo file
 shipped design. Bounds: one writer, one update, one power loss.
 """
 
-from checker import PowerLoss, Spec, holds, violated
-from models.components import PERSISTENCE_MODELS
-from models.undo_log import SyncedUndoLog, UndoLog
+from lifecheck import PowerLoss, Spec, holds, violated
+from lifecheck.components import PERSISTENCE_MODELS
+from lifecheck.models.undo_log import SyncedUndoLog, UndoLog
 
 POWER_LOSS = PowerLoss(max=1)
 ORDERED = ("ext4-journal", "sequential")

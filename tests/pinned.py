@@ -13,9 +13,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import pytest
-
-from checker import Spec, check_spec
-from checker.result import Result, Violation
+from lifecheck import Spec, check_spec
+from lifecheck.result import Result, Violation
 
 Pin = tuple[str, frozenset[str], int, int]  # verdict, violated properties, states, depth
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
-from checker import (
+from lifecheck import (
     Crash,
     Model,
     Options,
@@ -22,8 +21,8 @@ from checker import (
     role,
     volatile,
 )
-from checker.errors import ModelError
-from checker.learning import Learner
+from lifecheck.errors import ModelError
+from lifecheck.learning import Learner
 
 
 class Slotted(Process):

@@ -17,8 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from checker import (
+from lifecheck import (
     Crash,
     Model,
     ModelError,
@@ -41,9 +40,9 @@ from checker import (
     violated,
     volatile,
 )
-from checker.result import Result
-from checker.run import check_system
-from checker.spec import load_specs
+from lifecheck.result import Result
+from lifecheck.run import check_system
+from lifecheck.spec import load_specs
 
 
 class Node(Process):
@@ -133,7 +132,7 @@ class Dice(Model):
 
 @pytest.mark.parametrize(("model", "what", "why"), [
     (Counter(), "tick", "not deterministic"),
-    (Dice(), "throw", "random.random() was called in model code"),  # (checker.sandbox)
+    (Dice(), "throw", "random.random() was called in model code"),  # (lifecheck.sandbox)
 ])
 def test_nondeterministic_action_is_an_error(model: Model, what: str, why: str) -> None:
     result = check("nondet", model)
@@ -172,7 +171,7 @@ class ReplayDiverges(TransitionSystem):
     """Successors differ between calls; determinism checks are off, so replay must notice."""
 
     def __init__(self) -> None:
-        from checker.contract import ALWAYS, Property
+        from lifecheck.contract import ALWAYS, Property
         self.calls = 0
         self.properties = [Property("Small", ALWAYS, lambda s: s < 2)]
 
@@ -234,7 +233,7 @@ def test_mutable_value_in_a_field_is_an_error(model: Model, field: str, kind: st
     assert result.verdict == "error"
     assert f"field '{field}'" in result.error
     assert f"a {kind}" in result.error
-    assert f"use {'checker.' if hint == 'FrozenMap' else 'a '}{hint}" in result.error
+    assert f"use {'lifecheck.' if hint == 'FrozenMap' else 'a '}{hint}" in result.error
     assert "action put" in result.error and "step 1" in result.error
 
 
@@ -443,7 +442,7 @@ def write(path: Path, text: str) -> Path:
 
 
 MODEL_SOURCE = """\
-from checker import Model, Spec, durable, holds
+from lifecheck import Model, Spec, durable, holds
 
 class M(Model):
     x = durable(0)
@@ -452,7 +451,7 @@ class M(Model):
 
 def test_spec_file_that_raises_on_import_names_the_file_and_line(tmp_path: Path) -> None:
     file = write(tmp_path / "broken.py", """\
-        from checker import Spec
+        from lifecheck import Spec
 
         x = 1
         raise RuntimeError("boom at import")
@@ -465,7 +464,7 @@ def test_spec_file_that_raises_on_import_names_the_file_and_line(tmp_path: Path)
 
 
 def test_spec_file_with_a_syntax_error_names_the_file_and_line(tmp_path: Path) -> None:
-    file = write(tmp_path / "syntax.py", 'from checker import Spec\n\nSPECS = [\n    Spec("a",\n')
+    file = write(tmp_path / "syntax.py", 'from lifecheck import Spec\n\nSPECS = [\n    Spec("a",\n')
     with pytest.raises(SpecError) as info:
         load_specs(str(file))
     assert str(file) in str(info.value) and "line 4" in str(info.value)

@@ -7,8 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-
-from checker.bench import FIELDS, run_bench
+from lifecheck.bench import FIELDS, run_bench
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -18,8 +17,8 @@ def _bench_file(tmp_path: Path, counts: tuple[int, int], promela: bool = False,
     if promela:
         shutil.copy(ROOT / "bench" / "philosophers.pml", tmp_path / "philosophers.pml")
     (tmp_path / "small.py").write_text(
-        "from checker import Spec, holds\n"
-        "from models.classic.philosophers import Philosophers\n"
+        "from lifecheck import Spec, holds\n"
+        "from lifecheck.models.classic.philosophers import Philosophers\n"
         f"SPECS = [Spec('philosophers/n=5', Philosophers(n=5), holds(), properties=[],\n"
         f"              known_counts={counts!r})]\n"
         + ("PROMELA = {'philosophers/n=5': ('philosophers.pml', {'N': 5})}\n" if promela else "")

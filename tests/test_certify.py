@@ -23,8 +23,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from checker import (
+from lifecheck import (
     Crash,
     Model,
     Options,
@@ -46,8 +45,8 @@ from checker import (
     transition,
     volatile,
 )
-from checker.certify import Uncertified, certify, same_state
-from checker.contract import (
+from lifecheck.certify import Uncertified, certify, same_state
+from lifecheck.contract import (
     ALWAYS,
     EVENTUALLY,
     LEADS_TO,
@@ -57,11 +56,12 @@ from checker.contract import (
     Fairness,
     Property,
 )
-from checker.errors import ModelError
-from checker.result import Result, Trace, TraceStep, Violation
-from checker.run import check_system
-from checker.spec import load_specs
-from checker.values import FrozenMap
+from lifecheck.errors import ModelError
+from lifecheck.result import Result, Trace, TraceStep, Violation
+from lifecheck.run import check_system
+from lifecheck.spec import load_specs
+from lifecheck.values import FrozenMap
+
 from tests import reference as ref
 from tests.test_soundness import build_model, model_descs
 
@@ -778,10 +778,10 @@ _VALUES = st.recursive(_ATOMS, lambda inner: st.one_of(
 def test_same_state_agrees_with_the_dedup_key_where_there_is_one(a: Any, b: Any) -> None:
     # Written apart on purpose (certification must not share the engine's code), and
     # checked against the typed equality deduplication uses, when the tree has one.
-    typed_values = pytest.importorskip("checker.typed_values")
+    typed_values = pytest.importorskip("lifecheck.typed_values")
     same_typed = getattr(typed_values, "same_typed", None)
     if same_typed is None:
-        pytest.skip("checker.typed_values has no same_typed")
+        pytest.skip("lifecheck.typed_values has no same_typed")
     assert same_state(a, b) == same_typed(a, b)
     assert same_state(a, a)
 
@@ -792,9 +792,9 @@ def test_certification_does_not_use_the_engines_replay(monkeypatch: pytest.Monke
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("certify must walk the key itself")
 
-    import checker.trace
+    import lifecheck.trace
 
-    monkeypatch.setattr(checker.trace, "replay", broken)
+    monkeypatch.setattr(lifecheck.trace, "replay", broken)
     certify(system, violation)
 
 

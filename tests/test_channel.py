@@ -12,8 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
-from checker import (
+from lifecheck import (
     Crash,
     Fail,
     Model,
@@ -31,8 +30,8 @@ from checker import (
     require,
     role,
 )
-from checker.compile import ModelSystem
-from models.components.channel import END, Channel
+from lifecheck.compile import ModelSystem
+from lifecheck.components.channel import END, Channel
 
 Line = tuple[int, str, tuple]
 """One line of a script: (peer index, Channel method, its arguments)."""

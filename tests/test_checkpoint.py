@@ -13,17 +13,16 @@ from typing import Any
 
 import numpy as np
 import pytest
-
-from checker import Options, Spec, check_spec, holds
-from checker.checkpoint import run_signature, save_checkpoint
-from checker.errors import ModelError
-from checker.explore import explore
-from models.classic.philosophers import Philosophers
+from lifecheck import Options, Spec, check_spec, holds
+from lifecheck.checkpoint import run_signature, save_checkpoint
+from lifecheck.errors import ModelError
+from lifecheck.explore import explore
+from lifecheck.models.classic.philosophers import Philosophers
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = (
-    "from checker import Spec, holds\n"
-    "from models.classic.philosophers import Philosophers\n"
+    "from lifecheck import Spec, holds\n"
+    "from lifecheck.models.classic.philosophers import Philosophers\n"
     "SPECS = [Spec('philosophers/n=8', Philosophers(n=8), holds())]\n"
 )
 
@@ -31,7 +30,7 @@ SPEC = (
 def _check(tmp: Path, *extra: str) -> subprocess.Popen:
     spec = tmp / "spec.py"
     spec.write_text(SPEC)
-    return subprocess.Popen([sys.executable, "-m", "checker", "check", str(spec), "--json",
+    return subprocess.Popen([sys.executable, "-m", "lifecheck", "check", str(spec), "--json",
                              "--checkpoint", str(tmp / "ckpt"), "--checkpoint-every", "0",
                              *extra],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -68,7 +67,7 @@ def test_resuming_in_process_gives_the_same_exploration(tmp_path: Path) -> None:
     full = explore(system, Options())
     path = str(tmp_path / "run.ckpt")
     # Stop after a few levels by saving a checkpoint of a partial run, then resume it.
-    from checker.explore import _Run
+    from lifecheck.explore import _Run
 
     run = _Run(system, Options(checkpoint=path), None)
     run.start()
@@ -89,7 +88,7 @@ def test_a_checkpoint_of_another_run_is_refused(tmp_path: Path) -> None:
 
 
 COUNTER = '''
-from checker import Model, Spec, action, always, durable, holds, require
+from lifecheck import Model, Spec, action, always, durable, holds, require
 
 class Count(Model):
     n = durable(0)
@@ -108,7 +107,7 @@ SPECS = [Spec("count", Count(), holds(), deadlock=False)]
 
 
 def _partial_run(system: Any, path: str, options: Options) -> None:
-    from checker.explore import _Run
+    from lifecheck.explore import _Run
 
     run = _Run(system, options, None)
     run.start()
@@ -119,7 +118,7 @@ def _partial_run(system: Any, path: str, options: Options) -> None:
 
 def test_a_checkpoint_is_not_resumed_once_a_property_changed(tmp_path: Path) -> None:
     """Regression: a property edited between a kill and the resume gave the old verdict."""
-    from checker.spec import load_specs
+    from lifecheck.spec import load_specs
 
     file = tmp_path / "count_spec.py"
     file.write_text(COUNTER.format(limit=100))
@@ -152,8 +151,8 @@ def test_a_corrupt_checkpoint_is_a_clear_error(tmp_path: Path) -> None:
 
 
 VECTOR_SPEC = (
-    "from checker import Spec, holds\n"
-    "from models.classic.philosophers import Philosophers\n"
+    "from lifecheck import Spec, holds\n"
+    "from lifecheck.models.classic.philosophers import Philosophers\n"
     "SPECS = [Spec('philosophers/n=12', Philosophers(n=12), holds(), properties=[])]\n"
 )
 
@@ -161,7 +160,7 @@ VECTOR_SPEC = (
 def test_a_killed_vector_run_resumes_to_the_same_result(tmp_path: Path) -> None:
     spec = tmp_path / "spec.py"
     spec.write_text(VECTOR_SPEC)
-    command = [sys.executable, "-m", "checker", "check", str(spec), "--json", "--engine",
+    command = [sys.executable, "-m", "lifecheck", "check", str(spec), "--json", "--engine",
                "vector", "--checkpoint", str(tmp_path / "ckpt"), "--checkpoint-every", "0"]
     proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
@@ -183,8 +182,8 @@ def test_a_killed_vector_run_resumes_to_the_same_result(tmp_path: Path) -> None:
 
 
 def test_resuming_a_vector_run_in_process_gives_the_same_exploration(tmp_path: Path) -> None:
-    from checker.learning import learner_for
-    from checker.vector import _VectorRun, explore_vector
+    from lifecheck.learning import learner_for
+    from lifecheck.vector import _VectorRun, explore_vector
 
     system = Spec("p", Philosophers(n=6), holds()).system()
     options = Options(check_liveness=False)
@@ -211,8 +210,8 @@ def test_resuming_a_vector_run_in_process_gives_the_same_exploration(tmp_path: P
 def test_a_thin_vector_run_saves_and_resumes_between_its_levels(tmp_path: Path) -> None:
     """Levels of one state go through the vector explorer's thin path; checkpoints are
     saved there too, and a resumed run reaches the same counts."""
-    from checker.vector import explore_vector
-    from models.classic.token_ring import TokenRing
+    from lifecheck.models.classic.token_ring import TokenRing
+    from lifecheck.vector import explore_vector
 
     system = Spec("ring", TokenRing(n=3, rounds=2000), holds()).system()
     full = explore_vector(system, Options(check_liveness=False))

@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from lifecheck import Crash, Options, Spec, action, check_spec, holds, require, violated
+from lifecheck.compile import ModelSystem
+from lifecheck.explore import explore
+from lifecheck.models.classic.twophase import TwoPhaseCommit
+from lifecheck.trace import replay
 
-from checker import Crash, Options, Spec, action, check_spec, holds, require, violated
-from checker.compile import ModelSystem
-from checker.explore import explore
-from checker.trace import replay
-from models.classic.twophase import TwoPhaseCommit
 from tests import reference as ref
 
 # A plain transcription of TwoPhase.tla: (rmState, tmState, tmPrepared, msgs).

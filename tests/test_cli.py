@@ -6,11 +6,10 @@ import sys
 import textwrap
 
 import pytest
-
-from checker.cli import main
+from lifecheck.cli import main
 
 SPEC_FILE = textwrap.dedent('''
-    from checker import (Crash, Model, Process, Spec, action, always, durable, final, holds,
+    from lifecheck import (Crash, Model, Process, Spec, action, always, durable, final, holds,
                          require, role, violated, volatile)
 
     class Worker(Process):
@@ -100,7 +99,7 @@ def test_missing_path_is_a_clear_error(tmp_path, capsys):
 
 
 def test_python_dash_m_checker(spec_dir):
-    proc = subprocess.run([sys.executable, "-m", "checker", "list", str(spec_dir)],
+    proc = subprocess.run([sys.executable, "-m", "lifecheck", "list", str(spec_dir)],
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
     assert "job/fails" in proc.stdout

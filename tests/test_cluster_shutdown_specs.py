@@ -8,11 +8,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
-from checker import Bounds, Crash, Fail, Options, Spec, action, check_spec, holds, require
-from checker.compile import ModelSystem
-from checker.explore import explore
-from models.cluster_shutdown import (
+from lifecheck import Bounds, Crash, Fail, Options, Spec, action, check_spec, holds, require
+from lifecheck.compile import ModelSystem
+from lifecheck.components.channel import END, Channel
+from lifecheck.explore import explore
+from lifecheck.models.cluster_shutdown import (
     ABANDONED,
     ACTIVE,
     ARCHIVE,
@@ -27,7 +27,7 @@ from models.cluster_shutdown import (
     Fixed,
     Shipped,
 )
-from models.components.channel import END, Channel
+
 from specs.cluster_shutdown import SPECS
 from tests.pinned import PinnedSpecs, steps
 

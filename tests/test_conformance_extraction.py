@@ -16,9 +16,9 @@ from functools import partial
 from pathlib import Path
 
 import pytest
+from lifecheck.conformance import Conformance, ConformanceError, check_conformance, conformance_settings
+from lifecheck.run import check_spec
 
-from checker.conformance import Conformance, ConformanceError, check_conformance, conformance_settings
-from checker.run import check_spec
 from examples.extraction.conformance import (
     IN_PLACE,
     MARKER,

@@ -15,9 +15,9 @@ from collections import Counter
 from concurrent.futures import Future
 
 import pytest
+from lifecheck.conformance import Conformance, check_conformance, conformance_settings
+from lifecheck.run import check_spec
 
-from checker.conformance import Conformance, check_conformance, conformance_settings
-from checker.run import check_spec
 from examples.segment_commit.broker import FireAndForgetBroker, RecommitBroker, SegmentsFull
 from examples.segment_commit.conformance import (
     FIRE_AND_FORGET,

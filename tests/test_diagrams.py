@@ -12,10 +12,9 @@ import re
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
-from checker.contract import Step
-from checker.diagrams import dot
-from checker.diagrams.control import (
+from lifecheck.contract import Step
+from lifecheck.diagrams import dot
+from lifecheck.diagrams.control import (
     BY_DECLARATION,
     BY_ENABLED,
     BY_NAME,
@@ -25,20 +24,21 @@ from checker.diagrams.control import (
     ControlStates,
     choose_rule,
 )
-from checker.diagrams.explored import Edge, ExploredGraph, RoleInfo
-from checker.diagrams.roles import CRASH, FAILED, POWER_LOSS, Transition, machine_dot, role_machine
-from checker.diagrams.sequence import Arrow, Box, sequence_diagram
-from checker.diagrams.sequence_dot import sequence_dot
-from checker.diagrams.sequence_mermaid import escape, sequence_mermaid
-from checker.diagrams.state_graph import (
+from lifecheck.diagrams.explored import Edge, ExploredGraph, RoleInfo
+from lifecheck.diagrams.roles import CRASH, FAILED, POWER_LOSS, Transition, machine_dot, role_machine
+from lifecheck.diagrams.sequence import Arrow, Box, sequence_diagram
+from lifecheck.diagrams.sequence_dot import sequence_dot
+from lifecheck.diagrams.sequence_mermaid import escape, sequence_mermaid
+from lifecheck.diagrams.state_graph import (
     FULL_LIMIT,
     QUOTIENT_LIMIT,
     CounterexamplePath,
     picture_dot,
     state_picture,
 )
-from checker.result import Change, Trace, TraceStep, Violation
-from checker.trace import Elided
+from lifecheck.result import Change, Trace, TraceStep, Violation
+from lifecheck.trace import Elided
+
 from tests.snapshot import assert_snapshot
 
 BROKER = RoleInfo("fleet", "Broker", ("broker1",), (("phase", "volatile"), ("files", "durable")))
@@ -345,7 +345,7 @@ def test_positioned_svg_is_deterministic_too():
 
 
 def test_bad_dot_is_a_clear_error():
-    from checker.errors import ModelError
+    from lifecheck.errors import ModelError
     with pytest.raises(ModelError, match="graphviz could not draw"):
         dot.render_svg("digraph { a -> }")
 

@@ -10,11 +10,10 @@ import re
 from pathlib import Path
 
 import pytest
-
-from checker.diagrams.dot import HIGHLIGHT, legible, smallest_text_px
-from checker.render_markdown import verdict_table
-from checker.report import build_report, differences
-from checker.spec import load_specs
+from lifecheck.diagrams.dot import HIGHLIGHT, legible, smallest_text_px
+from lifecheck.render_markdown import verdict_table
+from lifecheck.report import build_report, differences
+from lifecheck.spec import load_specs
 
 ROOT = Path(__file__).resolve().parent.parent
 DIAGRAMS = ROOT / "diagrams"

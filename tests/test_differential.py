@@ -30,8 +30,7 @@ from typing import Any
 import numpy as np
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-
-from checker import (
+from lifecheck import (
     Bounds,
     Component,
     Crash,
@@ -53,10 +52,11 @@ from checker import (
     transition,
     volatile,
 )
-from checker.checkpoint import save_checkpoint
-from checker.explore import _Run, explore
-from checker.result import Result
-from checker.run import check_spec
+from lifecheck.checkpoint import save_checkpoint
+from lifecheck.explore import _Run, explore
+from lifecheck.result import Result
+from lifecheck.run import check_spec
+
 from tests import reference as ref
 
 SOAK = os.environ.get("HYPOTHESIS_PROFILE") == "soak"
@@ -296,14 +296,14 @@ def reachable(spec: Spec, engine: str = "bfs") -> list[Any]:
     if engine == "bfs":
         explore(system, options, on_state=lambda _sid, s: states.append(s))
     else:
-        from checker.vector import explore_vector
+        from lifecheck.vector import explore_vector
 
         explore_vector(system, options, on_state=lambda _sid, s: states.append(s))
     return states
 
 
 def typed(state: Any) -> Any:
-    from checker.typed_values import typed_key
+    from lifecheck.typed_values import typed_key
 
     return typed_key(state)
 
@@ -322,9 +322,9 @@ def resumed(spec: Spec, tmp: str, engine: str, levels: int) -> Result:
                 partial.level()
         save_checkpoint(path, partial.signature, partial.snapshot())
     else:
-        from checker.checkpoint import run_signature
-        from checker.learning import learner_for
-        from checker.vector import _VectorRun
+        from lifecheck.checkpoint import run_signature
+        from lifecheck.learning import learner_for
+        from lifecheck.vector import _VectorRun
 
         partial = _VectorRun(system, learner_for(system), options, None)
         partial.start()

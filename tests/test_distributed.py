@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from checker import Options, Spec, check_spec
-from checker.spec import load_specs
+from lifecheck import Options, Spec, check_spec
+from lifecheck.spec import load_specs
 
 ray = pytest.importorskip("ray", reason="distributed exploration needs the distributed extra")
 

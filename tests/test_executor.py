@@ -10,8 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
-from checker import (
+from lifecheck import (
     Crash,
     FrozenMap,
     Model,
@@ -30,8 +29,8 @@ from checker import (
     role,
     violated,
 )
-from checker.compile import ModelSystem
-from models.components.executor import Executor, Reply, Task
+from lifecheck.compile import ModelSystem
+from lifecheck.components.executor import Executor, Reply, Task
 
 Plan = tuple[tuple[int, str, bool], ...]
 """(worker index, work, reply?) per submission, in order."""

@@ -7,10 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from lifecheck import Bounds, Crash, Fail, Options, Spec, action, check_spec, holds, require
+from lifecheck.compile import ModelSystem
+from lifecheck.models.extraction import TARGET, TMP, AtomicRename, Broker, UnpackInPlace
 
-from checker import Bounds, Crash, Fail, Options, Spec, action, check_spec, holds, require
-from checker.compile import ModelSystem
-from models.extraction import TARGET, TMP, AtomicRename, Broker, UnpackInPlace
 from specs.extraction import SPECS
 from tests.pinned import PinnedSpecs, steps
 

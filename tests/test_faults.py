@@ -1,6 +1,6 @@
 """Fault budgets per role, and model mistakes that must read as errors, not verdicts."""
 
-from checker import (
+from lifecheck import (
     Crash,
     FrozenMap,
     Model,
@@ -15,7 +15,7 @@ from checker import (
     role,
     volatile,
 )
-from checker.compile import ModelSystem
+from lifecheck.compile import ModelSystem
 
 
 class Worker(Process):
@@ -109,7 +109,7 @@ def test_a_mutable_value_put_into_a_frozenmap_is_an_error_not_a_violation():
 
 
 def test_a_process_may_name_its_control_field_for_diagrams():
-    from checker import ModelError
+    from lifecheck import ModelError
 
     class Stepper(Process):
         phase = volatile("a")

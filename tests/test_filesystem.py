@@ -11,8 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
-from checker import (
+from lifecheck import (
     Crash,
     FrozenMap,
     Model,
@@ -31,9 +30,9 @@ from checker import (
     role,
     violated,
 )
-from checker.compile import ModelSystem
-from checker.contract import ActionFailure
-from models.components import DIR, EMPTY, FileSystem
+from lifecheck.compile import ModelSystem
+from lifecheck.components import DIR, EMPTY, FileSystem
+from lifecheck.contract import ActionFailure
 
 Line = tuple[int, str, tuple, bool, Any]
 """One line of a script: (worker index, FileSystem method, its arguments, check?, expected)."""

@@ -8,12 +8,11 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
-from checker import Options, Spec, check_spec, holds
-from checker.explore import explore
-from checker.seen import FingerprintTable, collision_probability
-from checker.spec import load_specs
-from models.classic.philosophers import Philosophers
+from lifecheck import Options, Spec, check_spec, holds
+from lifecheck.explore import explore
+from lifecheck.models.classic.philosophers import Philosophers
+from lifecheck.seen import FingerprintTable, collision_probability
+from lifecheck.spec import load_specs
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -68,7 +67,7 @@ def test_compact_run_keeps_no_states_but_counts_them():
 @pytest.mark.parametrize("spec", SPECS, ids=[s.name for s in SPECS])
 def test_no_two_reachable_states_share_a_fingerprint(spec):
     """Structure in the hash (a symmetric pairing, a reduction) shows up as collisions here."""
-    from checker.stable_hash import Fingerprinter
+    from lifecheck.stable_hash import Fingerprinter
 
     system = spec.system()
     states = explore(system, Options(check_liveness=False, check_deadlock=False)).states
@@ -81,6 +80,6 @@ def test_no_two_reachable_states_share_a_fingerprint(spec):
     lambda inner: st.one_of(st.tuples(inner, inner), st.frozensets(inner, max_size=3)),
     max_leaves=6), max_size=40))
 def test_distinct_values_get_distinct_stable_hashes(values):
-    from checker.stable_hash import stable
+    from lifecheck.stable_hash import stable
 
     assert len({stable(v) for v in values}) == len(values)

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import pytest
-
-from checker import Model, Process, action, choose, durable, require, role
-from checker.compile import ModelSystem
-from checker.contract import Options
-from checker.explore import explore
-from checker.guards import lift_guard
-from models.classic.philosophers import Philosophers
-from models.classic.twophase import TwoPhaseCommit
+from lifecheck import Model, Process, action, choose, durable, require, role
+from lifecheck.compile import ModelSystem
+from lifecheck.contract import Options
+from lifecheck.explore import explore
+from lifecheck.guards import lift_guard
+from lifecheck.models.classic.philosophers import Philosophers
+from lifecheck.models.classic.twophase import TwoPhaseCommit
 
 
 class Node(Process):

@@ -11,8 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
-from checker import (
+from lifecheck import (
     Crash,
     Fail,
     FrozenMap,
@@ -31,9 +30,9 @@ from checker import (
     require,
     role,
 )
-from checker.compile import ModelSystem
-from checker.contract import ActionFailure
-from models.components.kv_store import KeyValueStore, has_prefix
+from lifecheck.compile import ModelSystem
+from lifecheck.components.kv_store import KeyValueStore, has_prefix
+from lifecheck.contract import ActionFailure
 
 Line = tuple[str, tuple, tuple, bool, Any]
 """One line of a script: (method, arguments, keyword arguments, check?, expected result)."""

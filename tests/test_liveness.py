@@ -15,12 +15,12 @@ from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from lifecheck import Options, Step, TransitionSystem
+from lifecheck.contract import EVENTUALLY, LEADS_TO, Property
+from lifecheck.result import Result, Violation
+from lifecheck.run import check_system
+from lifecheck.trace import replay
 
-from checker import Options, Step, TransitionSystem
-from checker.contract import EVENTUALLY, LEADS_TO, Property
-from checker.result import Result, Violation
-from checker.run import check_system
-from checker.trace import replay
 from tests import reference as ref
 
 # An edge: (process, action, target, is_fault).

@@ -1,8 +1,8 @@
 """Long runs: a progress line while they run, and a memory budget that ends them cleanly."""
 
-from checker import Bounds, Options, Spec, check_spec, holds
-from checker.explore import explore, resident_bytes
-from models.classic.philosophers import Philosophers
+from lifecheck import Bounds, Options, Spec, check_spec, holds
+from lifecheck.explore import explore, resident_bytes
+from lifecheck.models.classic.philosophers import Philosophers
 
 
 def test_progress_reports_grow_and_describe_the_run():
@@ -32,7 +32,7 @@ def test_the_vector_explorer_reports_progress_and_keeps_to_its_budgets():
     system = Spec("p", Philosophers(n=6), holds()).system()
     options = Options(progress=reports.append, progress_every=0.0, engine="vector",
                       check_liveness=False)
-    from checker.vector import explore_vector
+    from lifecheck.vector import explore_vector
 
     exploration = explore_vector(system, options)
     assert reports and all(0 < r.states <= exploration.distinct_states for r in reports)

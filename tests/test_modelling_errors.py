@@ -16,8 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from checker import (
+from lifecheck import (
     Bounds,
     Fail,
     Model,
@@ -36,8 +35,8 @@ from checker import (
     transition,
     violated,
 )
-from checker.cli import main
-from checker.execution import choose_from
+from lifecheck.cli import main
+from lifecheck.execution import choose_from
 
 ENGINES = {
     "bfs": {},
@@ -157,7 +156,7 @@ class Flaky(Model):
 
 
 def fault_net() -> bool:
-    from checker import fault
+    from lifecheck import fault
 
     return fault("net")
 
@@ -297,7 +296,7 @@ def test_a_step_out_of_an_explored_state_is_checked_whatever_bound_its_target_is
 SPECS = textwrap.dedent('''
     import itertools
 
-    from checker import Model, Spec, action, always, durable, fault, holds, require, violated
+    from lifecheck import Model, Spec, action, always, durable, fault, holds, require, violated
 
     TICKS = itertools.count()
 

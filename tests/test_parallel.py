@@ -5,13 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from checker import Bounds, Crash, Fail, Options, Spec, check_spec, holds
-from checker.errors import ModelError
-from checker.parallel import explore_parallel
-from checker.spec import load_specs
-from models.classic.philosophers import Philosophers
-from models.extraction import UnpackInPlace
+from lifecheck import Bounds, Crash, Fail, Options, Spec, check_spec, holds
+from lifecheck.errors import ModelError
+from lifecheck.models.classic.philosophers import Philosophers
+from lifecheck.models.extraction import UnpackInPlace
+from lifecheck.parallel import explore_parallel
+from lifecheck.spec import load_specs
 
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = load_specs(str(ROOT / "specs"))

@@ -20,8 +20,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from checker import (
+from lifecheck import (
     Crash,
     FrozenMap,
     Model,
@@ -34,9 +33,9 @@ from checker import (
     require,
     role,
 )
-from checker.compile import ModelSystem
-from checker.contract import ActionFailure
-from models.components import DIR, PERSISTENCE_MODELS, FileSystem, Persistence
+from lifecheck.compile import ModelSystem
+from lifecheck.components import DIR, PERSISTENCE_MODELS, FileSystem, Persistence
+from lifecheck.contract import ActionFailure
 
 SOAK = os.environ.get("HYPOTHESIS_PROFILE") == "soak"
 SEQUENCES = int(os.environ.get("LIFECHECK_SOAK_SEQUENCES", "1500")) if SOAK else 300
@@ -516,19 +515,19 @@ def test_the_cases_the_comparison_found_stay_fixed(persistence: str,
 def test_the_reference_docs_hold_the_current_table_of_rules() -> None:
     from pathlib import Path
 
-    from models.components.persistence import rules_markdown
+    from lifecheck.components.persistence import rules_markdown
 
     doc = (Path(__file__).resolve().parent.parent / "docs" / "filesystem.md").read_text()
     start = doc.index("<!-- persistence-table -->\n") + len("<!-- persistence-table -->\n")
     end = doc.index("<!-- /persistence-table -->")
     assert doc[start:end] == rules_markdown(), (
-        "docs/filesystem.md is stale: paste models.components.persistence.rules_markdown()")
+        "docs/filesystem.md is stale: paste lifecheck.components.persistence.rules_markdown()")
 
 
 def test_the_last_outcome_of_a_power_loss_keeps_every_pending_operation() -> None:
     """Trace shrinking relies on it: a shorter run's power loss is matched to the outcome
     that kept everything."""
-    from models.components.persistence import EXT4_ORDERED, outcomes
+    from lifecheck.components.persistence import EXT4_ORDERED, outcomes
 
     pending = (("create", "/tmp/a"), ("write", "/tmp/a", "abcd", "append"),
                ("rename", "/tmp/a", "/tmp/b", "/tmp/a", False))
@@ -556,7 +555,7 @@ def test_a_power_loss_with_too_many_outcomes_is_an_error_not_a_hang() -> None:
 
 def test_random_walks_take_one_outcome_of_a_power_loss_too_large_to_list() -> None:
     """The same million-disk power loss: a walk draws one outcome instead of listing them."""
-    from checker.simulate import simulate
+    from lifecheck.simulate import simulate
 
     calls = (*((("create", (f"/tmp/f{i}",))) for i in range(20)), ("fsync", ("/tmp",)),
              *(("append", (f"/tmp/f{i}", "x")) for i in range(20)))

@@ -11,8 +11,8 @@ import textwrap
 from pathlib import Path
 
 SPEC_FILE = """
-from checker import Crash, Fail, Spec, holds, violated
-from models.extraction import AtomicRename, UnpackInPlace
+from lifecheck import Crash, Fail, Spec, holds, violated
+from lifecheck.models.extraction import AtomicRename, UnpackInPlace
 
 SPECS = [
     Spec("in-place/crash", UnpackInPlace(files=2), violated("NoPartialLoad", "EventuallyStarts"),
@@ -38,7 +38,8 @@ def make_project(tmp_path: Path) -> Path:
     """))
     (tmp_path / "specs").mkdir()
     (tmp_path / "specs" / "lifecycle.py").write_text(SPEC_FILE)
-    (tmp_path / "specs" / "broken.py").write_text("from checker import Spec\nSPECS = [Spec('x', 42, None)]\n")
+    (tmp_path / "specs" / "broken.py").write_text(
+        "from lifecheck import Spec\nSPECS = [Spec('x', 42, None)]\n")
     (tmp_path / "specs" / "_helpers.py").write_text("raise RuntimeError('not a spec file')\n")
     (tmp_path / "other").mkdir()  # a spec-like file outside lifecheck_specs is not collected
     (tmp_path / "other" / "lifecycle.py").write_text(SPEC_FILE)

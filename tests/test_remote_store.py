@@ -10,8 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
-from checker import (
+from lifecheck import (
     Crash,
     Fail,
     FrozenMap,
@@ -31,10 +30,10 @@ from checker import (
     transition,
     violated,
 )
-from checker.compile import ModelSystem
-from checker.contract import ActionFailure
-from checker.errors import ModelError
-from models.components.remote_store import RemoteObject, RemoteStore
+from lifecheck.compile import ModelSystem
+from lifecheck.components.remote_store import RemoteObject, RemoteStore
+from lifecheck.contract import ActionFailure
+from lifecheck.errors import ModelError
 
 Line = tuple[str, tuple, FrozenMap]
 """(request, positional arguments, keyword arguments)."""

@@ -2,8 +2,8 @@
 
 import json
 
-from checker.render_text import render_result, render_table
-from checker.result import (
+from lifecheck.render_text import render_result, render_table
+from lifecheck.result import (
     Change,
     Expectation,
     Result,
@@ -12,6 +12,7 @@ from checker.result import (
     TraceStep,
     Violation,
 )
+
 from tests.snapshot import assert_snapshot
 
 
@@ -80,7 +81,7 @@ def test_table_text():
 
 
 def test_story_names_the_crash_what_it_wiped_and_what_the_property_saw():
-    from checker.story import tell
+    from lifecheck.story import tell
 
     (v,) = _safety_result().violations
     story = tell(v)

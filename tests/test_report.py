@@ -11,13 +11,13 @@ import re
 from pathlib import Path
 
 import pytest
+from lifecheck.cli import main as cli_main
+from lifecheck.diagrams.dot import legible, smallest_text_px
+from lifecheck.errors import ModelError
+from lifecheck.report import build_report, check_for_report, differences, main, write_report
+from lifecheck.run import check_spec
+from lifecheck.spec import load_specs
 
-from checker.cli import main as cli_main
-from checker.diagrams.dot import legible, smallest_text_px
-from checker.errors import ModelError
-from checker.report import build_report, check_for_report, differences, main, write_report
-from checker.run import check_spec
-from checker.spec import load_specs
 from tests.snapshot import assert_snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -176,7 +176,7 @@ def test_the_tutorial_links_exist():
 # -- what cannot be drawn is said, not crashed on ---------------------------------------
 
 ODD_SPECS = '''"""Odd specs: one whose model is broken, one that hits its bound."""
-from checker import Bounds, Model, Process, Spec, action, always, incomplete, require, role, volatile
+from lifecheck import Bounds, Model, Process, Spec, action, always, incomplete, require, role, volatile
 
 
 class Counter(Process):

@@ -3,7 +3,7 @@
 A step must depend only on the state, its parameters and ``choose()``. The
 determinism check re-runs only a sample of states, so an action that draws a
 random number once a counter passes 20 used to get "holds", with a different
-number of states on every run. With :mod:`checker.sandbox` installed the call
+number of states on every run. With :mod:`lifecheck.sandbox` installed the call
 itself is bad input: ``verdict == "error"``, naming the function and the fix.
 Outside model code the wrapped functions behave exactly as before.
 """
@@ -23,8 +23,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-
-from checker import (
+from lifecheck import (
     Model,
     Process,
     Spec,
@@ -38,7 +37,7 @@ from checker import (
     role,
     sandbox,
 )
-from checker.result import Result
+from lifecheck.result import Result
 
 # A generator made before the check starts, and the module's choice() taken before install
 # (as `from random import choice` in a module imported early would): both are still caught.

@@ -8,13 +8,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-
-from checker import Bounds, Crash, Fail, Options, Spec, action, check_spec, holds, require, violated
-from checker.compile import ModelSystem
-from checker.result import Result
-from models.components.executor import Reply, Task
-from models.components.remote_store import RemoteObject
-from models.segment_commit import (
+from lifecheck import Bounds, Crash, Fail, Options, Spec, action, check_spec, holds, require, violated
+from lifecheck.compile import ModelSystem
+from lifecheck.components.executor import Reply, Task
+from lifecheck.components.remote_store import RemoteObject
+from lifecheck.models.segment_commit import (
     BackgroundRecommit,
     Broker,
     Commit,
@@ -25,6 +23,8 @@ from models.segment_commit import (
     RetryOnFailure,
     Segment,
 )
+from lifecheck.result import Result
+
 from specs.segment_commit import SPECS
 from tests.pinned import PinnedSpecs, steps, violation
 

@@ -17,11 +17,10 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from checker.cli import main as cli
-from checker.contract import Bounds, Options, Step
-from checker.run import check_spec
-from checker.simulate import (
+from lifecheck.cli import main as cli
+from lifecheck.contract import Bounds, Options, Step
+from lifecheck.run import check_spec
+from lifecheck.simulate import (
     NOT_A_PROOF,
     RATES,
     Mix,
@@ -31,7 +30,8 @@ from checker.simulate import (
     simulate_spec,
     simulation_json,
 )
-from checker.spec import load_specs
+from lifecheck.spec import load_specs
+
 from tests.snapshot import assert_snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -117,8 +117,8 @@ def test_the_command_exits_0_when_what_it_finds_is_what_the_spec_expects(capsys)
 def test_the_command_exits_1_when_a_walk_breaks_a_spec_expected_to_hold(tmp_path, capsys):
     specs = tmp_path / "wrong.py"
     specs.write_text(textwrap.dedent("""
-        from checker import Crash, Fail, Spec, holds
-        from models.extraction import UnpackInPlace
+        from lifecheck import Crash, Fail, Spec, holds
+        from lifecheck.models.extraction import UnpackInPlace
         SPECS = [Spec("in-place/claimed-safe", UnpackInPlace(files=2), holds(),
                       faults=[Crash(max=1), Fail(max=1, kind="startup")])]
     """))
@@ -179,7 +179,7 @@ def test_mixes_differ_between_walks_and_repeat_under_a_seed():
 
 @pytest.mark.parametrize("target", ["extraction.py", "segment_commit.py"])
 def test_every_walk_state_is_one_the_explorer_reaches(target):
-    from checker.explore import explore
+    from lifecheck.explore import explore
 
     s = load_specs(str(SPECS / target))[0]
     system = s.system()
@@ -192,7 +192,7 @@ def test_every_walk_state_is_one_the_explorer_reaches(target):
         return original(state)
 
     system.successors = recording  # type: ignore[method-assign]
-    from checker.simulate import simulate
+    from lifecheck.simulate import simulate
 
     simulate(system, walks=40, depth=50, seed=0, deadlock=s.deadlock)
     assert seen and all(state in reachable for state in seen)

@@ -26,8 +26,7 @@ from typing import Any
 
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-
-from checker import (
+from lifecheck import (
     Bounds,
     Crash,
     Model,
@@ -47,12 +46,13 @@ from checker import (
     role,
     volatile,
 )
-from checker.compile import BUDGET, ModelSystem
-from checker.contract import ALWAYS, SOMETIMES, TRANSITION, Property
-from checker.explore import explore
-from checker.result import Result
-from checker.run import check_system
-from checker.trace import replay
+from lifecheck.compile import BUDGET, ModelSystem
+from lifecheck.contract import ALWAYS, SOMETIMES, TRANSITION, Property
+from lifecheck.explore import explore
+from lifecheck.result import Result
+from lifecheck.run import check_system
+from lifecheck.trace import replay
+
 from tests import reference as ref
 
 SETTINGS = settings(max_examples=150, deadline=None)

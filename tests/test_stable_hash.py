@@ -11,9 +11,8 @@ import sys
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
-from checker.stable_hash import Fingerprinter, PartHasher, fingerprint, stable
-from checker.values import FrozenMap
+from lifecheck.stable_hash import Fingerprinter, PartHasher, fingerprint, stable
+from lifecheck.values import FrozenMap
 
 atoms = st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.text(max_size=3),
                   st.floats(allow_nan=False, allow_infinity=False, width=16))
@@ -37,7 +36,7 @@ def test_the_part_cache_never_changes_an_answer(states):
 
 def test_another_process_with_another_salt_agrees():
     value = (None, "broker1", frozenset({"a", None}), FrozenMap({"k": (1, True)}))
-    code = ("from checker.stable_hash import stable; from checker.values import FrozenMap; "
+    code = ("from lifecheck.stable_hash import stable; from lifecheck.values import FrozenMap; "
             "print(stable((None, 'broker1', frozenset({'a', None}), FrozenMap({'k': (1, True)}))))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, check=True,
                          env={"PYTHONHASHSEED": "777", "PATH": ""}).stdout
@@ -184,8 +183,8 @@ def test_another_process_with_another_salt_agrees_on_fingerprints():
     text = ("(None, 'broker1', frozenset({'a', None, 0.5}), FrozenMap({'k': (1, True, 1.0, -0.0)}),"
             " 2**70, b'x', range(3), FrozenMap({frozenset({'z'}): 'v'}))")
     value = eval(text, {"FrozenMap": FrozenMap})
-    code = ("from checker.stable_hash import Fingerprinter, fingerprint; "
-            "from checker.values import FrozenMap; "
+    code = ("from lifecheck.stable_hash import Fingerprinter, fingerprint; "
+            "from lifecheck.values import FrozenMap; "
             f"v = {text}; print(fingerprint(v), Fingerprinter()(v))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, check=True,
                          env={"PYTHONHASHSEED": "777", "PATH": ""}).stdout.split()

@@ -1,4 +1,4 @@
-"""Models run as Hypothesis stateful tests (checker.stateful).
+"""Models run as Hypothesis stateful tests (lifecheck.stateful).
 
 Each lifecycle's shipped design is found out within Hypothesis's default number
 of examples, with a seed, and the failure reads like the checker's own
@@ -15,16 +15,16 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from lifecheck import Model, ModelError, Process, Spec, action, require, role, violated, volatile
+from lifecheck.contract import Options, Property, Step, TransitionSystem
+from lifecheck.explore import explore
+from lifecheck.render_text import render_violation
+from lifecheck.run import check_spec
+from lifecheck.spec import load_specs
+from lifecheck.stateful import StatefulViolation, find_violation, lifecycle_settings, machine, stateful_test
+from lifecheck.trace import replay
+from lifecheck.walk import Walk, model_rerun, shorten
 
-from checker import Model, ModelError, Process, Spec, action, require, role, violated, volatile
-from checker.contract import Options, Property, Step, TransitionSystem
-from checker.explore import explore
-from checker.render_text import render_violation
-from checker.run import check_spec
-from checker.spec import load_specs
-from checker.stateful import StatefulViolation, find_violation, lifecycle_settings, machine, stateful_test
-from checker.trace import replay
-from checker.walk import Walk, model_rerun, shorten
 from tests.snapshot import assert_snapshot
 
 ROOT = Path(__file__).resolve().parent.parent

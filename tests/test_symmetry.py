@@ -12,8 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from checker import (
+from lifecheck import (
     Crash,
     Fail,
     Model,
@@ -28,13 +27,14 @@ from checker import (
     require,
     role,
 )
-from checker.compile import ModelSystem
-from checker.explore import explore
-from checker.spec import load_specs
-from checker.symmetry import order_key
-from checker.symmetry_report import safety_twin, symmetric_roles
-from checker.values import FrozenMap
-from models.extraction import AtomicRename
+from lifecheck.compile import ModelSystem
+from lifecheck.explore import explore
+from lifecheck.models.extraction import AtomicRename
+from lifecheck.spec import load_specs
+from lifecheck.symmetry import order_key
+from lifecheck.symmetry_report import safety_twin, symmetric_roles
+from lifecheck.values import FrozenMap
+
 from tests import reference as ref
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -70,7 +70,7 @@ def test_same_verdict_with_and_without_symmetry(spec: Spec):
 
 def test_reduced_counterexamples_replay_to_real_violations():
     """A trace from a reduced run is a real behaviour: it replays step by step."""
-    from checker.trace import replay
+    from lifecheck.trace import replay
 
     spec = next(s for s in CANDIDATES if s.name == "extraction/in-place/2-brokers/crash")
     twin = _safety_twin(spec, _symmetric_roles(spec))
@@ -218,7 +218,7 @@ def test_an_index_read_in_a_symmetric_role_is_refused() -> None:
 
 
 def test_two_phase_commit_stores_indices_and_is_refused_with_symmetry() -> None:
-    from models.classic.twophase import TwoPhaseCommit
+    from lifecheck.models.classic.twophase import TwoPhaseCommit
 
     result = check_spec(Spec("2pc", TwoPhaseCommit(rms=3), holds(),
                              properties=["Consistent"], symmetry=("managers",)))

@@ -8,10 +8,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
-from checker import Bounds, Crash, Options, Spec, action, check_spec, holds, require
-from checker.compile import ModelSystem
-from models.topic_recreate import (
+from lifecheck import Bounds, Crash, Options, Spec, action, check_spec, holds, require
+from lifecheck.compile import ModelSystem
+from lifecheck.models.topic_recreate import (
     TOPIC,
     Consumer,
     DeleteOffsets,
@@ -22,6 +21,7 @@ from models.topic_recreate import (
     TopicRecreate,
     ValidateOnResolve,
 )
+
 from specs.topic_recreate import SPECS
 from tests.pinned import PinnedSpecs, steps, violation
 

@@ -15,10 +15,9 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
-from checker import Model, Options, Spec, action, always, check_spec, durable, holds, require
-from checker.typed_values import TypedFields, same_typed, type_clashes, typed_key
-from checker.values import FrozenMap
+from lifecheck import Model, Options, Spec, action, always, check_spec, durable, holds, require
+from lifecheck.typed_values import TypedFields, same_typed, type_clashes, typed_key
+from lifecheck.values import FrozenMap
 
 ENGINES = {
     "bfs": {},

@@ -5,8 +5,7 @@ import dataclasses
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
-from checker.values import FrozenMap, MutableValueError, check_immutable
+from lifecheck.values import FrozenMap, MutableValueError, check_immutable
 
 keys = st.one_of(st.integers(-5, 5), st.text(max_size=3))
 maps = st.dictionaries(keys, st.integers(), max_size=6)
@@ -60,7 +59,7 @@ def test_a_pickled_map_does_not_carry_its_hash_to_another_process():
     m = FrozenMap({"a": "x"})
     hash(m)  # cache it under this process's string hashing
     blob = pickle.dumps(m)
-    code = ("import pickle, sys; from checker.values import FrozenMap; "
+    code = ("import pickle, sys; from lifecheck.values import FrozenMap; "
             "m = pickle.loads(sys.stdin.buffer.read()); "
             "print(hash(m) == hash(FrozenMap({'a': 'x'})), m == FrozenMap({'a': 'x'}))")
     out = subprocess.run([sys.executable, "-c", code], input=blob, capture_output=True,

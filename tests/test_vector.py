@@ -10,8 +10,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from checker import (
+from lifecheck import (
     Bounds,
     Crash,
     Model,
@@ -28,16 +27,17 @@ from checker import (
     transition,
     volatile,
 )
-from checker import vector as vector_module
-from checker.compile import ModelSystem
-from checker.contract import ALWAYS, Property, Step, TransitionSystem
-from checker.errors import ModelError
-from checker.explore import explore
-from checker.result import Result
-from checker.spec import load_specs
-from checker.vector import explore_vector
-from models.classic.philosophers import Philosophers
-from models.classic.token_ring import TokenRing
+from lifecheck import vector as vector_module
+from lifecheck.compile import ModelSystem
+from lifecheck.contract import ALWAYS, Property, Step, TransitionSystem
+from lifecheck.errors import ModelError
+from lifecheck.explore import explore
+from lifecheck.models.classic.philosophers import Philosophers
+from lifecheck.models.classic.token_ring import TokenRing
+from lifecheck.result import Result
+from lifecheck.spec import load_specs
+from lifecheck.vector import explore_vector
+
 from tests import reference as ref
 from tests import test_bad_input as bad
 from tests.test_soundness import _canon_engine, build_model, model_descs
@@ -181,7 +181,7 @@ def test_a_system_not_written_as_a_model_is_refused_clearly() -> None:
 
 
 def test_what_it_cannot_check_is_refused_with_the_reason() -> None:
-    from models.extraction import UnpackInPlace
+    from lifecheck.models.extraction import UnpackInPlace
 
     live = Spec("x", UnpackInPlace(files=1), holds()).system()
     with pytest.raises(ModelError, match="safety properties only"):
@@ -195,7 +195,7 @@ def test_what_it_cannot_check_is_refused_with_the_reason() -> None:
 @pytest.mark.parametrize("width", [4, 40])
 def test_memo_learns_each_key_once_whether_keys_pack_or_not(width: int) -> None:
     """Keys wider than one integer (three 40-bit columns) go through the dict path."""
-    from checker.vector import _Memo, _Values
+    from lifecheck.vector import _Memo, _Values
 
     values = _Values(3)
     values.width = [width] * 3
@@ -248,7 +248,7 @@ def test_a_long_thin_space_runs_steps_as_written_and_agrees(model: Model,
 def test_the_two_zobrist_codes_agree(pairs: list[tuple[int, int]]) -> None:
     """Successor fingerprints are derived with the plain-Python code (thin path, learned
     deltas) from fingerprints computed in numpy; the two must be one function."""
-    from checker.vector import zobrist, zobrist_code
+    from lifecheck.vector import zobrist, zobrist_code
 
     cols, ids = (np.array(x, np.int64) for x in zip(*pairs, strict=True))
     assert zobrist(cols, ids).tolist() == [zobrist_code(c, i) for c, i in pairs]

@@ -8,7 +8,7 @@ the step and what changed there; a step that changed only its own process is a
 box on that lane. A crash is a red box on the crashed lane, a power loss a band
 across every lane, a failed call an arrow marked ``!!``. For a lasso the steps
 that repeat forever are framed as a loop, and the last row says what the violated
-property saw. Built from a :class:`~checker.result.Violation` alone, so it is
+property saw. Built from a :class:`~lifecheck.result.Violation` alone, so it is
 tested on traces written by hand.
 """
 

@@ -29,13 +29,13 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from checker.compile import ModelSystem
-from checker.conformance import Adapter, Conformance, ConformanceError, Divergence
-from checker.contract import Step, TransitionSystem
-from checker.faults import PowerLoss
-from checker.spec import Spec
-from models.components.filesystem import DIR
-from models.extraction import LOCK, STARTUP, TMP, AtomicRename, MarkerFile, UnpackInPlace
+from lifecheck.compile import ModelSystem
+from lifecheck.components.filesystem import DIR
+from lifecheck.conformance import Adapter, Conformance, ConformanceError, Divergence
+from lifecheck.contract import Step, TransitionSystem
+from lifecheck.faults import PowerLoss
+from lifecheck.models.extraction import LOCK, STARTUP, TMP, AtomicRename, MarkerFile, UnpackInPlace
+from lifecheck.spec import Spec
 
 from .process import BrokerProcess
 from .unpacker import (

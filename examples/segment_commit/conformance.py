@@ -29,11 +29,11 @@ import re
 from pathlib import Path
 from typing import Any
 
-from checker.compile import ModelSystem
-from checker.conformance import Adapter, Conformance, ConformanceError, Divergence
-from checker.contract import Step, TransitionSystem
-from checker.spec import Spec
-from models.segment_commit import REMOTE, BackgroundRecommit, FireAndForget
+from lifecheck.compile import ModelSystem
+from lifecheck.conformance import Adapter, Conformance, ConformanceError, Divergence
+from lifecheck.contract import Step, TransitionSystem
+from lifecheck.models.segment_commit import REMOTE, BackgroundRecommit, FireAndForget
+from lifecheck.spec import Spec
 
 from .broker import Broker, FireAndForgetBroker, RecommitBroker, SegmentsFull, commit_name
 from .executor import SteppedExecutor

@@ -20,8 +20,8 @@ Only safety properties are checked: liveness needs the complete state graph,
 which is what cannot be had at this size.
 """
 
-from checker import Bounds, Crash, Fail, PowerLoss, Spec, holds, violated
-from models.extraction import AtomicRename, MarkerFile
+from lifecheck import Bounds, Crash, Fail, PowerLoss, Spec, holds, violated
+from lifecheck.models.extraction import AtomicRename, MarkerFile
 
 FILES, BROKERS = 3, 2
 FAULTS = [PowerLoss(max=1), Crash(max=2), Fail(max=1, kind="startup")]

@@ -16,8 +16,8 @@ is that this works whenever Git is not in the middle of a commit.
 
 from __future__ import annotations
 
-from checker import Model, Process, action, always, durable, final, parameter, require, role, volatile
-from models.components import FileSystem
+from lifecheck import Model, Process, action, always, durable, final, parameter, require, role, volatile
+from lifecheck.components import FileSystem
 
 GIT = "/repo/.git"
 OBJECTS = f"{GIT}/objects"

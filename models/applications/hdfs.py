@@ -14,8 +14,8 @@ The property: whenever no checkpoint is half way through, the newest image verif
 
 from __future__ import annotations
 
-from checker import Model, Process, action, always, durable, final, parameter, require, role, volatile
-from models.components import FileSystem
+from lifecheck import Model, Process, action, always, durable, final, parameter, require, role, volatile
+from lifecheck.components import FileSystem
 
 CURRENT = "/hdfs/name/current"
 CKPT = f"{CURRENT}/fsimage.ckpt_2"

@@ -17,8 +17,8 @@ half way through.
 
 from __future__ import annotations
 
-from checker import Model, Process, action, always, durable, final, parameter, require, role, volatile
-from models.components import FileSystem
+from lifecheck import Model, Process, action, always, durable, final, parameter, require, role, volatile
+from lifecheck.components import FileSystem
 
 DB = "/db"
 CURRENT = f"{DB}/CURRENT"

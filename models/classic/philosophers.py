@@ -11,7 +11,7 @@ model's ``bool fork[N]``: a step that takes fork 3 depends on fork 3 alone.
 
 from __future__ import annotations
 
-from checker import Model, Process, action, always, durable, parameter, require, role
+from lifecheck import Model, Process, action, always, durable, parameter, require, role
 
 THINKING, HAS_FIRST, EATING, HAS_FIRST_AFTER = 0, 1, 2, 3
 

@@ -9,7 +9,7 @@ measures what an explorer pays per BFS level rather than per state.
 
 from __future__ import annotations
 
-from checker import Model, Process, action, always, durable, final, parameter, require, role
+from lifecheck import Model, Process, action, always, durable, final, parameter, require, role
 
 
 class Station(Process):

@@ -15,7 +15,7 @@ Stateright both report.
 
 from __future__ import annotations
 
-from checker import (
+from lifecheck import (
     Model,
     Process,
     action,

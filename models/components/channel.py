@@ -58,7 +58,7 @@ import enum
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from checker import Component, FrozenMap, ModelError, current_process, fault, require, volatile
+from lifecheck import Component, FrozenMap, ModelError, current_process, fault, require, volatile
 
 
 class EndOfStream(enum.Enum):

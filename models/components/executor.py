@@ -42,7 +42,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from checker import Component, ModelError, choose_from, current_process, require, volatile
+from lifecheck import Component, ModelError, choose_from, current_process, require, volatile
 
 
 @dataclass(frozen=True)

@@ -71,7 +71,7 @@ from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
-from checker import (
+from lifecheck import (
     Component,
     FrozenMap,
     ModelError,
@@ -85,7 +85,7 @@ from checker import (
     sampling,
     volatile,
 )
-from checker.typed_values import same_typed
+from lifecheck.typed_values import same_typed
 
 from .persistence import (
     DEFAULT,

@@ -10,7 +10,7 @@ Two writes by one process are two steps, and a crash between them leaves the
 first without the second.
 
 Keys and values are immutable values (strings, numbers, tuples, frozen
-dataclasses); the state is one :class:`~checker.FrozenMap`, so stores holding the
+dataclasses); the state is one :class:`~lifecheck.FrozenMap`, so stores holding the
 same entries are the same state whatever order they were written in. A key is
 often a tuple (``("orders", "consumer1")``), and :meth:`keys` and :meth:`delete_all`
 select by a *prefix* of it (the leading elements of a tuple key, the start of a
@@ -37,8 +37,8 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from typing import Any
 
-from checker import Component, FrozenMap, ModelError, durable, fault
-from checker.values import MutableValueError
+from lifecheck import Component, FrozenMap, ModelError, durable, fault
+from lifecheck.values import MutableValueError
 
 Key = Hashable
 Selector = Callable[[Any, Any], bool]

@@ -48,7 +48,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from checker import FrozenMap, ModelError
+from lifecheck import FrozenMap, ModelError
 
 Op = tuple[Any, ...]
 

@@ -33,7 +33,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from checker import Component, FrozenMap, durable, fault
+from lifecheck import Component, FrozenMap, durable, fault
 
 
 class RemoteStoreError(Exception):
