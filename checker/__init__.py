@@ -8,9 +8,14 @@ interleaving with crashes and other faults injected between any two steps.
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as _version
 
-from .contract import Bounds, Options, Step, TransitionSystem
-from .errors import ModelError, SpecError
-from .execution import (
+from lifecheck.contract import Bounds, Options, Step, TransitionSystem
+from lifecheck.errors import ModelError, SpecError
+from lifecheck.explore.verdict import check_spec
+from lifecheck.modelling.faults import Crash, Fail, PowerLoss
+from lifecheck.modelling.fields import durable, parameter, volatile
+from lifecheck.modelling.model import Component, Model, Process, action, role
+from lifecheck.modelling.properties import always, eventually, final, leads_to, sometimes, transition
+from lifecheck.modelling.runtime import (
     choose,
     choose_from,
     current_process,
@@ -21,15 +26,10 @@ from .execution import (
     require,
     sampling,
 )
-from .faults import Crash, Fail, PowerLoss
-from .fields import durable, parameter, volatile
-from .model import Component, Model, Process, action, role
-from .properties import always, eventually, final, leads_to, sometimes, transition
-from .result import Result
-from .run import check_spec
-from .sandbox import install as _install_sandbox
-from .spec import Spec, holds, incomplete, violated
-from .values import FrozenMap
+from lifecheck.modelling.sandbox import install as _install_sandbox
+from lifecheck.modelling.spec import Spec, holds, incomplete, violated
+from lifecheck.result import Result
+from lifecheck.values import FrozenMap
 
 try:
     __version__ = _version("lifecheck")

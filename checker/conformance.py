@@ -39,10 +39,10 @@ from typing import Any, ClassVar
 import hypothesis
 from hypothesis import Phase
 
-from .contract import ALWAYS, Step, TransitionSystem
-from .errors import ModelError
-from .spec import Spec
-from .stateful import (
+from lifecheck.contract import ALWAYS, Step, TransitionSystem
+from lifecheck.errors import ModelError
+from lifecheck.modelling.spec import Spec
+from lifecheck.stateful import (
     PHASES,
     LifecycleMachine,
     StatefulViolation,
@@ -52,7 +52,7 @@ from .stateful import (
     lifecycle_settings,
     machine,
 )
-from .walk import Outcome, Problem, Rerun, Walk, find_step
+from lifecheck.walks.walk import Broken, Problem, Rerun, Walk, find_step
 
 CONFORMANCE = "Conformance"
 """The name a divergence is reported under, as if it were a property."""
@@ -251,7 +251,7 @@ def _short(value: Any) -> str:
 def lockstep_rerun(conformance: Conformance, system: TransitionSystem, init: int,
                    deadlock: bool) -> Rerun:
     """Rerun steps on the model and a fresh implementation together (for shortening a failure)."""
-    def run(steps: Sequence[Step]) -> Outcome | None:
+    def run(steps: Sequence[Step]) -> Broken | None:
         walk = Walk(system, init, deadlock=deadlock)
         lockstep = Lockstep(conformance, system)
         try:
@@ -262,7 +262,7 @@ def lockstep_rerun(conformance: Conformance, system: TransitionSystem, init: int
                 index = find_step(walk.successors(), step)
                 if index is not None:
                     found = lockstep.follow(walk, walk.successors()[index][0], walk.take(index))
-            return Outcome(walk.key, found[0], walk.steps) if found else None
+            return Broken(walk.key, found[0], walk.steps) if found else None
         finally:
             lockstep.close()
 
@@ -323,7 +323,7 @@ def conformance_settings(base: hypothesis.settings | None = None, **changes: Any
     shrinker tries hundreds (it made a failing run five times slower with real
     processes). The failure is shortened instead by rerunning candidate step
     sequences on the model and a fresh implementation together
-    (:func:`lockstep_rerun`), which needs a few dozen; the trace reported is the
+    (``lockstep_rerun``), which needs a few dozen; the trace reported is the
     shortest sequence the real code itself was seen to fail on. Hypothesis still
     prints the program of the run that failed first.
     """
@@ -336,6 +336,10 @@ def conformance_test(conformance: Conformance, *, settings: hypothesis.settings 
     """One line in a test module holds an implementation to its model::
 
         TestRealUnpacker = conformance_test(RENAME_FSYNC, seed=0)
+
+    ``seed`` fixes Hypothesis's random choices, so the run is the same every time;
+    each example's implementation gets a fresh directory under ``workdir`` (default:
+    the system's temporary folder), removed when the example ends.
     """
     return as_test_case(lockstep_machine(conformance, workdir=workdir),
                         settings=settings or conformance_settings(), seed=seed)

@@ -139,16 +139,18 @@ class TransitionSystem(ABC):
         """The state as named fields, for traces: ``{"broker1.phase": "boot", ...}``."""
         return {"state": state}
 
+    #: Whether :meth:`canonical` maps states to orbit representatives (symmetry
+    #: reduction); the vector explorer, which does not reduce symmetry, refuses such a system.
     reduces_symmetry: bool = False
 
     # Deduplication must tell 0 from False (see lifecheck.typed_values). A system that
     # knows which parts of its states can hold such values says so; by default every
     # state is keyed by its typed form, and no part is cached by ``==``.
-    typing_version: int = 0  # moves when more of the state needs typed keys: re-key then
+    typing_version: int = 0  #: moves when more of the state needs typed keys: re-key then
 
     def state_key(self, state: State) -> Hashable:
         """What deduplication compares: equal keys mean the same state, types included."""
-        from .typed_values import typed_key
+        from lifecheck.typed_values import typed_key
 
         return typed_key(state)
 
@@ -182,12 +184,16 @@ class TransitionSystem(ABC):
 
 @dataclass
 class Bounds:
-    """Limits of a run. Hitting any of them makes the verdict ``incomplete``, never ``holds``."""
+    """Limits of a run. Hitting any of them makes the verdict ``incomplete``, never ``holds``.
 
-    max_depth: int | None = None
-    max_states: int | None = None
-    max_seconds: float | None = None
-    max_memory_mb: float | None = None  # resident memory of the checker, checked as it runs
+    A violation found before a bound is hit is still reported: a real
+    counterexample is real in a bounded run too.
+    """
+
+    max_depth: int | None = None  #: steps from an initial state; a state deeper is not explored
+    max_states: int | None = None  #: distinct states, in breadth-first order
+    max_seconds: float | None = None  #: wall-clock seconds of the search
+    max_memory_mb: float | None = None  #: resident memory of the checker, checked as it runs
 
     def describe(self) -> str:
         parts = []
@@ -204,24 +210,31 @@ class Bounds:
 
 @dataclass
 class Options:
-    """How to explore: bounds, deadlock checking, liveness."""
+    """How to explore: bounds, deadlock checking, liveness, and which engine.
+
+    :func:`~lifecheck.check_spec` builds one from the spec when none is given; the
+    command line builds one from its flags. What is checked (deadlocks, liveness) and
+    the bounds can change a verdict; how the states are explored and stored cannot:
+    the tests hold every engine and option to the same states and counterexamples
+    (fingerprints up to the collision chance a run reports).
+    """
 
     bounds: Bounds = field(default_factory=Bounds)
-    check_deadlock: bool = True
-    check_liveness: bool = True
-    determinism_checks: int = 200  # first states whose successors are computed twice and compared
-    audit_every: int = 64  # after those, one state in this many (0: none): see explore.audit
-    measure_memory: bool = False  # count the bytes held per state (costs a walk at the end)
-    record_graph: bool = False  # keep every edge (for diagrams), even with no liveness property
-    fingerprints: bool = False  # seen-set of 64-bit fingerprints: compact, probabilistic
-    progress: Callable[[Progress], None] | None = None  # called about once a second on long runs
-    progress_every: float = 1.0  # seconds between progress reports
-    workers: int = 1  # processes exploring in parallel (partitioned by state), safety only
-    ray: bool = False  # run the workers as Ray actors (distributed) instead of forked processes
-    ray_address: str | None = None  # an existing Ray cluster; None starts a local one
-    checkpoint: str | None = None  # file to save the run to between levels, and resume from
-    checkpoint_every: float = 60.0  # seconds between checkpoints
-    engine: str = "bfs"  # "bfs" (state by state) or "vector" (levels at a time, steps learned)
+    check_deadlock: bool = True  #: report a state with no enabled step that no ``final`` accepts
+    check_liveness: bool = True  #: False checks safety only, and keeps no graph for liveness
+    determinism_checks: int = 200  #: first states whose successors are computed twice and compared
+    audit_every: int = 64  #: after those, one state in this many (0: none): see explore.audit
+    measure_memory: bool = False  #: count the bytes held per state (costs a walk at the end)
+    record_graph: bool = False  #: keep every edge (for diagrams), even with no liveness property
+    fingerprints: bool = False  #: seen-set of 64-bit fingerprints: compact, probabilistic
+    progress: Callable[[Progress], None] | None = None  #: called about once a second on long runs
+    progress_every: float = 1.0  #: seconds between progress reports
+    workers: int = 1  #: processes exploring in parallel (partitioned by state), safety only
+    ray: bool = False  #: run the workers as Ray actors (distributed) instead of forked processes
+    ray_address: str | None = None  #: an existing Ray cluster; None starts a local one
+    checkpoint: str | None = None  #: file to save the run to between levels, and resume from
+    checkpoint_every: float = 60.0  #: seconds between checkpoints
+    engine: str = "bfs"  #: "bfs" (state by state) or "vector" (levels at a time, steps learned)
 
 
 @dataclass

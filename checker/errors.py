@@ -13,11 +13,18 @@ class ModelError(Exception):
     """The model or spec cannot be checked as written."""
 
     def __init__(self, message: str, *, spec: str | None = None, action: str | None = None,
-                 step: int | None = None) -> None:
+                 step: int | None = None, replay_key: list[int] | None = None,
+                 failed_at: tuple[int, int] | None = None) -> None:
         self.message = message
         self.spec = spec
         self.action = action
         self.step = step
+        #: The path to the state where the problem showed up (init index, step indices),
+        #: when an explorer knows it: the report replays it to show how the state was reached.
+        self.replay_key = replay_key
+        #: Where a team's worker met the problem, (worker, state index), until the
+        #: coordinator turns it into a replay key.
+        self.failed_at = failed_at
         super().__init__(self._render())
 
     def _render(self) -> str:
@@ -33,10 +40,25 @@ class ModelError(Exception):
 
     def within(self, *, spec: str | None = None, action: str | None = None,
                step: int | None = None) -> ModelError:
-        """The same error with more context filled in (what is known stays)."""
-        return ModelError(self.message, spec=self.spec or spec, action=self.action or action,
-                          step=self.step if self.step is not None else step)
+        """The same error, of the same type, with more context filled in (what is known stays)."""
+        return type(self)(self.message, spec=self.spec or spec, action=self.action or action,
+                          step=self.step if self.step is not None else step,
+                          replay_key=self.replay_key, failed_at=self.failed_at)
+
+    def at(self, key: list[int]) -> ModelError:
+        """The same error located at the end of a replay key (the path to where it showed up)."""
+        located = self.within(step=len(key) - 1)
+        located.replay_key = list(key)
+        return located
 
 
 class SpecError(ModelError):
     """A spec file or spec object is malformed."""
+
+
+class EngineRefused(ModelError):
+    """An engine (or a number of workers) that cannot check this spec, and the way out.
+
+    A refusal is a modelling error (exit 2: nothing was checked), and a type of its
+    own so that ``--engine auto`` and the benchmark can tell it from a broken model.
+    """

@@ -27,11 +27,11 @@ from typing import Any
 
 import pytest
 
-from .errors import ModelError
-from .render_text import render_result
-from .result import Result
-from .run import check_spec
-from .spec import Spec, load_specs
+from lifecheck.errors import ModelError
+from lifecheck.explore.verdict import check_spec
+from lifecheck.modelling.spec import Spec, load_specs
+from lifecheck.render.text import render_result
+from lifecheck.result import Result
 
 MARKER = "lifecheck"
 

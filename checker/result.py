@@ -17,7 +17,13 @@ ERROR = "error"
 
 @dataclass
 class Change:
-    field: str
+    """One field a step changed, as traces show it (``broker1.phase: 'boot' -> 'locked'``).
+
+    A trace lists only what changed, so that a long state does not bury the one
+    field a step is about.
+    """
+
+    field: str  #: the field's name in traces (``fs.locks['/tmp/plugin.lock']``)
     before: Any
     after: Any
 
@@ -77,20 +83,24 @@ class Trace:
 
 @dataclass
 class Violation:
-    property: str
-    kind: str
+    property: str  #: the property's name (``NoPartialLoad``, ``Deadlock``, ``ExceptionInAction``)
+    kind: str  #: always, sometimes, transition, liveness, deadlock, assertion or exception
     message: str
-    trace: Trace | None = None
-    observed: list[tuple[str, Any]] = field(default_factory=list)  # what the property read
+    trace: Trace | None = None  #: the shortest counterexample; a lasso for liveness
+    #: The fields the property read in the last state, with their values: what a
+    #: reader needs to see why it is false, without the rest of the state.
+    observed: list[tuple[str, Any]] = field(default_factory=list)
 
 
 @dataclass
 class Stats:
+    """The figures of a run, as the verdict table and ``lifecheck bench`` print them."""
+
     distinct_states: int = 0
     transitions: int = 0
     depth: int = 0
     seconds: float = 0.0
-    stored_bytes: int = 0
+    stored_bytes: int = 0  #: bytes held by the stored states (0 unless ``Options.measure_memory``)
 
     @property
     def states_per_second(self) -> float:
@@ -116,27 +126,45 @@ class Expectation:
 
 @dataclass
 class Result:
-    spec: str
-    model: str
+    """The outcome of checking one spec: the verdict, why, and what the run covered.
+
+    Plain data, so that every renderer (the text report, JSON, the design documents)
+    and every test reads the same record, and a run can be compared with another
+    without rerunning it.
+    """
+
+    spec: str  #: the spec's name
+    model: str  #: the model instance as written (``UnpackInPlace(files=3)``)
+    #: ``holds``, ``violated``, ``incomplete`` (a bound was hit first) or ``error``
+    #: (the spec or model cannot be checked: see :attr:`error`).
     verdict: str
     expected: Expectation | None = None
     violations: list[Violation] = field(default_factory=list)
     stats: Stats = field(default_factory=Stats)
+    #: How often each action fired; one that never did makes a proof over it vacuous,
+    #: and is also reported in :attr:`warnings`.
     coverage: dict[str, int] = field(default_factory=dict)
+    #: What the run found worth saying that is not a violation: an action that never
+    #: fired, the chance that fingerprints collided, a property an incomplete run left
+    #: unchecked.
     warnings: list[str] = field(default_factory=list)
-    incomplete_reason: str = ""
+    incomplete_reason: str = ""  #: which bound was hit, for an ``incomplete`` verdict
+    #: For an ``error`` verdict, the message naming the spec, the action and the step.
     error: str = ""
     faults: str = ""
     bounds: str = ""
     fairness: str = ""
     properties: list[str] = field(default_factory=list)
-    covers: str = ""  # the spec's own words for what a "holds" speaks for
-    reduction: str = ""  # e.g. "symmetry of fleet"
-    resumed_at: int = 0  # states found before the checkpoint this run resumed from
+    covers: str = ""  #: the spec's own words for what a "holds" speaks for
+    reduction: str = ""  #: e.g. "symmetry of fleet"
+    resumed_at: int = 0  #: states found before the checkpoint this run resumed from
+    #: For a modelling error found while exploring, the path to the state where it
+    #: showed up, so that it can be reproduced.
     error_trace: Trace | None = None
 
     @property
     def violated_properties(self) -> tuple[str, ...]:
+        """The names of the violated properties, in the order they were found."""
         return tuple(v.property for v in self.violations)
 
     @property

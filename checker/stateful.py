@@ -12,7 +12,7 @@ steps in the current state (``system.successors(state)``). Faults need no rules 
 their own beyond that: crash and power loss are steps the compiled system already
 generates while the spec's budget lasts, and a failed call is a branch of the
 action that made it. A failure is reported in lifecheck's own trace format,
-rebuilt with :func:`lifecheck.trace.replay` from the replay key of the steps taken.
+rebuilt with ``lifecheck.replay.replay`` from the replay key of the steps taken.
 
 Safety properties (``always``, ``transition``), an action whose code raised, and a
 deadlock are checked after every step. They are checked inside the rules rather
@@ -42,12 +42,12 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from .contract import Step, TransitionSystem
-from .errors import ModelError
-from .render_text import render_violation
-from .result import Violation
-from .spec import Spec, load_specs
-from .walk import Outcome, Problem, Rerun, Walk, build_violation, model_rerun, shorten
+from lifecheck.contract import Step, TransitionSystem
+from lifecheck.errors import ModelError
+from lifecheck.modelling.spec import Spec, load_specs
+from lifecheck.render.text import render_violation
+from lifecheck.result import Violation
+from lifecheck.walks.walk import Broken, Problem, Rerun, Walk, build_violation, model_rerun, shorten
 
 START_AGAIN = "start_again"
 """The rule that runs when no step at all is enabled: the lifecycle is over, it starts again."""
@@ -57,7 +57,7 @@ class StatefulViolation(AssertionError):
     """A stateful run broke a property; its text is lifecheck's trace of the steps taken.
 
     Before it is shown, the steps the violation does not need are dropped
-    (:func:`shorten`, rerunning through ``rerun``): Hypothesis's shrinker works on
+    (``lifecheck.walks.walk.shorten``, rerunning through ``rerun``): Hypothesis's shrinker works on
     its own encoding of the choices, and often leaves steps that a rerun of the
     steps themselves shows to be unneeded. That work, and rebuilding the trace, is
     done lazily: Hypothesis raises this many times while shrinking and shows only
@@ -76,17 +76,18 @@ class StatefulViolation(AssertionError):
         self.note = note
 
     @cached_property
-    def shortest(self) -> Outcome:
+    def shortest(self) -> Broken:
         """The shortest run found that breaks the same property."""
         if self.rerun is not None:
             found = shorten(self.steps, self.problem.property, self.rerun, system=self.system,
                             init=self.key[0])
             if found is not None and len(found.key) < len(self.key):
                 return found
-        return Outcome(self.key, self.problem, self.steps)
+        return Broken(self.key, self.problem, self.steps)
 
     @cached_property
     def violation(self) -> Violation:
+        """The shortest failing run as the checker reports a violation, trace and all."""
         return build_violation(self.system, self.shortest.key, self.shortest.problem)
 
     @property
@@ -413,6 +414,8 @@ def stateful_test(target: Spec | TransitionSystem | str, *, settings: hypothesis
 
 def as_test_case(cls: type[LifecycleMachine], *, settings: hypothesis.settings | None = None,
                  seed: int | None = None) -> type[unittest.TestCase]:
+    """The ``unittest`` test case that runs ``cls``, named after it so that pytest reports
+    it by the spec's name; :func:`stateful_test` and the conformance tests return one."""
     if seed is not None:
         cls = hypothesis_seed(seed)(cls)
     case = cls.TestCase

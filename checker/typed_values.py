@@ -24,7 +24,7 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-from .values import FrozenMap, dataclass_fields
+from lifecheck.values import FrozenMap, dataclass_fields
 
 Column = tuple[int, int]  # (part index in the state, slot in the part)
 

@@ -12,7 +12,7 @@ they show as code, as on a host that does not render Mermaid.
 It also prints, for every SVG the documents embed, its width and how much the
 page scales it down: a diagram wider than the column is shrunk, and its text with
 it. Not part of the test suite (it needs Chromium: ``apt-get install chromium``);
-``tests/test_diagrams.py`` checks the SVG sizes heuristically instead.
+``tests/unit/test_diagrams.py`` checks the SVG sizes heuristically instead.
 
     python scripts/screenshots.py [--diagrams diagrams] [--out /tmp/lifecheck-screens]
 """
@@ -29,8 +29,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from lifecheck.diagrams.dot import MIN_TEXT_PX, PAGE_WIDTH_PX, PX_PER_PT, smallest_text_px, svg_size
 from markdown_it import MarkdownIt
+
+from lifecheck.diagrams.dot import MIN_TEXT_PX, PAGE_WIDTH_PX, PX_PER_PT, smallest_text_px, svg_size
 
 ROOT = Path(__file__).resolve().parent.parent
 COLUMN = PAGE_WIDTH_PX  # px: the Markdown column of a common code host

@@ -1,7 +1,7 @@
 """Hypothesis profiles: CI runs derandomized so a red build is reproducible; soak runs long.
 
 ``HYPOTHESIS_PROFILE=soak`` is for a deep run outside CI: random, more examples in the
-differential harness (``LIFECHECK_SOAK_EXAMPLES``, see tests/test_differential.py).
+differential harness (``LIFECHECK_SOAK_EXAMPLES``, see tests/engines/test_differential.py).
 """
 
 import os

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import pytest
+
 from lifecheck import Spec, check_spec
 from lifecheck.result import Result, Violation
 

@@ -1,7 +1,7 @@
 """Naive reference implementations the real engine is checked against.
 
-Nothing here imports from ``lifecheck.explore``, ``lifecheck.compile``,
-``lifecheck.execution`` or ``lifecheck.liveness``: the reference keeps full states in a
+Nothing here imports from ``lifecheck.explore.bfs``, ``lifecheck.modelling.compile``,
+``lifecheck.modelling.runtime`` or ``lifecheck.explore.liveness``: the reference keeps full states in a
 Python set (no fingerprints), explores with a plain BFS, and computes the
 successors of a randomly generated model directly from its description. When the
 engine and this file agree on random inputs, they agree because both are right,

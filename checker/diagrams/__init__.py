@@ -7,5 +7,5 @@ process's control state is; :mod:`.roles`, :mod:`.state_graph` and
 inputs written by hand; :mod:`.sequence_mermaid`, :mod:`.sequence_dot` and
 :mod:`.dot` turn that into Mermaid, DOT and SVG. :mod:`.lifecycle`,
 :mod:`.figures` and :mod:`.document` assemble one design document per lifecycle
-for ``lifecheck report`` (:mod:`lifecheck.report`).
+for ``lifecheck report`` (:mod:`lifecheck.diagrams.report`).
 """

@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .explored import ExploredGraph, RoleInfo
+from lifecheck.diagrams.explored import ExploredGraph, RoleInfo
 
 PC_NAMES = ("phase", "pc", "state", "status", "stage")
 MAX_FIELD_STATES = 12

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 
 import graphviz
 
-from ..errors import ModelError
+from lifecheck.errors import ModelError
 
 # dot measures text with whatever fonts fontconfig finds, so a generic name (Helvetica)
 # lays out differently on a machine with other fonts installed, and the committed SVGs

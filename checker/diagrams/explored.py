@@ -13,10 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from ..compile import ModelSystem
-from ..contract import Step
-from ..explore import Exploration
-from ..model import process_fields
+from lifecheck.contract import Step
+from lifecheck.explore.exploration import Exploration
+from lifecheck.modelling.compile import ModelSystem
+from lifecheck.modelling.model import process_fields
 
 
 @dataclass(frozen=True)

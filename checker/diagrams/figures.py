@@ -11,15 +11,15 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import ModelError
-from ..result import Violation
-from .control import ControlStates, choose_rule, value_text
-from .lifecycle import CheckedSpec, Lifecycle, slug
-from .roles import Machine, machine_dot, role_machine
-from .sequence import sequence_diagram
-from .sequence_dot import sequence_dot
-from .sequence_mermaid import sequence_mermaid
-from .state_graph import CounterexamplePath, Picture, picture_dot, state_picture
+from lifecheck.diagrams.control import ControlStates, choose_rule, value_text
+from lifecheck.diagrams.lifecycle import CheckedSpec, Lifecycle, slug
+from lifecheck.diagrams.roles import Machine, machine_dot, role_machine
+from lifecheck.diagrams.sequence import sequence_diagram
+from lifecheck.diagrams.sequence_dot import sequence_dot
+from lifecheck.diagrams.sequence_mermaid import sequence_mermaid
+from lifecheck.diagrams.state_graph import CounterexamplePath, Picture, picture_dot, state_picture
+from lifecheck.errors import ModelError
+from lifecheck.result import Violation
 
 
 @dataclass(frozen=True)

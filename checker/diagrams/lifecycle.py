@@ -18,10 +18,10 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..model import Model
-from ..result import Result
-from ..spec import Spec
-from .explored import ExploredGraph
+from lifecheck.diagrams.explored import ExploredGraph
+from lifecheck.modelling.model import Model
+from lifecheck.modelling.spec import Spec
+from lifecheck.result import Result
 
 
 @dataclass

@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from . import dot
-from .control import BY_VOLATILE, ControlRule, ControlStates
-from .explored import RoleInfo
+from lifecheck.diagrams import dot
+from lifecheck.diagrams.control import BY_VOLATILE, ControlRule, ControlStates
+from lifecheck.diagrams.explored import RoleInfo
 
 ACTION = "action"
 FAILED = "failed call"

@@ -19,8 +19,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..result import Change, TraceStep, Violation
-from ..story import tell
+from lifecheck.render.story import tell
+from lifecheck.result import Change, TraceStep, Violation
 
 PROCESS = "process"
 COMPONENT = "component"

@@ -10,8 +10,8 @@ may leave some slack but do not run into the next lane.
 
 from __future__ import annotations
 
-from . import dot
-from .sequence import (
+from lifecheck.diagrams import dot
+from lifecheck.diagrams.sequence import (
     ACTION,
     COMPONENT,
     CRASH,

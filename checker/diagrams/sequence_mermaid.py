@@ -8,7 +8,7 @@ otherwise end or break a statement, ``<`` and ``>`` would be read as HTML.
 
 from __future__ import annotations
 
-from .sequence import (
+from lifecheck.diagrams.sequence import (
     ACTION,
     CRASH,
     FAILED,

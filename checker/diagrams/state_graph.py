@@ -24,9 +24,9 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import dot
-from .control import ControlStates
-from .explored import Edge, RoleInfo
+from lifecheck.diagrams import dot
+from lifecheck.diagrams.control import ControlStates
+from lifecheck.diagrams.explored import Edge, RoleInfo
 
 FULL_LIMIT = 30
 QUOTIENT_LIMIT = 40

@@ -29,13 +29,13 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from lifecheck.compile import ModelSystem
 from lifecheck.components.filesystem import DIR
 from lifecheck.conformance import Adapter, Conformance, ConformanceError, Divergence
 from lifecheck.contract import Step, TransitionSystem
-from lifecheck.faults import PowerLoss
+from lifecheck.modelling.compile import ModelSystem
+from lifecheck.modelling.faults import PowerLoss
+from lifecheck.modelling.spec import Spec
 from lifecheck.models.extraction import LOCK, STARTUP, TMP, AtomicRename, MarkerFile, UnpackInPlace
-from lifecheck.spec import Spec
 
 from .process import BrokerProcess
 from .unpacker import (

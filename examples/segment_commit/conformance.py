@@ -29,11 +29,11 @@ import re
 from pathlib import Path
 from typing import Any
 
-from lifecheck.compile import ModelSystem
 from lifecheck.conformance import Adapter, Conformance, ConformanceError, Divergence
 from lifecheck.contract import Step, TransitionSystem
+from lifecheck.modelling.compile import ModelSystem
+from lifecheck.modelling.spec import Spec
 from lifecheck.models.segment_commit import REMOTE, BackgroundRecommit, FireAndForget
-from lifecheck.spec import Spec
 
 from .broker import Broker, FireAndForgetBroker, RecommitBroker, SegmentsFull, commit_name
 from .executor import SteppedExecutor

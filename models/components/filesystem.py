@@ -5,16 +5,19 @@ power, because what a process sees (the page cache) is not what the disk holds.
 This component keeps the two apart. What a power loss may leave on disk is decided
 by a *persistence model* chosen per instance (``FileSystem(persistence=...)``): a
 table of atomicity and ordering rules after ALICE (Pillai et al., OSDI 2014) and
-Ferrite (Bornholt et al., ASPLOS 2016), see :mod:`models.components.persistence`.
+Ferrite (Bornholt et al., ASPLOS 2016), see :mod:`lifecheck.components.persistence`.
 
 =============== ==========================================================================
 model           what may reach the disk without a durability point
 =============== ==========================================================================
-ext4-ordered    (the default) directory operations in order; an append's data after
-                them but not before later ones (delayed allocation: a rename can
-                overtake the data it renames); overwrites in any order; a rename over
-                an existing file only after the renamed file's data
-btrfs           any operation alone, in any order, except a file's data before its rename
+ext4-ordered    (the default) directory operations in order among themselves; file data
+                in any order with them (delayed allocation: a rename, even over an
+                existing file, can reach the disk before the data it names); with
+                ``block_size``, writes may tear at block boundaries
+ext4-journal    every operation in program order (data=journal), except that a
+                multi-block append may persist in part (whole blocks)
+btrfs           any operation alone, in any order, except that a file's data reaches
+                the disk before a rename of it over another file
 posix           only fsynced data and fsynced directory entries are promised: anything
                 else in any order, a rename half done (both names), torn writes
 sequential      a prefix of the operations in program order (the optimistic model)
@@ -231,6 +234,11 @@ class FileSystem(Component):
         self.max_outcomes = max_outcomes
 
     def bind(self, model: Any) -> FileSystem:
+        """A copy with the persistence model ``persistence=`` chooses for ``model``.
+
+        A copy, not this file system changed, because one declaration on a model
+        class serves every instance, and two specs may compare file systems.
+        """
         choose = self.__dict__.get("_persistence_of")
         if choose is None:
             return self
@@ -249,12 +257,19 @@ class FileSystem(Component):
 
     # -- reading ------------------------------------------------------------------------
     def exists(self, path: str) -> bool:
+        """Whether ``path`` is a file or directory in what processes see (the page cache).
+
+        What the disk holds may differ until a durability point; properties that ask
+        what survives a power loss read :meth:`on_disk` instead.
+        """
         return path == "/" or _check_path(path) in self.tree
 
     def is_dir(self, path: str) -> bool:
+        """Whether ``path`` is a directory (as processes see it); False when missing."""
         return path == "/" or self.tree.get(_check_path(path)) == DIR
 
     def is_file(self, path: str) -> bool:
+        """Whether ``path`` is a regular file (as processes see it); False when missing."""
         entry = self.tree.get(_check_path(path))
         return entry is not None and entry != DIR
 
@@ -266,6 +281,12 @@ class FileSystem(Component):
                             if k.startswith(prefix) and "/" not in k[len(prefix):]))
 
     def read(self, path: str) -> Any:
+        """The contents of a file as processes see them (an empty file holds
+        :data:`~lifecheck.components.persistence.EMPTY`).
+
+        Raises ``FileNotFoundError`` or ``IsADirectoryError`` as ``open(2)`` would:
+        a design that reads a file it did not check for is a design with that bug.
+        """
         return self.data.get(self._need_file(path), EMPTY)
 
     def read_or(self, path: str, default: Any = None) -> Any:
@@ -298,6 +319,12 @@ class FileSystem(Component):
 
     # -- namespace operations -----------------------------------------------------------
     def mkdir(self, path: str) -> None:
+        """A new, empty directory; raises ``FileExistsError`` where the name is taken.
+
+        A design that relies on that refusal (mkdir as a lock) sees it as on a real
+        disk; a power loss may still lose the directory until an :meth:`fsync` makes
+        it durable.
+        """
         self._need_new(path)
         self._log(("mkdir", path))
 
@@ -308,10 +335,12 @@ class FileSystem(Component):
         self._log(("create", path) if ino == path else ("create", path, ino))
 
     def unlink(self, path: str) -> None:
+        """Remove a file; raises ``FileNotFoundError`` or ``IsADirectoryError`` as unlink(2) would."""
         self._need_file(path)
         self._log(("unlink", path))
 
     def rmdir(self, path: str) -> None:
+        """Remove an empty directory; raises ``OSError`` (ENOTEMPTY) when it is not empty."""
         self._need_dir(path)
         if path == "/":
             raise _error(PermissionError, errno.EBUSY, path)
@@ -439,6 +468,12 @@ class FileSystem(Component):
         return holder is None or holder == me
 
     def unlock(self, path: str) -> None:
+        """Release the lock on ``path``, which the running process must hold.
+
+        Releasing a lock one does not hold is a mistake in the model (a real
+        ``flock`` would silently do nothing, and hide it), so it raises
+        :class:`~lifecheck.ModelError`.
+        """
         me = self._me("unlock")
         holder = self.locks.get(path)
         if holder != me:

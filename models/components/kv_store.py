@@ -12,22 +12,24 @@ first without the second.
 Keys and values are immutable values (strings, numbers, tuples, frozen
 dataclasses); the state is one :class:`~lifecheck.FrozenMap`, so stores holding the
 same entries are the same state whatever order they were written in. A key is
-often a tuple (``("orders", "consumer1")``), and :meth:`keys` and :meth:`delete_all`
-select by a *prefix* of it (the leading elements of a tuple key, the start of a
-string key) or by a predicate.
+often a tuple (``("orders", "consumer1")``), and :meth:`~KeyValueStore.keys` and
+:meth:`~KeyValueStore.delete_all` select by a *prefix* of it (the leading elements
+of a tuple key, the start of a string key) or by a predicate.
 
 Two optional features, both off unless asked for:
 
 * **Failing writes.** ``KeyValueStore(fail="store")`` makes every write
-  (:meth:`put`, :meth:`delete`, :meth:`delete_all`) a call that can fail, within a
+  (:meth:`~KeyValueStore.put`, :meth:`~KeyValueStore.delete`,
+  :meth:`~KeyValueStore.delete_all`) a call that can fail, within a
   spec's ``Fail(kind="store", max=N)`` budget: on the failing branch the write
   changes nothing and returns False. Without ``fail`` writes always succeed and
   return True, so a caller that ignores the result is only right for such a store.
 * **Origins (a ghost).** ``put(key, value, origin=...)`` records, beside the value,
   where it came from (the incarnation of a topic whose consumer committed it, the
-  epoch of a leader), in :attr:`origins`. It is not part of the design, which must
-  never read it: properties read it through :meth:`origin` to ask whether a value
-  someone used came from the right place. It lives and dies with its entry (a
+  epoch of a leader), in :attr:`~KeyValueStore.origins`. It is not part of the
+  design, which must never read it: properties read it through
+  :meth:`~KeyValueStore.origin` to ask whether a value someone used came from the
+  right place. It lives and dies with its entry (a
   delete removes it, a put without an origin clears it), so it can never describe
   a value that is no longer there.
 """
@@ -69,6 +71,7 @@ class KeyValueStore(Component):
     origins = durable(FrozenMap(), "ghost: key -> where its value came from (see put(origin=...))")
 
     def __init__(self, fail: str | None = None) -> None:
+        """``fail`` names the fault kind its writes draw on (None, the default: they never fail)."""
         if fail is not None and (not isinstance(fail, str) or not fail):
             raise ModelError(f"KeyValueStore(fail=...) names a fault kind such as 'store', got {fail!r}")
         self.fail = fail
@@ -79,6 +82,7 @@ class KeyValueStore(Component):
         return self.entries.get(key, default)
 
     def contains(self, key: Key) -> bool:
+        """Whether ``key`` has a value; a stored None counts, which ``get`` cannot tell apart."""
         return key in self.entries
 
     def keys(self, prefix: Any = None, where: Selector | None = None) -> tuple[Key, ...]:

@@ -26,20 +26,20 @@ number of distinct disk states, not of subsets.
 
 Operations (tuples, as the file system logs them):
 
-=====================================  ==============================================
-``("mkdir", path)``                     a directory entry for a new directory
-``("create", path[, inode])``           a new empty file (its inode is its birth path)
+========================================  ==================================================
+``("mkdir", path)``                       a directory entry for a new directory
+``("create", path[, inode])``             a new empty file (its inode is its birth path)
 ``("unlink", path)`` ``("rmdir", path)``  an entry removed
-``("rename", src, dst, ino, replaces)`` an entry moved (``ino``: the file moved, or
-                                        ``"dir"``; ``replaces``: something was at ``dst``)
-``("link", src, dst, ino, replaces)``   the new name of a non-atomic file rename:
-                                        ``dst`` names the file ``ino`` (the other parts
-                                        are ``("unlink", dst)`` before it if it
-                                        replaces a file, ``("unlink", src)`` after it)
-``("write", inode, content, kind)``     the file's contents become ``content``; ``kind``
-                                        is ``"append"`` (it extends what was there, or
-                                        the file was empty) or ``"overwrite"``
-=====================================  ==============================================
+``("rename", src, dst, ino, replaces)``   an entry moved (``ino``: the file moved, or
+                                          ``"dir"``; ``replaces``: something was at ``dst``)
+``("link", src, dst, ino, replaces)``     the new name of a non-atomic file rename:
+                                          ``dst`` names the file ``ino`` (the other parts
+                                          are ``("unlink", dst)`` before it if it
+                                          replaces a file, ``("unlink", src)`` after it)
+``("write", inode, content, kind)``       the file's contents become ``content``; ``kind``
+                                          is ``"append"`` (it extends what was there, or
+                                          the file was empty) or ``"overwrite"``
+========================================  ==================================================
 """
 
 from __future__ import annotations
@@ -75,24 +75,31 @@ SCOPES = ("always", "same file")
 class Persistence:
     """One file system's crash behaviour, as a table.
 
-    ``ordered`` maps (earlier class, later class) to a scope: a later operation of
-    the second class reaches the disk only after every earlier one of the first
-    class (in that scope) has. What no rule orders may reach the disk in any order.
-    ``atomic_rename``: a file rename is all or nothing (else its parts, removing the
-    name it replaces, adding the new name and removing the old, persist separately).
-    ``torn_appends``/``torn_overwrites``: with a block size, an append may persist a
-    whole number of its blocks, an overwrite a mix of old and new blocks.
-    ``safe_file_flush``: an fsync of a file also persists the entries that created
-    it and its directories (most file systems do; POSIX does not promise it).
+    Data rather than code, so that a model can be read against the paper it comes
+    from (:attr:`source`), compared with the others in one table
+    (``docs/filesystem.md``), and added without touching the file system.
+    What no rule orders may reach the disk in any order.
     """
 
+    #: The name ``FileSystem(persistence=...)`` takes (``"ext4-ordered"``).
     name: str
+    #: What the model stands for, in a sentence or two, for documents and reports.
     summary: str
+    #: Maps (earlier class, later class) to a scope (see :data:`CLASSES` and
+    #: :data:`SCOPES`): a later operation of the second class reaches the disk only
+    #: after every earlier one of the first class (in that scope) has.
     ordered: Mapping[tuple[str, str], str]
+    #: A file rename is all or nothing (else its parts, removing the name it replaces,
+    #: adding the new name and removing the old, persist separately).
     atomic_rename: bool
+    #: With a block size, an append may persist a whole number of its blocks.
     torn_appends: bool
+    #: With a block size, an overwrite may persist a mix of old and new blocks.
     torn_overwrites: bool
+    #: An fsync of a file also persists the entries that created it and its
+    #: directories (most file systems do; POSIX does not promise it).
     safe_file_flush: bool
+    #: Where the rules come from: the table and column of the paper they were read from.
     source: str
 
     def __post_init__(self) -> None:
@@ -103,6 +110,8 @@ class Persistence:
                                  f"{earlier!r} -> {later!r}: {scope!r}")
 
 
+#: Every persistence model by name, the choices of ``FileSystem(persistence=...)``
+#: (exported as ``lifecheck.components.PERSISTENCE_MODELS``).
 MODELS: dict[str, Persistence] = {}
 
 
@@ -271,7 +280,10 @@ def closure(preds: Sequence[frozenset[int]], targets: Iterable[int]) -> set[int]
 
 # -- applying operations ----------------------------------------------------------------
 
+#: What a namespace maps a directory to (a file maps to its inode, a path string).
 DIR = "dir"
+#: The contents of a new or emptied file; a file system stores no entry for it, so that
+#: every way of emptying a file gives the same state.
 EMPTY = ""
 
 

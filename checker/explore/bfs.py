@@ -1,0 +1,362 @@
+"""Breadth-first exploration with exact deduplication.
+
+States are visited level by level, so the first violation of each property found
+is at the smallest depth: counterexamples are shortest. The seen-set maps each
+state to an id; for each id the explorer keeps its parent id and the index of the
+step that reached it, and traces are rebuilt by replaying those steps (see
+:mod:`lifecheck.replay`). The full graph is recorded only when a liveness property
+needs it.
+
+Deduplication compares states, not Python's ``hash``: that hash is no fingerprint
+(``hash(-1) == hash(-2)``, so two states differing only there would be merged and
+a reachable violation missed). States share unchanged parts with their parent
+(copy on write), which keeps the memory per state small.
+
+Exploration continues past a violation so that every property gets its own
+shortest counterexample; successors of a violating state are still reachable
+states and are explored like any other.
+"""
+
+from __future__ import annotations
+
+import time
+from array import array
+from collections.abc import Callable
+from typing import Any
+
+from lifecheck.contract import (
+    ALWAYS,
+    SOMETIMES,
+    TRANSITION,
+    ActionFailure,
+    Options,
+    Progress,
+    TransitionSystem,
+)
+from lifecheck.errors import ModelError
+from lifecheck.explore.checkpoint import load_checkpoint, run_signature, save_checkpoint
+from lifecheck.explore.checks import (
+    Found,
+    audit,
+    broken_across,
+    deadlock,
+    depth_bound,
+    does_not_hold,
+    safely,
+    state_bound,
+    unhashable,
+)
+from lifecheck.explore.exploration import Exploration, Graph, _stored_bytes, path_key, watch_run
+from lifecheck.explore.seen import FingerprintTable
+from lifecheck.explore.stable_hash import Fingerprinter
+
+
+def explore(system: TransitionSystem, options: Options,
+            on_state: Callable[[int, Any], None] | None = None) -> Exploration:
+    """Explore every state reachable within ``options.bounds``.
+
+    ``on_state(id, state)``, when given, sees every distinct state once (tests use it
+    to compare the reachable set against a reference explorer). With
+    ``options.checkpoint`` set, the run saves itself at level boundaries and, if that
+    file already holds a run of the same system, resumes from it.
+    """
+    run = _Run(system, options, on_state)
+    saved = load_checkpoint(options.checkpoint, run.signature) if options.checkpoint else None
+    if saved is not None:
+        run.restore(saved)
+        run.resumed_at = len(run.states)
+    else:
+        run.start()
+    last_saved = time.perf_counter()
+    while run.frontier and not run.stopped:
+        if options.checkpoint and time.perf_counter() - last_saved >= options.checkpoint_every:
+            save_checkpoint(options.checkpoint, run.signature, run.snapshot())
+            last_saved = time.perf_counter()
+        run.level()
+    return run.finish()
+
+
+class _Run:
+    """One exploration, as data that can be saved between two BFS levels and resumed."""
+
+    SAVED = ("seen", "states", "count", "parents", "via", "found", "sometimes_seen", "coverage",
+             "transitions", "level_starts", "complete", "reason", "graph", "class_ids",
+             "frontier", "depth", "expanded", "elapsed", "types", "canons")
+
+    def __init__(self, system: TransitionSystem, options: Options,
+                 on_state: Callable[[int, Any], None] | None) -> None:
+        self.system = system
+        self.options = options
+        self.bounds = options.bounds
+        self.on_state = on_state
+        self.started = time.perf_counter()
+        props = list(system.properties)
+        self.invariants = [p for p in props if p.kind == ALWAYS]
+        self.sometimes = [p for p in props if p.kind == SOMETIMES]
+        self.transition_props = [p for p in props if p.kind == TRANSITION]
+        self.liveness = [p for p in props if p.is_liveness] if options.check_liveness else []
+        self.graph = Graph() if self.liveness or options.record_graph else None
+        self.class_ids: dict[Any, int] = {}
+        self.classify = system.fairness().classify if self.graph is not None else None
+        self.symmetric = system.reduces_symmetry
+        self.canonical = system.canonical
+        # Exact by default: the seen-set holds the states. With options.fingerprints (and
+        # no graph to keep) it holds 64-bit fingerprints only, and states live only as
+        # long as they are on the frontier.
+        self.compact = options.fingerprints and self.graph is None
+        self.seen: Any = FingerprintTable() if self.compact else {}
+        self.fingerprint = Fingerprinter() if self.compact else None
+        self.states: list[Any] = []
+        self.count = 0
+        self.parents = array("i")  # 4 bytes: up to 2^31 states
+        self.via = array("I")  # 4 bytes: the index of the step among its state's steps
+        self.found: dict[str, Found] = {}
+        self.sometimes_seen: set[str] = set()
+        self.coverage: dict[str, int] = {name: 0 for name in system.actions()}
+        self.transitions = 0
+        self.level_starts = [0]
+        self.complete = True
+        self.reason = ""
+        self.frontier: list[tuple[int, Any]] = []
+        self.depth = 0
+        self.expanded = 0
+        self.elapsed = 0.0  # seconds spent by earlier runs this one resumes
+        self.stopped = False
+        self.resumed_at = 0
+        self.next_report = self.started + options.progress_every
+        self.signature = run_signature(system, options, "bfs")
+        # Keys tell 0 from False: a state's own typed parts, or its typed fingerprint.
+        self.state_key = system.state_key
+        self.typing_version = system.typing_version
+        self.canons: list[Any] = []  # under symmetry, each kept state's representative
+
+    # -- saving and resuming ----------------------------------------------------------
+    @property
+    def types(self) -> Any:
+        """The fields keyed by type (saved with the run: the seen-set is keyed so)."""
+        typed = getattr(self.system, "typed", None)
+        return sorted(typed.columns) if typed is not None else None
+
+    @types.setter
+    def types(self, saved: Any) -> None:
+        typed = getattr(self.system, "typed", None)
+        if typed is not None and saved:
+            typed.mark(saved)
+        self.typing_version = self.system.typing_version
+
+    def snapshot(self) -> dict[str, Any]:
+        data = {name: getattr(self, name) for name in self.SAVED}
+        data["elapsed"] = self.elapsed + time.perf_counter() - self.started
+        return data
+
+    def restore(self, data: dict[str, Any]) -> None:
+        for name in self.SAVED:
+            setattr(self, name, data[name])
+        self.started = time.perf_counter()
+
+    # -- the exploration ----------------------------------------------------------------
+    def find(self, state: Any) -> tuple[Any, Any, int | None]:
+        """The seen-set's key for ``state``, its orbit representative, and the id of the
+        state held under that key (None: new; -1: seen, as a fingerprint).
+
+        A hit is confirmed: the state held and this one compare equal, and must also
+        have the same types (0 is not False); where they do not, those fields are keyed
+        by type from now on and the lookup is done again (see lifecheck.typed_values).
+        """
+        while True:
+            canon = self.canonical(state) if self.symmetric else state
+            if self.compact:  # typed fingerprints: no two types share one
+                key = self.fingerprint(canon)  # type: ignore[misc]
+                return key, canon, -1 if key in self.seen else None
+            key = self.state_key(canon)
+            tid = self.seen.get(key)
+            if tid is None:
+                return key, canon, None
+            held = self.canons[tid] if self.symmetric else self.states[tid]
+            if held is canon or not self.system.type_clashes(held, canon):
+                return key, canon, tid
+            self.retype()
+
+    def retype(self) -> None:
+        """More fields now hold values of different types that compare equal (0, False):
+        key them by type from now on, and re-key the states kept."""
+        version = self.system.typing_version
+        if version == self.typing_version:
+            return
+        self.typing_version = version
+        if not self.compact and self.states:
+            if self.symmetric:
+                self.canons = [self.canonical(state) for state in self.states]
+            key = self.state_key
+            self.seen = {key(canon): sid for sid, canon in
+                         enumerate(self.canons if self.symmetric else self.states)}
+
+    def note(self, f: Found) -> None:
+        if f.property not in self.found:
+            self.found[f.property] = f
+
+    def check_state(self, sid: int, state: Any) -> None:
+        for p in self.invariants:
+            if not safely(p.check, state, p.name):
+                self.note(Found(p.name, ALWAYS, does_not_hold(p), sid))
+        for p in self.sometimes:
+            if p.name not in self.sometimes_seen and safely(p.check, state, p.name):
+                self.sometimes_seen.add(p.name)
+        graph = self.graph
+        if graph is not None:
+            for p in self.liveness:
+                trig = safely(p.trigger, state, p.name) if p.trigger is not None else None
+                goal = safely(p.check, state, p.name)
+                graph.predicate_bits.setdefault(p.name, []).append((bool(trig), goal))
+            graph.edges.append([])
+            graph.enabled.append(frozenset())
+        if self.on_state is not None:
+            self.on_state(sid, state)
+
+    def locate(self, exc: ModelError, sid: int) -> ModelError:
+        """Say where bad input showed up: the step number and the path to that state."""
+        return exc.at(path_key(self.parents, self.via, sid))
+
+    def locate_step(self, exc: ModelError, sid: int, k: int) -> ModelError:
+        """Say where bad input showed up on the step ``k`` out of state ``sid``."""
+        return exc.at([*path_key(self.parents, self.via, sid), k])
+
+    def add(self, state: Any, parent: int, index: int, key: Any, canon: Any) -> int:
+        # Under symmetry the seen-set holds orbit representatives but the state kept
+        # and expanded is the one actually reached, so replaying its steps rebuilds it.
+        sid = self.count
+        self.count += 1
+        if self.compact:
+            self.seen.add(key)
+        else:
+            self.seen[key] = sid
+            self.states.append(state)
+            if self.symmetric:
+                self.canons.append(canon)
+        self.parents.append(parent)
+        self.via.append(index)
+        try:
+            self.check_state(sid, state)
+        except ModelError as exc:
+            raise self.locate(exc, sid) from None
+        return sid
+
+    def start(self) -> None:
+        bounds = self.bounds
+        for i, state in enumerate(self.system.init_states()):
+            try:
+                key, canon, tid = self.find(state)
+                if tid is not None:
+                    continue
+            except TypeError as exc:
+                raise unhashable(exc, "the initial state") from None
+            if bounds.max_states is not None and self.count >= bounds.max_states:
+                self.complete, self.reason = False, state_bound(bounds.max_states)
+                break
+            self.frontier.append((self.add(state, -1, i, key, canon), state))
+
+    def level(self) -> None:
+        """Expand every state of the frontier: one BFS level."""
+        system, options, bounds, graph = self.system, self.options, self.bounds, self.graph
+        classify, find = self.classify, self.find
+        coverage, class_ids = self.coverage, self.class_ids
+        depth = self.depth
+        at_depth_bound = bounds.max_depth is not None and depth >= bounds.max_depth
+        max_states = bounds.max_states
+        deadline = (self.started + bounds.max_seconds - self.elapsed
+                    if bounds.max_seconds is not None else None)
+        next_frontier: list[tuple[int, Any]] = []
+        self.level_starts.append(self.count)
+        for sid, state in self.frontier:
+            try:
+                succs = system.successors(state)
+                audit(system, options, self.expanded, state, succs)
+            except ModelError as exc:
+                raise self.locate(exc.within(step=depth + 1), sid) from None
+            self.expanded += 1
+            if options.check_deadlock and not any(not s.is_fault for s, _ in succs):
+                try:
+                    final = system.is_final(state)
+                except ModelError as exc:
+                    raise self.locate(exc, sid) from None
+                if not final:
+                    self.note(Found(*deadlock(), sid))
+            enabled: set[int] = set()
+            for k, (step, out) in enumerate(succs):
+                self.transitions += 1
+                coverage[step.action] = coverage.get(step.action, 0) + 1
+                cid = -1
+                if classify is not None:
+                    fair_class = classify(step)
+                    if fair_class is not None:
+                        cid = class_ids.setdefault(fair_class, len(class_ids))
+                        enabled.add(cid)
+                if isinstance(out, ActionFailure):
+                    self.note(Found(out.property_name, out.kind,
+                                    f"{step.who()} {step.label()}: {out.message}", sid, k))
+                    continue
+                try:
+                    key, canon, tid = find(out)
+                except TypeError as exc:
+                    raise unhashable(exc, f"{step.who()} {step.label()}").within(
+                        step=depth + 1) from None
+                # Every step out of an explored state is checked, wherever it leads; a
+                # bound only keeps the states beyond it from being explored.
+                for p in self.transition_props:
+                    try:
+                        holds = safely(p.check, (state, out), p.name, pair=True)
+                    except ModelError as exc:
+                        raise self.locate_step(exc, sid, k).within(
+                            action=f"{step.who()} {step.label()}") from None
+                    if not holds:
+                        self.note(Found(*broken_across(p, step), sid, k))
+                if tid is None:
+                    if at_depth_bound:
+                        self.complete = False
+                        self.reason = depth_bound(bounds.max_depth)
+                        continue
+                    if max_states is not None and self.count >= max_states:
+                        self.complete, self.reason = False, state_bound(max_states)
+                        continue
+                    tid = self.add(out, sid, k, key, canon)
+                    next_frontier.append((tid, out))
+                if graph is not None:
+                    graph.edges[sid].append((k, tid, cid))
+            if graph is not None:
+                graph.enabled[sid] = frozenset(enabled)
+            if (self.expanded & 255) == 0 and self._must_stop(deadline, len(next_frontier)):
+                next_frontier = []
+                break
+        if next_frontier:
+            self.depth += 1
+        self.frontier = next_frontier
+
+    def _must_stop(self, deadline: float | None, pending: int) -> bool:
+        """Bounds on time and memory, and the progress line: checked every 256 states."""
+        reason, self.next_report = watch_run(
+            self.options, deadline, self.next_report,
+            lambda rss, now: Progress(self.count, self.transitions, len(self.frontier) + pending,
+                                      self.depth, self.elapsed + now - self.started, rss))
+        if reason:
+            self.complete, self.reason, self.stopped = False, reason, True
+        return bool(reason)
+
+    def finish(self) -> Exploration:
+        states, graph = self.states, self.graph
+        if self.level_starts[-1] == self.count:
+            self.level_starts.pop()
+        if graph is not None:
+            graph.classes = [None] * len(self.class_ids)
+            for key, cid in self.class_ids.items():
+                graph.classes[cid] = key
+        if not self.options.measure_memory:
+            stored = 0
+        elif self.compact:
+            stored = self.seen.nbytes + sum(a.itemsize * len(a) for a in (self.parents, self.via))
+        else:
+            stored = _stored_bytes(self.seen, states, self.parents, self.via)
+        seconds = self.elapsed + time.perf_counter() - self.started
+        return Exploration(states, self.parents, self.via, self.level_starts, self.found,
+                           self.transitions, self.depth, seconds, self.coverage, self.complete,
+                           self.reason, self.sometimes_seen, graph, stored, self.resumed_at,
+                           self.count, self.compact)

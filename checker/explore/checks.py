@@ -1,0 +1,139 @@
+"""The safety semantics every explorer and walk share, and their wording.
+
+What counts as a violation (a broken invariant, a failed step, a transition property
+broken across a step, a deadlock), how a property that raises is reported, and the
+checks of the model itself (determinism, symmetry) are stated here once, so a
+violation reads the same whichever engine or walk found it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from lifecheck.contract import (
+    TRANSITION,
+    ActionFailure,
+    Options,
+    Step,
+    TransitionSystem,
+)
+from lifecheck.errors import ModelError
+from lifecheck.modelling.runtime import as_bool
+from lifecheck.typed_values import same_typed
+
+STUCK = "no step is enabled and this is not a declared final state"
+
+
+def deadlock() -> tuple[str, str, str]:
+    """A deadlock as (property, kind, message), worded once for every explorer and walk."""
+    return ("Deadlock", "deadlock", STUCK)
+
+
+def broken_across(p: Any, step: Step) -> tuple[str, str, str]:
+    """A transition property broken by ``step``, as (property, kind, message)."""
+    return (p.name, TRANSITION, f"{p.name} does not hold across {step.who()} {step.label()}")
+
+
+def state_bound(limit: int) -> str:
+    """Why a run is incomplete: the bounds' words, the same from every engine."""
+    return f"state bound {limit} reached"
+
+
+def depth_bound(limit: int) -> str:
+    return f"depth bound {limit} reached"
+
+
+def time_bound(seconds: float) -> str:
+    return f"time bound {seconds:g}s reached"
+
+
+@dataclass
+class Found:
+    """A property broken at a state, or by a step out of it, as every engine reports it.
+
+    ``state`` is where: a state id for a single process, a ``(worker, index)`` pair
+    for a team of workers. ``step_index`` is the offending step among that state's
+    steps, when a step (not a state) broke the property.
+    """
+
+    property: str
+    kind: str
+    message: str
+    state: Any  # the state where it holds (or the source of the failing step)
+    step_index: int | None = None  # index of the offending step among the state's steps
+    depth: int = 0  # the depth of the state (teams order violations by it)
+
+
+def unhashable(exc: TypeError, where: str) -> ModelError:
+    return ModelError(f"the state reached by {where} is not hashable ({exc}); states must be "
+                      "built from immutable values (tuple, frozenset, FrozenMap)")
+
+
+def does_not_hold(p: Any) -> str:
+    doc = " ".join(p.doc.split("\n\n")[0].split()) if p.doc else ""
+    return f"{p.name} does not hold" + (f" ({doc})" if doc else "")
+
+
+def safely(check: Callable[..., Any], arg: Any, name: str, pair: bool = False) -> bool:
+    where = f"property {name}"
+    try:
+        value = check(*arg) if pair else check(arg)
+    except ModelError:
+        raise
+    except Exception as exc:
+        raise ModelError(f"{where} raised {type(exc).__name__}: {exc}; a property must "
+                         "return True or False on every reachable state") from None
+    return as_bool(value, where)
+
+
+def audit(system: TransitionSystem, options: Options, n: int, state: Any,
+          succs: list[tuple[Step, Any]]) -> None:
+    """Checks of the model itself, on the ``n``-th state expanded: every one of the first
+    ``options.determinism_checks``, then one in ``options.audit_every``, at every depth.
+
+    Its successors are computed again and must be the same (determinism), and under
+    symmetry reduction swapping two interchangeable processes must commute with its
+    steps and properties. Both are properties of the model, not of one state, which
+    a sample catches without paying for every state.
+    """
+    every = options.audit_every
+    if n < options.determinism_checks or (every and n % every == every - 1):
+        check_deterministic(system, state, succs)
+        if system.reduces_symmetry:
+            system.check_symmetry(state, succs)
+
+
+def check_deterministic(system: TransitionSystem, state: Any,
+                         first: list[tuple[Step, Any]]) -> None:
+    """Compute the successors again and insist on the same steps and outcomes.
+
+    A model that reads a clock, a random generator or a global counter would
+    make traces that do not replay and state counts that vary between runs.
+    """
+    second = system.successors(state)
+    for i in range(max(len(first), len(second))):
+        a = first[i] if i < len(first) else None
+        b = second[i] if i < len(second) else None
+        if a is not None and b is not None and a[0] == b[0] and same_typed(a[1], b[1]):
+            continue
+        step = (a or b)[0]  # type: ignore[index]
+        what = f"{step.who()} {step.label()}"
+        if a is None or b is None or a[0] != b[0]:
+            detail = (f"the enabled steps differ between two runs from the same state "
+                      f"({a[0].label() if a else 'nothing'} vs {b[0].label() if b else 'nothing'})")
+        else:
+            detail = _diff_outcomes(system, a[1], b[1])
+        raise ModelError(f"{what} is not deterministic: {detail}; actions must depend only on "
+                         "the state, their parameters and choose()", action=what)
+
+
+def _diff_outcomes(system: TransitionSystem, x: Any, y: Any) -> str:
+    if isinstance(x, ActionFailure) or isinstance(y, ActionFailure):
+        return f"two runs from the same state gave {x!r} and {y!r}"
+    dx, dy = system.describe(x), system.describe(y)
+    for key in dx:
+        if not same_typed(dx[key], dy.get(key)):
+            return f"two runs from the same state set {key} to {dx[key]!r} and {dy.get(key)!r}"
+    return "two runs from the same state gave different successors"

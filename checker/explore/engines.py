@@ -1,0 +1,124 @@
+"""One table of engines: what each one explores with, and why it may refuse a spec.
+
+The engine is chosen here and nowhere else: ``--ray`` and ``--workers`` pick a team,
+``--engine`` a single-process explorer (``auto``: the vector engine where it can
+check the spec, bfs elsewhere). A refusal is an :class:`~lifecheck.errors.EngineRefused`
+that names the way out, raised before anything is explored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from lifecheck.contract import Options, TransitionSystem
+from lifecheck.errors import EngineRefused
+from lifecheck.explore.exploration import Exploration
+
+if TYPE_CHECKING:
+    from lifecheck.modelling.spec import Spec
+
+Refusal = Callable[[TransitionSystem, Options], "str | None"]
+Explorer = Callable[[TransitionSystem, Options, "Spec | None"], Exploration]
+
+
+@dataclass(frozen=True)
+class Engine:
+    name: str
+    about: str
+    refusal: Refusal  # why it cannot check this system with these options (None: it can)
+    explore: Explorer
+
+
+def _none(system: TransitionSystem, options: Options) -> str | None:
+    return None
+
+
+def _vector_refusal(system: TransitionSystem, options: Options) -> str | None:
+    from lifecheck.explore.vector import refusal
+
+    why = refusal(system, options)
+    if why is None:
+        return None
+    return (f"the vector engine cannot check this spec: {why}; use --engine bfs "
+            "(or --engine auto, which picks it only where it can)")
+
+
+def team_refusal(system: TransitionSystem, options: Options) -> str | None:
+    """Why workers (forked or Ray actors) cannot check this spec."""
+    live = [p.name for p in system.properties if p.is_liveness]
+    if live and options.check_liveness:
+        return (f"parallel exploration checks safety properties only, and this spec "
+                f"checks liveness ({', '.join(live)}), which needs the whole graph in "
+                "one process; use one worker, or check the safety properties alone")
+    if options.bounds.max_states is not None:
+        return ("a state bound explores the first N states in breadth-first order, an "
+                "order that only one process knows; explore with one worker, or bound "
+                "the depth instead (workers explore whole levels)")
+    if options.workers < 1:
+        return "workers must be at least 1"
+    return None
+
+
+def _ray_refusal(system: TransitionSystem, options: Options) -> str | None:
+    try:
+        import ray  # noqa: F401
+    except ImportError:
+        return "distributed exploration needs Ray: pip install 'lifecheck[distributed]'"
+    return team_refusal(system, options)
+
+
+def _bfs(system: TransitionSystem, options: Options, spec: Spec | None) -> Exploration:
+    from lifecheck.explore.bfs import explore
+
+    return explore(system, options)
+
+
+def _vector(system: TransitionSystem, options: Options, spec: Spec | None) -> Exploration:
+    from lifecheck.explore.vector import explore_vector
+
+    return explore_vector(system, options)
+
+
+def _parallel(system: TransitionSystem, options: Options, spec: Spec | None) -> Exploration:
+    from lifecheck.explore.parallel import explore_parallel
+
+    return explore_parallel(system, options, options.workers)
+
+
+def _ray(system: TransitionSystem, options: Options, spec: Spec | None) -> Exploration:
+    from lifecheck.explore.distributed import explore_on_ray
+
+    if spec is None:  # the actors compile the spec themselves
+        raise EngineRefused("Ray actors load the spec, and this system came without one; "
+                            "check a spec, or use --workers")
+    return explore_on_ray(spec, options, max(options.workers, 1), options.ray_address)
+
+
+ENGINES: dict[str, Engine] = {e.name: e for e in (
+    Engine("bfs", "state by state, exact: the reference engine", _none, _bfs),
+    Engine("vector", "whole levels in numpy with each step's effect learned once; safety only",
+           _vector_refusal, _vector),
+    Engine("parallel", "forked workers, level by level; safety only", team_refusal, _parallel),
+    Engine("ray", "Ray actors, level by level; safety only", _ray_refusal, _ray),
+)}
+
+
+def engine_for(system: TransitionSystem, options: Options) -> Engine:
+    """The engine ``options`` ask for, or :class:`EngineRefused` with the way out."""
+    if options.ray:
+        name = "ray"
+    elif options.workers > 1:
+        name = "parallel"
+    elif options.engine == "auto":
+        name = "vector" if ENGINES["vector"].refusal(system, options) is None else "bfs"
+    elif options.engine in ("bfs", "vector"):
+        name = options.engine
+    else:
+        raise EngineRefused(f"unknown engine {options.engine!r}: the engines are bfs and vector")
+    engine = ENGINES[name]
+    why = engine.refusal(system, options)
+    if why is not None:
+        raise EngineRefused(why)
+    return engine

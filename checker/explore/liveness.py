@@ -1,0 +1,202 @@
+"""Liveness under weak fairness, on the explored state graph.
+
+For ``P ~> Q`` (``eventually Q`` is ``init ~> Q``) a counterexample is a behaviour
+that reaches a state where P holds and Q does not, and from there stays forever
+in states where Q does not hold while respecting fairness. In a finite graph such
+a behaviour ends in a strongly connected component C of the not-Q states that is
+*fair*: every fair action class that is enabled in all states of C is taken on an
+edge inside C (weak fairness). A single state where no fair class is enabled is
+fair too: the behaviour may stop there (stuttering), which is how a deadlock or a
+state where only faults remain fails liveness.
+
+Checking maximal components is exact for weak fairness: a class enabled
+everywhere in C and never taken inside C is also enabled everywhere and never
+taken in any smaller cycle within C. Faults are never fair and, since each one
+spends budget, never lie on a cycle: behaviours have finitely many faults.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import networkx as nx
+
+from lifecheck.explore.exploration import Exploration
+
+
+@dataclass
+class Lasso:
+    """A liveness counterexample as state ids: a stem from an initial state, then a loop."""
+
+    property: str
+    stem: list[tuple[int, int]]  # (state, step index) pairs leading to the loop's first state
+    start: int  # the state the stem ends in
+    loop: list[tuple[int, int]]  # (state, step index) pairs around the loop; empty = stutter
+    trigger_state: int  # where P held and Q did not
+
+
+def check_leads_to(name: str, exploration: Exploration, eventually: bool) -> Lasso | None:
+    """The shortest-stem lasso violating the property, or None if it holds."""
+    graph = exploration.graph
+    assert graph is not None
+    bits = graph.predicate_bits[name]
+    n = len(bits)
+    bad = [not q for _, q in bits]
+    if eventually:
+        sources = [s for s in range(n) if exploration.parents[s] < 0 and bad[s]]
+    else:
+        sources = [s for s in range(n) if bits[s][0] and bad[s]]
+    if not sources:
+        return None
+
+    # States reachable from a source through not-Q states, with BFS parents (shortest stems).
+    reach_parent: dict[int, tuple[int, int] | None] = {}
+    queue = deque()
+    for s in sources:  # sources are in BFS order of the explorer: shallowest first
+        if s not in reach_parent:
+            reach_parent[s] = None
+            queue.append(s)
+    order = []
+    while queue:
+        s = queue.popleft()
+        order.append(s)
+        for k, t, _ in graph.edges[s]:
+            if t >= 0 and bad[t] and t not in reach_parent:
+                reach_parent[t] = (s, k)
+                queue.append(t)
+
+    fair_states = _fair_states(exploration, set(order))
+    if not fair_states:
+        return None
+    # The first fair state in BFS order from the sources has the shortest stem.
+    target = next(s for s in order if s in fair_states)
+    loop = fair_states[target]
+    inner: list[tuple[int, int]] = []
+    cur = target
+    while reach_parent[cur] is not None:
+        prev, k = reach_parent[cur]  # type: ignore[misc]
+        inner.append((prev, k))
+        cur = prev
+    inner.reverse()
+    trigger = cur
+    stem = _tree_path(exploration, trigger) + inner
+    return Lasso(name, stem, target, loop, trigger)
+
+
+def _tree_path(exploration: Exploration, sid: int) -> list[tuple[int, int]]:
+    path = []
+    while exploration.parents[sid] >= 0:
+        parent = exploration.parents[sid]
+        path.append((parent, exploration.via[sid]))
+        sid = parent
+    path.reverse()
+    return path
+
+
+def _fair_states(exploration: Exploration, region: set[int]) -> dict[int, list[tuple[int, int]]]:
+    """Map each state of ``region`` that lies on a fair loop (or may stutter) to that loop."""
+    graph = exploration.graph
+    assert graph is not None
+    result: dict[int, list[tuple[int, int]]] = {}
+    for s in region:
+        if not graph.enabled[s]:
+            result[s] = []  # no fair step enabled: the behaviour may stay here forever
+    g = nx.DiGraph()
+    g.add_nodes_from(region)
+    for s in region:
+        for _k, t, _ in graph.edges[s]:
+            if t in region:
+                g.add_edge(s, t)
+    for component in nx.strongly_connected_components(g):
+        if len(component) == 1:
+            (only,) = component
+            if not g.has_edge(only, only):
+                continue
+        always_enabled = frozenset.intersection(*(graph.enabled[s] for s in component))
+        taken = {c for s in component for _, t, c in graph.edges[s] if t in component and c >= 0}
+        if not always_enabled <= taken:
+            continue
+        for s in sorted(component):
+            if s not in result:
+                result[s] = _fair_loop(graph, component, s)
+    return result
+
+
+def _fair_loop(graph, component: set[int], start: int) -> list[tuple[int, int]]:
+    """A short loop from ``start`` through ``component`` that is itself fair.
+
+    For each fair class enabled somewhere in the component the loop either takes
+    an edge of that class or passes a state where the class is disabled, so a
+    reader can check fairness on the loop that is printed. Greedy: from where the
+    loop has got to, walk to the nearest step that settles a class still owed,
+    counting everything passed on the way, then walk back to the start.
+    """
+    owed = set().union(*(graph.enabled[s] for s in component))
+    owed -= _disabled_at(graph, owed, start)
+    loop: list[tuple[int, int]] = []
+    cur = start
+    while owed:
+        path = _nearest(graph, component, cur, owed)
+        for s, k in path:
+            owed -= _disabled_at(graph, owed, s)
+            target, cls = _edge(graph, s, k)
+            owed.discard(cls)
+            owed -= _disabled_at(graph, owed, target)
+            cur = target
+        loop += path
+    loop += _shortest(graph, component, cur, start)
+    if not loop:  # a self-loop component with no fair class: take the self-loop
+        k = next(k for k, t, _ in graph.edges[start] if t == start)
+        loop = [(start, k)]
+    return loop
+
+
+def _disabled_at(graph, classes: set[int], state: int) -> set[int]:
+    return {c for c in classes if c not in graph.enabled[state]}
+
+
+def _edge(graph, state: int, k: int) -> tuple[int, int]:
+    return next((t, c) for kk, t, c in graph.edges[state] if kk == k)
+
+
+def _nearest(graph, component: set[int], src: int, owed: set[int]) -> list[tuple[int, int]]:
+    """The shortest path from ``src`` whose last step is of an owed class or ends where
+    an owed class is disabled."""
+    return _path_until(graph, component, src,
+                       lambda t, c: c in owed or bool(_disabled_at(graph, owed, t)))
+
+
+def _shortest(graph, component: set[int], src: int, dst: int) -> list[tuple[int, int]]:
+    if src == dst:
+        return []
+    return _path_until(graph, component, src, lambda t, _: t == dst)
+
+
+def _path_until(graph, component: set[int], src: int,
+                stop: Callable[[int, int], bool]) -> list[tuple[int, int]]:
+    """BFS inside ``component``: the shortest path from ``src`` whose last step, to
+    state t of fairness class c, satisfies ``stop(t, c)``."""
+    parent: dict[int, tuple[int, int]] = {}
+    queue = deque([src])
+    seen = {src}
+    while queue:
+        s = queue.popleft()
+        for k, t, c in graph.edges[s]:
+            if t not in component:
+                continue
+            if stop(t, c):
+                path = [(s, k)]
+                cur = s
+                while cur != src:
+                    prev, kk = parent[cur]
+                    path.append((prev, kk))
+                    cur = prev
+                path.reverse()
+                return path
+            if t not in seen:
+                seen.add(t)
+                parent[t] = (s, k)
+                queue.append(t)
+    raise AssertionError("a fair component holds a path to what is owed and back to its start")

@@ -1,0 +1,169 @@
+"""Admitting successors: deduplicate by fingerprint, record parents, check what is new."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from lifecheck.contract import ALWAYS, Step
+from lifecheck.errors import ModelError
+from lifecheck.explore.checks import (
+    Found,
+    broken_across,
+    check_deterministic,
+    depth_bound,
+    does_not_hold,
+    state_bound,
+)
+from lifecheck.explore.vector.memo import (
+    RECENT,
+)
+
+
+class Admission:
+    """The part of a vector run that keeps new states and checks them."""
+
+    def admit_small(self, rows: np.ndarray, sid0: int, cands: list[tuple[int, int, int, Any]],
+                    built: Callable[..., list[int]], at_bound: bool) -> tuple[np.ndarray, np.ndarray]:
+        """Candidates (row, step index, fingerprint, how to build it) in bfs order: keep
+        the new ones, as :meth:`admit` does."""
+        new_rows, new_fps, parents, vias = [], [], [], []
+        level: set[int] = set()
+        max_states = self.bounds.max_states
+        for r, via, fp, how in cands:
+            if fp in level or self.known(fp):
+                continue
+            level.add(fp)
+            if at_bound:
+                self.complete, self.reason = False, depth_bound(self.bounds.max_depth)
+                continue
+            if max_states is not None and self.count + len(new_fps) >= max_states:
+                self.complete, self.reason = False, state_bound(max_states)
+                continue
+            new_rows.append(built(r, *how))
+            new_fps.append(fp)
+            parents.append(sid0 + r)
+            vias.append(via)
+        count0 = self.count
+        self.recent.update(new_fps)
+        if len(self.recent) >= RECENT:
+            self.merge_recent()
+        self.record(len(new_fps), parents, vias)
+        new = np.array(new_rows, np.int32).reshape(len(new_rows), rows.shape[1])
+        if len(new):
+            self.check_states(new, count0)
+        return new, np.array(new_fps, np.uint64)
+
+    def build(self, rows: np.ndarray, parents: np.ndarray, ks: np.ndarray,
+              ts: np.ndarray) -> np.ndarray:
+        """The rows the steps (parent row, step instance, transition) lead to."""
+        out = rows[parents]
+        for k in np.unique(ks).tolist():
+            table = self.tables[k]
+            if table.cols:
+                at = np.nonzero(ks == k)[0]
+                out[np.ix_(at, table.cols)] = table.new[ts[at]]
+        return out
+
+    def check_determinism(self, rows: np.ndarray, sid0: int) -> None:
+        """The first states are expanded twice by model code, as the bfs explorer does."""
+        for r in range(max(0, min(len(rows), self.options.determinism_checks - sid0))):
+            state = self.learner.decode(self.values.row(rows[r]))
+            try:
+                check_deterministic(self.system, state, self.system.successors(state))
+            except ModelError as exc:
+                raise self.locate(exc.within(step=self.depth + 1), sid0 + r) from None
+
+    def admit(self, rows: np.ndarray, sid0: int, fps: np.ndarray, parents: np.ndarray,
+              ks: np.ndarray, ts: np.ndarray, vias: np.ndarray,
+              at_bound: bool) -> tuple[np.ndarray, np.ndarray]:
+        """Keep the successors never seen before, first reached first; check them.
+
+        Successors were generated step instance by step instance; a stable sort by
+        parent puts them in the bfs explorer's order (parent, then step index).
+        """
+        self.merge_recent()
+        order = np.argsort(parents.astype(np.uint16) if len(rows) <= 1 << 16 else parents,
+                           kind="stable")
+        fps_o = fps[order]
+        unique, first = np.unique(fps_o, return_index=True)
+        seen = self.seen
+        pos = np.searchsorted(seen, unique)
+        pos[pos == len(seen)] = 0
+        known = seen[pos] == unique if len(seen) else np.zeros(len(unique), bool)
+        fresh = np.sort(first[~known])
+        if len(fresh) and at_bound:
+            self.complete, self.reason = False, depth_bound(self.bounds.max_depth)
+            fresh = fresh[:0]
+        max_states = self.bounds.max_states
+        if max_states is not None and self.count + len(fresh) > max_states:
+            self.complete, self.reason = False, state_bound(max_states)
+            fresh = fresh[:max(0, max_states - self.count)]
+        if self.transition_props:
+            # Every step is checked, also one into a state a bound keeps out (as bfs does).
+            self.check_steps(rows, sid0, parents[order], ks[order], ts[order], vias[order])
+        if not len(fresh):
+            return rows[:0], fps[:0]
+        pick = order[fresh]
+        new_fps = fps_o[fresh]
+        merged = np.concatenate((seen, new_fps))
+        merged.sort(kind="stable")
+        self.seen = merged
+        count0 = self.count
+        self.record(len(new_fps), sid0 + parents[pick], vias[pick])
+        new = self.build(rows, parents[pick], ks[pick], ts[pick])
+        self.check_states(new, count0)
+        return new, new_fps
+
+    def record(self, count: int, parents: Any, vias: Any) -> None:
+        """Where the next ``count`` states came from (parent ids, step indices)."""
+        self.count += count
+        if isinstance(parents, np.ndarray):
+            self.parents.frombytes(parents.astype(np.int32).tobytes())
+            self.vias.frombytes(vias.astype(np.uint32).tobytes())
+        else:
+            self.parents.extend(parents)
+            self.vias.extend(vias)
+
+    def known(self, fp: int) -> bool:
+        if fp in self.recent:
+            return True
+        seen = self.seen
+        i = int(np.searchsorted(seen, np.uint64(fp)))
+        return i < len(seen) and int(seen[i]) == fp
+
+    def merge_recent(self) -> None:
+        if self.recent:
+            merged = np.concatenate((self.seen, np.fromiter(self.recent, np.uint64, len(self.recent))))
+            merged.sort(kind="stable")
+            self.seen = merged
+            self.recent = set()
+
+    def check_steps(self, rows: np.ndarray, sid0: int, parents: np.ndarray, ks: np.ndarray,
+                    ts: np.ndarray, vias: np.ndarray) -> None:
+        pairs = np.hstack((rows[parents], self.build(rows, parents, ks, ts)))
+        for p in self.transition_props:
+            if p.name in self.found:
+                continue
+
+            def where(r: int) -> tuple[int, int, Step]:
+                return sid0 + int(parents[r]), int(vias[r]), self.tables[int(ks[r])].steps[int(ts[r])]
+
+            bad = np.nonzero(~self.truth_across(p.name, pairs, where))[0]
+            if len(bad):
+                sid, via, step = where(int(bad[0]))
+                self.note(Found(*broken_across(p, step), sid, via))
+
+    def check_states(self, rows: np.ndarray, sid0: int) -> None:
+        for p in self.invariants:
+            bad = np.nonzero(~self.truth(p.name, rows, lambda r: sid0 + r))[0]
+            if len(bad):
+                self.note(Found(p.name, ALWAYS, does_not_hold(p), sid0 + int(bad[0])))
+        for p in self.sometimes:
+            if p.name not in self.sometimes_seen and self.truth(p.name, rows, lambda r: sid0 + r).any():
+                self.sometimes_seen.add(p.name)
+        if self.on_state is not None:
+            for r in range(len(rows)):
+                self.on_state(sid0 + r, self.learner.decode(self.values.row(rows[r])))

@@ -1,0 +1,233 @@
+"""Expanding a level: in numpy for big chunks, in plain Python for small ones and thin spaces."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from lifecheck.contract import ALWAYS, ActionFailure
+from lifecheck.errors import ModelError
+from lifecheck.explore.checks import (
+    Found,
+    audit,
+    deadlock,
+    depth_bound,
+    does_not_hold,
+    safely,
+    state_bound,
+    unhashable,
+)
+from lifecheck.explore.vector.hashing import zobrist_code
+from lifecheck.explore.vector.memo import (
+    RECENT,
+    SMALL,
+)
+
+
+class Expansion:
+    """The part of a vector run that turns a frontier into candidate successors."""
+
+    def expand(self, rows: np.ndarray, fps: np.ndarray, sid0: int,
+               at_bound: bool) -> tuple[np.ndarray, np.ndarray]:
+        """Successors of one chunk of the frontier: the rows and fingerprints of new states.
+
+        Successors are kept as (parent, step instance, transition, step index) and their
+        fingerprints; rows are built only for the states that turn out to be new.
+        """
+        if len(rows) <= SMALL and not self.transition_props:
+            return self.expand_small(rows, fps, sid0, at_bound)
+        n = len(rows)
+        offset = np.zeros(n, np.int64)
+        nonfault = np.zeros(n, np.int64)
+        got: list[tuple[np.ndarray, ...]] = []
+        failures: dict[str, tuple[int, int, str]] = {}
+        for k, table in enumerate(self.tables):
+            entry = table.lookup(rows, lambda r, k=k: self.learn_step(k, rows[r].tolist(), sid0 + r))
+            for r, e in table.to_verify(entry, rows):
+                self.verify_step(k, e, rows[r].tolist(), sid0 + r)
+            table.arrays()
+            count = table.count[entry]
+            total = int(count.sum())
+            if not total:
+                continue
+            self.transitions += total
+            nonfault += table.nonfault[entry]
+            first = table.first[entry]
+            for b in range(table.max_count):
+                at = np.nonzero(count > b)[0]
+                t = first[at] + b
+                via = offset[at] + b
+                used = np.bincount(t, minlength=len(table.steps))
+                for ti in np.nonzero(used)[0].tolist():
+                    action = table.steps[ti].action
+                    self.coverage[action] = self.coverage.get(action, 0) + int(used[ti])
+                failed = table.failed[t]
+                if failed.any():
+                    for i in np.nonzero(failed)[0].tolist():
+                        step, fail = table.steps[t[i]], table.failures[t[i]]
+                        key = (int(at[i]), int(via[i]))
+                        name = fail.property_name  # type: ignore[union-attr]
+                        if name not in failures or key < failures[name][:2]:
+                            failures[name] = (*key, f"{step.who()} {step.label()}: "
+                                              f"{fail.message}")  # type: ignore[union-attr]
+                    keep = ~failed
+                    at, t, via = at[keep], t[keep], via[keep]
+                got.append((fps[at] ^ table.delta[t], at, np.full(len(at), k, np.int32), t, via))
+            offset += count
+        self.after_expansion(rows, sid0, failures, np.nonzero(nonfault == 0)[0])
+        if not got:
+            return rows[:0], fps[:0]
+        cand = [np.concatenate(parts) for parts in zip(*got, strict=True)]
+        return self.admit(rows, sid0, *cand, at_bound)
+
+    def after_expansion(self, rows: np.ndarray, sid0: int,
+                        failures: dict[str, tuple[int, int, str]], stuck: np.ndarray) -> None:
+        """Failed steps, determinism, deadlocks (``stuck``: rows with no step but faults)."""
+        for name, (r, via, message) in sorted(failures.items(), key=lambda kv: kv[1][:2]):
+            self.note(Found(name, "assertion" if name == "AssertionInAction" else "exception",
+                            message, sid0 + r, via))
+        self.check_determinism(rows, sid0)
+        if self.options.check_deadlock and len(stuck):
+            final = self.truth("final state", rows[stuck], lambda r: sid0 + int(stuck[r]))
+            dead = stuck[~final]
+            if len(dead):
+                self.note(Found(*deadlock(), sid0 + int(dead[0])))
+
+    def expand_small(self, rows: np.ndarray, fps: np.ndarray, sid0: int,
+                     at_bound: bool) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`expand` and :meth:`admit` in plain Python, for a chunk of a few rows."""
+        rows_l, fps_l = rows.tolist(), fps.tolist()
+        n = len(rows_l)
+        learned = self.learned
+        offset, nonfault = [0] * n, [0] * n
+        cands: list[tuple[int, int, int, int, int]] = []  # (row, step index, fp, instance, t)
+        failures: dict[str, tuple[int, int, str]] = {}
+        coverage = self.coverage
+        for k, table in enumerate(self.tables):
+            entries = table.lookup_small(rows_l, lambda r, k=k: self.learn_step(k, rows_l[r], sid0 + r))
+            for r, e in table.to_verify(entries, rows_l):
+                self.verify_step(k, e, rows_l[r], sid0 + r)
+            payloads, steps, fails, deltas = table.payloads, table.steps, table.failures, table.deltas
+            for r, e in enumerate(entries):
+                start, count, nf = payloads[e]
+                if not count:
+                    continue
+                self.transitions += count
+                nonfault[r] += nf
+                for b in range(count):
+                    t = start + b
+                    step = steps[t]
+                    coverage[step.action] = coverage.get(step.action, 0) + 1
+                    fail = fails[t]
+                    if fail is None:
+                        cands.append((r, offset[r] + b, fps_l[r] ^ deltas[t], k, t))
+                        continue
+                    key = (r, offset[r] + b)
+                    name = fail.property_name
+                    if name not in failures or key < failures[name][:2]:
+                        failures[name] = (*key, f"{step.who()} {step.label()}: {fail.message}")
+                offset[r] += count
+        self.after_expansion(rows, sid0, failures,
+                             np.array([r for r in range(n) if not nonfault[r]], np.int64))
+        # Steps that keep being learned are cheaper run as written than learned: a
+        # counter read by every step (a long, thin state space) gives no reuse.
+        self.looked_up += n * len(self.tables)
+        if self.looked_up >= 4096 and (self.learned - learned) * 50 > n * len(self.tables):
+            self.direct = self.learned * 50 > self.looked_up
+        cands.sort()
+
+        def built(r: int, k: int, t: int) -> list[int]:
+            row = list(rows_l[r])
+            table = self.tables[k]
+            for c, v in zip(table.cols, table.news[t], strict=True):
+                row[c] = v
+            return row
+
+        return self.admit_small(rows, sid0, [(r, via, fp, (k, t)) for r, via, fp, k, t in cands],
+                                built, at_bound)
+
+    def thin(self, until: float | None) -> None:
+        """Levels of a few states, one after another, with steps run as written (as bfs
+        runs them): where learning does not pay, numpy's cost per call would dominate.
+        Returns when a level grows past :data:`SMALL` states, or at ``until`` (so that
+        a checkpoint can be saved)."""
+        system, learner, values, coverage = self.system, self.learner, self.values, self.coverage
+        bounds, options = self.bounds, self.options
+        rows_l, fps_l = self.frontier[0].tolist(), self.frontier[1].tolist()
+        states = [learner.decode(values.row(row)) for row in rows_l]
+        while rows_l and len(rows_l) <= SMALL and not self.stopped:
+            at_bound = bounds.max_depth is not None and self.depth >= bounds.max_depth
+            sid0 = self.level_starts[-1]
+            self.level_starts.append(self.count)
+            level: set[int] = set()
+            new_rows, new_fps, new_states, parents, vias = [], [], [], [], []
+            for r, state in enumerate(states):
+                sid = sid0 + r
+                try:
+                    succs = system.successors(state)
+                    audit(system, options, sid, state, succs)
+                    if options.check_deadlock and not any(not s.is_fault for s, _ in succs) \
+                            and not system.is_final(state):
+                        self.note(Found(*deadlock(), sid))
+                except ModelError as exc:
+                    raise self.locate(exc.within(step=self.depth + 1), sid) from None
+                self.transitions += len(succs)
+                row, parent_fp = rows_l[r], fps_l[r]
+                for via, (step, out) in enumerate(succs):
+                    coverage[step.action] = coverage.get(step.action, 0) + 1
+                    if isinstance(out, ActionFailure):
+                        self.note(Found(out.property_name, out.kind,
+                                        f"{step.who()} {step.label()}: {out.message}", sid, via))
+                        continue
+                    try:
+                        new = [values.intern(c, v) for c, v in enumerate(learner.encode(out))]
+                    except TypeError as exc:
+                        raise unhashable(exc, f"{step.who()} {step.label()}").within(
+                            step=self.depth + 1) from None
+                    fp = parent_fp
+                    for c, (a, b) in enumerate(zip(row, new, strict=True)):
+                        if a != b:
+                            fp ^= zobrist_code(c, a) ^ zobrist_code(c, b)
+                    if fp in level or self.known(fp):
+                        continue
+                    level.add(fp)
+                    if at_bound:
+                        self.complete, self.reason = False, depth_bound(bounds.max_depth)
+                        continue
+                    if bounds.max_states is not None and self.count + len(new_fps) >= bounds.max_states:
+                        self.complete, self.reason = False, state_bound(bounds.max_states)
+                        continue
+                    new_rows.append(new)
+                    new_fps.append(fp)
+                    new_states.append(out)
+                    parents.append(sid)
+                    vias.append(via)
+            count0 = self.count
+            self.recent.update(new_fps)
+            if len(self.recent) >= RECENT:
+                self.merge_recent()
+            self.record(len(new_fps), parents, vias)
+            for i, state in enumerate(new_states):
+                self.check_state(count0 + i, state)
+            if new_fps:
+                self.depth += 1
+            rows_l, fps_l, states = new_rows, new_fps, new_states
+            if self.must_stop(len(rows_l)) or (until is not None and time.perf_counter() >= until):
+                break  # (after one level at least, so that every call makes progress)
+        self.frontier = (np.array(rows_l, np.int32).reshape(len(rows_l), len(learner.columns)),
+                         np.array(fps_l, np.uint64))
+
+    def check_state(self, sid: int, state: tuple) -> None:
+        """One new state, checked by the model's compiled properties (the thin path)."""
+        try:
+            for p in self.invariants:
+                if not safely(p.check, state, p.name):
+                    self.note(Found(p.name, ALWAYS, does_not_hold(p), sid))
+            for p in self.sometimes:
+                if p.name not in self.sometimes_seen and safely(p.check, state, p.name):
+                    self.sometimes_seen.add(p.name)
+        except ModelError as exc:
+            raise self.locate(exc, sid) from None
+        if self.on_state is not None:
+            self.on_state(sid, state)

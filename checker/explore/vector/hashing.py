@@ -1,0 +1,50 @@
+"""Zobrist fingerprints of rows: a state's fingerprint is the xor of one code per column value,
+so a successor's is its parent's with the changed columns' codes swapped.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+_SEED = np.uint64(0x9E3779B97F4A7C15)
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+
+
+def zobrist(columns: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """The 64-bit code of value ``ids`` in ``columns``: splitmix64's finaliser of the pair.
+
+    A state's fingerprint is the XOR of its columns' codes (Zobrist hashing), so a
+    step's successor has its parent's fingerprint XOR a delta that depends only on
+    the learned transition; two different rows collide with probability 2^-64.
+    """
+    h = (columns.astype(np.uint64) << np.uint64(32)) | ids.astype(np.uint64)
+    h += _SEED
+    h ^= h >> np.uint64(30)
+    h *= _M1
+    h ^= h >> np.uint64(27)
+    h *= _M2
+    h ^= h >> np.uint64(31)
+    return h
+
+
+_MASK = (1 << 64) - 1
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def zobrist_code(column: int, value_id: int) -> int:
+    """:func:`zobrist` of one (column, id), in plain Python (same arithmetic, mod 2^64)."""
+    h = ((column << 32) | value_id) + int(_SEED) & _MASK
+    h = ((h ^ (h >> 30)) * int(_M1)) & _MASK
+    h = ((h ^ (h >> 27)) * int(_M2)) & _MASK
+    return h ^ (h >> 31)
+
+
+def fingerprints(rows: np.ndarray) -> np.ndarray:
+    """Fingerprints of whole rows (initial states; the explorer derives the rest)."""
+    h = np.zeros(len(rows), np.uint64)
+    for c in range(rows.shape[1]):
+        h ^= zobrist(np.full(len(rows), c), rows[:, c])
+    return h

@@ -1,0 +1,201 @@
+"""One vector run: start, level after level, checkpoints, and the exploration it ends with."""
+
+from __future__ import annotations
+
+import time
+from array import array
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from lifecheck.contract import ALWAYS, SOMETIMES, TRANSITION, Options, Progress
+from lifecheck.errors import EngineRefused, ModelError
+from lifecheck.explore.checkpoint import load_checkpoint, run_signature, save_checkpoint
+from lifecheck.explore.checks import Found, state_bound, unhashable
+from lifecheck.explore.exploration import Exploration, path_key, watch_run
+from lifecheck.explore.vector.admit import Admission
+from lifecheck.explore.vector.expand import Expansion
+from lifecheck.explore.vector.hashing import fingerprints
+from lifecheck.explore.vector.memo import (
+    CHUNK,
+    SMALL,
+    Predicate,
+    StepTable,
+    ValueIds,
+)
+from lifecheck.explore.vector.truth import Learning
+from lifecheck.modelling.footprint import Learner, learner_for
+
+
+def refusal(system: Any, options: Options) -> str | None:
+    """Why the vector explorer cannot run this check (None when it can)."""
+    props = list(system.properties)
+    if options.check_liveness and any(p.is_liveness for p in props):
+        return "it checks safety properties only (liveness needs the explored graph)"
+    if getattr(system, "reduces_symmetry", False):
+        return "it does not reduce symmetry"
+    if options.record_graph:
+        return "it keeps no graph"
+    if options.workers > 1 or options.ray:
+        return "it runs in one process"
+    return None
+
+
+def explore_vector(system: Any, options: Options,
+                   on_state: Callable[[int, Any], None] | None = None) -> Exploration:
+    """Explore like :func:`lifecheck.explore.bfs.explore`, a level at a time with learned steps."""
+    why = refusal(system, options)
+    if why is not None:
+        raise EngineRefused(f"the vector engine cannot check this spec: {why}; use --engine bfs "
+                            "(or --engine auto, which picks it only where it can)")
+    return VectorRun(system, learner_for(system), options, on_state).run()
+
+
+class VectorRun(Learning, Expansion, Admission):
+
+    def __init__(self, system: Any, learner: Learner, options: Options,
+                 on_state: Callable[[int, Any], None] | None) -> None:
+        self.system, self.learner, self.options, self.on_state = system, learner, options, on_state
+        self.bounds = options.bounds
+        self.started = time.perf_counter()
+        self.values = ValueIds(len(learner.columns))
+        self.tables = [StepTable(self.values) for _ in learner.steps]
+        props = list(system.properties)
+        self.invariants = [p for p in props if p.kind == ALWAYS]
+        self.sometimes = [p for p in props if p.kind == SOMETIMES]
+        self.transition_props = [p for p in props if p.kind == TRANSITION]
+        self.predicates = {name: Predicate(self.values)
+                           for name in [*learner.predicates, *learner.transition_checks]}
+        # The seen-set: a sorted array of fingerprints, and a small set of the latest
+        # ones (merged in when it grows), so that a level of one state costs no copy.
+        self.seen = np.empty(0, np.uint64)
+        self.recent: set[int] = set()
+        self.parents = array("i")
+        self.vias = array("I")
+        self.count = 0
+        self.found: dict[str, Found] = {}
+        self.sometimes_seen: set[str] = set()
+        self.coverage: dict[str, int] = {name: 0 for name in system.actions()}
+        self.transitions = 0
+        self.level_starts = [0]
+        self.complete, self.reason, self.stopped = True, "", False
+        self.depth = 0
+        self.next_report = self.started + options.progress_every
+        # Learning pays when steps are reused; counted on the few-row path, which turns
+        # to running steps as written when nearly every lookup has to learn.
+        self.looked_up = 0
+        self.learned = 0
+        self.direct = False
+        self.frontier: tuple[np.ndarray, np.ndarray] = (np.empty((0, 0), np.int32),
+                                                        np.empty(0, np.uint64))
+        self.elapsed = 0.0  # seconds spent by the runs this one resumes
+        self.resumed_at = 0
+
+
+    # -- where things are ----------------------------------------------------------------
+
+    def path(self, sid: int) -> list[int]:
+        return path_key(self.parents, self.vias, sid)
+
+    def locate(self, exc: ModelError, sid: int) -> ModelError:
+        return exc.at(self.path(sid))
+
+    def note(self, f: Found) -> None:
+        if f.property not in self.found:
+            self.found[f.property] = f
+
+    # -- learning ------------------------------------------------------------------------
+
+    def snapshot(self) -> dict[str, Any]:
+        data = {name: getattr(self, name) for name in self.SAVED}
+        data["elapsed"] = self.elapsed + time.perf_counter() - self.started
+        return data
+
+    def restore(self, data: dict[str, Any]) -> None:
+        for name in self.SAVED:
+            setattr(self, name, data[name])
+        self.elapsed = data["elapsed"]
+        self.resumed_at = self.count
+        self.started = time.perf_counter()
+
+    def run(self) -> Exploration:
+        """Explore; with ``options.checkpoint``, save between levels and resume a saved run."""
+        path = self.options.checkpoint
+        signature = run_signature(self.system, self.options, "vector")
+        saved = load_checkpoint(path, signature) if path else None
+        if saved is not None:
+            self.restore(saved)
+        else:
+            self.start()
+        last_saved = time.perf_counter()
+        while len(self.frontier[0]) and not self.stopped:
+            if path and time.perf_counter() - last_saved >= self.options.checkpoint_every:
+                save_checkpoint(path, signature, self.snapshot())
+                last_saved = time.perf_counter()
+            if self.direct and len(self.frontier[0]) <= SMALL and not self.transition_props:
+                every = self.options.checkpoint_every
+                self.thin(last_saved + every if path else None)
+                continue
+            out = self.level(*self.frontier)
+            self.frontier = (np.concatenate([r for r, _ in out]) if out else self.frontier[0][:0],
+                             np.concatenate([f for _, f in out]) if out else self.frontier[1][:0])
+        return self.finish()
+
+    def start(self) -> None:
+        rows = []
+        for state in self.system.init_states():
+            try:
+                rows.append([self.values.intern(c, v) for c, v in enumerate(self.learner.encode(state))])
+            except TypeError as exc:
+                raise unhashable(exc, "the initial state") from None
+        init = np.array(rows, np.int32).reshape(len(rows), len(self.learner.columns))
+        fps = fingerprints(init)
+        _, first = np.unique(fps, return_index=True)
+        keep = np.sort(first)
+        if self.bounds.max_states is not None and len(keep) > self.bounds.max_states:
+            self.complete, self.reason = False, state_bound(self.bounds.max_states)
+            keep = keep[:self.bounds.max_states]
+        self.seen = np.sort(fps[keep])
+        self.record(len(keep), np.full(len(keep), -1, np.int64), keep.astype(np.int64))
+        self.frontier = (init[keep], fps[keep])
+        self.check_states(init[keep], 0)
+
+    def level(self, frontier: np.ndarray, fps: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+        bounds = self.bounds
+        at_bound = bounds.max_depth is not None and self.depth >= bounds.max_depth
+        base = self.level_starts[-1]
+        self.level_starts.append(self.count)
+        out: list[tuple[np.ndarray, np.ndarray]] = []
+        for lo in range(0, len(frontier), CHUNK):
+            out.append(self.expand(frontier[lo:lo + CHUNK], fps[lo:lo + CHUNK], base + lo, at_bound))
+            if self.must_stop(sum(len(o) for o, _ in out) + len(frontier) - lo - CHUNK):
+                break
+        if sum(len(o) for o, _ in out):
+            self.depth += 1
+        return out
+
+    def must_stop(self, pending: int) -> bool:
+        seconds = self.bounds.max_seconds
+        reason, self.next_report = watch_run(
+            self.options, None if seconds is None else self.started + seconds - self.elapsed,
+            self.next_report,
+            lambda rss, now: Progress(self.count, self.transitions, max(pending, 0), self.depth,
+                                      self.elapsed + now - self.started, rss))
+        if reason:
+            self.complete, self.reason, self.stopped = False, reason, True
+        return bool(reason)
+
+    def finish(self) -> Exploration:
+        if self.level_starts[-1] == self.count:
+            self.level_starts.pop()
+        self.merge_recent()
+        parents, via = self.parents, self.vias
+        stored = (self.seen.nbytes + parents.itemsize * len(parents) + via.itemsize * len(via)
+                  if self.options.measure_memory else 0)
+        return Exploration([], parents, via, self.level_starts, self.found, self.transitions,
+                           self.depth, self.elapsed + time.perf_counter() - self.started,
+                           self.coverage,
+                           self.complete, self.reason, self.sometimes_seen, None, stored,
+                           self.resumed_at,
+                           self.count, True)

@@ -1,0 +1,495 @@
+"""Compile a :class:`~lifecheck.modelling.model.Model` instance and a fault budget into the core contract.
+
+The state is a flat tuple of parts, each a tuple of field values:
+
+    (fault budget spent, model fields, component 1, ..., process 1, process 2, ...)
+
+Fault steps are generated here, not in models: a crash resets the crashed
+process's volatile fields and lets each component react (a lock is released when
+its holder dies); a power loss crashes every process and lets each component
+decide what survives.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from lifecheck.contract import (
+    ActionFailure,
+    Fairness,
+    Property,
+    Step,
+    TransitionSystem,
+)
+from lifecheck.errors import ModelError
+from lifecheck.modelling.faults import Crash, FaultKind, PowerLoss
+from lifecheck.modelling.fields import Field
+from lifecheck.modelling.guards import lift_guard
+from lifecheck.modelling.mirror import Mirrored, refused_index
+from lifecheck.modelling.model import Model, Process, component_fields, process_fields
+from lifecheck.modelling.runtime import (
+    _ACTIVE,
+    BUDGET_PART,
+    Context,
+    as_bool,
+    run_branches,
+    with_reading,
+)
+from lifecheck.modelling.views import MODEL, LoggedState, Part, Views, make_view_class
+from lifecheck.typed_values import TypedFields, type_clashes, typed_key
+
+if TYPE_CHECKING:
+    from lifecheck.modelling.footprint import Learner
+
+BUDGET = BUDGET_PART
+
+
+class ModelSystem(Mirrored, TransitionSystem):
+    """A model instance with its faults, seen through the core contract.
+
+    Besides the contract, its compiled layout is public to the rest of the modelling
+    layer: ``holder_parts`` (the parts that hold fields, in state order),
+    ``instances`` (every action instance, in successor order), ``fault_steps``,
+    ``budget_index`` and ``fault_caps`` (the fault budgets), ``finals``,
+    ``view_classes`` and :meth:`run_fault`. Footprint learning (:meth:`footprints`)
+    reads the model through these only.
+    """
+
+    def __init__(self, model: Model, faults: Sequence[FaultKind] = (), name: str | None = None,
+                 fair: Sequence[str] | None = None, properties: Sequence[str] | None = None,
+                 symmetry: Sequence[str] = ()) -> None:
+        if not isinstance(model, Model):
+            raise ModelError(f"expected a Model instance, got {model!r}")
+        self.model = model
+        self.name = name or repr(model)
+        self.faults = list(faults)
+        keys = [f.key for f in self.faults]
+        if len(set(keys)) != len(keys):
+            raise ModelError(f"fault kinds listed twice: {keys}")
+        self.budget_index = {k: i for i, k in enumerate(keys)}
+        self.fault_caps = tuple(f.max for f in self.faults)
+        self.symmetry = tuple(symmetry)
+        unknown = [r for r in self.symmetry if r not in model.roles()]
+        if unknown:
+            raise ModelError(f"symmetry names unknown role(s) {unknown}; roles: "
+                             f"{sorted(model.roles())}")
+        self._layout()
+        self._ctx = Context()
+        self._ctx.budget_index = self.budget_index
+        self._ctx.fault_caps = self.fault_caps
+        self._views = Views(self, self._ctx)
+        self._before_ctx = Context()
+        self._before_views = Views(self, self._before_ctx)
+        self._observe_ctx = Context()
+        self._observe_views = Views(self, self._observe_ctx)
+        self._compile_actions()
+        self._fair = None if fair is None else set(fair)
+        self.properties = self._compile_properties(properties)
+        self.finals = [d for d in model.final_decls().values()]
+        self._setup_symmetry(symmetry)
+
+    # -- layout -------------------------------------------------------------------------
+    def _layout(self) -> None:
+        model = self.model
+        model_fields = _slots(model.fields(), model)
+        self._model_part = Part(MODEL, "", model_fields,
+                                 tuple(f.initial_value(model) for f in model_fields))
+        index = MODEL + 1
+        self._component_parts: list[Part] = []
+        component_classes: list[tuple[type, list[Field]]] = []
+        for attr, comp in model.bound_components().items():
+            fields = _slots(component_fields(comp), model)
+            initial = tuple(f.initial_value(comp) for f in fields)
+            self._component_parts.append(Part(index, f"{attr}.", fields, initial))
+            component_classes.append((type(comp), fields))
+            index += 1
+        self._role_parts: dict[str, list[Part]] = {}
+        process_classes: dict[str, tuple[type, list[Field]]] = {}
+        self._role_of_class: dict[type, list[str]] = {}
+        names: set[str] = set()
+        for attr, decl in model.roles().items():
+            fields = _slots(process_fields(decl.process), model)
+            initial = tuple(f.initial_value(model) for f in fields)
+            parts = []
+            for i in range(decl.resolve_count(model)):
+                pname = f"{decl.process.__name__.lower()}{i + 1}"
+                if pname in names:
+                    pname = f"{attr}{i + 1}"
+                names.add(pname)
+                parts.append(Part(index, pname + ".", fields, initial))
+                index += 1
+            self._role_parts[attr] = parts
+            process_classes[attr] = (decl.process, fields)
+            self._role_of_class.setdefault(decl.process, []).append(attr)
+        # Two sets of view classes: the explorer's, and logged ones that record each field
+        # read (for learning steps' footprints, see lifecheck.modelling.footprint).
+        self.view_classes = {
+            logged: (make_view_class(type(model), model_fields, logged),
+                     [make_view_class(cls, fields, logged) for cls, fields in component_classes],
+                     {attr: make_view_class(cls, fields, logged)
+                      for attr, (cls, fields) in process_classes.items()})
+            for logged in (False, True)}
+        for _, _, process_views in self.view_classes.values():
+            for attr in self.symmetry:
+                process_views[attr].index = refused_index(attr)
+        self._process_parts = [p for parts in self._role_parts.values() for p in parts]
+        self.holder_parts = [self._model_part, *self._component_parts, *self._process_parts]
+        self._initial = (tuple(0 for _ in self.faults),
+                         *(p.initial for p in self.holder_parts))
+        # Fields that have held values of different types that compare equal (0 and
+        # False) are keyed by type too (lifecheck.typed_values).
+        self.typed = TypedFields()
+        self._typed_for, self._typed_columns = 0, ()
+
+    def _compile_actions(self) -> None:
+        self._actions: list[tuple[Any, str | None, list]] = []
+        for name, decl in self.model.action_decls().items():
+            role_attr = self._resolve_role(decl.role, name)
+            self._actions.append((decl, role_attr, decl.domain_values(self.model)))
+        # Every (action, process, parameters) instance, prepared once: the hot path only calls.
+        mv = self._views.model
+        self.instances: list[tuple] = []
+        guards: dict[str, Any] = {}
+        for decl, role_attr, combos in self._actions:
+            targets = self._views.roles[role_attr] if role_attr else (None,)
+            for pv in targets:
+                for params in combos:
+                    args = (mv,) if pv is None else (mv, pv)
+                    _check_signature(decl, args, params)
+                    pname = None if pv is None else pv.name
+                    where = decl.name + (f" of {pname}" if pname else "")
+                    self.instances.append((decl.fn, args, dict(params), pname, decl.name, params,
+                                            where, guards.setdefault(decl.name,
+                                                                     lift_guard(decl.fn))))
+        # Each Crash entry of the spec has its own budget and the processes it may kill;
+        # a process belongs to at most one, or its crashes would be counted twice.
+        self._crashable: dict[str, list[tuple[Any, Part]]] = {}
+        owner: dict[str, str] = {}
+        known = set(self._role_parts) | {self.model.roles()[a].process.__name__
+                                         for a in self._role_parts}
+        for crash in (f for f in self.faults if isinstance(f, Crash)):
+            allowed = set(crash.roles)
+            if allowed - known:
+                raise ModelError(f"Crash(roles=...) names unknown role(s) {sorted(allowed - known)}; "
+                                 f"roles: {sorted(self._role_parts)}")
+            victims = self._crashable.setdefault(crash.key, [])
+            for attr, views in self._views.roles.items():
+                cls_name = self.model.roles()[attr].process.__name__
+                if allowed and attr not in allowed and cls_name not in allowed:
+                    continue
+                for view, part in zip(views, self._role_parts[attr], strict=True):
+                    if view.name in owner:
+                        raise ModelError(f"{view.name} may crash under both {owner[view.name]} and "
+                                         f"{crash.key}; give each Crash(...) its own roles")
+                    owner[view.name] = crash.key
+                    victims.append((view, part))
+        # The fault steps in the order successors() offers them: (budget index, cap,
+        # the process that crashes or None for a power loss, its part).
+        self.fault_steps: list[tuple[int, int, str | None, Part | None]] = []
+        for fault_kind in self.faults:
+            i = self.budget_index[fault_kind.key]
+            if isinstance(fault_kind, Crash):
+                self.fault_steps.extend((i, fault_kind.max, view.name, part)
+                                         for view, part in self._crashable[fault_kind.key])
+            elif isinstance(fault_kind, PowerLoss):
+                self.fault_steps.append((i, fault_kind.max, None, None))
+
+    def _resolve_role(self, role_ref: Any, action_name: str) -> str | None:
+        if role_ref is None:
+            return None
+        if isinstance(role_ref, str):
+            if role_ref not in self._role_parts:
+                raise ModelError(f"action {action_name} names role {role_ref!r}, which the model "
+                                 f"does not declare (roles: {sorted(self._role_parts)})")
+            return role_ref
+        if isinstance(role_ref, type) and issubclass(role_ref, Process):
+            attrs = self._role_of_class.get(role_ref, [])
+            if len(attrs) == 1:
+                return attrs[0]
+            if not attrs:
+                raise ModelError(f"action {action_name} is for {role_ref.__name__}, but no role of "
+                                 f"the model has that process class")
+            raise ModelError(f"action {action_name} is for {role_ref.__name__}, which plays several "
+                             f"roles {attrs}; name the role instead: @action({attrs[0]!r})")
+        raise ModelError(f"action {action_name}: @action takes a Process class or a role name, "
+                         f"got {role_ref!r}")
+
+    def _fault(self, kind: type) -> Any:
+        for f in self.faults:
+            if isinstance(f, kind):
+                return f
+        return None
+
+    # -- the contract -------------------------------------------------------------------
+    def footprints(self) -> Learner:
+        """What each step and property reads and writes, learned by running them: the
+        vector engine's view of this model (it reads the model through this only)."""
+        from lifecheck.modelling.footprint import Learner
+
+        return Learner(self)
+
+    def init_states(self) -> list[tuple]:
+        return [self._initial]
+
+    @property
+    def typing_version(self) -> int:
+        return self.typed.version
+
+    def state_key(self, state: tuple) -> Any:
+        """The state itself, with the typed form of each field that has held values of
+        different types that compare equal (so that 0 and False stay apart)."""
+        typed = self.typed
+        if not typed.columns:
+            return state
+        if self._typed_for != typed.version:
+            self._typed_columns = tuple(sorted(typed.columns))
+            self._typed_for = typed.version
+        return (state, tuple([typed_key(state[p][s]) for p, s in self._typed_columns]))
+
+    def typed_parts(self) -> set[int]:
+        """Parts holding a field whose values of different types compare equal."""
+        return {p for p, _ in self.typed.columns}
+
+    def type_clashes(self, stored: tuple, state: tuple) -> bool:
+        """Two states that compare equal: mark the fields where their types differ (to be
+        keyed by type from now on); True when there were any."""
+        clashes = type_clashes(stored, state)
+        return bool(clashes) and self.typed.mark(clashes)
+
+    def successors(self, state: tuple) -> list[tuple[Step, tuple | ActionFailure]]:
+        ctx = self._ctx
+        out: list[tuple[Step, Any]] = []
+        for fn, args, kwargs, pname, name, params, where, guard in self.instances:
+            if guard is not None:
+                # The lifted guard reads the state through the same views, read-only.
+                ctx.parts = state
+                ctx.readonly = True
+                try:
+                    if not guard(*args, **kwargs):
+                        continue
+                except Exception:
+                    pass
+            out.extend(run_branches(ctx, state, fn, args, kwargs, pname, name, params, where,
+                                    BUDGET))
+        budget = state[BUDGET]
+        for entry in self.fault_steps:
+            if budget[entry[0]] < entry[1]:
+                out.extend(self.run_fault(self._views, state, entry))
+        return out
+
+    fault_sampler: Any = None
+    """A random.Random while random walks run: each fault step then gives one random outcome
+    of its hooks' choices instead of all of them (a power loss may have thousands)."""
+
+    def run_fault(self, views: Views, state: tuple, entry: tuple) -> list[tuple[Step, Any]]:
+        """One fault step (a crash of one process, or a power loss) out of ``state``."""
+        i, _, victim, part = entry
+        sampler = self.fault_sampler
+        if victim is None:
+            return run_branches(views.ctx, state, self._power_loss, (views, i), {}, None,
+                                "power_loss", (), "power loss", BUDGET, fault_step="power_loss",
+                                sampler=sampler)
+        return run_branches(views.ctx, state, self._crash, (views, victim, part, i), {}, victim,
+                            "crash", (), f"crash of {victim}", BUDGET, fault_step="crash",
+                            sampler=sampler)
+
+    @staticmethod
+    def _spend(ctx: Context, i: int) -> None:
+        if ctx.reads is not None:
+            ctx.reads.add((BUDGET, -1))
+        budget = list(ctx.budget)
+        budget[i] += 1
+        ctx.budget = tuple(budget)
+
+    @staticmethod
+    def _reset_volatile(ctx: Context, part: Part) -> None:
+        for slot in part.volatile_slots:
+            ctx.write(part.index, slot, part.initial[slot], part.prefix + part.fields[slot].name)
+
+    def _crash(self, views: Views, pname: str, part: Part, i: int) -> None:
+        self._spend(views.ctx, i)
+        self._reset_volatile(views.ctx, part)
+        for comp in views.components:
+            comp.on_crash(pname)
+
+    def _power_loss(self, views: Views, i: int) -> None:
+        self._spend(views.ctx, i)
+        for part in self.holder_parts:
+            self._reset_volatile(views.ctx, part)
+        for comp in views.components:
+            for view in views.processes:
+                comp.on_crash(view.name)
+            comp.on_power_loss()
+
+    def is_final(self, state: tuple) -> bool:
+        mv = self._views.model
+        for decl in self.finals:
+            where = f"final state {decl.name}"
+            if as_bool(with_reading(self._ctx, state, where, lambda d=decl: d.fn(mv)), where):
+                return True
+        return False
+
+    def fairness(self) -> Fairness:
+        fair = self._fair
+        roles = self.model.roles()
+
+        def classify(step: Step) -> Any:
+            if step.is_fault:
+                return None
+            if fair is None:
+                return (step.process, step.action)
+            role_attr = self._role_of_process(step.process)
+            names = {step.action, step.process or "env", role_attr or ""}
+            if role_attr:
+                names.add(roles[role_attr].process.__name__)
+            return (step.process, step.action) if names & fair else None
+
+        if fair is None:
+            text = "weak fairness on every action"
+        else:
+            text = "weak fairness on " + ", ".join(sorted(fair))
+        return Fairness(classify, text)
+
+    def fairness_names(self) -> set[str]:
+        """Names a spec's ``fairness`` may list: actions, processes, roles, process classes."""
+        roles = self.model.roles()
+        return ({decl.name for decl, _, _ in self._actions} | set(self.process_names())
+                | set(roles) | {d.process.__name__ for d in roles.values()} | {"env"})
+
+    def _role_of_process(self, pname: str | None) -> str | None:
+        for attr, parts in self._role_parts.items():
+            if any(p.prefix[:-1] == pname for p in parts):
+                return attr
+        return None
+
+    def describe(self, state: tuple) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for part in self.holder_parts:
+            values = state[part.index]
+            for slot, f in enumerate(part.fields):
+                out[part.prefix + f.name] = values[slot]
+        return out
+
+    def actions(self) -> list[str]:
+        names = [decl.name for decl, _, _ in self._actions]
+        if any(isinstance(f, Crash) for f in self.faults):
+            names.append("crash")
+        if any(isinstance(f, PowerLoss) for f in self.faults):
+            names.append("power_loss")
+        return names
+
+    def process_names(self) -> list[str]:
+        return [p.prefix[:-1] for p in self._process_parts]
+
+    def role_processes(self) -> dict[str, tuple[str, ...]]:
+        """Each role (by its attribute on the model) with the names of its processes."""
+        return {attr: tuple(p.prefix[:-1] for p in parts) for attr, parts in self._role_parts.items()}
+
+    def component_names(self) -> list[str]:
+        return list(self.model.components())
+
+    spec_file: str = ""  # the spec file this system came from (set by Spec.system)
+
+    def source_files(self) -> list[str]:
+        """The files whose code this system runs (the model, its components and processes,
+        and the spec), lifecheck's own excepted: a checkpoint is bound to them."""
+        classes = [type(self.model), *(type(c) for c in self.model.bound_components().values()),
+                   *(d.process for d in self.model.roles().values())]
+        files = {self.spec_file} if self.spec_file else set()
+        own = Path(__file__).resolve().parent.parent  # the package root
+        for cls in classes:
+            for klass in cls.__mro__:
+                try:
+                    file = Path(inspect.getfile(klass)).resolve()
+                except (TypeError, OSError):
+                    continue  # built in
+                if own not in file.parents:
+                    files.add(str(file))
+        return sorted(files)
+
+
+    # -- explaining a violation ---------------------------------------------------------
+    def observe(self, property_name: str, state: tuple) -> list[tuple[str, Any]]:
+        """The fields a property read on ``state``, with their values: what it saw.
+
+        Runs the property (the goal, for liveness) on a state that logs every field
+        read, so a counterexample can say what the property looked at without the
+        hot path paying for any logging.
+        """
+        decl = next((d for d in self.model.property_decls().values() if d.name == property_name),
+                    None)
+        if decl is None or decl.kind == "transition":
+            return []
+        log: list[tuple[int, int]] = []
+        ctx = self._observe_ctx
+        ctx.parts = LoggedState(state, log)
+        ctx.readonly = True
+        ctx.where = f"property {property_name}"
+        _ACTIVE.append(ctx)
+        try:
+            decl.check(self._observe_views.model)
+        except Exception:
+            pass  # whatever it read before failing is still worth showing
+        finally:
+            _ACTIVE.pop()
+        seen: dict[str, Any] = {}
+        parts = {p.index: p for p in self.holder_parts}
+        for index, slot in log:
+            part = parts.get(index)
+            if part is not None:
+                seen.setdefault(part.prefix + part.fields[slot].name, state[index][slot])
+        return list(seen.items())
+
+    # -- properties ---------------------------------------------------------------------
+    def _compile_properties(self, selected: Sequence[str] | None) -> list[Property]:
+        decls = {d.name: d for d in self.model.property_decls().values()}
+        if selected is not None:
+            unknown = [n for n in selected if n not in decls]
+            if unknown:
+                raise ModelError(f"unknown propert{'y' if len(unknown) == 1 else 'ies'} "
+                                 f"{', '.join(unknown)} (the model declares: "
+                                 f"{', '.join(sorted(decls)) or 'none'})")
+            decls = {n: decls[n] for n in selected}
+        return [self._compile_property(d) for d in decls.values()]
+
+    def _compile_property(self, decl: Any) -> Property:
+        ctx, mv = self._ctx, self._views.model
+        bctx, bmv = self._before_ctx, self._before_views.model
+        where = f"property {decl.name}"
+
+        def on_state(fn: Callable[[Any], Any]) -> Callable[[tuple], bool]:
+            return lambda state: as_bool(with_reading(ctx, state, where, lambda: fn(mv)), where)
+
+        if decl.kind == "transition":
+            def check(before: tuple, after: tuple) -> bool:
+                bctx.read(before)
+                bctx.where = where
+                return as_bool(with_reading(ctx, after, where, lambda: decl.check(bmv, mv)), where)
+            return Property(decl.name, decl.kind, check, doc=decl.doc)
+        trigger = on_state(decl.trigger) if decl.trigger is not None else None
+        return Property(decl.name, decl.kind, on_state(decl.check), trigger, decl.doc)
+
+
+def _slots(fields: list[Field], model: Model) -> list[Field]:
+    """Fields as pieces of state: an array field becomes one slot per element."""
+    return [slot for f in fields for slot in f.slots(model)]
+
+
+def _check_signature(decl: Any, args: tuple, params: tuple) -> None:
+    """Refuse an action whose function cannot take what the checker will pass it.
+
+    Otherwise the mismatch would surface as a TypeError inside the action, which
+    reads as a violation of the design rather than a mistake in the model.
+    """
+    try:
+        inspect.signature(decl.fn).bind(*args, **dict(params))
+    except TypeError as exc:
+        who = "the model" if len(args) == 1 else "the model, the process"
+        names = ", ".join(name for name, _ in params)
+        passed = who + (f" and keyword arguments {names}" if names else "")
+        raise ModelError(f"action {decl.name}: its function {decl.fn.__name__}"
+                         f"{inspect.signature(decl.fn)} cannot be called with {passed} ({exc})"
+                         ) from None

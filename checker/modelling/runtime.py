@@ -1,0 +1,417 @@
+"""Running model code: views over a state, guards, choices and injected faults.
+
+Model code reads and writes plain attributes (``b.phase = "load"``) but states are
+immutable tuples. A ``Context`` holds the state being built: a write copies
+only the part it touches (copy on write), and freezing gives the successor. Views
+are created once per compiled model and re-pointed at each context, so running an
+action allocates almost nothing beyond the parts it changes.
+
+A nondeterministic outcome is one line of model code (``choose(...)``, ``fault(...)``).
+The action is re-run once per combination of outcomes, depth first, so every branch
+is a separate step whose label records the choices, in a deterministic order.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from lifecheck.contract import ActionFailure, Step
+from lifecheck.errors import ModelError
+from lifecheck.modelling.symmetry import order_key
+from lifecheck.values import FAST_IMMUTABLE, MutableValueError, check_immutable
+
+
+class Disabled(Exception):
+    """Raised by :func:`require`: the step is not enabled here. Not an error."""
+
+
+class Context:
+    """The state under construction while one branch of model code runs."""
+
+    __slots__ = (
+        "budget",
+        "budget_index",
+        "choices",
+        "dirty",
+        "fault_caps",
+        "faulted",
+        "labels",
+        "parts",
+        "process",
+        "readonly",
+        "reads",
+        "sampler",
+        "trail",
+        "where",
+        "writes",
+    )
+
+    def __init__(self) -> None:
+        self.parts: Any = ()
+        self.dirty: set[int] | None = None
+        self.readonly = True
+        self.choices: tuple[int, ...] = ()  # the prefix of choice indices to replay
+        self.sampler: Any = None  # a random.Random: take one random branch, not every one
+        self.trail: list[tuple[int, int]] = []  # (index taken, number of options) per choice
+        self.labels: list[Any] = []
+        self.process: str | None = None
+        self.budget: tuple[int, ...] = ()
+        self.budget_index: dict[str, int] = {}
+        self.fault_caps: tuple[int, ...] = ()
+        self.faulted: list[str] = []
+        self.where = ""
+        # Set only while the checker learns what a step reads and writes (see
+        # lifecheck.modelling.footprint): (part, slot) pairs, with slot -1 for the whole fault budget.
+        self.reads: set[tuple[int, int]] | None = None
+        self.writes: set[tuple[int, int]] | None = None
+
+    def read(self, state: tuple) -> None:
+        """Point at ``state`` for reading only (properties, descriptions)."""
+        self.parts = state
+        self.readonly = True
+
+    def write(self, part: int, slot: int, value: Any, name: str) -> None:
+        if self.readonly:
+            raise ModelError(f"{self.where or 'read-only code'} tried to set {name!r}; "
+                             "properties and guards must not change the state")
+        t = type(value)
+        if t not in FAST_IMMUTABLE or (t is float and value != value):
+            try:
+                check_immutable(value, f"field {name!r}")
+            except MutableValueError as exc:
+                raise ModelError(str(exc)) from None
+        if self.writes is not None:
+            self.writes.add((part, slot))
+        dirty = self.dirty
+        if dirty is None:
+            self.parts = list(self.parts)
+            dirty = self.dirty = set()
+        parts = self.parts
+        if part not in dirty:
+            parts[part] = list(parts[part])
+            dirty.add(part)
+        parts[part][slot] = value
+
+    def write_part(self, part: int, value: tuple) -> None:
+        """Replace a whole part (the fault budget) in the state under construction."""
+        if self.writes is not None:
+            self.writes.add((part, -1))
+        if self.dirty is None:
+            self.parts = list(self.parts)
+            self.dirty = set()
+        self.parts[part] = value
+        self.dirty.discard(part)
+
+    def choose_index(self, n: int) -> int:
+        k = len(self.trail)
+        if k < len(self.choices):
+            index = self.choices[k]
+        else:
+            index = self.sampler.randrange(n) if self.sampler is not None else 0
+        self.trail.append((index, n))
+        return index
+
+
+_ACTIVE: list[Context] = []
+BUDGET_PART = 0  # where compiled models keep the fault budget spent
+
+
+def _context(what: str) -> Context:
+    if not _ACTIVE:
+        raise ModelError(f"{what}() can only be called inside an action or a fault hook, "
+                         "not at import time or in code the checker does not run")
+    ctx = _ACTIVE[-1]
+    if ctx.readonly:
+        raise ModelError(f"{what}() was called in {ctx.where or 'read-only code'}; it can only be "
+                         "called inside an action or a fault hook, since properties and final-state "
+                         "predicates only read one state")
+    return ctx
+
+
+def require(condition: Any) -> None:
+    """Guard: the step is enabled only where ``condition`` holds.
+
+    A guard is not an assertion: a false guard means "this step cannot happen
+    here", while a failed ``assert`` means the design is wrong.
+    """
+    if not condition:
+        raise Disabled()
+
+
+def choose(*options: Any, label: Callable[[Any], Any] | None = None) -> Any:
+    """One of ``options``, one per argument: ``choose("ok", "fail")``, ``choose(1, 2, 3)``.
+    The checker explores every one of them as a separate step, in the order given.
+
+    To pick a member of a collection write :func:`choose_from`: a single collection
+    as the only argument is refused, since it cannot be told whether it is one
+    option or a list of them (``choose(("1a", 0))``).
+    """
+    ctx = _context("choose")
+    if len(options) == 1 and isinstance(options[0], Iterable) \
+            and not isinstance(options[0], (str, bytes)):
+        raise ModelError(f"choose({options[0]!r}) has one argument, a collection: write "
+                         f"choose_from({options[0]!r}) to explore each of its members, or "
+                         "choose(a, b, ...) with one argument per option")
+    return _pick(ctx, options, label)
+
+
+def choose_from(options: Iterable[Any], label: Callable[[Any], Any] | None = None) -> Any:
+    """One member of ``options`` (a tuple, list, range, set or map's keys); every member is
+    explored as a separate step. Sets are taken in sorted order, not in their iteration
+    order (which follows the string hash salt of the process), so that a replay key means
+    the same steps in every process."""
+    ctx = _context("choose_from")
+    if isinstance(options, (set, frozenset, Mapping)) or type(options).__name__ in (
+            "dict_keys", "dict_values", "dict_items"):
+        listed = tuple(sorted(options, key=order_key))
+    else:
+        listed = tuple(options)
+    return _pick(ctx, listed, label)
+
+
+def _pick(ctx: Context, options: tuple, label: Callable[[Any], Any] | None) -> Any:
+    if not options:
+        raise Disabled()
+    value = options[ctx.choose_index(len(options))]
+    ctx.labels.append(label(value) if label else value)
+    return value
+
+
+def sampling() -> bool:
+    """Whether the running step takes one random branch (a random walk) instead of all.
+
+    A component whose fault hook has more outcomes than can be listed (a power loss
+    with many unsynced writes) may then draw one itself, with :func:`draw`, and offer
+    only that one to ``choose_from``.
+    """
+    return _context("sampling").sampler is not None
+
+
+def draw(n: int) -> int:
+    """A random index below ``n``, while :func:`sampling` is true."""
+    ctx = _context("draw")
+    if ctx.sampler is None:
+        raise ModelError("draw() is for steps that take one random branch (see sampling()); "
+                         "elsewhere every outcome must be offered to choose_from()")
+    return ctx.sampler.randrange(n)
+
+
+def fault(kind: str) -> bool:
+    """True on the branch where the checker injects a fault of ``kind`` (a failed call).
+
+    The spec decides how many faults of each kind may happen (``Fail(kind=..., max=N)``);
+    once the budget is spent this is always False and adds no branch. A kind the
+    spec gives no budget is an error, not a fault that silently never happens.
+    """
+    ctx = _context("fault")
+    _reads_budget(ctx)
+    index = ctx.budget_index.get(kind)
+    if index is None:
+        raise ModelError(f"fault({kind!r}) was called, but the spec gives no budget for faults of "
+                         f"kind {kind!r}: add Fail(kind={kind!r}, max=N) to its faults "
+                         "(max=0 checks the design without such failures)")
+    if ctx.budget[index] >= ctx.fault_caps[index]:
+        return False
+    if ctx.choose_index(2) == 0:
+        return False
+    budget = list(ctx.budget)
+    budget[index] += 1
+    ctx.budget = tuple(budget)
+    ctx.faulted.append(kind)
+    ctx.labels.append(f"{kind} fails")
+    return True
+
+
+def faults_left(kind: str) -> int:
+    """How many more faults of ``kind`` may still happen after the running step.
+
+    Lets a component skip bookkeeping that only a future fault could observe (a
+    file system's list of unsynced operations once no power loss can come),
+    which keeps states that differ only in such bookkeeping from multiplying. It
+    is 0 when the spec does not enable ``kind``.
+    """
+    ctx = _context("faults_left")
+    _reads_budget(ctx)
+    index = ctx.budget_index.get(kind)
+    if index is None:
+        return 0
+    return ctx.fault_caps[index] - ctx.budget[index]
+
+
+def _reads_budget(ctx: Context) -> None:
+    if ctx.reads is not None:
+        ctx.reads.add((BUDGET_PART, -1))
+
+
+def note(text: str) -> None:
+    """Add ``text`` to the running step's label, for a decision worth seeing in a trace
+    ("close guard skipped: owns its client"). It is part of the step, not of the state."""
+    _context("note").labels.append(text)
+
+
+def current_process() -> str | None:
+    """The name of the process whose step is running (None for environment steps)."""
+    return _context("current_process").process
+
+
+def run_branches(ctx: Context, state: tuple, fn: Callable[..., None], args: tuple, kwargs: dict,
+                 process: str | None, action: str, params: tuple, where: str, budget_part: int,
+                 fault_step: str = "", sampler: Any = None) -> list[tuple[Step, Any]]:
+    """Run ``fn(*args, **kwargs)`` once per combination of choices; one (step, outcome) per
+    enabled branch. With a ``sampler`` (a random.Random), once, down one random branch:
+    for random walks through a step with more outcomes than a walk can afford to list.
+
+    The outcome is the successor state, or an :class:`ActionFailure` when model code
+    raised. A :class:`ModelError` (bad input) propagates with the action named. This
+    is the checker's hot path: the state is copied only when a branch writes.
+    """
+    results: list[tuple[Step, Any]] = []
+    pending: list[tuple[int, ...]] | None = None
+    prefix: tuple[int, ...] = ()
+    budget = state[budget_part]
+    ctx.process = process
+    ctx.where = where
+    trail = ctx.trail
+    labels = ctx.labels
+    ctx.sampler = sampler
+    _ACTIVE.append(ctx)
+    try:
+        while True:
+            ctx.parts = state
+            ctx.dirty = None
+            ctx.readonly = False
+            ctx.choices = prefix
+            trail.clear()
+            labels.clear()
+            ctx.budget = budget
+            if ctx.faulted:
+                ctx.faulted = []
+            outcome: Any = None
+            try:
+                fn(*args, **kwargs)
+            except Disabled:
+                outcome = Disabled
+            except ModelError as exc:
+                raise exc.within(action=where) from None
+            except MutableValueError as exc:  # a mutable value slipped into a FrozenMap
+                raise ModelError(str(exc), action=where) from None
+            except AssertionError as exc:
+                outcome = ActionFailure("assertion", (str(exc) or "assert failed") + raised_at(exc),
+                                        "AssertionError")
+            except (Exception, SystemExit) as exc:  # model code failed: a violation with a trace
+                typo = view_typo(exc, where)
+                if typo is not None:
+                    raise typo from None
+                outcome = ActionFailure("exception", f"{type(exc).__name__}: {exc}{raised_at(exc)}",
+                                        type(exc).__name__)
+            if trail and sampler is None:
+                if pending is None:
+                    pending = []
+                # A stack of prefixes: shallow alternatives go in first and each depth's in
+                # reverse, so the deepest, smallest alternative is popped next. That visits
+                # the branches in lexicographic order of their choices.
+                for depth in range(len(prefix), len(trail)):
+                    taken, n = trail[depth]
+                    base = tuple(t for t, _ in trail[:depth])
+                    for alternative in range(n - 1, taken, -1):
+                        pending.append((*base, alternative))
+            if outcome is not Disabled:
+                step = Step(process, action, params, tuple(labels),
+                            fault_step or ",".join(ctx.faulted))
+                if outcome is None:
+                    if ctx.budget != budget:
+                        ctx.write_part(budget_part, ctx.budget)
+                    dirty = ctx.dirty
+                    if dirty is None:
+                        outcome = state
+                    else:
+                        parts = ctx.parts
+                        for i in dirty:
+                            parts[i] = tuple(parts[i])
+                        outcome = tuple(parts)
+                results.append((step, outcome))
+            if not pending:
+                break
+            prefix = pending.pop()
+    finally:
+        _ACTIVE.pop()
+        ctx.readonly = True
+        ctx.sampler = None
+    return results
+
+
+def with_reading(ctx: Context, state: tuple, where: str, fn: Callable[[], Any]) -> Any:
+    """Evaluate read-only model code (a property, a final-state predicate) on ``state``."""
+    ctx.read(state)
+    ctx.where = where
+    _ACTIVE.append(ctx)
+    try:
+        return fn()
+    except ModelError:
+        raise
+    except Exception as exc:
+        typo = view_typo(exc, where)
+        if typo is not None:
+            raise typo from None
+        raise ModelError(f"{where} raised {type(exc).__name__}: {exc}{raised_at(exc)}; it must "
+                         "return True or False on every reachable state") from None
+    finally:
+        _ACTIVE.pop()
+
+
+def as_bool(value: Any, where: str) -> bool:
+    """A property's value, which must be True or False: None (a forgotten ``return``) or a
+    number is a mistake in the model, not a verdict about the design."""
+    if value is True or value is False:
+        return value
+    if type(value).__name__ == "bool_":  # numpy's
+        return bool(value)
+    what = "None" if value is None else f"{_short(value)} ({type(value).__name__})"
+    raise ModelError(f"{where} returned {what}; it must return True or False"
+                     + (" (a missing return gives None)" if value is None else ""))
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+_OWN = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep  # the package root
+
+
+def raised_at(exc: BaseException) -> str:
+    """Where model code raised: the innermost frame outside lifecheck, as `` (at file:line)``."""
+    tb, found = exc.__traceback__, None
+    while tb is not None:
+        file = tb.tb_frame.f_code.co_filename
+        if not os.path.abspath(file).startswith(_OWN):
+            found = (file, tb.tb_lineno)
+        tb = tb.tb_next
+    if found is None:
+        return ""
+    file, line = found
+    try:
+        shown = os.path.relpath(file)
+    except ValueError:
+        shown = file
+    return f" (at {file if shown.startswith('..') else shown}:{line})"
+
+
+def view_typo(exc: BaseException, where: str) -> ModelError | None:
+    """An attribute read on a model, component or process view that names nothing there
+    (``p.phsae``): a typo in the model, with the closest names as a suggestion."""
+    if not isinstance(exc, AttributeError) or exc.name is None:
+        return None
+    view = getattr(exc, "obj", None)
+    if view is None or "_field_names" not in type(view).__dict__:
+        return None
+    known = {n for n in dir(type(view)) if not n.startswith("_")}
+    known |= {n for n in vars(view) if not n.startswith("_")}
+    close = difflib.get_close_matches(exc.name, sorted(known), n=3)
+    hint = "; did you mean " + " or ".join(repr(c) for c in close) + "?" if close else ""
+    base = type(view).__mro__[1].__name__
+    return ModelError(f"{where} read {view._prefix}{exc.name}, which is not a declared field, "
+                      f"parameter or method of {base}{hint}")

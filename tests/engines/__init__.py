@@ -1,0 +1,3 @@
+"""The explorers held to the reference: soundness, the differential harness, every engine and option
+against bfs, liveness, symmetry, checkpoints, certification.
+"""

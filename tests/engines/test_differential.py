@@ -1,0 +1,397 @@
+"""Every engine and option agrees with the reference explorer on random models.
+
+The plain bfs explorer (exact states, one process) is the reference. Random models,
+written with the modelling API, exercise what once broke: process names inside
+strings and paths (``worker1_x``, ``/data/worker1_0``), values that compare equal
+across types (``0``, ``False``, ``0.0``, ``None``), frozensets of small ints,
+array fields, a component with crash and power-loss hooks that choose, every
+fault kind (crash, power loss, failed call), transition properties and bounds.
+Each is checked by every engine and option, which must give:
+
+* the vector, auto, fingerprint, two-worker and checkpoint-and-resume runs: the
+  same verdict, violated properties and counterexample lengths, and the same
+  distinct states, transitions and depth (and, where the engine can show them,
+  the same reachable states, types included);
+* symmetry reduction (on a role of two or three processes, with no state bound):
+  the same verdict and counterexample lengths, and one state per true orbit,
+  counted here with a renaming written independently of the checker's.
+
+``HYPOTHESIS_PROFILE=soak`` runs far more examples (``LIFECHECK_SOAK_EXAMPLES``,
+default 3000) for a long run outside CI.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from lifecheck import (
+    Bounds,
+    Component,
+    Crash,
+    Fail,
+    FrozenMap,
+    Model,
+    Options,
+    PowerLoss,
+    Process,
+    Spec,
+    action,
+    always,
+    choose,
+    durable,
+    fault,
+    holds,
+    require,
+    role,
+    transition,
+    volatile,
+)
+from lifecheck.explore.bfs import _Run, explore
+from lifecheck.explore.checkpoint import save_checkpoint
+from lifecheck.explore.verdict import check_spec
+from lifecheck.result import Result
+from tests import reference as ref
+
+SOAK = os.environ.get("HYPOTHESIS_PROFILE") == "soak"
+EXAMPLES = int(os.environ.get("LIFECHECK_SOAK_EXAMPLES", "3000")) if SOAK else 60
+LARGEST = 20_000 if SOAK else 2_000  # states: a larger model is set aside (CI time)
+HARNESS = settings(max_examples=EXAMPLES, deadline=None, print_blob=True,
+                   suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                           HealthCheck.filter_too_much])
+
+PHASES = ("a", "b", "c")
+# Values that Python calls equal across types: a field may hold several of them.
+TYPED = (0, False, 0.0, None, 1, True, 1.0, -0.0)
+# What a model may store about a process: its name alone, or inside a string.
+TEMPLATES = ("{name}", "{name}_x", "/data/{name}_0", "lock-{name}", "plain")
+
+
+# -- the description of a random model --------------------------------------------------
+
+@dataclass(frozen=True)
+class Effect:
+    kind: str  # "phase", "typed", "owner", "seen", "bit", "disk"
+    value: Any
+
+
+@dataclass(frozen=True)
+class ActionDesc:
+    name: str
+    guard_phase: str
+    guard_owner_empty: bool | None  # also require owner == "" (True), != "" (False), or not
+    effects: tuple[Effect, ...]
+    chooses: bool  # choose between the first effect and the rest
+    fails: bool  # a failed call (fault("call")) sends the process to phase "c"
+
+
+@dataclass(frozen=True)
+class ModelDesc:
+    count: int
+    phase_durable: bool
+    typed_initial: Any
+    actions: tuple[ActionDesc, ...]
+    invariant: str
+    transition: str
+    crashes: int
+    power_losses: int
+    failures: int
+    depth_bound: int | None
+    state_bound: int | None
+    with_disk: bool
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+
+@st.composite
+def effects(draw: Any) -> Effect:
+    kind = draw(st.sampled_from(["phase", "phase", "typed", "owner", "seen", "bit", "disk"]))
+    value = {
+        "phase": st.sampled_from(PHASES),
+        "typed": st.sampled_from(TYPED),
+        "owner": st.sampled_from(TEMPLATES),
+        "seen": st.integers(0, 3),
+        "bit": st.integers(0, 1),
+        "disk": st.booleans(),
+    }[kind]
+    return Effect(kind, draw(value))
+
+
+@st.composite
+def model_descs(draw: Any) -> ModelDesc:
+    actions = []
+    for i in range(draw(st.integers(1, 4))):
+        first = i == 0  # something can start: from phase "a", moving on
+        actions.append(ActionDesc(
+            f"act{i}", "a" if first else draw(st.sampled_from(PHASES)),
+            None if first else draw(st.sampled_from([None, None, True, False])),
+            ((Effect("phase", draw(st.sampled_from(PHASES[1:]))),) if first else ())
+            + tuple(draw(st.lists(effects(), min_size=1, max_size=3))),
+            draw(st.booleans()), draw(st.booleans())))
+    invariants = ["none_in_c", "owner_not_x_while_b", "typed_not_false_in_c", "seen_small",
+                  "not_two_in_b"]
+    transitions = ["seen_never_shrinks", "no_a_after_c", "owner_kept_while_b"]
+    bound = draw(st.sampled_from(["none", "none", "depth", "states"]))
+    return ModelDesc(
+        count=draw(st.integers(1, 3)),
+        phase_durable=draw(st.booleans()),
+        typed_initial=draw(st.sampled_from(TYPED)),
+        actions=tuple(actions),
+        invariant=draw(st.sampled_from(invariants)),
+        transition=draw(st.sampled_from(transitions)),
+        crashes=draw(st.integers(0, 2)),
+        power_losses=draw(st.integers(0, 1)),
+        failures=draw(st.integers(0, 1)),
+        depth_bound=draw(st.integers(2, 6)) if bound == "depth" else None,
+        state_bound=draw(st.integers(5, 60)) if bound == "states" else None,
+        with_disk=draw(st.booleans()),
+    )
+
+
+# -- building the model from its description ---------------------------------------------
+
+class Disk(Component):
+    """Blocks written through a cache: a crash drops its writer's cached blocks, a power
+    loss keeps or loses the cache (a choice)."""
+
+    blocks = durable(frozenset(), "blocks on disk")
+    cache = volatile(FrozenMap(), "block -> writer, not yet on disk")
+
+    def write(self, block: int, writer: str) -> None:
+        self.cache = self.cache.set(block, writer)
+
+    def on_crash(self, process: str) -> None:
+        self.cache = self.cache.filter(lambda _, writer: writer != process)
+
+    def on_power_loss(self) -> None:
+        if choose("kept", "lost") == "kept":
+            self.blocks = self.blocks | frozenset(self.cache)
+        self.cache = FrozenMap()
+
+
+def build(desc: ModelDesc) -> Model:
+    kind = durable if desc.phase_durable else volatile
+
+    class Worker(Process):
+        phase = kind("a")
+        typed = durable(desc.typed_initial)
+        bits = durable(0, count=2)
+
+    namespace: dict[str, Any] = {
+        "workers": role(Worker, count=desc.count),
+        "owner": durable(""),
+        "seen": durable(frozenset()),
+    }
+    if desc.with_disk:
+        namespace["disk"] = Disk()
+    for a in desc.actions:
+        namespace[a.name] = action(Worker)(_body(a))
+    namespace["inv"] = always(_INVARIANTS[desc.invariant], name="Inv")
+    namespace["step_rule"] = transition(_TRANSITIONS[desc.transition], name="StepRule")
+    return type("RandomModel", (Model,), namespace)()
+
+
+def _apply(m: Any, w: Any, e: Effect) -> None:
+    if e.kind == "phase":
+        w.phase = e.value
+    elif e.kind == "typed":
+        w.typed = e.value
+    elif e.kind == "owner":
+        m.owner = e.value.format(name=w.name)
+    elif e.kind == "seen":
+        m.seen = m.seen | {e.value}
+    elif e.kind == "bit":
+        w.bits[e.value] = (w.bits[e.value] + 1) % 2
+    elif e.kind == "disk" and hasattr(m, "disk"):
+        m.disk.write(1 if e.value else 2, w.name)
+
+
+def _body(a: ActionDesc) -> Callable[[Any, Any], None]:
+    def body(m: Any, w: Any) -> None:
+        require(w.phase == a.guard_phase)
+        if a.guard_owner_empty is not None:
+            require((m.owner == "") == a.guard_owner_empty)
+        if a.fails and fault("call"):
+            w.phase = "c"
+            return
+        chosen = a.effects
+        if a.chooses and len(a.effects) > 1:
+            chosen = a.effects[:1] if choose("first", "rest") == "first" else a.effects[1:]
+        for e in chosen:
+            _apply(m, w, e)
+
+    body.__name__ = a.name
+    return body
+
+
+# Properties treat every process alike (symmetry must be able to keep them).
+_INVARIANTS: dict[str, Callable[[Any], bool]] = {
+    "none_in_c": lambda m: not all(w.phase == "c" for w in m.workers),
+    "owner_not_x_while_b": lambda m: not any(m.owner == f"{w.name}_x" and w.phase == "b"
+                                             for w in m.workers),
+    "typed_not_false_in_c": lambda m: not any(w.typed is False and w.phase == "c"
+                                              for w in m.workers),
+    "seen_small": lambda m: len(m.seen) < 3,
+    "not_two_in_b": lambda m: sum(w.phase == "b" for w in m.workers) < 2,
+}
+_TRANSITIONS: dict[str, Callable[[Any, Any], bool]] = {
+    "seen_never_shrinks": lambda before, after: before.seen <= after.seen,
+    "no_a_after_c": lambda before, after: not any(
+        b.phase == "c" and a.phase == "a" for b, a in zip(before.workers, after.workers,
+                                                          strict=True)),
+    "owner_kept_while_b": lambda before, after: not any(
+        b.phase == "b" and before.owner == f"/data/{b.name}_0" and after.owner != before.owner
+        for b in before.workers),
+}
+
+
+def small(desc: ModelDesc) -> bool:
+    """Whether the model has at most LARGEST states (within its own bounds)."""
+    spec = spec_of(desc)
+    cap = LARGEST if desc.state_bound is None else min(LARGEST, desc.state_bound)
+    probe = check_spec(spec, Options(bounds=Bounds(max_depth=desc.depth_bound, max_states=cap),
+                                     check_deadlock=False, check_liveness=False))
+    return desc.state_bound is not None or "state bound" not in probe.incomplete_reason
+
+
+def spec_of(desc: ModelDesc, symmetric: bool = False) -> Spec:
+    faults: list[Any] = []
+    if desc.crashes:
+        faults.append(Crash(max=desc.crashes))
+    if desc.power_losses:
+        faults.append(PowerLoss(max=desc.power_losses))
+    faults.append(Fail(kind="call", max=desc.failures))
+    bounds = Bounds(max_depth=desc.depth_bound, max_states=desc.state_bound)
+    return Spec("random", build(desc), holds(), faults=faults, bounds=bounds, deadlock=False,
+                symmetry=("workers",) if symmetric else ())
+
+
+# -- running and comparing -----------------------------------------------------------------
+
+def run(spec: Spec, **options: Any) -> Result:
+    return check_spec(spec, Options(bounds=spec.bounds, check_deadlock=False, **options))
+
+
+def outcome(result: Result) -> tuple:
+    """What every engine must agree on: verdict, error, counts, counterexample lengths."""
+    return (result.verdict, result.error, result.stats.distinct_states, result.stats.transitions,
+            result.stats.depth, sorted((v.property, len(v.trace.steps) if v.trace else -1)
+                                       for v in result.violations))
+
+
+def verdict_only(result: Result) -> tuple:
+    return (result.verdict, result.error, sorted((v.property, len(v.trace.steps) if v.trace else -1)
+                                                 for v in result.violations))
+
+
+def reachable(spec: Spec, engine: str = "bfs") -> list[Any]:
+    states: list[Any] = []
+    options = Options(bounds=spec.bounds, check_deadlock=False, check_liveness=False)
+    system = spec.system()
+    if engine == "bfs":
+        explore(system, options, on_state=lambda _sid, s: states.append(s))
+    else:
+        from lifecheck.explore.vector import explore_vector
+
+        explore_vector(system, options, on_state=lambda _sid, s: states.append(s))
+    return states
+
+
+def typed(state: Any) -> Any:
+    from lifecheck.typed_values import typed_key
+
+    return typed_key(state)
+
+
+def resumed(spec: Spec, tmp: str, engine: str, levels: int) -> Result:
+    """A run saved after ``levels`` levels, then resumed to the end from its checkpoint."""
+    path = os.path.join(tmp, f"{engine}.ckpt")
+    options = Options(bounds=spec.bounds, check_deadlock=False, check_liveness=False,
+                      checkpoint=path, checkpoint_every=0.0, engine=engine)
+    system = spec.system()
+    if engine == "bfs":
+        partial = _Run(system, options, None)
+        partial.start()
+        for _ in range(levels):
+            if partial.frontier:
+                partial.level()
+        save_checkpoint(path, partial.signature, partial.snapshot())
+    else:
+        from lifecheck.explore.checkpoint import run_signature
+        from lifecheck.explore.vector import VectorRun as _VectorRun
+        from lifecheck.modelling.footprint import learner_for
+
+        partial = _VectorRun(system, learner_for(system), options, None)
+        partial.start()
+        for _ in range(levels):
+            if len(partial.frontier[0]):
+                out = partial.level(*partial.frontier)
+                partial.frontier = (
+                    np.concatenate([r for r, _ in out]) if out else partial.frontier[0][:0],
+                    np.concatenate([f for _, f in out]) if out else partial.frontier[1][:0])
+        save_checkpoint(path, run_signature(system, options, "vector"), partial.snapshot())
+    return check_spec(spec, options)
+
+
+# -- the laws --------------------------------------------------------------------------------
+
+@HARNESS
+@given(model_descs())
+def test_every_engine_agrees_with_the_reference(desc: ModelDesc) -> None:
+    assume(small(desc))
+    spec = spec_of(desc)
+    reference = run(spec)
+    if reference.error:  # a model the generator made unlawful is an error everywhere
+        assert "not deterministic" not in reference.error, reference.error
+    expected = outcome(reference)
+    for name, options in [("vector", {"engine": "vector"}), ("auto", {"engine": "auto"}),
+                          ("fingerprints", {"fingerprints": True})]:
+        assert outcome(run(spec, **options)) == expected, name
+    if not reference.error and not desc.state_bound:
+        # The same reachable states, told apart by type (0 is not False).
+        want = sorted(map(repr, map(typed, reachable(spec))))
+        assert sorted(map(repr, map(typed, reachable(spec, "vector")))) == want
+
+
+@settings(HARNESS, max_examples=max(1, EXAMPLES // 3))
+@given(model_descs())
+def test_two_workers_agree_with_the_reference(desc: ModelDesc) -> None:
+    assume(small(desc))
+    spec = spec_of(desc)
+    two = run(spec, workers=2)
+    if desc.state_bound:  # the first N states in BFS order: one process's order, refused
+        assert two.verdict == "error" and "state bound" in two.error
+        return
+    assert outcome(two) == outcome(run(spec))
+
+
+@settings(HARNESS, max_examples=max(1, EXAMPLES // 3))
+@given(model_descs(), st.integers(1, 4), st.sampled_from(["bfs", "vector"]))
+def test_a_resumed_run_agrees_with_an_uninterrupted_one(tmp_path_factory: Any, desc: ModelDesc,
+                                                        levels: int, engine: str) -> None:
+    assume(small(desc))
+    spec = spec_of(desc)
+    reference = run(spec, engine=engine)
+    tmp = str(tmp_path_factory.mktemp("ckpt"))
+    assert outcome(resumed(spec, tmp, engine, levels)) == outcome(reference)
+
+
+@settings(HARNESS, max_examples=max(1, EXAMPLES // 2))
+@given(model_descs().filter(lambda d: d.count >= 2 and d.state_bound is None))
+def test_symmetry_keeps_the_verdict_and_one_state_per_orbit(desc: ModelDesc) -> None:
+    assume(small(desc))
+    full = run(spec_of(desc))
+    reduced_spec = spec_of(desc, symmetric=True)
+    reduced = run(reduced_spec)
+    assert verdict_only(reduced) == verdict_only(full)
+    if not full.error:
+        system = reduced_spec.system()
+        parts = [p.index for p in system._role_parts["workers"]]
+        assert reduced.stats.distinct_states == ref.true_orbits(
+            reachable(spec_of(desc)), parts, system.process_names(), key=typed)
+        assert reduced.stats.depth == full.stats.depth

@@ -1,0 +1,299 @@
+"""Liveness under weak fairness on small hand-built systems with known answers.
+
+Each lasso the checker prints is checked independently of the checker: its replay
+key is followed with ``successors`` step by step, every state it passes violates
+the goal, the loop comes back to the state it started from, the loop is itself
+weakly fair (each fair class enabled all around it is taken on it), and a stutter
+ends where no fair step is enabled. A random test compares the verdict with a
+brute-force search over every set of states (tests/reference.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lifecheck import Options, Step, TransitionSystem
+from lifecheck.contract import EVENTUALLY, LEADS_TO, Property
+from lifecheck.explore.verdict import check_system
+from lifecheck.replay import replay
+from lifecheck.result import Result, Violation
+from tests import reference as ref
+
+# An edge: (process, action, target, is_fault).
+Edge = tuple[str, str, int, bool]
+
+
+class GraphSystem(TransitionSystem):
+    """A core system given as a table of labelled edges over int states."""
+
+    def __init__(self, inits: list[int], edges: dict[int, list[Edge]],
+                 properties: list[Property]) -> None:
+        self.inits = inits
+        self.edges = edges
+        self.properties = properties
+        self.name = "graph"
+
+    def init_states(self) -> list[int]:
+        return list(self.inits)
+
+    def successors(self, state: int) -> list[tuple[Step, int]]:
+        out = []
+        for process, act, target, is_fault in self.edges.get(state, []):
+            out.append((Step(process, act, fault=act if is_fault else ""), target))
+        return out
+
+
+def eventually(goal: set[int]) -> Property:
+    return Property("Goal", EVENTUALLY, lambda s: s in goal)
+
+
+def leads_to(trigger: set[int], goal: set[int]) -> Property:
+    return Property("PLeadsToQ", LEADS_TO, lambda s: s in goal, trigger=lambda s: s in trigger)
+
+
+def check(system: TransitionSystem) -> Result:
+    result = Result("liveness", "graph", "error")
+    check_system(system, Options(check_deadlock=False), result)
+    return result
+
+
+def walk(system: TransitionSystem, key: list[int]) -> tuple[list[Hashable], list[Step]]:
+    """Follow a replay key with ``successors`` alone: the states passed and the steps taken."""
+    states = [system.init_states()[key[0]]]
+    steps = []
+    for k in key[1:]:
+        step, out = system.successors(states[-1])[k]
+        steps.append(step)
+        states.append(out)
+    return states, steps
+
+
+def assert_valid_lasso(system: TransitionSystem, violation: Violation,
+                       goal: Callable[[Hashable], bool], whole_trace_bad: bool) -> None:
+    trace = violation.trace
+    assert trace is not None and trace.loop_start is not None
+    key = trace.replay
+    # The replay key rebuilds the trace the checker printed.
+    rebuilt, end = replay(system, key)
+    assert [s.label for s in rebuilt.steps] == [s.label for s in trace.steps]
+    states, steps = walk(system, key)
+    assert end == states[-1]
+    start = trace.loop_start
+    assert all(not goal(s) for s in states[start:]), "a state on the loop satisfies the goal"
+    if whole_trace_bad:
+        assert all(not goal(s) for s in states), "eventually: no state may satisfy the goal"
+    classify = system.fairness().classify
+    if trace.stutter:
+        assert len(trace.steps) == start
+        enabled = {classify(s) for s, _ in system.successors(states[-1])} - {None}
+        assert not enabled, "a stutter must end where no fair step is enabled"
+        return
+    assert len(trace.steps) > start, "a loop has at least one step"
+    _, loop_start_state = replay(system, key[: start + 1])
+    assert hash(loop_start_state) == hash(end) and loop_start_state == end
+    loop_states = states[start:-1]
+    always_enabled = set.intersection(
+        *({classify(s) for s, _ in system.successors(st_)} - {None} for st_ in loop_states))
+    taken = {classify(s) for s in steps[start:]} - {None}
+    assert always_enabled <= taken, "the printed loop is not weakly fair"
+
+
+def only(result: Result) -> Violation:
+    (violation,) = result.violations
+    return violation
+
+
+# --------------------------------------------------------------------------------------
+# Known answers
+# --------------------------------------------------------------------------------------
+
+
+def test_fair_cycle_that_never_reaches_the_goal_is_violated() -> None:
+    system = GraphSystem([0], {0: [("p", "a", 1, False)], 1: [("p", "b", 0, False)],
+                               9: [("p", "x", 9, False)]}, [eventually({9})])
+    result = check(system)
+    assert result.verdict == "violated"
+    violation = only(result)
+    assert violation.property == "Goal" and violation.kind == "liveness"
+    assert not violation.trace.stutter
+    assert [s.action for s in violation.trace.steps[violation.trace.loop_start:]]
+    assert_valid_lasso(system, violation, lambda s: s == 9, whole_trace_bad=True)
+
+
+def test_escape_enabled_only_on_part_of_a_cycle_is_not_forced() -> None:
+    """0 <-> 1, and ``c`` to the goal only from 1: weak fairness does not force ``c``."""
+    system = GraphSystem([0], {0: [("p", "a", 1, False)],
+                               1: [("p", "b", 0, False), ("p", "c", 2, False)],
+                               2: [("p", "idle", 2, False)]}, [eventually({2})])
+    result = check(system)
+    assert result.verdict == "violated"
+    violation = only(result)
+    assert_valid_lasso(system, violation, lambda s: s == 2, whole_trace_bad=True)
+    # The printed loop passes state 0, where c is disabled (a reader can check fairness).
+    states, _ = walk(system, violation.trace.replay)
+    assert 0 in states[violation.trace.loop_start:]
+
+
+def test_cycle_is_unfair_when_an_always_enabled_action_is_never_taken() -> None:
+    system = GraphSystem([0], {0: [("p", "spin", 0, False), ("p", "go", 1, False)],
+                               1: [("p", "idle", 1, False)]}, [eventually({1})])
+    assert check(system).verdict == "holds"
+
+
+def test_one_fair_class_enabled_all_around_a_longer_cycle_is_forced() -> None:
+    """``p.go`` is enabled in both 0 and 1 (one class): the cycle 0 <-> 1 is unfair."""
+    system = GraphSystem([0], {0: [("p", "a", 1, False), ("p", "go", 2, False)],
+                               1: [("p", "b", 0, False), ("p", "go", 2, False)],
+                               2: [("p", "idle", 2, False)]}, [eventually({2})])
+    assert check(system).verdict == "holds"
+
+
+def test_different_processes_are_different_fairness_classes() -> None:
+    """The same escape by two processes, each enabled on only half of the cycle: violated."""
+    system = GraphSystem([0], {0: [("p", "a", 1, False), ("p", "go", 2, False)],
+                               1: [("p", "b", 0, False), ("q", "go", 2, False)],
+                               2: [("p", "idle", 2, False)]}, [eventually({2})])
+    result = check(system)
+    assert result.verdict == "violated"
+    assert_valid_lasso(system, only(result), lambda s: s == 2, whole_trace_bad=True)
+
+
+def test_terminal_state_without_the_goal_is_violated_by_stuttering() -> None:
+    system = GraphSystem([0], {0: [("p", "a", 1, False)], 1: []}, [eventually({2})])
+    result = check(system)
+    assert result.verdict == "violated"
+    violation = only(result)
+    assert violation.trace.stutter
+    assert len(violation.trace.steps) == 1
+    assert_valid_lasso(system, violation, lambda s: s == 2, whole_trace_bad=True)
+
+
+def test_state_with_only_fault_steps_is_violated_by_stuttering() -> None:
+    """Faults are not fair: they may stop happening, so the behaviour may stay in state 1."""
+    system = GraphSystem([0], {0: [("p", "a", 1, False)],
+                               1: [("p", "crash", 2, True)],
+                               2: [("p", "idle", 2, False)]}, [eventually({2})])
+    result = check(system)
+    assert result.verdict == "violated"
+    violation = only(result)
+    assert violation.trace.stutter
+    _, end = replay(system, violation.trace.replay)
+    assert end == 1
+    assert_valid_lasso(system, violation, lambda s: s == 2, whole_trace_bad=True)
+
+
+def test_leads_to_whose_trigger_never_holds_holds() -> None:
+    system = GraphSystem([0], {0: [("p", "a", 1, False)], 1: [("p", "b", 0, False)]},
+                         [leads_to(set(), {5})])
+    assert check(system).verdict == "holds"
+
+
+def test_leads_to_violated_after_the_trigger() -> None:
+    """0 -> 1 (trigger) -> 2 <-> 3, goal 4 never reached: violated from the trigger on."""
+    system = GraphSystem([0], {0: [("p", "a", 1, False)], 1: [("p", "b", 2, False)],
+                               2: [("p", "c", 3, False)], 3: [("p", "d", 2, False)]},
+                         [leads_to({1}, {4})])
+    result = check(system)
+    assert result.verdict == "violated"
+    violation = only(result)
+    states, _ = walk(system, violation.trace.replay)
+    assert 1 in states, "the trace passes the state where the trigger holds"
+    assert_valid_lasso(system, violation, lambda s: s == 4, whole_trace_bad=False)
+
+
+def test_leads_to_with_goal_in_the_trigger_state_holds() -> None:
+    system = GraphSystem([0], {0: [("p", "a", 1, False)], 1: [("p", "b", 1, False)]},
+                         [leads_to({1}, {1})])
+    assert check(system).verdict == "holds"
+
+
+def test_eventually_holds_when_every_path_reaches_the_goal() -> None:
+    system = GraphSystem([0], {0: [("p", "a", 1, False), ("p", "b", 2, False)],
+                               1: [("p", "c", 3, False)], 2: [("p", "d", 3, False)],
+                               3: [("p", "idle", 3, False)]}, [eventually({3})])
+    assert check(system).verdict == "holds"
+
+
+def test_eventually_holds_when_the_initial_state_is_the_goal() -> None:
+    system = GraphSystem([0], {0: [("p", "a", 1, False)], 1: []}, [eventually({0})])
+    assert check(system).verdict == "holds"
+
+
+def test_every_initial_state_is_checked() -> None:
+    """The second initial state is stuck without the goal: violated, and the trace starts there."""
+    system = GraphSystem([0, 1], {0: [("p", "a", 2, False)], 1: [],
+                                  2: [("p", "idle", 2, False)]}, [eventually({2})])
+    result = check(system)
+    assert result.verdict == "violated"
+    violation = only(result)
+    assert violation.trace.replay == [1]
+    assert_valid_lasso(system, violation, lambda s: s == 2, whole_trace_bad=True)
+
+
+# --------------------------------------------------------------------------------------
+# Random graphs against a brute-force fairness search
+# --------------------------------------------------------------------------------------
+
+LABELS = [("p", "a"), ("p", "b"), ("q", "a")]
+
+
+@st.composite
+def graphs(draw: Any) -> tuple[GraphSystem, set[int], set[int]]:
+    n = draw(st.integers(1, 6))
+    edges: dict[int, list[Edge]] = {}
+    for s in range(n):
+        out = []
+        for _ in range(draw(st.integers(0, 3))):
+            target = draw(st.integers(0, n - 1))
+            # Faults only move forward: like a spent budget, they never lie on a cycle.
+            is_fault = target > s and draw(st.booleans())
+            process, act = ("p", "crash") if is_fault else draw(st.sampled_from(LABELS))
+            out.append((process, act, target, is_fault))
+        edges[s] = out
+    inits = draw(st.lists(st.integers(0, n - 1), min_size=1, max_size=2))
+    goal = draw(st.sets(st.integers(0, n - 1)))
+    trigger = draw(st.sets(st.integers(0, n - 1)))
+    return GraphSystem(inits, edges, []), goal, trigger
+
+
+def _reference_edges(system: GraphSystem) -> list[ref.Edge]:
+    classify = system.fairness().classify
+    return [ref.Edge(s, t, classify(step)) for s in system.edges
+            for step, t in system.successors(s)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(graphs())
+def test_eventually_matches_brute_force(case: tuple[GraphSystem, set[int], set[int]]) -> None:
+    system, goal, _ = case
+    system.properties = [eventually(goal)]
+    expected = ref.fair_lasso_exists(sorted(system.edges), _reference_edges(system),
+                                     system.inits, lambda s: s not in goal)
+    result = check(system)
+    assert result.verdict == ("violated" if expected else "holds")
+    if expected:
+        assert_valid_lasso(system, only(result), lambda s: s in goal, whole_trace_bad=True)
+
+
+@settings(max_examples=300, deadline=None)
+@given(graphs())
+def test_leads_to_matches_brute_force(case: tuple[GraphSystem, set[int], set[int]]) -> None:
+    system, goal, trigger = case
+    system.properties = [leads_to(trigger, goal)]
+    reach = ref.reachable(system)
+    sources = [s for s in reach if s in trigger and s not in goal]
+    expected = ref.fair_lasso_exists(sorted(system.edges), _reference_edges(system), sources,
+                                     lambda s: s not in goal)
+    result = check(system)
+    assert result.verdict == ("violated" if expected else "holds")
+    if expected:
+        violation = only(result)
+        assert_valid_lasso(system, violation, lambda s: s in goal, whole_trace_bad=False)
+        states, _ = walk(system, violation.trace.replay)
+        # Some state of the trace has P and not Q, and Q never holds from there on.
+        assert any(s in trigger and all(t not in goal for t in states[i:])
+                   for i, s in enumerate(states))

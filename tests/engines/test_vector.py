@@ -1,0 +1,290 @@
+"""The vector explorer finds exactly what the bfs explorer finds, on every spec and beyond."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lifecheck import (
+    Bounds,
+    Crash,
+    Model,
+    Options,
+    Process,
+    Spec,
+    action,
+    always,
+    check_spec,
+    durable,
+    holds,
+    require,
+    role,
+    transition,
+    volatile,
+)
+from lifecheck.contract import ALWAYS, Property, Step, TransitionSystem
+from lifecheck.errors import ModelError
+from lifecheck.explore import vector as vector_module
+from lifecheck.explore.bfs import explore
+from lifecheck.explore.vector import explore_vector
+from lifecheck.modelling.compile import ModelSystem
+from lifecheck.modelling.spec import load_specs
+from lifecheck.models.classic.philosophers import Philosophers
+from lifecheck.models.classic.token_ring import TokenRing
+from lifecheck.result import Result
+from tests import reference as ref
+from tests.end_to_end import test_bad_input as bad
+from tests.engines.test_soundness import _canon_engine, build_model, model_descs
+
+ROOT = Path(__file__).resolve().parents[2]
+SPECS = load_specs(str(ROOT / "specs"))
+
+
+def _options(spec: Spec, engine: str, **kw: Any) -> Options:
+    return Options(bounds=spec.bounds, check_deadlock=spec.deadlock, engine=engine, **kw)
+
+
+def _outcome(result: Result) -> tuple:
+    # (a failure's first line: pytest's assertion rewriting appends object addresses)
+    traces = {v.property: [(s.process, s.action, s.choices, s.failure.split("\n")[0])
+                           for s in v.trace.steps]
+              for v in result.violations if v.trace}
+    return (result.verdict, result.error, result.stats.distinct_states, result.stats.transitions,
+            result.stats.depth, result.coverage, traces,
+            [(v.property, v.message.split("\n")[0], v.observed) for v in result.violations])
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=[s.name for s in SPECS])
+def test_same_states_verdicts_and_counterexamples_as_bfs(spec: Spec) -> None:
+    twin = spec.safety_only(symmetry=())
+    bfs = check_spec(twin, _options(twin, "bfs"))
+    vector = check_spec(twin, _options(twin, "vector"))
+    assert bfs.error == ""
+    assert _outcome(vector) == _outcome(bfs)
+
+
+def test_philosophers_counts_agreed_by_spin_and_tlc() -> None:
+    spec = Spec("p", Philosophers(n=10), holds())
+    result = check_spec(spec, Options(engine="vector", check_liveness=False))
+    assert (result.stats.distinct_states, result.stats.transitions + 1) == (102_571, 714_869)
+    assert result.verdict == "holds"
+    assert any("64-bit fingerprints" in w for w in result.warnings)
+
+
+@settings(max_examples=40, deadline=None)
+@given(model_descs())
+def test_random_models_reach_the_reference_set(desc: ref.ModelDesc) -> None:
+    model = build_model(desc)
+    canon = ref.canonical_for(desc)
+    for budget in (0, 1, 2):
+        system = ModelSystem(model, [Crash(max=budget)])
+        states: list[Any] = []
+        exploration = explore_vector(system, Options(check_liveness=False),
+                                     on_state=lambda _sid, s, seen=states: seen.append(s))
+        reached = {_canon_engine(system, s) for s in states}
+        expected = {canon(s) for s in ref.reference_reachable(desc, budget)}
+        assert reached == expected, f"crash budget {budget}"
+        assert exploration.distinct_states == len(states) == len(expected)
+        bfs = explore(system, Options(check_liveness=False))
+        assert (exploration.transitions, exploration.depth, exploration.coverage) == \
+            (bfs.transitions, bfs.depth, bfs.coverage)
+
+
+class Gate(Process):
+    open = durable(False)
+    seen = volatile(0)
+
+
+class Footprints(Model):
+    """An action whose reads depend on what it reads first: its learned key must widen."""
+
+    gates = role(Gate, count=3)
+
+    @action(Gate)
+    def toggle(self, g):
+        g.open = not g.open
+
+    @action(Gate)
+    def look(self, g):
+        # Reads the next gate only when this one is open, and a third only sometimes.
+        nxt = self.gates[(g.index + 1) % 3]
+        if g.open and nxt.open:
+            require(self.gates[(g.index + 2) % 3].seen < 2)
+        g.seen = min(g.seen + 1, 2)
+
+    @always
+    def not_all_seen(self):
+        return not all(g.seen == 2 and g.open for g in self.gates)
+
+    @transition
+    def seen_grows_by_one(before, after):
+        return all(a.seen - b.seen in (0, 1) or a.seen == 0
+                   for b, a in zip(before.gates, after.gates, strict=True))
+
+
+@pytest.mark.parametrize("crashes", [0, 1, 2])
+def test_state_dependent_footprints_widen_and_agree(crashes: int) -> None:
+    spec = Spec("f", Footprints(), holds(), faults=[Crash(max=crashes)] if crashes else [],
+                deadlock=False)
+    bfs = check_spec(spec, _options(spec, "bfs"))
+    vector = check_spec(spec, _options(spec, "vector"))
+    assert bfs.verdict == "violated"
+    assert _outcome(vector) == _outcome(bfs)
+
+
+@pytest.mark.parametrize("bounds", [Bounds(max_depth=3), Bounds(max_states=50), Bounds(max_states=1),
+                                    Bounds(max_depth=0)])
+def test_bounds_cut_at_the_same_state(bounds: Bounds) -> None:
+    spec = Spec("f", Footprints(), holds(), faults=[Crash(max=1)], bounds=bounds, deadlock=False)
+    bfs = check_spec(spec, _options(spec, "bfs"))
+    vector = check_spec(spec, _options(spec, "vector"))
+    assert _outcome(vector) == _outcome(bfs)
+    assert vector.incomplete_reason == bfs.incomplete_reason
+
+
+BAD = [bad.Raises(), bad.Asserts(), bad.Counter(), bad.Dice(), bad.PutList(), bad.PutDict(),
+       bad.PutSet(), bad.SetsProcessAttribute(), bad.SetsModelAttribute(), bad.WritesInProperty(),
+       bad.WritesInTransition(), bad.RaisesInProperty(), bad.ChoosesInProperty()]
+
+
+@pytest.mark.parametrize("model", BAD, ids=[type(m).__name__ for m in BAD])
+def test_bad_input_gets_the_same_verdict_and_message(model: Model) -> None:
+    spec = Spec("bad", model, holds())
+    bfs = check_spec(spec, _options(spec, "bfs"))
+    vector = check_spec(spec, _options(spec, "vector"))
+    assert vector.verdict == bfs.verdict
+    # (a nondeterministic action's two values differ from run to run)
+    assert re.sub(r"to \S+ and \S+;", "", vector.error) == re.sub(r"to \S+ and \S+;", "", bfs.error)
+    if bfs.verdict != "error":
+        assert _outcome(vector) == _outcome(bfs)
+
+
+class _Core(TransitionSystem):
+    properties = (Property("Small", ALWAYS, lambda s: s < 3),)
+
+    def init_states(self) -> list[int]:
+        return [0]
+
+    def successors(self, state: int) -> list[tuple[Step, int]]:
+        return [(Step(None, "up"), state + 1)]
+
+
+def test_a_system_not_written_as_a_model_is_refused_clearly() -> None:
+    with pytest.raises(ModelError, match="modelling API"):
+        explore_vector(_Core(), Options())
+
+
+def test_what_it_cannot_check_is_refused_with_the_reason() -> None:
+    from lifecheck.models.extraction import UnpackInPlace
+
+    live = Spec("x", UnpackInPlace(files=1), holds()).system()
+    with pytest.raises(ModelError, match="safety properties only"):
+        explore_vector(live, Options())
+    result = check_spec(Spec("x", UnpackInPlace(files=1), holds()), Options(engine="vector"))
+    assert result.verdict == "error" and "use --engine bfs" in result.error
+    assert "unknown engine" in check_spec(Spec("x", UnpackInPlace(files=1), holds()),
+                                          Options(engine="warp")).error
+
+
+@pytest.mark.parametrize("width", [4, 40])
+def test_memo_learns_each_key_once_whether_keys_pack_or_not(width: int) -> None:
+    """Keys wider than one integer (three 40-bit columns) go through the dict path."""
+    from lifecheck.explore.vector import ColumnMemo as _Memo
+    from lifecheck.explore.vector import ValueIds as _Values
+
+    values = _Values(3)
+    values.width = [width] * 3
+    memo = _Memo(values)
+    rows = np.array([[0, 1, 2], [0, 1, 3], [0, 1, 2], [5, 1, 2], [0, 1, 3]], np.int32)
+    calls: list[int] = []
+
+    def learn(r: int) -> tuple[set[int], Any]:
+        calls.append(r)
+        return {0, 2}, (int(rows[r, 0]), int(rows[r, 2]))
+
+    entries = memo.lookup(rows, learn)
+    assert [memo.payloads[e] for e in entries] == [(0, 2), (0, 3), (0, 2), (5, 2), (0, 3)]
+    # The first call reads beyond the empty footprint and widens it; then one per key.
+    assert calls == [0, 0, 1, 3]
+    assert list(memo.lookup(rows[::-1].copy(), learn)) == list(entries[::-1])
+    assert memo.lookup_small(rows.tolist(), learn) == list(entries)
+    assert calls == [0, 0, 1, 3]
+
+
+class _LateBug(TokenRing):
+    @always
+    def round_stays_small(self):
+        return self.round < 150
+
+
+@pytest.mark.parametrize("model", [TokenRing(n=3, rounds=400), _LateBug(n=3, rounds=400)],
+                         ids=["holds", "late-violation"])
+def test_a_long_thin_space_runs_steps_as_written_and_agrees(model: Model,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """A counter read by every step: learning gives no reuse, so the explorer turns to
+    running steps as written (the direct path), with the same results."""
+    spec = Spec("ring", model, holds())
+    bfs = check_spec(spec, _options(spec, "bfs", check_liveness=False))
+    runs: list[Any] = []
+    original = vector_module.VectorRun.finish
+
+    def keep(run: Any) -> Any:
+        runs.append(run)
+        return original(run)
+
+    monkeypatch.setattr(vector_module.VectorRun, "finish", keep)
+    vector = check_spec(spec, _options(spec, "vector", check_liveness=False))
+    assert runs and runs[0].direct
+    assert _outcome(vector) == _outcome(bfs)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 2**31 - 1), st.integers(0, 2**31 - 1)), min_size=1))
+def test_the_two_zobrist_codes_agree(pairs: list[tuple[int, int]]) -> None:
+    """Successor fingerprints are derived with the plain-Python code (thin path, learned
+    deltas) from fingerprints computed in numpy; the two must be one function."""
+    from lifecheck.explore.vector import zobrist, zobrist_code
+
+    cols, ids = (np.array(x, np.int64) for x in zip(*pairs, strict=True))
+    assert zobrist(cols, ids).tolist() == [zobrist_code(c, i) for c, i in pairs]
+
+
+class Idle(Model):
+    """A step whose footprint is empty: its guard reads only its parameter."""
+
+    bits = durable(False, count=7)
+
+    @action(i=range(7))
+    def flip(self, i):
+        require(not self.bits[i])
+        self.bits[i] = True
+
+    @action(k=range(2))
+    def idle(self, k):
+        require(k == 1)
+
+    @always
+    def fine(self):
+        return True
+
+
+class IdleAcross(Idle):
+    @transition
+    def bits_only_rise(before, after):
+        return all(a or not b for a, b in zip(after.bits, before.bits, strict=True))
+
+
+@pytest.mark.parametrize("model", [Idle(), IdleAcross()], ids=["wide level", "transition"])
+@pytest.mark.parametrize("engine", ["vector", "auto"])
+def test_a_step_that_reads_nothing_on_a_wide_level(model: Model, engine: str) -> None:
+    """Regression: 'cannot reshape array of size 0' once a level had more than 32 rows."""
+    spec = Spec("idle", model, holds(), deadlock=False)
+    assert _outcome(check_spec(spec, _options(spec, engine))) == \
+        _outcome(check_spec(spec, _options(spec, "bfs")))
+    assert check_spec(spec, _options(spec, engine)).stats.distinct_states == 128
