@@ -25,9 +25,6 @@ from collections.abc import Callable
 from typing import Any
 
 from lifecheck.contract import (
-    ALWAYS,
-    SOMETIMES,
-    TRANSITION,
     ActionFailure,
     Options,
     Progress,
@@ -36,12 +33,11 @@ from lifecheck.contract import (
 from lifecheck.errors import ModelError
 from lifecheck.explore.checkpoint import load_checkpoint, run_signature, save_checkpoint
 from lifecheck.explore.checks import (
+    Checks,
     Found,
     audit,
-    broken_across,
     deadlock,
     depth_bound,
-    does_not_hold,
     safely,
     state_bound,
     unhashable,
@@ -91,9 +87,7 @@ class _Run:
         self.on_state = on_state
         self.started = time.perf_counter()
         props = list(system.properties)
-        self.invariants = [p for p in props if p.kind == ALWAYS]
-        self.sometimes = [p for p in props if p.kind == SOMETIMES]
-        self.transition_props = [p for p in props if p.kind == TRANSITION]
+        self.checks = Checks(system)
         self.liveness = [p for p in props if p.is_liveness] if options.check_liveness else []
         self.graph = Graph() if self.liveness or options.record_graph else None
         self.class_ids: dict[Any, int] = {}
@@ -196,12 +190,9 @@ class _Run:
             self.found[f.property] = f
 
     def check_state(self, sid: int, state: Any) -> None:
-        for p in self.invariants:
-            if not safely(p.check, state, p.name):
-                self.note(Found(p.name, ALWAYS, does_not_hold(p), sid))
-        for p in self.sometimes:
-            if p.name not in self.sometimes_seen and safely(p.check, state, p.name):
-                self.sometimes_seen.add(p.name)
+        for broken in self.checks.broken(state):
+            self.note(Found(*broken, sid))
+        self.checks.witness(state, self.sometimes_seen)
         graph = self.graph
         if graph is not None:
             for p in self.liveness:
@@ -260,6 +251,7 @@ class _Run:
         system, options, bounds, graph = self.system, self.options, self.bounds, self.graph
         classify, find = self.classify, self.find
         coverage, class_ids = self.coverage, self.class_ids
+        transition_props = bool(self.checks.transitions)
         depth = self.depth
         at_depth_bound = bounds.max_depth is not None and depth >= bounds.max_depth
         max_states = bounds.max_states
@@ -302,14 +294,14 @@ class _Run:
                         step=depth + 1) from None
                 # Every step out of an explored state is checked, wherever it leads; a
                 # bound only keeps the states beyond it from being explored.
-                for p in self.transition_props:
+                if transition_props:
                     try:
-                        holds = safely(p.check, (state, out), p.name, pair=True)
+                        broken = self.checks.across(state, step, out)
                     except ModelError as exc:
                         raise self.locate_step(exc, sid, k).within(
                             action=f"{step.who()} {step.label()}") from None
-                    if not holds:
-                        self.note(Found(*broken_across(p, step), sid, k))
+                    for f in broken:
+                        self.note(Found(*f, sid, k))
                 if tid is None:
                     if at_depth_bound:
                         self.complete = False

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from lifecheck.contract import (
+    ALWAYS,
+    SOMETIMES,
     TRANSITION,
     ActionFailure,
     Options,
@@ -137,3 +139,31 @@ def _diff_outcomes(system: TransitionSystem, x: Any, y: Any) -> str:
         if not same_typed(dx[key], dy.get(key)):
             return f"two runs from the same state set {key} to {dx[key]!r} and {dy.get(key)!r}"
     return "two runs from the same state gave different successors"
+
+
+class Checks:
+    """The safety properties of one system, sorted by kind once and checked the same way
+    by every explorer and walk: a state's broken invariants, the ``sometimes``
+    properties it witnesses, and the transition properties a step breaks."""
+
+    def __init__(self, system: TransitionSystem) -> None:
+        props = list(system.properties)
+        self.invariants = [p for p in props if p.kind == ALWAYS]
+        self.sometimes = [p for p in props if p.kind == SOMETIMES]
+        self.transitions = [p for p in props if p.kind == TRANSITION]
+
+    def broken(self, state: Any) -> list[tuple[str, str, str]]:
+        """The invariants ``state`` breaks, as (property, kind, message)."""
+        return [(p.name, ALWAYS, does_not_hold(p)) for p in self.invariants
+                if not safely(p.check, state, p.name)]
+
+    def witness(self, state: Any, seen: set[str]) -> None:
+        """Add to ``seen`` the ``sometimes`` properties ``state`` satisfies."""
+        for p in self.sometimes:
+            if p.name not in seen and safely(p.check, state, p.name):
+                seen.add(p.name)
+
+    def across(self, before: Any, step: Step, after: Any) -> list[tuple[str, str, str]]:
+        """The transition properties ``step`` from ``before`` to ``after`` breaks."""
+        return [broken_across(p, step) for p in self.transitions
+                if not safely(p.check, (before, after), p.name, pair=True)]

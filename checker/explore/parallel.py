@@ -31,16 +31,14 @@ import traceback
 from dataclasses import replace
 from typing import Any, Protocol
 
-from lifecheck.contract import ALWAYS, SOMETIMES, TRANSITION, ActionFailure, Options, TransitionSystem
+from lifecheck.contract import ActionFailure, Options, TransitionSystem
 from lifecheck.errors import EngineRefused, ModelError
 from lifecheck.explore.checks import (
+    Checks,
     Found,
     audit,
-    broken_across,
     deadlock,
     depth_bound,
-    does_not_hold,
-    safely,
     time_bound,
 )
 from lifecheck.explore.engines import team_refusal
@@ -227,10 +225,7 @@ class _Partition:
         self.options = options
         self.me = me
         self.workers = workers
-        props = list(system.properties)
-        self.invariants = [p for p in props if p.kind == ALWAYS]
-        self.sometimes = [p for p in props if p.kind == SOMETIMES]
-        self.transition_props = [p for p in props if p.kind == TRANSITION]
+        self.checks = Checks(system)
         self.seen: dict[Any, int] = {}
         self.typing_version = system.typing_version
         self.states: list[Any] = []
@@ -285,13 +280,9 @@ class _Partition:
         self.via.append(via)
         self.frontier.append(sid)
         try:
-            for p in self.invariants:
-                if not safely(p.check, state, p.name):
-                    found.append(Found(p.name, ALWAYS, does_not_hold(p), (self.me, sid),
-                                         None, depth))
-            for p in self.sometimes:
-                if p.name not in self.sometimes_seen and safely(p.check, state, p.name):
-                    self.sometimes_seen.add(p.name)
+            found.extend(Found(*broken, (self.me, sid), None, depth)
+                         for broken in self.checks.broken(state))
+            self.checks.witness(state, self.sometimes_seen)
         except ModelError as exc:
             exc.failed_at = (self.me, sid)
             raise
@@ -342,9 +333,8 @@ class _Partition:
                                          f"{step.who()} {step.label()}: {out.message}", ref, k,
                                          depth + 1))
                     continue
-                for p in self.transition_props:
-                    if not safely(p.check, (state, out), p.name, pair=True):
-                        found.append(Found(*broken_across(p, step), ref, k, depth + 1))
+                found.extend(Found(*broken, ref, k, depth + 1)
+                             for broken in self.checks.across(state, step, out))
                 try:
                     canon = self.canon(out)
                     owner = self.owner(canon)

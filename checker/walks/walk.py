@@ -18,9 +18,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from lifecheck.contract import ALWAYS, TRANSITION, ActionFailure, Step, TransitionSystem
+from lifecheck.contract import ALWAYS, ActionFailure, Step, TransitionSystem
 from lifecheck.errors import ModelError
-from lifecheck.explore.checks import broken_across, deadlock, does_not_hold, safely
+from lifecheck.explore.checks import Checks, deadlock
 from lifecheck.replay import replay
 from lifecheck.result import Violation
 
@@ -66,9 +66,7 @@ class Walk:
         self.failure: ActionFailure | None = None
         self._succs: list[tuple[Step, Any]] | None = None
         self._memo = memo
-        props = list(system.properties)
-        self._invariants = [p for p in props if p.kind == ALWAYS]
-        self._transitions = [p for p in props if p.kind == TRANSITION]
+        self._checks = Checks(system)
 
     @property
     def depth(self) -> int:
@@ -102,8 +100,7 @@ class Walk:
         return list(found)
 
     def _problems(self) -> list[Problem]:
-        found = [Problem(p.name, ALWAYS, does_not_hold(p)) for p in self._invariants
-                 if not safely(p.check, self.state, p.name)]
+        found = [Problem(*broken) for broken in self._checks.broken(self.state)]
         if (self.deadlock and self.failure is None
                 and not any(not s.is_fault for s, _ in self.successors())):
             try:
@@ -125,8 +122,7 @@ class Walk:
             return [Problem(out.property_name, out.kind,
                             f"{step.who()} {step.label()}: {out.message}")]
         before, self.state = self.state, out
-        found = [Problem(*broken_across(p, step))
-                 for p in self._transitions if not safely(p.check, (before, out), p.name, pair=True)]
+        found = [Problem(*broken) for broken in self._checks.across(before, step, out)]
         return found + self.problems()
 
 

@@ -101,7 +101,7 @@ class Admission:
         if max_states is not None and self.count + len(fresh) > max_states:
             self.complete, self.reason = False, state_bound(max_states)
             fresh = fresh[:max(0, max_states - self.count)]
-        if self.transition_props:
+        if self.checks.transitions:
             # Every step is checked, also one into a state a bound keeps out (as bfs does).
             self.check_steps(rows, sid0, parents[order], ks[order], ts[order], vias[order])
         if not len(fresh):
@@ -144,7 +144,7 @@ class Admission:
     def check_steps(self, rows: np.ndarray, sid0: int, parents: np.ndarray, ks: np.ndarray,
                     ts: np.ndarray, vias: np.ndarray) -> None:
         pairs = np.hstack((rows[parents], self.build(rows, parents, ks, ts)))
-        for p in self.transition_props:
+        for p in self.checks.transitions:
             if p.name in self.found:
                 continue
 
@@ -157,11 +157,11 @@ class Admission:
                 self.note(Found(*broken_across(p, step), sid, via))
 
     def check_states(self, rows: np.ndarray, sid0: int) -> None:
-        for p in self.invariants:
+        for p in self.checks.invariants:
             bad = np.nonzero(~self.truth(p.name, rows, lambda r: sid0 + r))[0]
             if len(bad):
                 self.note(Found(p.name, ALWAYS, does_not_hold(p), sid0 + int(bad[0])))
-        for p in self.sometimes:
+        for p in self.checks.sometimes:
             if p.name not in self.sometimes_seen and self.truth(p.name, rows, lambda r: sid0 + r).any():
                 self.sometimes_seen.add(p.name)
         if self.on_state is not None:

@@ -6,15 +6,13 @@ import time
 
 import numpy as np
 
-from lifecheck.contract import ALWAYS, ActionFailure
+from lifecheck.contract import ActionFailure
 from lifecheck.errors import ModelError
 from lifecheck.explore.checks import (
     Found,
     audit,
     deadlock,
     depth_bound,
-    does_not_hold,
-    safely,
     state_bound,
     unhashable,
 )
@@ -35,7 +33,7 @@ class Expansion:
         Successors are kept as (parent, step instance, transition, step index) and their
         fingerprints; rows are built only for the states that turn out to be new.
         """
-        if len(rows) <= SMALL and not self.transition_props:
+        if len(rows) <= SMALL and not self.checks.transitions:
             return self.expand_small(rows, fps, sid0, at_bound)
         n = len(rows)
         offset = np.zeros(n, np.int64)
@@ -221,12 +219,9 @@ class Expansion:
     def check_state(self, sid: int, state: tuple) -> None:
         """One new state, checked by the model's compiled properties (the thin path)."""
         try:
-            for p in self.invariants:
-                if not safely(p.check, state, p.name):
-                    self.note(Found(p.name, ALWAYS, does_not_hold(p), sid))
-            for p in self.sometimes:
-                if p.name not in self.sometimes_seen and safely(p.check, state, p.name):
-                    self.sometimes_seen.add(p.name)
+            for broken in self.checks.broken(state):
+                self.note(Found(*broken, sid))
+            self.checks.witness(state, self.sometimes_seen)
         except ModelError as exc:
             raise self.locate(exc, sid) from None
         if self.on_state is not None:

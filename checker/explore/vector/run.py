@@ -9,10 +9,10 @@ from typing import Any
 
 import numpy as np
 
-from lifecheck.contract import ALWAYS, SOMETIMES, TRANSITION, Options, Progress
+from lifecheck.contract import Options, Progress
 from lifecheck.errors import EngineRefused, ModelError
 from lifecheck.explore.checkpoint import load_checkpoint, run_signature, save_checkpoint
-from lifecheck.explore.checks import Found, state_bound, unhashable
+from lifecheck.explore.checks import Checks, Found, state_bound, unhashable
 from lifecheck.explore.exploration import Exploration, path_key, watch_run
 from lifecheck.explore.vector.admit import Admission
 from lifecheck.explore.vector.expand import Expansion
@@ -61,10 +61,7 @@ class VectorRun(Learning, Expansion, Admission):
         self.started = time.perf_counter()
         self.values = ValueIds(len(learner.columns))
         self.tables = [StepTable(self.values) for _ in learner.steps]
-        props = list(system.properties)
-        self.invariants = [p for p in props if p.kind == ALWAYS]
-        self.sometimes = [p for p in props if p.kind == SOMETIMES]
-        self.transition_props = [p for p in props if p.kind == TRANSITION]
+        self.checks = Checks(system)
         self.predicates = {name: Predicate(self.values)
                            for name in [*learner.predicates, *learner.transition_checks]}
         # The seen-set: a sorted array of fingerprints, and a small set of the latest
@@ -133,7 +130,7 @@ class VectorRun(Learning, Expansion, Admission):
             if path and time.perf_counter() - last_saved >= self.options.checkpoint_every:
                 save_checkpoint(path, signature, self.snapshot())
                 last_saved = time.perf_counter()
-            if self.direct and len(self.frontier[0]) <= SMALL and not self.transition_props:
+            if self.direct and len(self.frontier[0]) <= SMALL and not self.checks.transitions:
                 every = self.options.checkpoint_every
                 self.thin(last_saved + every if path else None)
                 continue
