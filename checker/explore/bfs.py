@@ -27,11 +27,9 @@ from typing import Any
 from lifecheck.contract import (
     ActionFailure,
     Options,
-    Progress,
     TransitionSystem,
 )
 from lifecheck.errors import ModelError
-from lifecheck.explore.checkpoint import load_checkpoint, run_signature, save_checkpoint
 from lifecheck.explore.checks import (
     Checks,
     Found,
@@ -42,7 +40,8 @@ from lifecheck.explore.checks import (
     state_bound,
     unhashable,
 )
-from lifecheck.explore.exploration import Exploration, Graph, _stored_bytes, path_key, watch_run
+from lifecheck.explore.exploration import Exploration, Graph, _stored_bytes, path_key
+from lifecheck.explore.search import Search
 from lifecheck.explore.seen import FingerprintTable
 from lifecheck.explore.stable_hash import Fingerprinter
 
@@ -56,24 +55,13 @@ def explore(system: TransitionSystem, options: Options,
     ``options.checkpoint`` set, the run saves itself at level boundaries and, if that
     file already holds a run of the same system, resumes from it.
     """
-    run = _Run(system, options, on_state)
-    saved = load_checkpoint(options.checkpoint, run.signature) if options.checkpoint else None
-    if saved is not None:
-        run.restore(saved)
-        run.resumed_at = len(run.states)
-    else:
-        run.start()
-    last_saved = time.perf_counter()
-    while run.frontier and not run.stopped:
-        if options.checkpoint and time.perf_counter() - last_saved >= options.checkpoint_every:
-            save_checkpoint(options.checkpoint, run.signature, run.snapshot())
-            last_saved = time.perf_counter()
-        run.level()
-    return run.finish()
+    return _Run(system, options, on_state).run()
 
 
-class _Run:
-    """One exploration, as data that can be saved between two BFS levels and resumed."""
+class _Run(Search):
+    """One breadth-first exploration, state by state (see :class:`~lifecheck.explore.search.Search`)."""
+
+    ENGINE = "bfs"
 
     SAVED = ("seen", "states", "count", "parents", "via", "found", "sometimes_seen", "coverage",
              "transitions", "level_starts", "complete", "reason", "graph", "class_ids",
@@ -118,7 +106,7 @@ class _Run:
         self.stopped = False
         self.resumed_at = 0
         self.next_report = self.started + options.progress_every
-        self.signature = run_signature(system, options, "bfs")
+        self.sign()
         # Keys tell 0 from False: a state's own typed parts, or its typed fingerprint.
         self.state_key = system.state_key
         self.typing_version = system.typing_version
@@ -138,15 +126,17 @@ class _Run:
             typed.mark(saved)
         self.typing_version = self.system.typing_version
 
-    def snapshot(self) -> dict[str, Any]:
-        data = {name: getattr(self, name) for name in self.SAVED}
-        data["elapsed"] = self.elapsed + time.perf_counter() - self.started
-        return data
+    def resumed_count(self) -> int:
+        return len(self.states)
 
-    def restore(self, data: dict[str, Any]) -> None:
-        for name in self.SAVED:
-            setattr(self, name, data[name])
-        self.started = time.perf_counter()
+    def pending(self) -> bool:
+        return bool(self.frontier)
+
+    def advance(self, until: float | None) -> None:
+        self.level()
+
+    def frontier_size(self, pending: int) -> int:
+        return len(self.frontier) + pending
 
     # -- the exploration ----------------------------------------------------------------
     def find(self, state: Any) -> tuple[Any, Any, int | None]:
@@ -184,10 +174,6 @@ class _Run:
             key = self.state_key
             self.seen = {key(canon): sid for sid, canon in
                          enumerate(self.canons if self.symmetric else self.states)}
-
-    def note(self, f: Found) -> None:
-        if f.property not in self.found:
-            self.found[f.property] = f
 
     def check_state(self, sid: int, state: Any) -> None:
         for broken in self.checks.broken(state):
@@ -255,8 +241,6 @@ class _Run:
         depth = self.depth
         at_depth_bound = bounds.max_depth is not None and depth >= bounds.max_depth
         max_states = bounds.max_states
-        deadline = (self.started + bounds.max_seconds - self.elapsed
-                    if bounds.max_seconds is not None else None)
         next_frontier: list[tuple[int, Any]] = []
         self.level_starts.append(self.count)
         for sid, state in self.frontier:
@@ -316,22 +300,12 @@ class _Run:
                     graph.edges[sid].append((k, tid, cid))
             if graph is not None:
                 graph.enabled[sid] = frozenset(enabled)
-            if (self.expanded & 255) == 0 and self._must_stop(deadline, len(next_frontier)):
+            if (self.expanded & 255) == 0 and self.must_stop(len(next_frontier)):
                 next_frontier = []
                 break
         if next_frontier:
             self.depth += 1
         self.frontier = next_frontier
-
-    def _must_stop(self, deadline: float | None, pending: int) -> bool:
-        """Bounds on time and memory, and the progress line: checked every 256 states."""
-        reason, self.next_report = watch_run(
-            self.options, deadline, self.next_report,
-            lambda rss, now: Progress(self.count, self.transitions, len(self.frontier) + pending,
-                                      self.depth, self.elapsed + now - self.started, rss))
-        if reason:
-            self.complete, self.reason, self.stopped = False, reason, True
-        return bool(reason)
 
     def finish(self) -> Exploration:
         states, graph = self.states, self.graph

@@ -9,11 +9,11 @@ from typing import Any
 
 import numpy as np
 
-from lifecheck.contract import Options, Progress
+from lifecheck.contract import Options
 from lifecheck.errors import EngineRefused, ModelError
-from lifecheck.explore.checkpoint import load_checkpoint, run_signature, save_checkpoint
 from lifecheck.explore.checks import Checks, Found, state_bound, unhashable
-from lifecheck.explore.exploration import Exploration, path_key, watch_run
+from lifecheck.explore.exploration import Exploration, path_key
+from lifecheck.explore.search import Search
 from lifecheck.explore.vector.admit import Admission
 from lifecheck.explore.vector.expand import Expansion
 from lifecheck.explore.vector.hashing import fingerprints
@@ -52,7 +52,13 @@ def explore_vector(system: Any, options: Options,
     return VectorRun(system, learner_for(system), options, on_state).run()
 
 
-class VectorRun(Learning, Expansion, Admission):
+class VectorRun(Learning, Expansion, Admission, Search):
+    """One vector run (see :class:`~lifecheck.explore.search.Search`)."""
+
+    ENGINE = "vector"
+    SAVED = ("values", "tables", "predicates", "seen", "recent", "parents", "vias", "count",
+             "found", "sometimes_seen", "coverage", "transitions", "level_starts", "complete",
+             "reason", "depth", "looked_up", "learned", "direct", "frontier")
 
     def __init__(self, system: Any, learner: Learner, options: Options,
                  on_state: Callable[[int, Any], None] | None) -> None:
@@ -88,6 +94,7 @@ class VectorRun(Learning, Expansion, Admission):
                                                         np.empty(0, np.uint64))
         self.elapsed = 0.0  # seconds spent by the runs this one resumes
         self.resumed_at = 0
+        self.sign()
 
 
     # -- where things are ----------------------------------------------------------------
@@ -98,46 +105,22 @@ class VectorRun(Learning, Expansion, Admission):
     def locate(self, exc: ModelError, sid: int) -> ModelError:
         return exc.at(self.path(sid))
 
-    def note(self, f: Found) -> None:
-        if f.property not in self.found:
-            self.found[f.property] = f
 
     # -- learning ------------------------------------------------------------------------
 
-    def snapshot(self) -> dict[str, Any]:
-        data = {name: getattr(self, name) for name in self.SAVED}
-        data["elapsed"] = self.elapsed + time.perf_counter() - self.started
-        return data
+    def pending(self) -> bool:
+        return bool(len(self.frontier[0]))
 
-    def restore(self, data: dict[str, Any]) -> None:
-        for name in self.SAVED:
-            setattr(self, name, data[name])
-        self.elapsed = data["elapsed"]
-        self.resumed_at = self.count
-        self.started = time.perf_counter()
+    def advance(self, until: float | None) -> None:
+        if self.direct and len(self.frontier[0]) <= SMALL and not self.checks.transitions:
+            self.thin(until)
+            return
+        out = self.level(*self.frontier)
+        self.frontier = (np.concatenate([r for r, _ in out]) if out else self.frontier[0][:0],
+                         np.concatenate([f for _, f in out]) if out else self.frontier[1][:0])
 
-    def run(self) -> Exploration:
-        """Explore; with ``options.checkpoint``, save between levels and resume a saved run."""
-        path = self.options.checkpoint
-        signature = run_signature(self.system, self.options, "vector")
-        saved = load_checkpoint(path, signature) if path else None
-        if saved is not None:
-            self.restore(saved)
-        else:
-            self.start()
-        last_saved = time.perf_counter()
-        while len(self.frontier[0]) and not self.stopped:
-            if path and time.perf_counter() - last_saved >= self.options.checkpoint_every:
-                save_checkpoint(path, signature, self.snapshot())
-                last_saved = time.perf_counter()
-            if self.direct and len(self.frontier[0]) <= SMALL and not self.checks.transitions:
-                every = self.options.checkpoint_every
-                self.thin(last_saved + every if path else None)
-                continue
-            out = self.level(*self.frontier)
-            self.frontier = (np.concatenate([r for r, _ in out]) if out else self.frontier[0][:0],
-                             np.concatenate([f for _, f in out]) if out else self.frontier[1][:0])
-        return self.finish()
+    def frontier_size(self, pending: int) -> int:
+        return max(pending, 0)
 
     def start(self) -> None:
         rows = []
@@ -171,17 +154,6 @@ class VectorRun(Learning, Expansion, Admission):
         if sum(len(o) for o, _ in out):
             self.depth += 1
         return out
-
-    def must_stop(self, pending: int) -> bool:
-        seconds = self.bounds.max_seconds
-        reason, self.next_report = watch_run(
-            self.options, None if seconds is None else self.started + seconds - self.elapsed,
-            self.next_report,
-            lambda rss, now: Progress(self.count, self.transitions, max(pending, 0), self.depth,
-                                      self.elapsed + now - self.started, rss))
-        if reason:
-            self.complete, self.reason, self.stopped = False, reason, True
-        return bool(reason)
 
     def finish(self) -> Exploration:
         if self.level_starts[-1] == self.count:

@@ -151,8 +151,3 @@ class Learning:
                 f"{what} is not deterministic: it did different things on two states that agree "
                 f"on every field it reads ({self.columns_named(table.cols)}); actions must depend "
                 "only on the state, their parameters and choose()", action=what), sid)
-
-    # -- saving and resuming ----------------------------------------------------------
-    SAVED = ("values", "tables", "predicates", "seen", "recent", "parents", "vias", "count",
-             "found", "sometimes_seen", "coverage", "transitions", "level_starts", "complete",
-             "reason", "depth", "looked_up", "learned", "direct", "frontier")

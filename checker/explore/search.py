@@ -1,0 +1,112 @@
+"""One exhaustive run as data that can be saved between levels and resumed.
+
+What every single-process engine shares, after TLC's ``AbstractChecker``: starting
+or resuming from a checkpoint, the checkpoint cadence between levels, the first
+violation kept per property, and the watch on time, memory and the progress line.
+An engine supplies how to start, how to advance by a level (or by a stretch of
+levels that ends by a given time), what it saves, and how it finishes.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from lifecheck.contract import Options, Progress, TransitionSystem
+from lifecheck.explore.checkpoint import load_checkpoint, run_signature, save_checkpoint
+from lifecheck.explore.checks import Found
+from lifecheck.explore.exploration import Exploration, watch_run
+
+
+class Search:
+    """The run loop of an engine; subclasses set the attributes below in ``__init__``."""
+
+    ENGINE = ""  # the checkpoint signature's engine name: a run resumes only in its engine
+    SAVED: tuple[str, ...] = ()  # the attributes a checkpoint holds
+
+    system: TransitionSystem
+    options: Options
+    signature: str
+    started: float
+    elapsed: float  # seconds spent by the runs this one resumes
+    resumed_at: int
+    count: int
+    transitions: int
+    depth: int
+    found: dict[str, Found]
+    complete: bool
+    reason: str
+    stopped: bool
+    next_report: float
+
+    def run(self) -> Exploration:
+        """Explore; with ``options.checkpoint``, save between levels and resume a saved run."""
+        options = self.options
+        path = options.checkpoint
+        saved = load_checkpoint(path, self.signature) if path else None
+        if saved is not None:
+            self.restore(saved)
+        else:
+            self.start()
+        last_saved = time.perf_counter()
+        while self.pending() and not self.stopped:
+            if path and time.perf_counter() - last_saved >= options.checkpoint_every:
+                save_checkpoint(path, self.signature, self.snapshot())
+                last_saved = time.perf_counter()
+            self.advance(last_saved + options.checkpoint_every if path else None)
+        return self.finish()
+
+    def sign(self) -> None:
+        self.signature = run_signature(self.system, self.options, self.ENGINE)
+
+    def snapshot(self) -> dict[str, Any]:
+        data = {name: getattr(self, name) for name in self.SAVED}
+        data["elapsed"] = self.elapsed + time.perf_counter() - self.started
+        return data
+
+    def restore(self, data: dict[str, Any]) -> None:
+        for name in self.SAVED:
+            setattr(self, name, data[name])
+        self.elapsed = data["elapsed"]
+        self.resumed_at = self.resumed_count()
+        self.started = time.perf_counter()
+
+    def note(self, f: Found) -> None:
+        """Keep the first violation of each property: the search meets the shallowest first."""
+        if f.property not in self.found:
+            self.found[f.property] = f
+
+    def must_stop(self, pending: int) -> bool:
+        """Bounds on time and memory, and the progress line; ``pending``: states found
+        for the next level so far (the progress line's frontier counts them)."""
+        seconds = self.options.bounds.max_seconds
+        deadline = None if seconds is None else self.started + seconds - self.elapsed
+        reason, self.next_report = watch_run(
+            self.options, deadline, self.next_report,
+            lambda rss, now: Progress(self.count, self.transitions, self.frontier_size(pending),
+                                      self.depth, self.elapsed + now - self.started, rss))
+        if reason:
+            self.complete, self.reason, self.stopped = False, reason, True
+        return bool(reason)
+
+    # -- what an engine supplies ---------------------------------------------------------
+    def start(self) -> None:
+        raise NotImplementedError
+
+    def pending(self) -> bool:
+        """Whether a frontier is left to expand."""
+        raise NotImplementedError
+
+    def advance(self, until: float | None) -> None:
+        """Expand a level; an engine may go on through further levels until ``until``."""
+        raise NotImplementedError
+
+    def frontier_size(self, pending: int) -> int:
+        raise NotImplementedError
+
+    def resumed_count(self) -> int:
+        """Distinct states the resumed run had found."""
+        return self.count
+
+    def finish(self) -> Exploration:
+        raise NotImplementedError
