@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from lifecheck.cli.targets import load_targets
-from lifecheck.diagrams.report import build_report, differences, write_report
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -22,6 +21,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def report_command(targets: Sequence[str], *, out: str, check: bool) -> int:
+    # Imported here: drawing pulls in the diagram modules, which other commands never need.
+    from lifecheck.diagrams.report import build_report, differences, write_report
+
     specs = load_targets(targets)
     if not specs:
         return 2

@@ -7,8 +7,6 @@ import json
 import sys
 
 from lifecheck.cli.targets import load_targets
-from lifecheck.render.simulation import render_simulation, simulation_json
-from lifecheck.walks.simulate import simulate_spec
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -28,6 +26,9 @@ def simulate_command(targets: list[str], *, walks: int, depth: int, seconds: flo
          as_json: bool) -> int:
     """``lifecheck simulate``: 0 when nothing found contradicts a spec, 1 when a walk broke a
     property its spec does not expect to fail, 2 (by the caller) on bad input."""
+    from lifecheck.render.simulation import render_simulation, simulation_json
+    from lifecheck.walks.simulate import simulate_spec
+
     specs = load_targets(targets)
     if not specs:
         return 2
