@@ -36,8 +36,10 @@ from lifecheck.explore.checks import (
     audit,
     deadlock,
     depth_bound,
+    failed_step,
     safely,
     state_bound,
+    stuck,
     unhashable,
 )
 from lifecheck.explore.exploration import Exploration, Graph, _stored_bytes, path_key
@@ -250,13 +252,12 @@ class _Run(Search):
             except ModelError as exc:
                 raise self.locate(exc.within(step=depth + 1), sid) from None
             self.expanded += 1
-            if options.check_deadlock and not any(not s.is_fault for s, _ in succs):
+            if options.check_deadlock:
                 try:
-                    final = system.is_final(state)
+                    if stuck(system, state, succs):
+                        self.note(Found(*deadlock(), sid))
                 except ModelError as exc:
                     raise self.locate(exc, sid) from None
-                if not final:
-                    self.note(Found(*deadlock(), sid))
             enabled: set[int] = set()
             for k, (step, out) in enumerate(succs):
                 self.transitions += 1
@@ -268,8 +269,7 @@ class _Run(Search):
                         cid = class_ids.setdefault(fair_class, len(class_ids))
                         enabled.add(cid)
                 if isinstance(out, ActionFailure):
-                    self.note(Found(out.property_name, out.kind,
-                                    f"{step.who()} {step.label()}: {out.message}", sid, k))
+                    self.note(Found(*failed_step(step, out), sid, k))
                     continue
                 try:
                     key, canon, tid = find(out)

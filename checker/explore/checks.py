@@ -33,6 +33,18 @@ def deadlock() -> tuple[str, str, str]:
     return ("Deadlock", "deadlock", STUCK)
 
 
+def stuck(system: TransitionSystem, state: Any, succs: list[tuple[Step, Any]]) -> bool:
+    """The deadlock rule, for a state whose steps are ``succs``: no step but faults is
+    enabled and the state is not a declared final one. (Whether deadlocks are checked
+    at all is the caller's option.)"""
+    return not any(not step.is_fault for step, _ in succs) and not system.is_final(state)
+
+
+def failed_step(step: Step, out: ActionFailure) -> tuple[str, str, str]:
+    """An action that failed (an assertion, an exception), as (property, kind, message)."""
+    return (out.property_name, out.kind, f"{step.who()} {step.label()}: {out.message}")
+
+
 def broken_across(p: Any, step: Step) -> tuple[str, str, str]:
     """A transition property broken by ``step``, as (property, kind, message)."""
     return (p.name, TRANSITION, f"{p.name} does not hold across {step.who()} {step.label()}")

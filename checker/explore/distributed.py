@@ -38,11 +38,8 @@ from lifecheck.contract import Options
 from lifecheck.errors import EngineRefused
 from lifecheck.explore.engines import team_refusal
 from lifecheck.explore.exploration import Exploration
-from lifecheck.explore.parallel import (
-    _Partition,
-    coordinate,
-    worker_error,
-)
+from lifecheck.explore.parallel import _Partition
+from lifecheck.explore.team import coordinate, worker_error
 from lifecheck.modelling.spec import Spec, load_specs
 
 

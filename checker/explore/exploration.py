@@ -132,11 +132,13 @@ def path_key(parents: array, via: array, sid: int) -> list[int]:
 
 
 def watch_run(options: Options, deadline: float | None, next_report: float,
-              progress: Callable[[int, float], Progress]) -> tuple[str, float]:
+              progress: Callable[[int, float], Progress],
+              resident: Callable[[], int] = resident_bytes) -> tuple[str, float]:
     """Why a long run must stop now (a time or memory bound), or ""; and when to report next.
 
     Prints the progress line through ``options.progress`` when it is due;
-    ``progress(rss, now)`` builds it only then.
+    ``progress(rss, now)`` builds it only then. ``resident()`` measures the memory the
+    run holds (a team adds its workers').
     """
     bounds = options.bounds
     now = time.perf_counter()
@@ -145,7 +147,7 @@ def watch_run(options: Options, deadline: float | None, next_report: float,
     report = options.progress is not None and now >= next_report
     if not (bounds.max_memory_mb is not None or report):
         return "", next_report
-    rss = resident_bytes()
+    rss = resident()
     if report:
         next_report = now + options.progress_every
         options.progress(progress(rss, now))  # type: ignore[misc]

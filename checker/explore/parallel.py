@@ -18,7 +18,9 @@ fingerprints).
 
 Liveness needs the whole graph in one place, so a spec that checks liveness is
 refused here with a message; safety properties, deadlocks, failing actions,
-symmetry and the depth and time bounds all work as in the sequential explorer.
+symmetry, the depth, time and memory bounds, the progress line and checkpoints all
+work as in the sequential explorer (the coordinator runs the same search loop:
+:mod:`lifecheck.explore.team`).
 """
 
 from __future__ import annotations
@@ -26,10 +28,9 @@ from __future__ import annotations
 import contextlib
 import multiprocessing as mp
 import pickle
-import time
 import traceback
 from dataclasses import replace
-from typing import Any, Protocol
+from typing import Any
 
 from lifecheck.contract import ActionFailure, Options, TransitionSystem
 from lifecheck.errors import EngineRefused, ModelError
@@ -38,15 +39,14 @@ from lifecheck.explore.checks import (
     Found,
     audit,
     deadlock,
-    depth_bound,
-    time_bound,
+    failed_step,
+    stuck,
 )
 from lifecheck.explore.engines import team_refusal
-from lifecheck.explore.exploration import Exploration
+from lifecheck.explore.exploration import Exploration, resident_bytes
 from lifecheck.explore.stable_hash import PartHasher
+from lifecheck.explore.team import Ref, coordinate, worker_error
 from lifecheck.typed_values import same_typed
-
-Ref = tuple[int, int]  # (worker, index of the state in that worker)
 
 
 def explore_parallel(system: TransitionSystem, options: Options, workers: int = 2
@@ -56,18 +56,6 @@ def explore_parallel(system: TransitionSystem, options: Options, workers: int = 
         raise EngineRefused(why)
     with _ForkedWorkers(system, options, workers) as team:
         return coordinate(system, options, team)
-
-
-class Team(Protocol):
-    """How the coordinator talks to its workers: forked processes or Ray actors."""
-
-    size: int
-
-    def all(self, command: str, args: list[tuple]) -> list[Any]:
-        """Send ``command`` with ``args[w]`` to each worker w; their replies, in order."""
-
-    def one(self, worker: int, command: str, *args: Any) -> Any:
-        """Ask one worker and wait for its reply."""
 
 
 class _ForkedWorkers:
@@ -116,102 +104,6 @@ def _answer(pipe: Any) -> Any:
     return reply[1]
 
 
-def worker_error(message: str, failed_at: Ref | None) -> ModelError:
-    error = ModelError(message)
-    if failed_at is not None:
-        error.failed_at = failed_at
-    return error
-
-
-def coordinate(system: TransitionSystem, options: Options, team: Team) -> Exploration:
-    """Run the level-synchronous search on a team of workers (processes or actors)."""
-    started = time.perf_counter()
-    bounds = options.bounds
-    workers = team.size
-    inits = list(system.init_states())
-    found: dict[str, Found] = {}
-    sometimes_seen: set[str] = set()
-    coverage: dict[str, int] = {name: 0 for name in system.actions()}
-    totals = [0] * workers
-    transitions = 0
-    frontier = 0
-    depth = 0
-    complete, reason = True, ""
-    deadline = started + bounds.max_seconds if bounds.max_seconds is not None else None
-    try:
-        # Every worker sees every initial state and keeps the ones it owns.
-        for w, report in enumerate(team.all("init", [(inits,)] * workers)):
-            totals[w] = report["states"]
-            frontier += report["new"]
-            _merge(found, report["found"])
-            sometimes_seen |= report["sometimes"]
-        while frontier:
-            at_bound = bounds.max_depth is not None and depth >= bounds.max_depth
-            # Phase 1: every worker expands its frontier and hands back what others own.
-            outboxes = []
-            for report in team.all("expand", [(depth,)] * workers):
-                transitions += report["transitions"]
-                for name, n in report["coverage"].items():
-                    coverage[name] = coverage.get(name, 0) + n
-                _merge(found, report["found"])
-                outboxes.append(report["outbox"])
-            # Phase 2: each owner absorbs, sender by sender, in the order sent.
-            inboxes = [([outboxes[src][w] for src in range(workers)], at_bound, depth + 1)
-                       for w in range(workers)]
-            frontier = 0
-            for w, report in enumerate(team.all("absorb", inboxes)):
-                totals[w] = report["states"]
-                frontier += report["new"]
-                _merge(found, report["found"])
-                sometimes_seen |= report["sometimes"]
-                if report["blocked"]:
-                    complete, reason = False, depth_bound(bounds.max_depth)
-            if frontier:
-                depth += 1
-            if deadline is not None and time.perf_counter() > deadline:
-                complete, reason = False, time_bound(bounds.max_seconds)
-                break
-    except ModelError as exc:
-        ref = exc.failed_at
-        if ref is not None:
-            key = _path(team, ref)
-            exc = exc.at(key)
-        raise exc from None
-    keys = {}
-    for name, f in found.items():
-        key = _path(team, f.state)
-        if f.step_index is not None:
-            key.append(f.step_index)
-        keys[name] = key
-    return Exploration(states=[], parents=None, via=None, level_starts=[], found=found,
-                       transitions=transitions, depth=depth,
-                       seconds=time.perf_counter() - started, coverage=coverage, complete=complete,
-                       incomplete_reason=reason, sometimes_seen=sometimes_seen, graph=None,
-                       stored_bytes=0, count=sum(totals), keys=keys, workers=workers,
-                       per_worker=totals)
-
-
-def _merge(found: dict[str, Found], new: list[Found]) -> None:
-    """Keep, per property, the violation at the smallest depth (then the first worker's)."""
-    for f in new:
-        old = found.get(f.property)
-        if old is None or (f.depth, f.state) < (old.depth, old.state):
-            found[f.property] = f
-
-
-def _path(team: Team, ref: Ref) -> list[int]:
-    """The replay key of a state: follow parent references from worker to worker."""
-    key = []
-    while True:
-        parent, via = team.one(ref[0], "parent", ref[1])
-        key.append(via)
-        if parent is None:
-            break
-        ref = parent
-    key.reverse()
-    return key
-
-
 # -- the worker ------------------------------------------------------------------------
 class _Partition:
     """The states one worker owns, and its share of each level."""
@@ -220,8 +112,10 @@ class _Partition:
                  stable_partitions: bool = False) -> None:
         self.system = system
         # Forked workers agree on Python's hash (same salt, same addresses); processes
-        # started apart (Ray actors) need a hash that does not depend on the process.
-        self.hasher: Any = PartHasher() if stable_partitions else hash
+        # started apart (Ray actors), and a run resumed from a checkpoint by another
+        # process, need a hash that does not depend on the process.
+        stable = stable_partitions or bool(options.checkpoint)
+        self.hasher: Any = PartHasher() if stable else hash
         self.options = options
         self.me = me
         self.workers = workers
@@ -235,6 +129,26 @@ class _Partition:
         self.frontier: list[int] = []
         self.sometimes_seen: set[str] = set()
         self.expanded = 0
+
+    SAVED = ("seen", "states", "canons", "parents", "via", "frontier", "sometimes_seen",
+             "expanded", "types")
+
+    def load(self, blob: bytes) -> None:
+        """Take up a partition saved from :data:`SAVED` (the coordinator checked it is ours)."""
+        data = pickle.loads(blob)
+        types = data.pop("types")
+        for name, value in data.items():
+            setattr(self, name, value)
+        typed = getattr(self.system, "typed", None)
+        if typed is not None and types:
+            typed.mark(types)  # the seen-set was keyed by type on these fields
+        self.typing_version = self.system.typing_version
+
+    @property
+    def types(self) -> Any:
+        """The fields keyed by type when the partition was saved."""
+        typed = getattr(self.system, "typed", None)
+        return sorted(typed.columns) if typed is not None else None
 
     def owner(self, canon: Any) -> int:
         """The worker that owns a state, from its (orbit representative's) plain value:
@@ -296,7 +210,7 @@ class _Partition:
                 if sid is None:
                     self.add(state, key, canon, None, index, 0, found)
         return {"states": len(self.states), "new": len(self.frontier), "found": found,
-                "sometimes": set(self.sometimes_seen)}
+                "sometimes": set(self.sometimes_seen), "rss": resident_bytes()}
 
     def expand(self, depth: int) -> dict[str, Any]:
         system, options = self.system, self.options
@@ -317,21 +231,18 @@ class _Partition:
                 exc.failed_at = ref
                 raise
             self.expanded += 1
-            if options.check_deadlock and not any(not s.is_fault for s, _ in succs):
+            if options.check_deadlock:
                 try:
-                    final = system.is_final(state)
+                    if stuck(system, state, succs):
+                        found.append(Found(*deadlock(), ref, None, depth))
                 except ModelError as exc:
                     exc.failed_at = ref
                     raise
-                if not final:
-                    found.append(Found(*deadlock(), ref, None, depth))
             for k, (step, out) in enumerate(succs):
                 transitions += 1
                 coverage[step.action] = coverage.get(step.action, 0) + 1
                 if isinstance(out, ActionFailure):
-                    found.append(Found(out.property_name, out.kind,
-                                         f"{step.who()} {step.label()}: {out.message}", ref, k,
-                                         depth + 1))
+                    found.append(Found(*failed_step(step, out), ref, k, depth + 1))
                     continue
                 found.extend(Found(*broken, ref, k, depth + 1)
                              for broken in self.checks.across(state, step, out))
@@ -360,7 +271,7 @@ class _Partition:
                               protocol=pickle.HIGHEST_PROTOCOL)
                  for box, extra in zip(outbox, extras, strict=True)]
         return {"transitions": transitions, "coverage": coverage, "found": found,
-                "outbox": blobs}
+                "outbox": blobs, "rss": resident_bytes()}
 
     def handle(self, command: str, *args: Any) -> tuple:
         """One command from the coordinator: ("ok", reply) or ("error", message, where)."""
@@ -373,6 +284,12 @@ class _Partition:
                 reply = self.absorb(*args)
             elif command == "parent":
                 reply = (self.parents[args[0]], self.via[args[0]])
+            elif command == "save":
+                reply = pickle.dumps({name: getattr(self, name) for name in self.SAVED},
+                                     protocol=pickle.HIGHEST_PROTOCOL)
+            elif command == "load":
+                self.load(*args)
+                reply = None
             else:
                 raise ModelError(f"unknown command {command!r}")
             return ("ok", reply)
@@ -396,7 +313,8 @@ class _Partition:
                     continue
                 self.add(out, key, canon, parent, k, depth, found)
         return {"states": len(self.states), "new": len(self.frontier), "found": found,
-                "sometimes": set(self.sometimes_seen), "blocked": blocked}
+                "sometimes": set(self.sometimes_seen), "blocked": blocked,
+                "rss": resident_bytes()}
 
 
 def _worker_main(system: TransitionSystem, options: Options, me: int, workers: int,

@@ -15,7 +15,7 @@ from typing import Any
 from lifecheck.contract import Options, Progress, TransitionSystem
 from lifecheck.explore.checkpoint import load_checkpoint, run_signature, save_checkpoint
 from lifecheck.explore.checks import Found
-from lifecheck.explore.exploration import Exploration, watch_run
+from lifecheck.explore.exploration import Exploration, resident_bytes, watch_run
 
 
 class Search:
@@ -84,10 +84,15 @@ class Search:
         reason, self.next_report = watch_run(
             self.options, deadline, self.next_report,
             lambda rss, now: Progress(self.count, self.transitions, self.frontier_size(pending),
-                                      self.depth, self.elapsed + now - self.started, rss))
+                                      self.depth, self.elapsed + now - self.started, rss),
+            self.resident)
         if reason:
             self.complete, self.reason, self.stopped = False, reason, True
         return bool(reason)
+
+    def resident(self) -> int:
+        """The memory the run holds, for the memory bound and the progress line."""
+        return resident_bytes()
 
     # -- what an engine supplies ---------------------------------------------------------
     def start(self) -> None:

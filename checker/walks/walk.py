@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 
 from lifecheck.contract import ALWAYS, ActionFailure, Step, TransitionSystem
 from lifecheck.errors import ModelError
-from lifecheck.explore.checks import Checks, deadlock
+from lifecheck.explore.checks import Checks, deadlock, failed_step, stuck
 from lifecheck.replay import replay
 from lifecheck.result import Violation
 
@@ -101,14 +101,13 @@ class Walk:
 
     def _problems(self) -> list[Problem]:
         found = [Problem(*broken) for broken in self._checks.broken(self.state)]
-        if (self.deadlock and self.failure is None
-                and not any(not s.is_fault for s, _ in self.successors())):
+        if self.deadlock and self.failure is None:
+            succs = self.successors()
             try:
-                final = self.system.is_final(self.state)
+                if stuck(self.system, self.state, succs):
+                    found.append(Problem(*deadlock()))
             except ModelError as exc:
                 raise exc.within(step=self.depth) from None
-            if not final:
-                found.append(Problem(*deadlock()))
         return found
 
     def take(self, index: int) -> list[Problem]:
@@ -119,8 +118,7 @@ class Walk:
         self._succs = None
         if isinstance(out, ActionFailure):
             self.failure = out
-            return [Problem(out.property_name, out.kind,
-                            f"{step.who()} {step.label()}: {out.message}")]
+            return [Problem(*failed_step(step, out))]
         before, self.state = self.state, out
         found = [Problem(*broken) for broken in self._checks.across(before, step, out)]
         return found + self.problems()

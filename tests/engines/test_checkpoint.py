@@ -37,9 +37,12 @@ def _check(tmp: Path, *extra: str) -> subprocess.Popen:
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM], ids=["kill-9", "sigterm"])
-def test_a_killed_run_resumes_to_the_same_result(tmp_path: Path, how: int) -> None:
-    proc = _check(tmp_path)
+@pytest.mark.parametrize(("how", "extra"), [(signal.SIGKILL, ()), (signal.SIGTERM, ()),
+                                            (signal.SIGKILL, ("--workers", "2"))],
+                         ids=["kill-9", "sigterm", "kill-9-two-workers"])
+def test_a_killed_run_resumes_to_the_same_result(tmp_path: Path, how: int,
+                                                 extra: tuple[str, ...]) -> None:
+    proc = _check(tmp_path, *extra)
     ckpt = tmp_path / "ckpt" / "philosophers_n=8.ckpt"
     deadline = time.monotonic() + 60
     while not ckpt.exists() or ckpt.stat().st_size < 50_000:  # a few levels in
@@ -52,7 +55,7 @@ def test_a_killed_run_resumes_to_the_same_result(tmp_path: Path, how: int) -> No
     assert ckpt.exists()
     saved_size = ckpt.stat().st_size
 
-    resumed = _check(tmp_path)
+    resumed = _check(tmp_path, *extra)
     out, err = resumed.communicate(timeout=300)
     assert resumed.returncode == 0, err
     (row,) = json.loads(out)
@@ -79,6 +82,33 @@ def test_resuming_in_process_gives_the_same_exploration(tmp_path: Path) -> None:
     assert resumed.states == full.states
     assert (resumed.transitions, resumed.depth) == (full.transitions, full.depth)
     assert list(resumed.parents) == list(full.parents) and list(resumed.via) == list(full.via)
+
+
+def test_resuming_a_team_run_in_process_gives_the_same_exploration(tmp_path: Path) -> None:
+    """A team's checkpoint holds every worker's partition; a new team (new processes,
+    so another salt for Python's hash) takes them up and owns the states it saved."""
+    from lifecheck.explore.parallel import _ForkedWorkers, explore_parallel
+    from lifecheck.explore.team import TeamSearch
+
+    system = Spec("p", Philosophers(n=6), holds()).system()
+    options = Options(check_liveness=False)
+    full = explore(system, options)
+    path = str(tmp_path / "team.ckpt")
+    saving = Options(check_liveness=False, checkpoint=path)
+    with _ForkedWorkers(system, saving, 2) as team:
+        run = TeamSearch(system, saving, team)
+        run.start()
+        for _ in range(4):
+            run.advance(None)
+        save_checkpoint(path, run.signature, run.snapshot())
+        partial = run.count
+    resumed = explore_parallel(system, saving, 2)
+    assert 0 < partial < 862 and resumed.resumed_at == partial
+    assert (resumed.distinct_states, resumed.transitions, resumed.depth) == \
+        (full.distinct_states, full.transitions, full.depth)
+    assert resumed.distinct_states == 862
+    with pytest.raises(ModelError, match="engine: saved 'team of 2', now 'team of 3'"):
+        explore_parallel(system, saving, 3)
 
 
 def test_a_checkpoint_of_another_run_is_refused(tmp_path: Path) -> None:

@@ -44,3 +44,26 @@ def test_the_vector_explorer_reports_progress_and_keeps_to_its_budgets():
         result = check_spec(spec, Options(bounds=bounds, engine="vector", check_liveness=False))
         assert result.verdict == "incomplete"
         assert words in result.incomplete_reason
+
+
+def test_a_team_of_workers_reports_progress_and_keeps_to_its_budgets():
+    """The coordinator runs the same search loop as one process: the progress line,
+    and the memory and time bounds, which count the workers' memory too."""
+    from lifecheck.explore.parallel import explore_parallel
+
+    reports = []
+    system = Spec("p", Philosophers(n=6), holds()).system()
+    options = Options(progress=reports.append, progress_every=0.0, check_liveness=False)
+    exploration = explore_parallel(system, options, 2)
+    assert exploration.distinct_states == 862
+    assert reports and [r.states for r in reports] == sorted(r.states for r in reports)
+    assert all(0 < r.states <= 862 and r.rss_bytes > 0 for r in reports)
+    assert reports[-1].states == 862 and reports[-1].depth == exploration.depth
+    own = resident_bytes()
+    assert reports[-1].rss_bytes > own, "the workers' memory is counted with the coordinator's"
+    for bounds, words in [(Bounds(max_memory_mb=1), "memory budget 1 MiB reached"),
+                          (Bounds(max_seconds=0), "time bound 0s reached")]:
+        spec = Spec("p", Philosophers(n=6), holds(), bounds=bounds)
+        result = check_spec(spec, Options(bounds=bounds, workers=2, check_liveness=False))
+        assert result.verdict == "incomplete"
+        assert words in result.incomplete_reason

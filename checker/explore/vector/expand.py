@@ -13,7 +13,9 @@ from lifecheck.explore.checks import (
     audit,
     deadlock,
     depth_bound,
+    failed_step,
     state_bound,
+    stuck,
     unhashable,
 )
 from lifecheck.explore.vector.hashing import zobrist_code
@@ -165,8 +167,7 @@ class Expansion:
                 try:
                     succs = system.successors(state)
                     audit(system, options, sid, state, succs)
-                    if options.check_deadlock and not any(not s.is_fault for s, _ in succs) \
-                            and not system.is_final(state):
+                    if options.check_deadlock and stuck(system, state, succs):
                         self.note(Found(*deadlock(), sid))
                 except ModelError as exc:
                     raise self.locate(exc.within(step=self.depth + 1), sid) from None
@@ -175,8 +176,7 @@ class Expansion:
                 for via, (step, out) in enumerate(succs):
                     coverage[step.action] = coverage.get(step.action, 0) + 1
                     if isinstance(out, ActionFailure):
-                        self.note(Found(out.property_name, out.kind,
-                                        f"{step.who()} {step.label()}: {out.message}", sid, via))
+                        self.note(Found(*failed_step(step, out), sid, via))
                         continue
                     try:
                         new = [values.intern(c, v) for c, v in enumerate(learner.encode(out))]

@@ -1,0 +1,191 @@
+"""The coordinator of a team of workers: the level-synchronous search they share.
+
+Forked workers (:mod:`lifecheck.explore.parallel`) and Ray actors
+(:mod:`lifecheck.explore.distributed`) own partitions of the states; this module runs
+their search on :class:`~lifecheck.explore.search.Search`, the loop every engine
+shares, so a team has what a single process has: the time and memory bounds, the
+progress line, and checkpoints that a later run resumes.
+
+Per level, every worker expands its frontier and hands back what others own; then
+each owner absorbs, sender by sender, in the order sent. The coordinator keeps only
+counts, coverage and the first violation of each property (by depth, then worker);
+states stay with their owners, and a counterexample's key is rebuilt at the end by
+following parent references from worker to worker.
+
+A checkpoint holds the coordinator's figures and each worker's partition. Owners
+are chosen by a hash every process computes alike when checkpointing (Python's own
+is salted per process), so the resumed team owns the states it saved.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Protocol
+
+from lifecheck.contract import Options, TransitionSystem
+from lifecheck.errors import ModelError
+from lifecheck.explore.checkpoint import run_signature
+from lifecheck.explore.checks import Found, depth_bound
+from lifecheck.explore.exploration import Exploration, resident_bytes
+from lifecheck.explore.search import Search
+
+Ref = tuple[int, int]  # (worker, index of the state in that worker)
+
+
+class Team(Protocol):
+    """How the coordinator talks to its workers: forked processes or Ray actors."""
+
+    size: int
+
+    def all(self, command: str, args: list[tuple]) -> list[Any]:
+        """Send ``command`` with ``args[w]`` to each worker w; their replies, in order."""
+
+    def one(self, worker: int, command: str, *args: Any) -> Any:
+        """Ask one worker and wait for its reply."""
+
+
+def worker_error(message: str, failed_at: Ref | None) -> ModelError:
+    error = ModelError(message)
+    if failed_at is not None:
+        error.failed_at = failed_at
+    return error
+
+
+def coordinate(system: TransitionSystem, options: Options, team: Team) -> Exploration:
+    """Run the level-synchronous search on a team of workers (processes or actors)."""
+    return TeamSearch(system, options, team).run()
+
+
+class TeamSearch(Search):
+    """The coordinator's side of a team run (see the module notes)."""
+
+    ENGINE = "team"
+    SAVED = ("found", "sometimes_seen", "coverage", "totals", "transitions", "frontier",
+             "depth", "complete", "reason")
+
+    def __init__(self, system: TransitionSystem, options: Options, team: Team) -> None:
+        self.system = system
+        self.options = options
+        self.team = team
+        self.started = time.perf_counter()
+        self.elapsed = 0.0
+        self.resumed_at = 0
+        self.next_report = self.started + options.progress_every
+        self.found: dict[str, Found] = {}
+        self.sometimes_seen: set[str] = set()
+        self.coverage: dict[str, int] = {name: 0 for name in system.actions()}
+        self.totals = [0] * team.size
+        self.worker_rss = [0] * team.size
+        self.transitions = 0
+        self.frontier = 0
+        self.depth = 0
+        self.complete, self.reason, self.stopped = True, "", False
+        # The partitions depend on the number of workers: a run resumes only with as many.
+        self.signature = run_signature(system, options, f"{self.ENGINE} of {team.size}")
+
+    @property
+    def count(self) -> int:  # type: ignore[override]
+        return sum(self.totals)
+
+    def run(self) -> Exploration:
+        try:
+            return super().run()
+        except ModelError as exc:
+            if exc.failed_at is not None:
+                exc = exc.at(self.path(exc.failed_at))
+            raise exc from None
+
+    # -- saving and resuming: the coordinator's figures and every worker's partition -----
+    def snapshot(self) -> dict[str, Any]:
+        data = super().snapshot()
+        data["partitions"] = self.team.all("save", [()] * self.team.size)
+        return data
+
+    def restore(self, data: dict[str, Any]) -> None:
+        super().restore(data)
+        self.team.all("load", [(blob,) for blob in data["partitions"]])
+
+    # -- the search -------------------------------------------------------------------
+    def start(self) -> None:
+        # Every worker sees every initial state and keeps the ones it owns.
+        inits = list(self.system.init_states())
+        self.frontier = 0
+        for w, report in enumerate(self.team.all("init", [(inits,)] * self.team.size)):
+            self.absorbed(w, report)
+
+    def pending(self) -> bool:
+        return self.frontier > 0
+
+    def frontier_size(self, pending: int) -> int:
+        return self.frontier + pending
+
+    def resident(self) -> int:
+        """The coordinator's memory and its workers', as they last reported it."""
+        return resident_bytes() + sum(self.worker_rss)
+
+    def advance(self, until: float | None) -> None:
+        size = self.team.size
+        bounds = self.options.bounds
+        at_bound = bounds.max_depth is not None and self.depth >= bounds.max_depth
+        # Phase 1: every worker expands its frontier and hands back what others own.
+        outboxes = []
+        for w, report in enumerate(self.team.all("expand", [(self.depth,)] * size)):
+            self.transitions += report["transitions"]
+            for name, n in report["coverage"].items():
+                self.coverage[name] = self.coverage.get(name, 0) + n
+            self.merge(report["found"])
+            self.worker_rss[w] = report["rss"]
+            outboxes.append(report["outbox"])
+        # Phase 2: each owner absorbs, sender by sender, in the order sent.
+        inboxes = [([outboxes[src][w] for src in range(size)], at_bound, self.depth + 1)
+                   for w in range(size)]
+        self.frontier = 0
+        for w, report in enumerate(self.team.all("absorb", inboxes)):
+            self.absorbed(w, report)
+            if report["blocked"]:
+                self.complete, self.reason = False, depth_bound(bounds.max_depth)  # type: ignore[arg-type]
+        if self.frontier:
+            self.depth += 1
+        self.must_stop(0)
+
+    def absorbed(self, w: int, report: dict[str, Any]) -> None:
+        self.totals[w] = report["states"]
+        self.frontier += report["new"]
+        self.worker_rss[w] = report["rss"]
+        self.merge(report["found"])
+        self.sometimes_seen |= report["sometimes"]
+
+    def merge(self, new: list[Found]) -> None:
+        """Keep, per property, the violation at the smallest depth (then the first worker's)."""
+        for f in new:
+            old = self.found.get(f.property)
+            if old is None or (f.depth, f.state) < (old.depth, old.state):
+                self.found[f.property] = f
+
+    def path(self, ref: Ref) -> list[int]:
+        """The replay key of a state: follow parent references from worker to worker."""
+        key = []
+        while True:
+            parent, via = self.team.one(ref[0], "parent", ref[1])
+            key.append(via)
+            if parent is None:
+                break
+            ref = parent
+        key.reverse()
+        return key
+
+    def finish(self) -> Exploration:
+        keys = {}
+        for name, f in self.found.items():
+            key = self.path(f.state)
+            if f.step_index is not None:
+                key.append(f.step_index)
+            keys[name] = key
+        return Exploration(states=[], parents=None, via=None, level_starts=[], found=self.found,
+                           transitions=self.transitions, depth=self.depth,
+                           seconds=self.elapsed + time.perf_counter() - self.started,
+                           coverage=self.coverage, complete=self.complete,
+                           incomplete_reason=self.reason, sometimes_seen=self.sometimes_seen,
+                           graph=None, stored_bytes=0, count=self.count, keys=keys,
+                           workers=self.team.size, per_worker=list(self.totals),
+                           resumed_at=self.resumed_at)
