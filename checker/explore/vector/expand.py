@@ -24,6 +24,8 @@ from lifecheck.explore.vector.memo import (
     SMALL,
 )
 
+# Per property, the first failed step of a level: (row, step index, (property, kind, message)).
+Failures = dict[str, tuple[int, int, tuple[str, str, str]]]
 
 class Expansion:
     """The part of a vector run that turns a frontier into candidate successors."""
@@ -41,7 +43,7 @@ class Expansion:
         offset = np.zeros(n, np.int64)
         nonfault = np.zeros(n, np.int64)
         got: list[tuple[np.ndarray, ...]] = []
-        failures: dict[str, tuple[int, int, str]] = {}
+        failures: Failures = {}
         for k, table in enumerate(self.tables):
             entry = table.lookup(rows, lambda r, k=k: self.learn_step(k, rows[r].tolist(), sid0 + r))
             for r, e in table.to_verify(entry, rows):
@@ -69,8 +71,7 @@ class Expansion:
                         key = (int(at[i]), int(via[i]))
                         name = fail.property_name  # type: ignore[union-attr]
                         if name not in failures or key < failures[name][:2]:
-                            failures[name] = (*key, f"{step.who()} {step.label()}: "
-                                              f"{fail.message}")  # type: ignore[union-attr]
+                            failures[name] = (*key, failed_step(step, fail))  # type: ignore[arg-type]
                     keep = ~failed
                     at, t, via = at[keep], t[keep], via[keep]
                 got.append((fps[at] ^ table.delta[t], at, np.full(len(at), k, np.int32), t, via))
@@ -82,11 +83,11 @@ class Expansion:
         return self.admit(rows, sid0, *cand, at_bound)
 
     def after_expansion(self, rows: np.ndarray, sid0: int,
-                        failures: dict[str, tuple[int, int, str]], stuck: np.ndarray) -> None:
-        """Failed steps, determinism, deadlocks (``stuck``: rows with no step but faults)."""
-        for name, (r, via, message) in sorted(failures.items(), key=lambda kv: kv[1][:2]):
-            self.note(Found(name, "assertion" if name == "AssertionInAction" else "exception",
-                            message, sid0 + r, via))
+                        failures: Failures, stuck: np.ndarray) -> None:
+        """Failed steps, determinism, deadlocks (``stuck``: rows with no step but faults;
+        the rule of :func:`~lifecheck.explore.checks.stuck`, for a whole level at once)."""
+        for r, via, failure in sorted(failures.values(), key=lambda f: f[:2]):
+            self.note(Found(*failure, sid0 + r, via))
         self.check_determinism(rows, sid0)
         if self.options.check_deadlock and len(stuck):
             final = self.truth("final state", rows[stuck], lambda r: sid0 + int(stuck[r]))
@@ -102,7 +103,7 @@ class Expansion:
         learned = self.learned
         offset, nonfault = [0] * n, [0] * n
         cands: list[tuple[int, int, int, int, int]] = []  # (row, step index, fp, instance, t)
-        failures: dict[str, tuple[int, int, str]] = {}
+        failures: Failures = {}
         coverage = self.coverage
         for k, table in enumerate(self.tables):
             entries = table.lookup_small(rows_l, lambda r, k=k: self.learn_step(k, rows_l[r], sid0 + r))
@@ -126,7 +127,7 @@ class Expansion:
                     key = (r, offset[r] + b)
                     name = fail.property_name
                     if name not in failures or key < failures[name][:2]:
-                        failures[name] = (*key, f"{step.who()} {step.label()}: {fail.message}")
+                        failures[name] = (*key, failed_step(step, fail))
                 offset[r] += count
         self.after_expansion(rows, sid0, failures,
                              np.array([r for r in range(n) if not nonfault[r]], np.int64))
