@@ -28,6 +28,7 @@ from lifecheck import (
     check_spec,
     choose,
     durable,
+    eventually,
     final,
     holds,
     initial,
@@ -292,6 +293,31 @@ def test_the_stateful_bridge_draws_the_initial_state() -> None:
     assert trace is not None and trace.replay[0] == 2 and len(trace.steps) == 2
 
 
+class Settle(Model):
+    x = durable(one_of((0, 1)))
+
+    @action
+    def spin(self):
+        require(self.x == 1)
+
+    @eventually
+    def zero(self):
+        return self.x == 0
+
+    @final
+    def done(self):
+        return self.x == 0
+
+
+def test_liveness_holds_for_every_initial_state() -> None:
+    """``eventually`` is about every behaviour from every initial state: from x = 1 the
+    model spins forever, a lasso whose stem starts at the second initial state."""
+    result = check_spec(Spec("settle", Settle(), violated("Zero")))
+    assert result.verdict == "violated", result.error
+    trace = result.violations[0].trace
+    assert trace is not None and trace.replay[0] == 1 and trace.loop_start is not None
+
+
 # -- errors ----------------------------------------------------------------------------------
 
 class Empty(Model):
@@ -362,3 +388,23 @@ def test_a_model_without_domains_has_its_one_initial_state() -> None:
         x = durable(3)
 
     assert ModelSystem(Plain()).init_states() == [((), (3,))]
+
+
+# -- diagrams ---------------------------------------------------------------------------------
+
+def test_diagrams_mark_every_initial_state() -> None:
+    """The explored graph keeps each initial state under its position (what a replay key's
+    first number names), and a role's machine starts in every control state they hold."""
+    from lifecheck.diagrams.control import ControlStates, choose_rule
+    from lifecheck.diagrams.explored import explored_graph
+    from lifecheck.diagrams.roles import role_machine
+
+    system = ModelSystem(Pair())
+    exploration = explore(system, Options(check_liveness=False, record_graph=True))
+    graph = explored_graph(system, exploration)
+    assert sorted(graph.initial) == [0, 1, 2, 3]
+    assert [graph.states[sid]["member1.mode"] + graph.states[sid]["member2.mode"]
+            for _, sid in sorted(graph.initial.items())] == ["aa", "ab", "ba", "bb"]
+    role = graph.roles[0]
+    controls = ControlStates(graph, {r.name: choose_rule(r, [graph]) for r in graph.roles})
+    assert role_machine(role, [controls]).initial == ["a", "b"]
