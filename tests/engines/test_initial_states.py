@@ -167,6 +167,30 @@ def test_each_process_chooses_independently() -> None:
         assert figures(run(Spec("pair", Pair(), holds()), **options)) == ("holds", 16, 16, 2)
 
 
+def test_each_element_of_an_array_field_chooses_independently() -> None:
+    class Bits(Model):
+        bits = durable(one_of((0, 1)), count=2)
+
+    system = ModelSystem(Bits())
+    assert [system.describe(s)["bits[0]"] * 10 + system.describe(s)["bits[1]"]
+            for s in system.init_states()] == [0, 1, 10, 11]
+
+
+def test_equal_values_of_different_types_are_different_initial_states() -> None:
+    """0 and False compare equal but are two states, as everywhere else in lifecheck."""
+    class Typed(Model):
+        x = durable(one_of((0, False, 0.0)))
+
+        @always
+        def fine(self):
+            return True
+
+    assert len(ModelSystem(Typed()).init_states()) == 3
+    for options in ENGINES:
+        assert figures(run(Spec("typed", Typed(), holds(), deadlock=False), **options)) \
+            == ("holds", 3, 0, 0)
+
+
 def test_symmetry_counts_initial_orbits() -> None:
     """aa, ab ~ ba, bb: 3 initial orbits. All 16 states fall in 10 orbits: a state is a
     multiset of two (mode, done) pairs out of 4 kinds, 4 * 5 / 2 = 10."""
