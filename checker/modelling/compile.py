@@ -312,14 +312,13 @@ class ModelSystem(Mirrored, TransitionSystem):
 
     def _crash(self, views: Views, pname: str, part: Part, i: int) -> None:
         self._spend(views.ctx, i)
-        reset_volatile(views.ctx, part)
+        reset_volatile(views.ctx, [part])
         for comp in views.components:
             comp.on_crash(pname)
 
     def _power_loss(self, views: Views, i: int) -> None:
         self._spend(views.ctx, i)
-        for part in self.holder_parts:
-            reset_volatile(views.ctx, part)
+        reset_volatile(views.ctx, self.holder_parts)
         for comp in views.components:
             for view in views.processes:
                 comp.on_crash(view.name)

@@ -14,7 +14,8 @@ as a whole begins; a restart is one process booting again from what it declares.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from lifecheck.contract import ActionFailure
@@ -68,18 +69,38 @@ def part_initial(index: int, prefix: str, fields: list[Field], holder: Any, owne
     return Part(index, prefix, fields, initial, domains)
 
 
-def reset_volatile(ctx: Context, part: Part) -> None:
-    """A crash's (or power loss's) reset of ``part``: each volatile field back to its
+@dataclass(frozen=True)
+class Restarted:
+    """The values a crash or power loss chose for the volatile fields it reset, as one choice
+    of its step (``crash -> worker1.phase='b'``).
+
+    A set, not a sequence: renaming processes (symmetry) must map a power loss's branch
+    onto its mirror image's, whose processes are listed in their own order.
+    """
+
+    values: frozenset[str]
+
+    def __repr__(self) -> str:
+        return ", ".join(sorted(self.values))
+
+
+def reset_volatile(ctx: Context, parts: Sequence[Part]) -> None:
+    """A crash's (or power loss's) reset of ``parts``: each volatile field back to its
     declared initial value, or, declared with several, to each of them in turn (a branch
-    each, labelled with the field and the value it restarts with)."""
-    domains = part.domains
-    for slot in part.volatile_slots:
-        name = part.prefix + part.fields[slot].name
-        if slot in domains:
-            value = choose_from(domains[slot], label=lambda v, n=name: f"{n}={v!r}")
-        else:
-            value = part.initial[slot]
-        ctx.write(part.index, slot, value, name)
+    each, labelled with the fields and the values they restart with)."""
+    labels = ctx.labels
+    start = len(labels)
+    for part in parts:
+        domains = part.domains
+        for slot in part.volatile_slots:
+            name = part.prefix + part.fields[slot].name
+            if slot in domains:
+                value = choose_from(domains[slot], label=lambda v, n=name: f"{n}={v!r}")
+            else:
+                value = part.initial[slot]
+            ctx.write(part.index, slot, value, name)
+    if len(labels) > start:
+        labels[start:] = [Restarted(frozenset(labels[start:]))]
 
 
 def initial_states(system: ModelSystem, first: tuple, budget: int) -> list[tuple]:

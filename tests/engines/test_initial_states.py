@@ -204,6 +204,26 @@ def test_symmetry_counts_initial_orbits() -> None:
     assert len(first) == 3  # the initial orbits: aa, ab, bb
 
 
+def test_symmetry_holds_across_a_power_loss_that_chooses_for_every_process() -> None:
+    """A power loss re-chooses both members' modes; its branch labels must rename onto the
+    mirror image's (found by the differential harness): one state per true orbit."""
+    from lifecheck.typed_values import typed_key
+    from tests import reference as ref
+
+    def spec(symmetry: tuple[str, ...] = ()) -> Spec:
+        return Spec("pair/power", Pair(), holds(), faults=[PowerLoss(max=1)], symmetry=symmetry)
+
+    full = run(spec())
+    reduced = run(spec(("members",)))
+    assert figures(full)[0] == figures(reduced)[0] == "holds"
+    system = spec().system()
+    seen: list[tuple] = []
+    explore(system, Options(check_liveness=False), on_state=lambda _sid, s: seen.append(s))
+    parts = [p.index for p in system._role_parts["members"]]
+    assert reduced.stats.distinct_states == ref.true_orbits(seen, parts, system.process_names(),
+                                                            key=typed_key)
+
+
 # -- crash and restart: a volatile field with several initial values is chosen again -----------
 
 class Restarter(Process):
