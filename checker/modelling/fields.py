@@ -106,7 +106,7 @@ class Field:
                              f"{type(exc).__name__}: {exc}") from None
         if not options:
             raise ModelError(f"field {self.name!r} of {owner} has an empty domain for its "
-                             f"initial value ({self.initial!r} gives no option), so {owner} "
+                             f"initial value ({self.initial!r} gives no option), so the model "
                              "would have no initial state")
         for value in options:
             try:
