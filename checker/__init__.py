@@ -12,7 +12,8 @@ from lifecheck.contract import Bounds, Options, Step, TransitionSystem
 from lifecheck.errors import ModelError, SpecError
 from lifecheck.explore.verdict import check_spec
 from lifecheck.modelling.faults import Crash, Fail, PowerLoss
-from lifecheck.modelling.fields import durable, parameter, volatile
+from lifecheck.modelling.fields import durable, one_of, parameter, volatile
+from lifecheck.modelling.initial import initial
 from lifecheck.modelling.model import Component, Model, Process, action, role
 from lifecheck.modelling.properties import always, eventually, final, leads_to, sometimes, transition
 from lifecheck.modelling.runtime import (
@@ -42,6 +43,7 @@ __all__ = [
     "Bounds", "Component", "Crash", "Fail", "FrozenMap", "Model", "ModelError", "Options",
     "PowerLoss", "Process", "Result", "Spec", "SpecError", "Step", "TransitionSystem", "action",
     "always", "check_spec", "choose", "choose_from", "current_process", "draw", "durable",
-    "eventually", "fault", "faults_left", "final", "holds", "incomplete", "leads_to", "note",
-    "parameter", "require", "role", "sampling", "sometimes", "transition", "violated", "volatile",
+    "eventually", "fault", "faults_left", "final", "holds", "incomplete", "initial", "leads_to",
+    "note", "one_of", "parameter", "require", "role", "sampling", "sometimes", "transition",
+    "violated", "volatile",
 ]

@@ -103,6 +103,11 @@ class FieldDesc:
     domain: int  # values are 0..domain-1
     durable: bool
     initial: int
+    others: tuple[int, ...] = ()  # further initial values (one_of): a restart chooses again
+
+    @property
+    def initials(self) -> tuple[int, ...]:
+        return (self.initial, *self.others)
 
 
 @dataclass(frozen=True)
@@ -156,13 +161,17 @@ class ModelDesc:
 RefState = tuple[int, tuple[tuple[str, tuple[int, ...]], ...]]
 
 
-def reference_initial(desc: ModelDesc) -> RefState:
-    procs = []
-    for r in desc.roles:
-        init = tuple(f.initial for f in r.fields)
-        for pname in r.process_names():
-            procs.append((pname, init))
-    return (0, tuple(procs))
+def reference_initials(desc: ModelDesc) -> list[RefState]:
+    """Every initial state: each process's fields range over their initial values on
+    their own (a product), written out here without the checker's branching."""
+    slots = [(pname, f) for r in desc.roles for pname in r.process_names() for f in r.fields]
+    states = []
+    for values in itertools.product(*(f.initials for _, f in slots)):
+        procs: dict[str, tuple[int, ...]] = {}
+        for (pname, _), v in zip(slots, values, strict=True):
+            procs[pname] = (*procs.get(pname, ()), v)
+        states.append((0, tuple(procs.items())))
+    return states
 
 
 def _locate(desc: ModelDesc) -> dict[str, tuple[int, RoleDesc]]:
@@ -219,15 +228,19 @@ def reference_successors(desc: ModelDesc, crash_max: int,
     if spent < crash_max:
         for pname, vals in procs:
             _, r = where[pname]
-            reset = tuple(f.initial if not f.durable else v for f, v in zip(r.fields, vals, strict=True))
-            succ = (spent + 1, tuple((p, reset if p == pname else v) for p, v in procs))
-            out.append(((pname, "crash", None), succ))
+            # A volatile field with several initial values restarts with any of them.
+            options = [(v,) if f.durable else f.initials for f, v in zip(r.fields, vals, strict=True)]
+            for reset in itertools.product(*options):
+                chosen = frozenset(f"{pname}.{f.name}={v!r}" for f, v in zip(r.fields, reset, strict=True)
+                                   if not f.durable and f.others)
+                succ = (spent + 1, tuple((p, reset if p == pname else v) for p, v in procs))
+                out.append(((pname, "crash", chosen or None), succ))
     return out
 
 
 def reference_reachable(desc: ModelDesc, crash_max: int) -> dict[RefState, int]:
     return bfs_distances(
-        [reference_initial(desc)],
+        reference_initials(desc),
         lambda s: [t for _, t in reference_successors(desc, crash_max, s)])
 
 

@@ -28,6 +28,7 @@ from lifecheck.errors import ModelError
 from lifecheck.modelling.faults import Crash, FaultKind, PowerLoss
 from lifecheck.modelling.fields import Field
 from lifecheck.modelling.guards import lift_guard
+from lifecheck.modelling.initial import initial_states, part_initial, reset_volatile
 from lifecheck.modelling.mirror import Mirrored, refused_index
 from lifecheck.modelling.model import Model, Process, component_fields, process_fields
 from lifecheck.modelling.runtime import (
@@ -90,20 +91,22 @@ class ModelSystem(Mirrored, TransitionSystem):
         self.properties = self._compile_properties(properties)
         self.finals = [d for d in model.final_decls().values()]
         self._setup_symmetry(symmetry)
+        self.start_views = self._views  # what @initial runs on (lifecheck.modelling.initial)
+        self._inits = initial_states(self, self._initial, BUDGET)
 
     # -- layout -------------------------------------------------------------------------
     def _layout(self) -> None:
         model = self.model
         model_fields = _slots(model.fields(), model)
-        self._model_part = Part(MODEL, "", model_fields,
-                                 tuple(f.initial_value(model) for f in model_fields))
+        model_name = type(model).__name__
+        self._model_part = part_initial(MODEL, "", model_fields, model, f"model {model_name}")
         index = MODEL + 1
         self._component_parts: list[Part] = []
         component_classes: list[tuple[type, list[Field]]] = []
         for attr, comp in model.bound_components().items():
             fields = _slots(component_fields(comp), model)
-            initial = tuple(f.initial_value(comp) for f in fields)
-            self._component_parts.append(Part(index, f"{attr}.", fields, initial))
+            self._component_parts.append(part_initial(
+                index, f"{attr}.", fields, comp, f"component {attr} of model {model_name}"))
             component_classes.append((type(comp), fields))
             index += 1
         self._role_parts: dict[str, list[Part]] = {}
@@ -112,14 +115,15 @@ class ModelSystem(Mirrored, TransitionSystem):
         names: set[str] = set()
         for attr, decl in model.roles().items():
             fields = _slots(process_fields(decl.process), model)
-            initial = tuple(f.initial_value(model) for f in fields)
+            template = part_initial(index, "", fields, model,
+                                    f"process {decl.process.__name__} of model {model_name}")
             parts = []
             for i in range(decl.resolve_count(model)):
                 pname = f"{decl.process.__name__.lower()}{i + 1}"
                 if pname in names:
                     pname = f"{attr}{i + 1}"
                 names.add(pname)
-                parts.append(Part(index, pname + ".", fields, initial))
+                parts.append(Part(index, pname + ".", fields, template.initial, template.domains))
                 index += 1
             self._role_parts[attr] = parts
             process_classes[attr] = (decl.process, fields)
@@ -232,7 +236,9 @@ class ModelSystem(Mirrored, TransitionSystem):
         return Learner(self)
 
     def init_states(self) -> list[tuple]:
-        return [self._initial]
+        """Every combination of the one_of fields' options, through the @initial hook
+        (lifecheck.modelling.initial); the one declared state for most models."""
+        return self._inits
 
     @property
     def typing_version(self) -> int:
@@ -304,21 +310,15 @@ class ModelSystem(Mirrored, TransitionSystem):
         budget[i] += 1
         ctx.budget = tuple(budget)
 
-    @staticmethod
-    def _reset_volatile(ctx: Context, part: Part) -> None:
-        for slot in part.volatile_slots:
-            ctx.write(part.index, slot, part.initial[slot], part.prefix + part.fields[slot].name)
-
     def _crash(self, views: Views, pname: str, part: Part, i: int) -> None:
         self._spend(views.ctx, i)
-        self._reset_volatile(views.ctx, part)
+        reset_volatile(views.ctx, [part])
         for comp in views.components:
             comp.on_crash(pname)
 
     def _power_loss(self, views: Views, i: int) -> None:
         self._spend(views.ctx, i)
-        for part in self.holder_parts:
-            self._reset_volatile(views.ctx, part)
+        reset_volatile(views.ctx, self.holder_parts)
         for comp in views.components:
             for view in views.processes:
                 comp.on_crash(view.name)

@@ -8,10 +8,11 @@ can never forget to save something it meant to keep.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Never, Protocol, SupportsIndex, TypeVar, cast, overload
 
 from lifecheck.errors import ModelError
+from lifecheck.modelling.symmetry import order_key
 from lifecheck.values import MutableValueError, check_immutable
 
 DURABLE = "durable"
@@ -67,7 +68,13 @@ class Field:
         self.name = name
 
     def initial_value(self, model: Any) -> Any:
-        """The initial value; a callable initial is given the model (for parameter-sized values)."""
+        """The initial value; a callable initial is given the model (for parameter-sized values).
+
+        For a field declared with :func:`~lifecheck.one_of`, the first option: the first initial state's
+        value (see :meth:`initial_options` for all of them).
+        """
+        if isinstance(self.initial, OneOf):
+            return self.initial_options(model, "its holder")[0]
         try:
             value = self.initial(model) if callable(self.initial) else self.initial
         except Exception as exc:
@@ -79,8 +86,80 @@ class Field:
             raise ModelError(str(exc)) from None
         return value
 
+    def initial_options(self, model: Any, owner: str) -> tuple | None:
+        """Every initial value of a field declared with :func:`~lifecheck.one_of`, in order; None for a
+        field with one initial value. ``owner`` names the holder in errors ("model Clock").
+
+        An empty domain is refused here, when the model is compiled: it would leave the
+        model with no initial state, and a check of nothing must not read as a pass.
+        """
+        if not isinstance(self.initial, OneOf):
+            return None
+        domain = self.initial.options
+        try:
+            listed = domain(model) if callable(domain) else domain
+            options = ordered_options(listed)
+        except ModelError:
+            raise
+        except Exception as exc:
+            raise ModelError(f"the initial domain of field {self.name!r} of {owner} raised "
+                             f"{type(exc).__name__}: {exc}") from None
+        if not options:
+            raise ModelError(f"field {self.name!r} of {owner} has an empty domain for its "
+                             f"initial value ({self.initial!r} gives no option), so the model "
+                             "would have no initial state")
+        for value in options:
+            try:
+                check_immutable(value, f"an initial value of field {self.name!r} of {owner}")
+            except MutableValueError as exc:
+                raise ModelError(str(exc)) from None
+        return options
+
     def __repr__(self) -> str:
         return f"{self.kind}({self.initial!r})"
+
+
+class OneOf:
+    """The initial value of a field that starts as any member of a domain (see :func:`~lifecheck.one_of`)."""
+
+    def __init__(self, options: Any) -> None:
+        self.options = options
+
+    def __repr__(self) -> str:
+        shown = "<function of the model>" if callable(self.options) else repr(self.options)
+        return f"one_of({shown})"
+
+
+def one_of(options: Iterable[T] | Callable[[Any], Iterable[T]]) -> T:
+    """An initial value that ranges over ``options``: TLA+'s ``x \\in S`` in ``Init``.
+
+    ``hr = durable(one_of(range(1, 13)))`` gives the model twelve initial states, one
+    per hour, explored and counted as TLC counts ``Init == hr \\in 1..12`` (with no
+    setup step, which would add a state and a level). ``options`` is a tuple, list,
+    range or set (sets in sorted order, as :func:`~lifecheck.choose_from` takes them),
+    or a function of the model for a parameter-sized domain
+    (``one_of(lambda m: range(m.n))``). Each such field chooses on its own: the
+    initial states are the product of the domains (of every process's copy, and every
+    element of an array field), in state order, the first field the slowest to vary.
+    A crash (or a power loss) resets a volatile field declared this way to any of its
+    options again: a restart branches, since a process that starts anew may start in
+    any of the states it could have started in.
+
+    Typed as an option (a marker at run time), so ``durable(one_of(range(3)))`` is an int
+    field to a type checker.
+    """
+    return cast(T, OneOf(options))
+
+
+def ordered_options(options: Iterable[Any]) -> tuple:
+    """The members of a domain as a tuple, sets in sorted order (a replay key means the same
+    initial state in every process, whatever the string hash salt)."""
+    if isinstance(options, (set, frozenset, Mapping)):
+        return tuple(sorted(options, key=order_key))
+    if isinstance(options, (str, bytes)) or not isinstance(options, Iterable):
+        raise ModelError(f"one_of takes a collection of options (a tuple, list, range or set), "
+                         f"got {options!r}")
+    return tuple(options)
 
 
 class ArrayView(Protocol[T]):

@@ -25,11 +25,14 @@ MODEL = 1  # the model's own part follows the fault budget's
 class Part:
     """Where one holder (model, component or process) lives in the state tuple."""
 
-    def __init__(self, index: int, prefix: str, fields: list[Field], initial: tuple) -> None:
+    def __init__(self, index: int, prefix: str, fields: list[Field], initial: tuple,
+                 domains: dict[int, tuple] | None = None) -> None:
         self.index = index
         self.prefix = prefix
         self.fields = fields
         self.initial = initial
+        # Slot -> every initial value, for fields declared with one_of (lifecheck.modelling.initial).
+        self.domains: dict[int, tuple] = domains or {}
         self.volatile_slots = [i for i, f in enumerate(fields) if f.kind == VOLATILE]
 
 

@@ -5,7 +5,10 @@ written with the modelling API, exercise what once broke: process names inside
 strings and paths (``worker1_x``, ``/data/worker1_0``), values that compare equal
 across types (``0``, ``False``, ``0.0``, ``None``), frozensets of small ints,
 array fields, a component with crash and power-loss hooks that choose, every
-fault kind (crash, power loss, failed call), transition properties and bounds.
+fault kind (crash, power loss, failed call), transition properties and bounds, and
+several initial states (``one_of`` fields, per process and volatile ones too, so a
+restart chooses again; values of different types that compare equal among them; an
+``@initial`` hook that chooses or filters).
 Each is checked by every engine and option, which must give:
 
 * the vector, auto, fingerprint, two-worker and checkpoint-and-resume (bfs, vector
@@ -49,6 +52,8 @@ from lifecheck import (
     durable,
     fault,
     holds,
+    initial,
+    one_of,
     require,
     role,
     transition,
@@ -106,6 +111,9 @@ class ModelDesc:
     depth_bound: int | None
     state_bound: int | None
     with_disk: bool
+    phase_initial: tuple[str, ...] = ("a",)  # more than one: a one_of field
+    typed_initials: tuple[Any, ...] = ()  # with typed_initial first, a one_of domain
+    start_hook: str = ""  # "", "owner" (chooses the owner) or "filter" (require()s)
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
@@ -138,6 +146,7 @@ def model_descs(draw: Any) -> ModelDesc:
                   "not_two_in_b"]
     transitions = ["seen_never_shrinks", "no_a_after_c", "owner_kept_while_b"]
     bound = draw(st.sampled_from(["none", "none", "depth", "states"]))
+    several = draw(st.integers(0, 3))  # a quarter of the models start in one state
     return ModelDesc(
         count=draw(st.integers(1, 3)),
         phase_durable=draw(st.booleans()),
@@ -151,6 +160,11 @@ def model_descs(draw: Any) -> ModelDesc:
         depth_bound=draw(st.integers(2, 6)) if bound == "depth" else None,
         state_bound=draw(st.integers(5, 60)) if bound == "states" else None,
         with_disk=draw(st.booleans()),
+        phase_initial=draw(st.sampled_from([("a", "b"), ("a", "c"), ("b", "a"), ("a", "b", "c")]))
+        if several & 1 else ("a",),
+        typed_initials=tuple(draw(st.lists(st.sampled_from(TYPED), min_size=1, max_size=2)))
+        if several & 2 else (),
+        start_hook=draw(st.sampled_from(["", "", "owner", "filter"])) if several else "",
     )
 
 
@@ -179,8 +193,10 @@ def build(desc: ModelDesc) -> Model:
     kind = durable if desc.phase_durable else volatile
 
     class Worker(Process):
-        phase = kind("a")
-        typed = durable(desc.typed_initial)
+        phase = kind(one_of(desc.phase_initial) if len(desc.phase_initial) > 1
+                     else desc.phase_initial[0])
+        typed = durable(one_of((desc.typed_initial, *desc.typed_initials))
+                        if desc.typed_initials else desc.typed_initial)
         bits = durable(0, count=2)
 
     namespace: dict[str, Any] = {
@@ -190,6 +206,8 @@ def build(desc: ModelDesc) -> Model:
     }
     if desc.with_disk:
         namespace["disk"] = Disk()
+    if desc.start_hook:
+        namespace["start"] = initial(_START_HOOKS[desc.start_hook])
     for a in desc.actions:
         namespace[a.name] = action(Worker)(_body(a))
     namespace["inv"] = always(_INVARIANTS[desc.invariant], name="Inv")
@@ -228,6 +246,17 @@ def _body(a: ActionDesc) -> Callable[[Any, Any], None]:
 
     body.__name__ = a.name
     return body
+
+
+def _choose_owner(m: Any) -> None:
+    m.owner = choose("", "plain")
+
+
+def _not_all_in_b(m: Any) -> None:
+    require(not all(w.phase == "b" for w in m.workers))
+
+
+_START_HOOKS: dict[str, Callable[[Any], None]] = {"owner": _choose_owner, "filter": _not_all_in_b}
 
 
 # Properties treat every process alike (symmetry must be able to keep them).

@@ -43,6 +43,7 @@ from lifecheck import (
     choose_from,
     durable,
     holds,
+    one_of,
     require,
     role,
     volatile,
@@ -51,6 +52,7 @@ from lifecheck.contract import ALWAYS, SOMETIMES, TRANSITION, Property
 from lifecheck.explore.bfs import explore
 from lifecheck.explore.verdict import check_system
 from lifecheck.modelling.compile import BUDGET, ModelSystem
+from lifecheck.modelling.initial import Restarted
 from lifecheck.replay import replay
 from lifecheck.result import Result
 from tests import reference as ref
@@ -314,8 +316,11 @@ def model_descs(draw: Any) -> ref.ModelDesc:
         fields = []
         for f in range(n_fields):
             domain = draw(st.integers(2, 3))
-            fields.append(ref.FieldDesc(f"f{f}", domain, draw(st.booleans()),
-                                        draw(st.integers(0, domain - 1))))
+            first = draw(st.integers(0, domain - 1))
+            # Sometimes several initial values (one_of), the first and others after it.
+            others = tuple(v for v in range(domain) if v != first and draw(st.booleans())) \
+                if draw(st.integers(0, 2)) == 0 else ()
+            fields.append(ref.FieldDesc(f"f{f}", domain, draw(st.booleans()), first, others))
         shapes.append((attr, cls, count, tuple(fields)))
     owners = st.sampled_from([None, *range(n_roles)])
     roles = []
@@ -344,7 +349,8 @@ def build_model(desc: ref.ModelDesc) -> Model:
     namespace: dict[str, Any] = {}
     classes = []
     for r in desc.roles:
-        fields = {f.name: (durable if f.durable else volatile)(f.initial) for f in r.fields}
+        fields = {f.name: (durable if f.durable else volatile)(
+            one_of(f.initials) if f.others else f.initial) for f in r.fields}
         cls = type(r.class_name, (Process,), fields)
         classes.append(cls)
         namespace[r.attr] = role(cls, count=r.count)
@@ -396,6 +402,8 @@ def test_random_models_match_reference_semantics(desc: ref.ModelDesc) -> None:
             got = Counter()
             for step, out in system.successors(state):
                 choice = step.choices[0] if step.choices else None
+                if isinstance(choice, Restarted):  # a crash that chose volatile values again
+                    choice = choice.values
                 got[(step.who(), step.action, choice, _canon_engine(system, out))] += 1
                 assert step.is_fault == (step.action == "crash")
             want = Counter((label[0], label[1], label[2], canon(t))

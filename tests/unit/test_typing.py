@@ -138,7 +138,8 @@ SPECS = [Spec("typing/handover", TypedHandover(), holds())]
 
 # Each line to look at ends with ``# <tag>``; the tests find it by its tag.
 CASES = '''\
-from lifecheck import Model, Process, action, durable, parameter, require, role, volatile
+from lifecheck import (Model, Process, action, durable, initial, one_of, parameter, require, role,
+                       volatile)
 from lifecheck.components import KeyValueStore
 
 
@@ -150,6 +151,8 @@ class Worker(Process):
     log = durable(())
     pair = durable((0, "a"))
     acks = volatile(False, count=2)
+    mode = volatile(one_of(("a", "b")))
+    slot = durable(one_of(lambda m: range(m.files)))
 
 
 class Cases(Model):
@@ -168,6 +171,8 @@ class Cases(Model):
         reveal_type(w.pair)  # pair
         reveal_type(w.acks)  # acks
         reveal_type(w.acks[0])  # ack
+        reveal_type(w.mode)  # one_of
+        reveal_type(w.slot)  # one_of a function of the model
         reveal_type(self.files)  # files on a view
         reveal_type(self.fleet)  # fleet
         reveal_type(self.store)  # store
@@ -180,6 +185,11 @@ class Cases(Model):
         w.holder = 7  # wrong type for an annotated optional
         w.owner = 7
         w.log = (*w.log, "x")
+
+    @initial
+    def start(self) -> None:
+        for w in self.fleet:
+            w.count = w.slot
 
 
 m = Cases(files=3)
@@ -334,6 +344,8 @@ def test_the_correct_model_is_one_the_checker_accepts(tmp_path: Path) -> None:
     ("pair", "tuple[int, str]"),
     ("acks", "lifecheck.modelling.fields.ArrayView[bool]"),
     ("ack", "bool"),
+    ("one_of", "str"),
+    ("one_of a function of the model", "int"),
     ("files on a view", "int"),
     ("files on an instance", "int"),
     ("fleet", "tuple[cases.Worker, ...]"),
