@@ -59,11 +59,6 @@ class Compaction(Model):
     def _next(self, c: Compactor) -> None:
         c.step = self.program[self.program.index(c.step) + 1]
 
-    def _write(self, name: str, content: str) -> None:
-        self.fs.create(path(name))
-        self.fs.write(path(name), content)
-        self.fs.fsync(path(name))
-
     def opens(self) -> bool:
         """What ``DB::Open`` reads: CURRENT, its manifest, and every table the manifest lists."""
         manifest = self.fs.read_or(CURRENT)
