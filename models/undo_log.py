@@ -21,7 +21,7 @@ so one design is checked against several file systems.
 
 from __future__ import annotations
 
-from lifecheck import Model, Process, action, always, durable, final, parameter, require, role, volatile
+from lifecheck import Model, Process, action, always, final, parameter, require, role, volatile
 from lifecheck.components import FileSystem
 
 DATA = "/data"
@@ -45,27 +45,16 @@ class UndoLog(Model):
     program = STEPS
     file_system = parameter("ext4-ordered", "the persistence model of the disk")
     writers = role(Writer)
-    fs = FileSystem(dirs=(DATA,), persistence=lambda m: m.file_system)
-    installed = durable(False, "the files exist with their first contents, all fsynced")
+    # The story starts from both files holding the old contents, durably.
+    fs = FileSystem(dirs=(DATA,), files={A: OLD, B: OLD}, persistence=lambda m: m.file_system)
 
     def _next(self, w: Writer) -> None:
         w.step = self.program[self.program.index(w.step) + 1]
 
-    @action
-    def install(self) -> None:
-        """Set-up before the story starts: both files hold the old contents, durably."""
-        require(not self.installed)
-        for path in (A, B):
-            self.fs.create(path)
-            self.fs.write(path, OLD)
-            self.fs.fsync(path)
-        self.fs.fsync(DATA)
-        self.installed = True
-
     @action(Writer)
     def recover(self, w: Writer) -> None:
         """Put the old contents back if an undo record is on disk, then drop the record."""
-        require(self.installed and w.step == "recover")
+        require(w.step == "recover")
         record = self.fs.read_or(UNDO)
         if record:  # a whole record: (old a, old b); an empty file is no record
             old_a, old_b = record

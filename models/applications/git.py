@@ -16,7 +16,7 @@ is that this works whenever Git is not in the middle of a commit.
 
 from __future__ import annotations
 
-from lifecheck import Model, Process, action, always, durable, final, parameter, require, role, volatile
+from lifecheck import Model, Process, action, always, final, parameter, require, role, volatile
 from lifecheck.components import FileSystem
 
 GIT = "/repo/.git"
@@ -45,8 +45,9 @@ class Commit(Model):
 
     file_system = parameter("ext4-ordered", "the persistence model of the disk")
     gits = role(Git)
-    fs = FileSystem(dirs=(OBJECTS, f"{GIT}/refs/heads"), persistence=lambda m: m.file_system)
-    installed = durable(False, "the repository holds c0, durably")
+    # An existing repository: object c0 and the branch pointing at it, durably.
+    fs = FileSystem(dirs=(OBJECTS, f"{GIT}/refs/heads"), files={obj("c0"): body("c0"), REF: "c0"},
+                    persistence=lambda m: m.file_system)
 
     program = ("start", "obj_create", "obj_write", "obj_fsync", "obj_rename",
                "ref_lock", "ref_write", "ref_rename", "done")
@@ -59,24 +60,10 @@ class Commit(Model):
         commit = self.fs.read_or(REF)
         return bool(commit) and self.fs.read_or(obj(commit)) == body(commit)
 
-    @action
-    def install(self) -> None:
-        """An existing repository: object c0 and the branch pointing at it, all fsynced."""
-        require(not self.installed)
-        self.fs.create(obj("c0"))
-        self.fs.write(obj("c0"), body("c0"))
-        self.fs.fsync(obj("c0"))
-        self.fs.create(REF)
-        self.fs.write(REF, "c0")
-        self.fs.fsync(REF)
-        self.fs.fsync(OBJECTS)
-        self.fs.fsync(f"{GIT}/refs/heads")
-        self.installed = True
-
     @action(Git)
     def start(self, g: Git) -> None:
         """Git starts: it reads the branch; a commit already made is not made again."""
-        require(self.installed and g.step == "start")
+        require(g.step == "start")
         if self.fs.read_or(REF) == "c1":
             g.step = "done"
         else:

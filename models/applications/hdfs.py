@@ -14,7 +14,7 @@ The property: whenever no checkpoint is half way through, the newest image verif
 
 from __future__ import annotations
 
-from lifecheck import Model, Process, action, always, durable, final, parameter, require, role, volatile
+from lifecheck import Model, Process, action, always, final, parameter, require, role, volatile
 from lifecheck.components import FileSystem
 
 CURRENT = "/hdfs/name/current"
@@ -45,8 +45,9 @@ class Checkpoint(Model):
 
     file_system = parameter("ext4-ordered", "the persistence model of the disk")
     namenodes = role(NameNode)
-    fs = FileSystem(dirs=(CURRENT,), persistence=lambda m: m.file_system)
-    installed = durable(False, "image 1 and its digest exist, durably")
+    # Image 1 and its digest, durably.
+    fs = FileSystem(dirs=(CURRENT,), files={image(1): "image 1", md5_file(1): digest("image 1")},
+                    persistence=lambda m: m.file_system)
 
     program = ("start", "ckpt_create", "ckpt_write", "ckpt_sync", "md5_create", "md5_write",
                "md5_sync", "md5_rename", "image_rename", "done")
@@ -66,20 +67,10 @@ class Checkpoint(Model):
         content = self.fs.read_or(image(version))
         return bool(content) and self.fs.read_or(md5_file(version)) == digest(content)
 
-    @action
-    def install(self) -> None:
-        require(not self.installed)
-        for path, content in ((image(1), "image 1"), (md5_file(1), digest("image 1"))):
-            self.fs.create(path)
-            self.fs.write(path, content)
-            self.fs.fsync(path)
-        self.fs.fsync(CURRENT)
-        self.installed = True
-
     @action(NameNode)
     def start(self, n: NameNode) -> None:
         """Start: load the newest image (the property checks it); checkpoint unless done."""
-        require(self.installed and n.step == "start")
+        require(n.step == "start")
         if self.fs.exists(image(2)):
             n.step = "done"
             return

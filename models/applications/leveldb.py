@@ -17,7 +17,7 @@ half way through.
 
 from __future__ import annotations
 
-from lifecheck import Model, Process, action, always, durable, final, parameter, require, role, volatile
+from lifecheck import Model, Process, action, always, final, parameter, require, role, volatile
 from lifecheck.components import FileSystem
 
 DB = "/db"
@@ -45,8 +45,11 @@ class Compaction(Model):
 
     file_system = parameter("ext4-ordered", "the persistence model of the disk")
     dbs = role(Compactor)
-    fs = FileSystem(dirs=(DB,), persistence=lambda m: m.file_system)
-    installed = durable(False, "the database exists with its first manifest, durably")
+    # An existing database: one table, its manifest, CURRENT and an empty log, durably.
+    fs = FileSystem(dirs=(DB,), files={path(OLD_TABLE): f"table {OLD_TABLE}",
+                                       path(OLD_MANIFEST): OLD_TABLE, path(OLD_LOG): "",
+                                       CURRENT: OLD_MANIFEST},
+                    persistence=lambda m: m.file_system)
 
     program = ("open", "table_create", "table_write", "table_sync", "log_create",
                "manifest_create", "manifest_write", "dir_sync", "manifest_sync",
@@ -55,11 +58,6 @@ class Compaction(Model):
 
     def _next(self, c: Compactor) -> None:
         c.step = self.program[self.program.index(c.step) + 1]
-
-    def _write(self, name: str, content: str) -> None:
-        self.fs.create(path(name))
-        self.fs.write(path(name), content)
-        self.fs.fsync(path(name))
 
     def opens(self) -> bool:
         """What ``DB::Open`` reads: CURRENT, its manifest, and every table the manifest lists."""
@@ -71,21 +69,10 @@ class Compaction(Model):
             return False
         return all(self.fs.read_or(path(t)) == f"table {t}" for t in tables.split(","))
 
-    @action
-    def install(self) -> None:
-        """An existing database: one table, its manifest, CURRENT and a log, all durable."""
-        require(not self.installed)
-        self._write(OLD_TABLE, f"table {OLD_TABLE}")
-        self._write(OLD_MANIFEST, OLD_TABLE)
-        self._write(OLD_LOG, "")
-        self._write(CURRENT[len(DB) + 1:], OLD_MANIFEST)
-        self.fs.fsync(DB)
-        self.installed = True
-
     @action(Compactor)
     def open(self, c: Compactor) -> None:
         """Open the database; a compaction that finished is not redone."""
-        require(self.installed and c.step == "open")
+        require(c.step == "open")
         if self.fs.read_or(CURRENT) == NEW_MANIFEST:
             c.step = "done"
             return

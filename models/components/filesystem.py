@@ -90,6 +90,8 @@ from lifecheck import (
 )
 from lifecheck.typed_values import same_typed
 
+from .layout import check_path as _check_path
+from .layout import initial_layout
 from .persistence import (
     DEFAULT,
     DIR,
@@ -133,17 +135,6 @@ def _error(kind: type[OSError], code: int, path: str) -> OSError:
 
 def join(directory: str, name: str) -> str:
     return directory.rstrip("/") + "/" + name
-
-
-def _check_path(path: Any) -> str:
-    # A malformed path is a mistake in the model, not in the design: say so loudly
-    # rather than let it look like a missing file.
-    if (not isinstance(path, str) or not path.startswith("/")
-            or (path != "/" and (path.endswith("/") or "//" in path))
-            or any(part in (".", "..") for part in path.split("/"))):
-        raise ModelError(f"file system paths must be absolute and normalised "
-                         f"(like '/tmp/plugin'), got {path!r}")
-    return path
 
 
 def _ino_of_create(op: Op) -> str:
@@ -196,7 +187,8 @@ class FileSystem(Component):
 
     tree = durable(lambda fs: fs._initial_tree(),
                    "the namespace processes see: path -> 'dir' or the file's inode")
-    data = durable(FrozenMap(), "page cache contents by inode (absent: empty)")
+    data = durable(lambda fs: fs._initial_data,
+                   "page cache contents by inode (absent: empty)")
     durable_tree = durable(None, "namespace on disk at the last durability point "
                                  "(None: same as tree)")
     synced = durable(None, "contents on disk by inode, absent: empty (None: same as data)")
@@ -205,8 +197,14 @@ class FileSystem(Component):
 
     def __init__(self, dirs: Iterable[str] = ("/tmp",),
                  persistence: str | Callable[[Any], str] = DEFAULT,
-                 block_size: int | None = None, max_outcomes: int = MAX_OUTCOMES) -> None:
+                 block_size: int | None = None, max_outcomes: int = MAX_OUTCOMES,
+                 files: Mapping[str, Any] | None = None) -> None:
         """``dirs`` exist from the start, on disk (and so after any power loss).
+
+        So do ``files`` (path -> contents; ``""`` for an empty file) and their parent
+        directories, as if a set-up step had created, written and fsynced them: a model
+        whose story starts from existing files needs no such step, nor a flag saying it
+        ran (see :mod:`lifecheck.components.layout`).
 
         ``persistence`` names the crash behaviour (see the module notes), or is a
         function of the model giving the name (``lambda m: m.file_system``), so that
@@ -216,13 +214,7 @@ class FileSystem(Component):
         ``max_outcomes`` bounds the disk states one power loss may leave: beyond it
         the check stops with an error rather than run for ever.
         """
-        tree: dict[str, str] = {}
-        for d in dirs:
-            path = _check_path(d)
-            while path != "/":
-                tree[path] = DIR
-                path = parent(path)
-        self._initial = FrozenMap(tree)
+        self._initial, self._initial_data = initial_layout(dirs, files or {})
         if callable(persistence) and not isinstance(persistence, Persistence):
             self._persistence_of = persistence  # decided per model, in bind()
             self.persistence = _persistence(DEFAULT)

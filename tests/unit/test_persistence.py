@@ -321,9 +321,13 @@ CONTENTS = ("x", "xy", "xyz", "y", "yy")
 
 
 @st.composite
-def call_sequences(draw: st.DrawFn, length: int = 7) -> tuple[Call, ...]:
-    """Calls that succeed, chosen with a plain namespace to know what exists."""
-    tree: dict[str, str] = {"/tmp": "D"}
+def call_sequences(draw: st.DrawFn, length: int = 7,
+                   start: tuple[tuple[str, str], ...] = (("/tmp", "D"),)) -> tuple[Call, ...]:
+    """Calls that succeed, chosen with a plain namespace to know what exists.
+
+    ``start`` is the namespace before the first call ("D": a directory, "F": a file).
+    """
+    tree: dict[str, str] = dict(start)
     calls: list[Call] = []
     for _ in range(draw(st.integers(1, length))):
         files = sorted(p for p, v in tree.items() if v == "F")
