@@ -99,13 +99,23 @@ def equal_types(a: Any, b: Any) -> bool:
     if t is float:
         return math.copysign(1.0, a) == math.copysign(1.0, b)
     if isinstance(a, tuple):
-        return all(x is y or equal_types(x, y) for x, y in zip(a, b, strict=True))
+        for x, y in zip(a, b, strict=True):
+            if x is not y and not (type(x) is type(y) and type(x) in _PLAIN) \
+                    and not equal_types(x, y):
+                return False
+        return True
     if isinstance(a, frozenset):
         return {typed_key(x) for x in a} == {typed_key(y) for y in b}
     if isinstance(a, FrozenMap):
         # Equal maps hold equal keys, which each keeps sorted the same way.
-        return all(equal_types(ka, kb) and equal_types(va, vb)
-                   for (ka, va), (kb, vb) in zip(a.items(), b.items(), strict=True))
+        for (ka, va), (kb, vb) in zip(a.items(), b.items(), strict=True):
+            if ka is not kb and not (type(ka) is type(kb) and type(ka) in _PLAIN) \
+                    and not equal_types(ka, kb):
+                return False
+            if va is not vb and not (type(va) is type(vb) and type(va) in _PLAIN) \
+                    and not equal_types(va, vb):
+                return False
+        return True
     names = dataclass_fields(t)
     if names:
         return all(equal_types(getattr(a, n), getattr(b, n)) for n in names)

@@ -13,6 +13,7 @@ is a separate step whose label records the choices, in a deterministic order.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import os
 from collections.abc import Callable, Iterable, Mapping
@@ -21,6 +22,7 @@ from typing import Any
 from lifecheck.contract import ActionFailure, Step
 from lifecheck.errors import ModelError
 from lifecheck.modelling.symmetry import order_key
+from lifecheck.typed_values import equal_types
 from lifecheck.values import FAST_IMMUTABLE, MutableValueError, check_immutable
 
 
@@ -38,6 +40,7 @@ class Context:
         "dirty",
         "fault_caps",
         "faulted",
+        "interned",
         "labels",
         "parts",
         "process",
@@ -52,6 +55,8 @@ class Context:
     def __init__(self) -> None:
         self.parts: Any = ()
         self.dirty: set[int] | None = None
+        # One object per distinct written value (see :meth:`write`).
+        self.interned: dict[Any, Any] = {}
         self.readonly = True
         self.choices: tuple[int, ...] = ()  # the prefix of choice indices to replay
         self.sampler: Any = None  # a random.Random: take one random branch, not every one
@@ -79,10 +84,7 @@ class Context:
                              "properties and guards must not change the state")
         t = type(value)
         if t not in FAST_IMMUTABLE or (t is float and value != value):
-            try:
-                check_immutable(value, f"field {name!r}")
-            except MutableValueError as exc:
-                raise ModelError(str(exc)) from None
+            value = self.intern(value, name)
         if self.writes is not None:
             self.writes.add((part, slot))
         dirty = self.dirty
@@ -94,6 +96,55 @@ class Context:
             parts[part] = list(parts[part])
             dirty.add(part)
         parts[part][slot] = value
+
+    def intern(self, value: Any, name: str) -> Any:
+        """The object already stored for a value equal to ``value`` with the same types, or
+        ``value`` itself once it is known to be immutable, stored for it from now on.
+
+        States that compare equal then hold the same objects, so confirming that a seen
+        state's types agree with a new one (see :mod:`lifecheck.typed_values`) is a
+        look at identities instead of a walk of every value; equal values are kept
+        once; and a value met before needs no second immutability check (one equal to
+        an immutable value, with the same types at every depth, is immutable too). A
+        value equal only across types (``(0,)`` and ``(False,)``) keeps its own object,
+        and the confirmation then tells them apart as before.
+        """
+        table = self.interned
+        try:
+            held = table.get(value)
+        except TypeError:  # unhashable: a mutable part, or reported where the state is looked up
+            held = None
+        if held is not None and (held is value or equal_types(held, value)):
+            return held
+        try:
+            check_immutable(value, f"field {name!r}")
+        except MutableValueError as exc:
+            raise ModelError(str(exc)) from None
+        if held is None:
+            if len(table) >= INTERNED:
+                table.clear()  # a bound on memory: what is forgotten is only shared less
+            with contextlib.suppress(TypeError):
+                table[value] = value
+        return value
+
+    def intern_part(self, part: tuple) -> tuple:
+        """The object already held for a part of a state equal to ``part`` with the same types,
+        or ``part`` itself: equal states then share their parts, so comparing them, and the
+        caches keyed by parts (symmetry), mostly see identical objects."""
+        table = self.interned
+        try:
+            held = table.get(part)
+        except TypeError:  # unhashable: reported where the state is looked up
+            return part
+        if held is None:
+            if len(table) >= INTERNED:
+                table.clear()
+            table[part] = part
+            return part
+        for x, y in zip(held, part, strict=True):
+            if x is not y and not equal_types(x, y):
+                return part
+        return held
 
     def write_part(self, part: int, value: tuple) -> None:
         """Replace a whole part (the fault budget) in the state under construction."""
@@ -116,6 +167,7 @@ class Context:
 
 
 _ACTIVE: list[Context] = []
+INTERNED = 1 << 17  # distinct written values shared at most (beyond it the table restarts)
 BUDGET_PART = 0  # where compiled models keep the fault budget spent
 
 
@@ -330,7 +382,7 @@ def run_branches(ctx: Context, state: tuple, fn: Callable[..., None], args: tupl
                     else:
                         parts = ctx.parts
                         for i in dirty:
-                            parts[i] = tuple(parts[i])
+                            parts[i] = ctx.intern_part(tuple(parts[i]))
                         outcome = tuple(parts)
                 results.append((step, outcome))
             if not pending:
