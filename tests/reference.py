@@ -21,7 +21,6 @@ Three parts:
 from __future__ import annotations
 
 import dataclasses
-
 import itertools
 from collections import deque
 from collections.abc import Callable, Hashable, Iterable, Sequence
