@@ -20,6 +20,7 @@ Three parts:
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections import deque
 from collections.abc import Callable, Hashable, Iterable, Sequence
@@ -353,6 +354,9 @@ def true_orbits(states: Iterable[Any], parts: Sequence[int], names: Sequence[str
             return frozenset(rename(v, table) for v in value)
         if hasattr(value, "items") and hasattr(value, "set"):  # a FrozenMap
             return type(value)({rename(k, table): rename(v, table) for k, v in value.items()})
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):  # a RemoteObject
+            return type(value)(**{f.name: rename(getattr(value, f.name), table)
+                                  for f in dataclasses.fields(value)})
         return value
 
     def image(state: Any, perm: tuple[int, ...]) -> Any:

@@ -251,12 +251,15 @@ def draw(n: int) -> int:
     return ctx.sampler.randrange(n)
 
 
-def fault(kind: str) -> bool:
+def fault(kind: str, label: str | None = None) -> bool:
     """True on the branch where the checker injects a fault of ``kind`` (a failed call).
 
     The spec decides how many faults of each kind may happen (``Fail(kind=..., max=N)``);
     once the budget is spent this is always False and adds no branch. A kind the
     spec gives no budget is an error, not a fault that silently never happens.
+    ``label`` is what the failing branch's step says instead of ``"<kind> fails"``,
+    for a failure whose meaning the kind alone does not tell ("store.put timed out
+    after taking effect (timeout)"); it should name the kind, as diagrams look for it.
     """
     ctx = _context("fault")
     _reads_budget(ctx)
@@ -273,7 +276,7 @@ def fault(kind: str) -> bool:
     budget[index] += 1
     ctx.budget = tuple(budget)
     ctx.faulted.append(kind)
-    ctx.labels.append(f"{kind} fails")
+    ctx.labels.append(f"{kind} fails" if label is None else label)
     return True
 
 

@@ -16,7 +16,12 @@ receiver sees one END per stream, never a stray one.
 
 **Faults are the checker's** (``Fail(kind=..., max=N)`` in a spec): a channel built
 with ``loss="loss"`` may lose a sent message, one built with ``duplication=
-"duplicate"`` may deliver it twice (back to back, as a retransmission would). Each
+"duplicate"`` may deliver it twice (back to back, as a retransmission would). Loss
+and duplication are silent: the sender's ``send`` still says it went. Two more kinds
+tell the sender something, and that is the ambiguity retry bugs are made of: with
+``fail=``, a send fails visibly and sends nothing (``send`` returns False, nothing
+changes); with ``timeout=``, a send that put its message on the stream times out
+all the same (``send`` returns False, the message will be delivered). Each
 costs one unit of its budget, and every spec of such a model says how many it
 allows (``max=0`` for none: a kind without a budget is an error, never a fault
 that silently cannot happen). A channel built without them is reliable. END is
@@ -60,6 +65,8 @@ from typing import Any
 
 from lifecheck import Component, FrozenMap, ModelError, current_process, fault, require, volatile
 
+from .remote_store import timed_out_label
+
 
 class EndOfStream(enum.Enum):
     """The type of :data:`END`: an atom no model message can be equal to by accident."""
@@ -95,14 +102,22 @@ class Channel(Component):
 
     def __init__(self, loss: str | None = None, duplication: str | None = None,
                  capacity: int | None = None, lose_inbox_on_crash: bool = True,
-                 lose_outbox_on_crash: bool = False, hosts: Mapping[str, str] | None = None) -> None:
-        """``loss`` and ``duplication`` name the fault kinds a spec budgets (None, the
-        default: never); give each channel of a model its own names if their budgets
-        must differ."""
+                 lose_outbox_on_crash: bool = False, hosts: Mapping[str, str] | None = None,
+                 fail: str | None = None, timeout: str | None = None) -> None:
+        """``loss``, ``duplication``, ``fail`` and ``timeout`` name the fault kinds a spec
+        budgets (None, the default: never); give each channel of a model its own names
+        if their budgets must differ."""
         if capacity is not None and (not isinstance(capacity, int) or capacity < 1):
             raise ModelError(f"Channel capacity must be a whole number >= 1 or None, got {capacity!r}")
+        kinds = [k for k in (loss, duplication, fail, timeout) if k is not None]
+        if len(set(kinds)) < len(kinds):
+            raise ModelError(f"Channel(loss={loss!r}, duplication={duplication!r}, fail={fail!r}, "
+                             f"timeout={timeout!r}) names one fault kind twice: each outcome "
+                             "needs a kind of its own, so that a spec budgets them apart")
         self.loss = loss
         self.duplication = duplication
+        self.fail = fail
+        self.timeout = timeout
         self.capacity = capacity
         self.lose_inbox_on_crash = lose_inbox_on_crash
         self.lose_outbox_on_crash = lose_outbox_on_crash
@@ -137,12 +152,15 @@ class Channel(Component):
         if key not in self.streams:
             self.streams = self.streams.set(key, OPEN)
 
-    def send(self, receiver: str, message: Any, sender: str | None = None) -> None:
+    def send(self, receiver: str, message: Any, sender: str | None = None) -> bool:
         """Put ``message`` on the stream to ``receiver``, opening the stream if needed.
 
         ``sender`` defaults to the process whose step is running; an environment
         step must name it. With a capacity, a send into a full stream waits: the
-        step is not enabled until the receiver has taken something.
+        step is not enabled until the receiver has taken something. Returns what
+        the sender is told: False when the send failed (``fail``: nothing sent) or
+        timed out (``timeout``: sent all the same), True otherwise, a silent loss
+        included.
         """
         if message is END:
             raise ModelError("a model does not send END; it ends a stream with end() or end_all()")
@@ -150,13 +168,17 @@ class Channel(Component):
         queue = self.queues.get(key, ())
         if self.capacity is not None:
             require(len(queue) < self.capacity)
+        if self.fail is not None and fault(self.fail):
+            return False
         if key not in self.streams:
             self.streams = self.streams.set(key, OPEN)
         if self.loss is not None and fault(self.loss):
-            return
+            return True
         room = self.capacity is None or len(queue) + 2 <= self.capacity
         copies = 2 if self.duplication is not None and room and fault(self.duplication) else 1
         self.queues = self.queues.set(key, queue + (message,) * copies)
+        return not (self.timeout is not None
+                    and fault(self.timeout, label=timed_out_label(self.name, "send", self.timeout)))
 
     def end(self, receiver: str, sender: str | None = None) -> None:
         """Close the stream to ``receiver``: it sees END after what was sent. No-op if not open."""

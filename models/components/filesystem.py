@@ -45,6 +45,19 @@ related names (the same name, or a directory and a name inside it) in order.
   the kernel, and with it the page cache, outlives the process.
 * A process's ``durable`` fields model storage that is always synced: a power loss
   never loses them. Keep on this file system whatever a power loss may lose.
+* **Write errors**, each only where the constructor names a fault kind for it (and
+  a spec budgets it with ``Fail(kind=..., max=N)``). With ``no_space=``, ``mkdir``,
+  ``create``, ``write`` and ``append`` may raise ``OSError`` ENOSPC, having done
+  nothing (no short writes: a failed write leaves the page cache and the disk as
+  they were). With ``fsync_error=``, ``fsync`` of a file may raise ``OSError`` EIO,
+  and what it leaves is what makes retrying fsync wrong ("fsyncgate", Rebello et
+  al., USENIX ATC 2020): the file's unsynced writes are marked clean without
+  reaching the disk, so they are never written, and a retried fsync succeeds with
+  nothing to do. The page cache falls back to what the disk holds for the file (as
+  btrfs does); ext4 and XFS keep showing the lost contents to readers until the
+  cache evicts them, which is not modelled, so a design that checks durability by
+  reading back is not checked against them. While an fsync error may still come,
+  the disk is tracked as it is for a power loss, since the fallback reads it.
 
 The state is canonical, so that equal file systems are equal states and the state
 space does not grow with the order in which equal results were produced:
@@ -83,6 +96,7 @@ from lifecheck import (
     current_process,
     draw,
     durable,
+    fault,
     faults_left,
     require,
     sampling,
@@ -127,6 +141,11 @@ def _power_loss_ahead() -> bool:
     copy and the pending operations are dropped and equal file systems give equal states.
     """
     return faults_left(_POWER_LOSS) > 0
+
+
+def _errno_label(component: str, call: str, path: str, code: int, kind: str) -> str:
+    """How a trace says that a call failed with an error from the disk."""
+    return f"{component}.{call} {path}: {os.strerror(code)} ({kind})"
 
 
 def _error(kind: type[OSError], code: int, path: str) -> OSError:
@@ -198,7 +217,8 @@ class FileSystem(Component):
     def __init__(self, dirs: Iterable[str] = ("/tmp",),
                  persistence: str | Callable[[Any], str] = DEFAULT,
                  block_size: int | None = None, max_outcomes: int = MAX_OUTCOMES,
-                 files: Mapping[str, Any] | None = None) -> None:
+                 files: Mapping[str, Any] | None = None, no_space: str | None = None,
+                 fsync_error: str | None = None) -> None:
         """``dirs`` exist from the start, on disk (and so after any power loss).
 
         So do ``files`` (path -> contents; ``""`` for an empty file) and their parent
@@ -213,7 +233,17 @@ class FileSystem(Component):
         members), lets writes tear at block boundaries where the model allows it.
         ``max_outcomes`` bounds the disk states one power loss may leave: beyond it
         the check stops with an error rather than run for ever.
+
+        ``no_space`` and ``fsync_error`` name the fault kinds of a full disk (ENOSPC on
+        mkdir, create, write and append) and of a failed fsync (EIO; see the module
+        notes); None, the default, for a disk that never fails a call.
         """
+        if no_space is not None and no_space == fsync_error:
+            raise ModelError(f"FileSystem(no_space={no_space!r}, fsync_error={fsync_error!r}): "
+                             "each error needs a fault kind of its own, so that a spec budgets "
+                             "them apart")
+        self.no_space = no_space
+        self.fsync_error = fsync_error
         self._initial, self._initial_data = initial_layout(dirs, files or {})
         if callable(persistence) and not isinstance(persistence, Persistence):
             self._persistence_of = persistence  # decided per model, in bind()
@@ -318,11 +348,13 @@ class FileSystem(Component):
         it durable.
         """
         self._need_new(path)
+        self._check_space("mkdir", path)
         self._log(("mkdir", path))
 
     def create(self, path: str) -> None:
         """A new, empty regular file (``open(O_CREAT | O_EXCL)``)."""
         self._need_new(path)
+        self._check_space("create", path)
         ino = self._fresh_inode(path)
         self._log(("create", path) if ino == path else ("create", path, ino))
 
@@ -394,11 +426,15 @@ class FileSystem(Component):
     # -- data ---------------------------------------------------------------------------
     def write(self, path: str, content: Any) -> None:
         """Replace the contents of an existing file (in the page cache only)."""
+        self._write(path, content, "write")
+
+    def _write(self, path: str, content: Any, call: str) -> None:
         ino = self._need_file(path)
         old = self.data.get(ino, EMPTY)
         if same_typed(content, old):  # (0,) and (False,) are equal, but not the same
             return
-        if _power_loss_ahead():
+        self._check_space(call, path)
+        if self._tracking():
             self._track()
             kind = "append" if _is_append(old, content) else "overwrite"
             self.pending = (*self.pending, ("write", ino, content, kind))
@@ -415,7 +451,7 @@ class FileSystem(Component):
         else:
             raise ModelError(f"append({path!r}, {more!r}): the file holds {old!r}; "
                              "append adds a string, bytes or tuple to one of the same type")
-        self.write(path, content)
+        self._write(path, content, "append")
 
     def fsync(self, path: str) -> None:
         """Make a file's data, or a directory's entries, durable (see the module notes)."""
@@ -428,6 +464,8 @@ class FileSystem(Component):
                        if op[0] in NAMESPACE and path in directories(op)]
         else:
             targets = [i for i, op in enumerate(pending) if op[0] == "write" and op[1] == entry]
+            if self._fsync_failed(path, entry, targets):
+                raise _error(OSError, errno.EIO, path)
             if self.persistence.safe_file_flush:
                 # The entries that created the file and its directories, as most file
                 # systems persist them (ALICE's "safe file flush").
@@ -497,6 +535,35 @@ class FileSystem(Component):
         self.durable_tree, self.synced, self.pending = None, None, ()
 
     # -- internals ----------------------------------------------------------------------
+    def _tracking(self) -> bool:
+        """Whether the disk is kept apart from the page cache: while a power loss may
+        still come, or a failed fsync, which falls back to what the disk holds."""
+        return _power_loss_ahead() or (self.fsync_error is not None
+                                       and faults_left(self.fsync_error) > 0)
+
+    def _check_space(self, call: str, path: str) -> None:
+        kind = self.no_space
+        if kind is not None and fault(kind, label=_errno_label(self.name, call, path,
+                                                                errno.ENOSPC, kind)):
+            raise _error(OSError, errno.ENOSPC, path)
+
+    def _fsync_failed(self, path: str, ino: str, writes: list[int]) -> bool:
+        """Whether this fsync fails with EIO; if so, the file's unsynced writes are
+        marked clean without reaching the disk, and the page cache falls back to it."""
+        kind = self.fsync_error
+        if kind is None or not fault(kind, label=_errno_label(self.name, "fsync", path,
+                                                               errno.EIO, kind)):
+            return False
+        if writes:
+            dropped = set(writes)
+            self.pending = tuple(op for i, op in enumerate(self.pending) if i not in dropped)
+            _, synced = self.on_disk()
+            self.data = set_content(self.data, ino, synced.get(ino, EMPTY))
+            self._same_as_disk()
+        if not self._tracking():  # the last fault that could read the disk is spent
+            self.durable_tree, self.synced, self.pending = None, None, ()
+        return True
+
     def _me(self, what: str) -> str:
         me = current_process()
         if me is None:
@@ -535,7 +602,7 @@ class FileSystem(Component):
 
     def _log(self, *ops: Op) -> None:
         """Apply ``ops`` to what processes see; keep them pending if a power loss may come."""
-        tracked = _power_loss_ahead()
+        tracked = self._tracking()
         if tracked:
             self._track()
             self.pending = (*self.pending, *ops)

@@ -15,9 +15,15 @@ that, and nothing about latency or cost:
 * **Every request can fail.** Each request (put, append, complete, read, exists,
   delete) is one call of ``fault(kind)``, so it fails on the checker's branch within
   the spec's ``Fail(kind=..., max=N)`` budget. A failed request changes nothing and
-  says so by its return value. A real store can also time out *after* applying a
-  write; that ambiguous outcome is not modelled (a design that re-sends from its own
-  committed position, checked against the object's length, is what handles it).
+  says so by its return value.
+* **A write can time out after taking effect** (only with ``timeout=``, a second
+  fault kind): the store applied the put, append, complete or delete, but the
+  caller's request timed out, so it sees the same ``False`` as for a request that
+  changed nothing. That ambiguity is behind most retry bugs: re-sending a
+  non-idempotent append after such a timeout stores the data twice. A write thus
+  ends one of three ways, each a branch: ok, failed without effect (``kind``),
+  failed after effect (``timeout``). Reads never draw on ``timeout``: a read that
+  times out has no effect, which is a failed read.
 * **Durable.** No field is volatile: a process crash or a power loss on the broker's
   machine leaves the store as it was (``on_crash`` and ``on_power_loss`` do nothing).
 * **Misuse is an error of the design, not of the store.** Appending to a complete
@@ -33,7 +39,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from lifecheck import Component, FrozenMap, durable, fault
+from lifecheck import Component, FrozenMap, ModelError, durable, fault
 
 
 class RemoteStoreError(Exception):
@@ -42,13 +48,16 @@ class RemoteStoreError(Exception):
 
 @dataclass(frozen=True)
 class RemoteObject:
-    """What the store holds under one key: the data so far, and whether it is complete."""
+    """What the store holds under one key: the data so far, whether it is complete, and
+    the request ids of the appends it applied (its idempotency keys)."""
 
     data: tuple = ()
     complete: bool = False
+    applied: frozenset = frozenset()
 
     def __repr__(self) -> str:
-        return f"{self.data!r}{' complete' if self.complete else ' open'}"
+        ids = f" applied={sorted(self.applied, key=repr)!r}" if self.applied else ""
+        return f"{self.data!r}{' complete' if self.complete else ' open'}{ids}"
 
 
 class RemoteStore(Component):
@@ -56,9 +65,17 @@ class RemoteStore(Component):
 
     objects = durable(FrozenMap(), "key -> RemoteObject; nothing on the broker's machine touches it")
 
-    def __init__(self, kind: str = "remote") -> None:
-        """``kind`` names the fault budget its requests draw on (``Fail(kind=kind, max=N)``)."""
+    def __init__(self, kind: str = "remote", timeout: str | None = None) -> None:
+        """``kind`` names the fault budget its requests draw on (``Fail(kind=kind, max=N)``);
+        ``timeout``, if given, the budget of writes that time out after taking effect
+        (its own ``Fail(kind=timeout, max=N)``), kept apart so a spec can allow one
+        without the other."""
+        if timeout is not None and timeout == kind:
+            raise ModelError(f"RemoteStore(kind={kind!r}, timeout={timeout!r}): a timeout after "
+                             "the effect needs a fault kind of its own, so that a spec budgets "
+                             "the two outcomes apart")
         self.kind = kind
+        self.timeout = timeout
 
     # -- requests (each one may fail) ----------------------------------------------------
     def put(self, key: str, data: tuple, *, complete: bool = False) -> bool:
@@ -70,17 +87,28 @@ class RemoteStore(Component):
         if self._failed():
             return False
         self.objects = self.objects.set(key, RemoteObject(tuple(data), complete))
-        return True
+        return not self._timed_out("put")
 
-    def append(self, key: str, data: tuple) -> bool:
-        """Append one part to the object, creating it (incomplete) when absent."""
+    def append(self, key: str, data: tuple, *, request_id: Any = None) -> bool:
+        """Append one part to the object, creating it (incomplete) when absent.
+
+        With a ``request_id`` (an idempotency key) the store applies the append at most
+        once: a repeat of an id the object has applied succeeds and appends nothing, as
+        an API with an Idempotency-Key header or Kafka's idempotent producer does. That
+        is what makes re-sending after a timeout safe.
+        """
         if self._failed():
             return False
         current = self.objects.get(key, RemoteObject())
         if current.complete:
             raise RemoteStoreError(f"append to {key!r}, which is already complete")
-        self.objects = self.objects.set(key, RemoteObject(current.data + tuple(data)))
-        return True
+        if request_id is None:
+            self.objects = self.objects.set(key, RemoteObject(current.data + tuple(data),
+                                                              applied=current.applied))
+        elif request_id not in current.applied:
+            self.objects = self.objects.set(key, RemoteObject(
+                current.data + tuple(data), applied=current.applied | {request_id}))
+        return not self._timed_out("append")
 
     def complete(self, key: str) -> bool:
         """Record in the object's metadata that it is complete (seal the upload)."""
@@ -90,8 +118,8 @@ class RemoteStore(Component):
         if current is None:
             raise RemoteStoreError(f"complete {key!r}, which does not exist")
         if not current.complete:
-            self.objects = self.objects.set(key, RemoteObject(current.data, True))
-        return True
+            self.objects = self.objects.set(key, RemoteObject(current.data, True, current.applied))
+        return not self._timed_out("complete")
 
     def read(self, key: str) -> tuple[bool, RemoteObject | None]:
         """``(ok, object)``: on success the object, or None when there is no such key."""
@@ -111,7 +139,7 @@ class RemoteStore(Component):
             return False
         if key in self.objects:
             self.objects = self.objects.remove(key)
-        return True
+        return not self._timed_out("delete")
 
     # -- for properties: what the store holds, without a request ------------------------
     def stored(self, key: str) -> RemoteObject | None:
@@ -132,3 +160,14 @@ class RemoteStore(Component):
 
     def _failed(self) -> bool:
         return fault(self.kind)
+
+    def _timed_out(self, request: str) -> bool:
+        """After the effect: whether the caller's request times out all the same."""
+        if self.timeout is None:
+            return False
+        return fault(self.timeout, label=timed_out_label(self.name, request, self.timeout))
+
+
+def timed_out_label(component: str, request: str, kind: str) -> str:
+    """How a trace says that a call took effect and its caller saw a timeout."""
+    return f"{component}.{request} timed out after taking effect ({kind})"

@@ -5,7 +5,8 @@ written with the modelling API, exercise what once broke: process names inside
 strings and paths (``worker1_x``, ``/data/worker1_0``), values that compare equal
 across types (``0``, ``False``, ``0.0``, ``None``), frozensets of small ints,
 array fields, a component with crash and power-loss hooks that choose, every
-fault kind (crash, power loss, failed call), transition properties and bounds, and
+fault kind (crash, power loss, failed call, a remote write that times out after
+taking effect), transition properties and bounds, and
 several initial states (``one_of`` fields, per process and volatile ones too, so a
 restart chooses again; values of different types that compare equal among them; an
 ``@initial`` hook that chooses or filters).
@@ -59,6 +60,7 @@ from lifecheck import (
     transition,
     volatile,
 )
+from lifecheck.components import RemoteStore
 from lifecheck.explore.bfs import _Run, explore
 from lifecheck.explore.checkpoint import save_checkpoint
 from lifecheck.explore.verdict import check_spec
@@ -83,7 +85,7 @@ TEMPLATES = ("{name}", "{name}_x", "/data/{name}_0", "lock-{name}", "plain")
 
 @dataclass(frozen=True)
 class Effect:
-    kind: str  # "phase", "typed", "owner", "seen", "bit", "disk"
+    kind: str  # "phase", "typed", "owner", "seen", "bit", "disk", "store"
     value: Any
 
 
@@ -114,12 +116,14 @@ class ModelDesc:
     phase_initial: tuple[str, ...] = ("a",)  # more than one: a one_of field
     typed_initials: tuple[Any, ...] = ()  # with typed_initial first, a one_of domain
     start_hook: str = ""  # "", "owner" (chooses the owner) or "filter" (require()s)
+    timeouts: int = 0  # remote writes that time out after taking effect (with a store)
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
 @st.composite
 def effects(draw: Any) -> Effect:
-    kind = draw(st.sampled_from(["phase", "phase", "typed", "owner", "seen", "bit", "disk"]))
+    kind = draw(st.sampled_from(["phase", "phase", "typed", "owner", "seen", "bit", "disk",
+                                 "store"]))
     value = {
         "phase": st.sampled_from(PHASES),
         "typed": st.sampled_from(TYPED),
@@ -127,6 +131,7 @@ def effects(draw: Any) -> Effect:
         "seen": st.integers(0, 3),
         "bit": st.integers(0, 1),
         "disk": st.booleans(),
+        "store": st.booleans(),
     }[kind]
     return Effect(kind, draw(value))
 
@@ -165,6 +170,7 @@ def model_descs(draw: Any) -> ModelDesc:
         typed_initials=tuple(draw(st.lists(st.sampled_from(TYPED), min_size=1, max_size=2)))
         if several & 2 else (),
         start_hook=draw(st.sampled_from(["", "", "owner", "filter"])) if several else "",
+        timeouts=draw(st.integers(0, 1)),
     )
 
 
@@ -206,6 +212,8 @@ def build(desc: ModelDesc) -> Model:
     }
     if desc.with_disk:
         namespace["disk"] = Disk()
+    if any(e.kind == "store" for a in desc.actions for e in a.effects):
+        namespace["store"] = RemoteStore(kind="remote", timeout="timeout")
     if desc.start_hook:
         namespace["start"] = initial(_START_HOOKS[desc.start_hook])
     for a in desc.actions:
@@ -228,6 +236,13 @@ def _apply(m: Any, w: Any, e: Effect) -> None:
         w.bits[e.value] = (w.bits[e.value] + 1) % 2
     elif e.kind == "disk" and hasattr(m, "disk"):
         m.disk.write(1 if e.value else 2, w.name)
+    elif e.kind == "store":
+        # An append keyed by the worker (so the log stays small) or a delete; either may
+        # fail without effect ("remote") or time out after it ("timeout"): phase "c".
+        done = (m.store.append("log", (w.name,), request_id=w.name) if e.value
+                else m.store.delete("log"))
+        if not done:
+            w.phase = "c"
 
 
 def _body(a: ActionDesc) -> Callable[[Any, Any], None]:
@@ -296,6 +311,8 @@ def spec_of(desc: ModelDesc, symmetric: bool = False) -> Spec:
     if desc.power_losses:
         faults.append(PowerLoss(max=desc.power_losses))
     faults.append(Fail(kind="call", max=desc.failures))
+    faults.append(Fail(kind="remote", max=desc.failures))
+    faults.append(Fail(kind="timeout", max=desc.timeouts))
     bounds = Bounds(max_depth=desc.depth_bound, max_states=desc.state_bound)
     return Spec("random", build(desc), holds(), faults=faults, bounds=bounds, deadlock=False,
                 symmetry=("workers",) if symmetric else ())
