@@ -432,12 +432,14 @@ class Table(TransitionSystem):
     def __init__(self, edges: dict[Hashable, list[Edge]] | list[tuple[Hashable, list[Edge]]],
                  inits: Sequence[Hashable] = (0,),
                  properties: Sequence[Property] = (), finals: frozenset = frozenset(),
-                 unfair: frozenset[str] = frozenset()) -> None:
+                 unfair: frozenset[str] = frozenset(), strong: frozenset[str] = frozenset()
+                 ) -> None:
         self.edges = edges
         self.inits = list(inits)
         self.properties = list(properties)
         self.finals = finals
         self.unfair = unfair
+        self.strong = strong
         self.name = "table"
 
     def init_states(self) -> list[Hashable]:
@@ -464,9 +466,9 @@ class Table(TransitionSystem):
         return state in self.finals
 
     def fairness(self) -> Fairness:
-        unfair = self.unfair
+        unfair, strong = self.unfair, self.strong
         return Fairness(lambda s: None if s.is_fault or s.action in unfair
-                        else (s.process, s.action))
+                        else (s.process, s.action), is_strong=lambda unit: unit[1] in strong)
 
 
 def claim(system: TransitionSystem, prop: str, kind: str, key: list[int],
@@ -582,6 +584,16 @@ def test_a_loop_where_a_fair_action_enabled_throughout_is_never_taken_is_refused
 def test_a_fair_class_enabled_only_on_part_of_the_loop_is_not_owed() -> None:
     system = Table(CYCLE, properties=[goal({3})])
     certify(system, claim(system, "Goal", "liveness", [0, 0, 0, 0], loop_start=1))
+
+
+def test_a_strongly_fair_class_enabled_on_part_of_the_loop_is_owed() -> None:
+    """``escape`` is enabled in state 2 only: weak fairness lets the loop 1 -> 2 -> 1
+    ignore it, strong fairness does not."""
+    weak = Table(CYCLE, properties=[goal({3})])
+    certify(weak, claim(weak, "Goal", "liveness", [0, 0, 0, 0], loop_start=1))
+    strong = Table(CYCLE, properties=[goal({3})], strong=frozenset({"escape"}))
+    with pytest.raises(Uncertified, match=r"strongly fair loop.*'p', 'escape'.* never taken"):
+        certify(strong, claim(strong, "Goal", "liveness", [0, 0, 0, 0], loop_start=1))
 
 
 def test_a_fair_class_enabled_throughout_and_taken_once_is_paid() -> None:
@@ -804,17 +816,18 @@ def test_certification_does_not_use_the_engines_replay(monkeypatch: pytest.Monke
 
 
 class RandomSystem(TransitionSystem):
-    """Random edges over int states, with failing steps, faults, unfair actions, finals
-    and one property of every kind."""
+    """Random edges over int states, with failing steps, faults, unfair and strongly fair actions,
+    finals and one property of every kind."""
 
     def __init__(self, n: int, inits: list[int], edges: list[list[tuple[int, int, int, bool]]],
                  sets: dict[str, frozenset[int]], forbidden: frozenset[tuple[int, int]],
-                 unfair: frozenset[str]) -> None:
+                 unfair: frozenset[str], strong: frozenset[str]) -> None:
         self.n = n
         self.inits = inits
         self.table = edges
         self.finals = sets["final"]
         self.unfair = unfair
+        self.strong = strong
         self.name = "random"
         self.properties = [
             Property("Inv", ALWAYS, lambda s: s not in sets["bad"]),
@@ -842,9 +855,9 @@ class RandomSystem(TransitionSystem):
         return state in self.finals
 
     def fairness(self) -> Fairness:
-        unfair = self.unfair
+        unfair, strong = self.unfair, self.strong
         return Fairness(lambda s: None if s.is_fault or s.action in unfair
-                        else (s.process, s.action))
+                        else (s.process, s.action), is_strong=lambda unit: unit[1] in strong)
 
 
 @st.composite
@@ -860,7 +873,8 @@ def random_systems(draw: Any) -> RandomSystem:
     sets = {name: draw(subset) for name in ("final", "bad", "seen", "goal", "p", "q")}
     forbidden = draw(st.frozensets(st.tuples(states, states), max_size=3))
     unfair = draw(st.frozensets(st.sampled_from(["a0", "a1", "a2"]), max_size=2))
-    return RandomSystem(n, inits, edges, sets, forbidden, unfair)
+    strong = draw(st.frozensets(st.sampled_from(["a0", "a1", "a2"]), max_size=2))
+    return RandomSystem(n, inits, edges, sets, forbidden, unfair, strong)
 
 
 @settings(max_examples=150, deadline=None)
