@@ -145,7 +145,7 @@ class TransitionSystem(ABC):
     def fairness(self) -> Fairness:
         """Default: every step that is not a fault is weakly fair, one class per (process, action)."""
         return Fairness(lambda step: None if step.is_fault else (step.process, step.action),
-                        "weak fairness on every action")
+                        "weak fairness on every action", rules=(("weak", "action", None),))
 
     def describe(self, state: State) -> dict[str, Any]:
         """The state as named fields, for traces: ``{"broker1.phase": "boot", ...}``."""

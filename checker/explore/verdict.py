@@ -43,7 +43,7 @@ def check_spec(spec: Spec, options: Options | None = None,
     try:
         system = spec.system()
         result.properties = [p.name for p in system.properties]
-        result.fairness = system.fairness().description
+        result.assumes(system.fairness())
         engine = engine_for(system, options)
         to_result(system, engine.explore(system, options, spec), options, result)
     except ModelError as exc:
