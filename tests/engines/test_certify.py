@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import pickle
 from collections.abc import Callable, Hashable, Sequence
 from pathlib import Path
@@ -31,7 +32,9 @@ from lifecheck import (
     Process,
     Spec,
     Step,
+    Strong,
     TransitionSystem,
+    Weak,
     action,
     always,
     check_spec,
@@ -909,13 +912,28 @@ def _checked(desc: ref.ModelDesc, data: Any) -> Model:
     return type("Checked", (base,), namespace)()
 
 
+def _random_fairness(model: Model, data: Any) -> list[Any] | None:
+    """None (every action weakly fair), or each action under at most one rule of a drawn
+    strength and unit: rules never overlap, so the spec is accepted."""
+    if data.draw(st.booleans()):
+        return None
+    groups: dict[tuple[type, str], list[str]] = {}
+    for name in model.action_decls():
+        choice = data.draw(st.sampled_from([None, *itertools.product(
+            (Weak, Strong), ("process", "action", "instance"))]))
+        if choice is not None:
+            groups.setdefault(choice, []).append(name)
+    return [kind(*names, per=per) for (kind, per), names in groups.items()]
+
+
 @settings(max_examples=30, deadline=None)
 @given(model_descs(), st.data())
 def test_every_violation_reported_on_a_random_model_certifies(desc: ref.ModelDesc,
                                                               data: Any) -> None:
     model = _checked(desc, data)
+    fairness = _random_fairness(model, data)
     for budget in (0, 1):
-        spec = Spec("random", model, holds(), faults=[Crash(max=budget)])
+        spec = Spec("random", model, holds(), faults=[Crash(max=budget)], fairness=fairness)
         system = spec.system()
         runs: list[tuple[str, Callable[[], Result]]] = [
             ("bfs", lambda s=spec: check_spec(s)),

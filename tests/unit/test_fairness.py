@@ -166,3 +166,14 @@ def test_faults_are_never_fair_whatever_the_rules() -> None:
     assert fairness.classify(Step("picker1", "crash", fault="crash")) is None
     unit = fairness.classify(Step("picker1", "pick", (("v", 1),)))
     assert unit == ("picker1", "pick", (("v", 1),)) and fairness.is_strong(unit)
+
+
+def test_a_lasso_under_strong_fairness_says_so() -> None:
+    """With toggle strongly fair and grab not fair at all, toggling for ever is a fair
+    loop, and the message says what it respects."""
+    result = check_spec(Spec("flicker/strong-toggle", Flicker(), violated("Grabbed"),
+                             fairness=[Strong("toggle")]))
+    assert result.matches, result.error or result.violations
+    assert result.violations[0].message.endswith(
+        "each fair action taken or disabled on the way (each strongly fair one enabled on "
+        "the way taken)")
