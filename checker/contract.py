@@ -143,7 +143,7 @@ class TransitionSystem(ABC):
         return False
 
     def fairness(self) -> Fairness:
-        """Default: every step that is not a fault is weakly fair, one class per (process, action)."""
+        """Default: every step that is not a fault is weakly fair, one unit per (process, action)."""
         return Fairness(lambda step: None if step.is_fault else (step.process, step.action),
                         "weak fairness on every action", rules=(("weak", "action", None),))
 
