@@ -57,7 +57,7 @@ class FairnessRule:
         return (self.strength, self.per, tuple(sorted(set(self.names))) if self.names else None)
 
     def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and other.as_data() == self.as_data()  # type: ignore[attr-defined]
+        return isinstance(other, FairnessRule) and other.as_data() == self.as_data()
 
     def __hash__(self) -> int:
         return hash(self.as_data())

@@ -23,6 +23,9 @@ lost for ever leaves the receive step enabled only now and then.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from lifecheck import (
     Model,
     Process,
@@ -48,12 +51,17 @@ class Receiver(Process):
     """The receiving end: its state lives in the model, as in the TLA+ spec."""
 
 
-def _sent_pending(d: str):  # type: ignore[no-untyped-def]
+def _sent_pending(d: str) -> Callable[[Any], bool]:
+    """``(sent = d) /\\ (sBit # sAck)``: ``d`` is sent and not yet acknowledged."""
     return lambda m: m.sent == d and m.s_bit != m.s_ack
 
 
-def _received(d: str):  # type: ignore[no-untyped-def]
-    return lambda m: m.rcvd == d
+def _received(d: str) -> Callable[[Any], bool]:
+    def received(m: Any) -> bool:
+        return bool(m.rcvd == d)
+
+    received.__doc__ = f"Once {d} is sent and not yet acknowledged, the receiver gets {d}."
+    return received
 
 
 class AlternatingBit(Model):
@@ -126,7 +134,7 @@ class AlternatingBit(Model):
 
     @always(name="ABTypeInv")
     def type_ok(self):
-        """``ABTypeInv``."""
+        """Every variable holds a value of its type (``ABTypeInv``)."""
         return (all(b in (0, 1) and d in DATA for b, d in self.msg_q)
                 and all(b in (0, 1) for b in self.ack_q)
                 and {self.s_bit, self.s_ack, self.r_bit} <= {0, 1}
