@@ -11,6 +11,7 @@ import pytest
 
 from lifecheck import (
     Model,
+    Options,
     Process,
     Spec,
     SpecError,
@@ -177,3 +178,12 @@ def test_a_lasso_under_strong_fairness_says_so() -> None:
     assert result.violations[0].message.endswith(
         "each fair action taken or disabled on the way (each strongly fair one enabled on "
         "the way taken)")
+
+
+@pytest.mark.parametrize("options", [Options(engine="vector"), Options(workers=2)],
+                         ids=["vector", "workers"])
+def test_engines_without_the_graph_refuse_liveness_under_any_fairness(options: Options) -> None:
+    spec = Spec("flicker/strong", Flicker(), holds(), fairness=[Strong("grab")])
+    result = check_spec(spec, options)
+    assert result.verdict == "error"
+    assert "checks safety properties only" in result.error, result.error
