@@ -111,10 +111,14 @@ def spec_fairness(rules: list[FairnessRule],
     """The units of ``rules``; ``names_of(process, action)`` gives the names a step
     answers to (its action, process, role and process class)."""
     per_process = {rule.describe(): rule for rule in rules if rule.per == "process"}
+    known: dict[tuple[str | None, str], FairnessRule | None] = {}  # asked once per transition
 
     def rule_of(process: str | None, action: str) -> FairnessRule | None:
-        names = names_of(process, action)
-        return next((r for r in rules if not r.names or names & set(r.names)), None)
+        key = (process, action)
+        if key not in known:
+            names = names_of(process, action)
+            known[key] = next((r for r in rules if not r.names or names & set(r.names)), None)
+        return known[key]
 
     def classify(step: Step) -> Hashable | None:
         if step.is_fault:
