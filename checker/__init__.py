@@ -11,6 +11,7 @@ from importlib.metadata import version as _version
 from lifecheck.contract import Bounds, Options, Step, TransitionSystem
 from lifecheck.errors import ModelError, SpecError
 from lifecheck.explore.verdict import check_spec
+from lifecheck.modelling.fairness import Strong, Weak
 from lifecheck.modelling.faults import Crash, Fail, PowerLoss
 from lifecheck.modelling.fields import durable, one_of, parameter, volatile
 from lifecheck.modelling.initial import initial
@@ -41,7 +42,8 @@ _install_sandbox()  # clocks and random generators raise ModelError in model cod
 
 __all__ = [
     "Bounds", "Component", "Crash", "Fail", "FrozenMap", "Model", "ModelError", "Options",
-    "PowerLoss", "Process", "Result", "Spec", "SpecError", "Step", "TransitionSystem", "action",
+    "PowerLoss", "Process", "Result", "Spec", "SpecError", "Step", "Strong", "TransitionSystem",
+    "Weak", "action",
     "always", "check_spec", "choose", "choose_from", "current_process", "draw", "durable",
     "eventually", "fault", "faults_left", "final", "holds", "incomplete", "initial", "leads_to",
     "note", "one_of", "parameter", "require", "role", "sampling", "sometimes", "transition",

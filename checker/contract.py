@@ -99,17 +99,29 @@ class Property:
         return self.kind in LIVENESS_KINDS
 
 
+def _never_strong(unit: Hashable) -> bool:
+    return False
+
+
 @dataclass
 class Fairness:
-    """Which steps are weakly fair: a fair step that stays enabled must eventually be taken.
+    """Which steps are fair, and how: the fairness units a behaviour must respect.
 
-    ``classes`` maps a step to its fairness class (steps of one class count as one
-    action for fairness, e.g. all parameter values of ``broker1.unpack``), or None
-    when the step is not fair (faults never are: they may simply stop happening).
+    ``classify`` maps a step to its unit (the steps of one unit count as one action
+    for fairness, e.g. all parameter values of ``broker1.unpack``), or None when the
+    step is not fair (faults never are: they may simply stop happening). A unit is
+    *enabled* in a state when one of its steps is among the state's successors, and
+    *taken* by a step of it. ``is_strong`` says which units are strongly fair: a weakly
+    fair unit that stays enabled from some point on must be taken infinitely often (it
+    may starve if it is disabled now and then); a strongly fair unit that is enabled
+    infinitely often must be taken infinitely often.
     """
 
     classify: Callable[[Step], Hashable | None]
     description: str = "weak fairness"
+    is_strong: Callable[[Hashable], bool] = _never_strong
+    #: The rules the units come from, as data for the JSON report: strength, unit, names.
+    rules: tuple[tuple[str, str, tuple[str, ...] | None], ...] = ()
 
 
 class TransitionSystem(ABC):
@@ -131,9 +143,9 @@ class TransitionSystem(ABC):
         return False
 
     def fairness(self) -> Fairness:
-        """Default: every step that is not a fault is weakly fair, one class per (process, action)."""
+        """Default: every step that is not a fault is weakly fair, one unit per (process, action)."""
         return Fairness(lambda step: None if step.is_fault else (step.process, step.action),
-                        "weak fairness on every action")
+                        "weak fairness on every action", rules=(("weak", "action", None),))
 
     def describe(self, state: State) -> dict[str, Any]:
         """The state as named fields, for traces: ``{"broker1.phase": "boot", ...}``."""

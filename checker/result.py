@@ -7,7 +7,10 @@ output a person sees can be produced, and snapshot-tested, from recorded data.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from lifecheck.contract import Fairness
 
 HOLDS = "holds"
 VIOLATED = "violated"
@@ -154,6 +157,9 @@ class Result:
     faults: str = ""
     bounds: str = ""
     fairness: str = ""
+    #: The fairness rules, as data: strength (weak, strong), unit (process, action,
+    #: instance) and the names they cover (None: every action).
+    fairness_rules: list[dict[str, Any]] = field(default_factory=list)
     properties: list[str] = field(default_factory=list)
     covers: str = ""  #: the spec's own words for what a "holds" speaks for
     reduction: str = ""  #: e.g. "symmetry of fleet"
@@ -161,6 +167,13 @@ class Result:
     #: For a modelling error found while exploring, the path to the state where it
     #: showed up, so that it can be reproduced.
     error_trace: Trace | None = None
+
+    def assumes(self, fairness: Fairness) -> None:
+        """Record the fairness that the liveness verdicts assume, in words and as data."""
+        self.fairness = fairness.description
+        self.fairness_rules = [{"strength": strength, "per": per,
+                                "names": list(names) if names is not None else None}
+                               for strength, per, names in fairness.rules]
 
     @property
     def violated_properties(self) -> tuple[str, ...]:
@@ -207,6 +220,7 @@ class Result:
             "faults": self.faults,
             "bounds": self.bounds,
             "fairness": self.fairness,
+            "fairness_rules": list(self.fairness_rules),
             "properties": list(self.properties),
             "covers": self.covers or None,
             "reduction": self.reduction or None,

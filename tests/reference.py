@@ -14,7 +14,7 @@ Three parts:
 * :class:`ModelDesc` and :func:`reference_successors`: the semantics of a small
   random model (guards, effects, ``choose`` between effects, crash = reset the
   volatile fields of one process and spend one unit of budget).
-* :func:`fair_lasso_exists`: a brute-force weak-fairness check over every subset
+* :func:`fair_lasso_exists`: a brute-force weak- and strong-fairness check over every subset
   of states, independent of the engine's "maximal SCC" argument.
 """
 
@@ -23,7 +23,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 from collections import deque
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -258,7 +258,7 @@ def canonical_for(desc: ModelDesc) -> Callable[[RefState], tuple[int, frozenset]
 
 
 # --------------------------------------------------------------------------------------
-# Brute-force weak fairness
+# Brute-force weak and strong fairness
 # --------------------------------------------------------------------------------------
 
 
@@ -270,15 +270,17 @@ class Edge:
 
 
 def fair_lasso_exists(states: Sequence[int], edges: Sequence[Edge],
-                      sources: Iterable[int], bad: Callable[[int], bool]) -> bool:
-    """Whether some behaviour from a source stays forever in ``bad`` states under weak fairness.
+                      sources: Iterable[int], bad: Callable[[int], bool],
+                      strong: Collection[Hashable] = ()) -> bool:
+    """Whether some behaviour from a source stays forever in ``bad`` states under fairness.
 
     Brute force over every non-empty set S of states reachable from a source through
     bad states: S is the set of states visited infinitely often by a behaviour that
     takes every edge inside S infinitely often (the most favourable choice for
     fairness). It is a valid fair behaviour iff S is strongly connected by edges
-    inside S (or is one state that may stutter because no fair step is enabled) and
-    every fair class enabled in *every* state of S is taken on some edge inside S.
+    inside S (or is one state that may stutter because no fair step is enabled),
+    every weakly fair class enabled in *every* state of S is taken on some edge inside
+    S, and every strongly fair class (in ``strong``) enabled in *some* state of S is.
     """
     region: set[int] = set()
     frontier = [s for s in sources if bad(s)]
@@ -304,8 +306,9 @@ def fair_lasso_exists(states: Sequence[int], edges: Sequence[Edge],
             if not inner or not _strongly_connected(chosen, inner):
                 continue
             always_enabled = set.intersection(*(enabled[s] for s in subset))
+            somewhere_strong = set().union(*(enabled[s] for s in subset)) & set(strong)
             taken = {e.fair_class for e in inner if e.fair_class is not None}
-            if always_enabled <= taken:
+            if always_enabled <= taken and somewhere_strong <= taken:
                 return True
     return False
 

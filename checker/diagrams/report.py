@@ -112,7 +112,7 @@ def check_for_report(spec: Spec) -> CheckedSpec:
     try:
         system = spec.system()
         result.properties = [p.name for p in system.properties]
-        result.fairness = system.fairness().description
+        result.assumes(system.fairness())
         recording = RecordingSystem(system)
         exploration = check_system(recording, options, result)  # type: ignore[arg-type]
     except ModelError:

@@ -81,7 +81,8 @@ class _Run(Search):
         self.liveness = [p for p in props if p.is_liveness] if options.check_liveness else []
         self.graph = Graph() if self.liveness or options.record_graph else None
         self.class_ids: dict[Any, int] = {}
-        self.classify = system.fairness().classify if self.graph is not None else None
+        self.fairness = system.fairness() if self.graph is not None else None
+        self.classify = self.fairness.classify if self.fairness is not None else None
         self.symmetric = system.reduces_symmetry
         self.canonical = system.canonical
         # Exact by default: the seen-set holds the states. With options.fingerprints (and
@@ -315,6 +316,9 @@ class _Run(Search):
             graph.classes = [None] * len(self.class_ids)
             for key, cid in self.class_ids.items():
                 graph.classes[cid] = key
+            assert self.fairness is not None
+            graph.strong = frozenset(cid for key, cid in self.class_ids.items()
+                                     if self.fairness.is_strong(key))
         if not self.options.measure_memory:
             stored = 0
         elif self.compact:

@@ -25,9 +25,10 @@ What each kind of violation must show on the replayed states ``s0 .. sn``:
 * ``liveness`` (``eventually`` and ``leads_to``, see :mod:`lifecheck.explore.liveness`):
   the goal never holds from the state where the trigger held (``s0`` for
   ``eventually``) to the end, and the end is a behaviour that can go on for
-  ever under weak fairness: either a stutter (no fair step is enabled in
+  ever under the spec's fairness: either a stutter (no fair step is enabled in
   ``sn``) or a loop ``s(k) .. sn`` that closes (``sn`` is ``s(k)``, compared
-  with types) on which every fair class enabled in every loop state is taken.
+  with types) on which every weakly fair unit enabled in every loop state is
+  taken, and every strongly fair unit enabled in some loop state is taken.
 * ``sometimes``: there is no trace to check (nothing reachable satisfies it);
   only that such a property exists.
 
@@ -337,7 +338,8 @@ def _liveness(system: TransitionSystem, violation: Violation, walk: _Walk) -> No
     name = p.name
     n = len(walk.steps)
     states = [_state_at(violation, walk, i) for i in range(n + 1)]
-    classify = system.fairness().classify
+    fairness = system.fairness()
+    classify = fairness.classify
 
     if trace.stutter:
         if trace.loop_start is not None and trace.loop_start != n:
@@ -385,15 +387,22 @@ def _liveness(system: TransitionSystem, violation: Violation, walk: _Walk) -> No
     loop_states: list[Hashable] = states[start:n]
     loop_steps = walk.steps[start:n]
     always_enabled: set[Any] | None = None
+    sometimes_enabled: set[Any] = set()
     for s in loop_states:
         here = {c for c in (classify(step) for step, _ in system.successors(s)) if c is not None}
         always_enabled = here if always_enabled is None else always_enabled & here
+        sometimes_enabled |= here
     taken = {c for c in map(classify, loop_steps) if c is not None}
     owed = (always_enabled or set()) - taken
     if owed:
         raise Uncertified(name, start + 1, f"a weakly fair loop (steps {start + 1}..{n}): every "
                           "fair action enabled all around it taken on it",
                           f"{_classes(owed)} enabled in every state of the loop and never taken")
+    starved = {c for c in sometimes_enabled - taken if fairness.is_strong(c)}
+    if starved:
+        raise Uncertified(name, start + 1, f"a strongly fair loop (steps {start + 1}..{n}): "
+                          "every strongly fair action enabled somewhere on it taken on it",
+                          f"{_classes(starved)} enabled on the loop and never taken")
 
 
 def _classes(classes: set[Any]) -> str:

@@ -30,6 +30,7 @@ class Graph:
     edges: list[list[tuple[int, int, int]]] = field(default_factory=list)  # (step idx, target, class)
     enabled: list[frozenset[int]] = field(default_factory=list)  # fair classes enabled per state
     classes: list[Any] = field(default_factory=list)  # class id -> class key
+    strong: frozenset[int] = frozenset()  # the class ids that are strongly fair
     predicate_bits: dict[str, list[tuple[bool, bool]]] = field(default_factory=dict)  # (P, Q)
 
 

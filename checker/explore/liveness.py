@@ -1,18 +1,24 @@
-"""Liveness under weak fairness, on the explored state graph.
+"""Liveness under weak and strong fairness, on the explored state graph.
 
 For ``P ~> Q`` (``eventually Q`` is ``init ~> Q``) a counterexample is a behaviour
 that reaches a state where P holds and Q does not, and from there stays forever
 in states where Q does not hold while respecting fairness. In a finite graph such
-a behaviour ends in a strongly connected component C of the not-Q states that is
-*fair*: every fair action class that is enabled in all states of C is taken on an
-edge inside C (weak fairness). A single state where no fair class is enabled is
-fair too: the behaviour may stop there (stuttering), which is how a deadlock or a
-state where only faults remain fails liveness.
+a behaviour ends in a strongly connected set C of not-Q states (those it visits
+infinitely often, taking every edge among them) that is *fair*: every weakly fair
+unit enabled in all states of C is taken on an edge inside C, and every strongly
+fair unit enabled in some state of C is taken on an edge inside C. A single state
+where no fair unit is enabled is fair too: the behaviour may stop there
+(stuttering), which is how a deadlock or a state where only faults remain fails
+liveness.
 
-Checking maximal components is exact for weak fairness: a class enabled
-everywhere in C and never taken inside C is also enabled everywhere and never
-taken in any smaller cycle within C. Faults are never fair and, since each one
-spends budget, never lie on a cycle: behaviours have finitely many faults.
+The search (the Emerson-Lei refinement for Streett conditions) starts from the
+maximal components. A unit enabled everywhere in C and never taken inside C rules
+out C and every cycle within it, whatever its strength. A strongly fair unit
+enabled somewhere in C and never taken inside C rules out only the states where it
+is enabled: those states are cut out and the components of what is left are
+examined again. With weak fairness only nothing is ever cut, and the maximal
+components are the answer. Faults are never fair and, since each one spends
+budget, never lie on a cycle: behaviours have finitely many faults.
 """
 
 from __future__ import annotations
@@ -109,29 +115,50 @@ def _fair_states(exploration: Exploration, region: set[int]) -> dict[int, list[t
         for _k, t, _ in graph.edges[s]:
             if t in region:
                 g.add_edge(s, t)
-    for component in nx.strongly_connected_components(g):
-        if len(component) == 1:
-            (only,) = component
-            if not g.has_edge(only, only):
-                continue
-        always_enabled = frozenset.intersection(*(graph.enabled[s] for s in component))
-        taken = {c for s in component for _, t, c in graph.edges[s] if t in component and c >= 0}
-        if not always_enabled <= taken:
-            continue
+    for component in _fair_components(graph, g):
         for s in sorted(component):
             if s not in result:
                 result[s] = _fair_loop(graph, component, s)
     return result
 
 
+def _fair_components(graph, g: nx.DiGraph) -> list[set[int]]:
+    """The fair strongly connected sets of ``g`` (disjoint), refined for strong fairness."""
+    fair: list[set[int]] = []
+    pending = [g]
+    while pending:
+        region = pending.pop()
+        for component in nx.strongly_connected_components(region):
+            if len(component) == 1:
+                (only,) = component
+                if not region.has_edge(only, only):
+                    continue
+            always_enabled = frozenset.intersection(*(graph.enabled[s] for s in component))
+            taken = {c for s in component for _, t, c in graph.edges[s]
+                     if t in component and c >= 0}
+            if not always_enabled <= taken:
+                continue
+            starved = {c for s in component for c in graph.enabled[s]
+                       if c in graph.strong} - taken
+            if not starved:
+                fair.append(component)
+                continue
+            rest = [s for s in component if not graph.enabled[s] & starved]
+            if rest:
+                pending.append(region.subgraph(rest))
+    return fair
+
+
 def _fair_loop(graph, component: set[int], start: int) -> list[tuple[int, int]]:
     """A short loop from ``start`` through ``component`` that is itself fair.
 
-    For each fair class enabled somewhere in the component the loop either takes
-    an edge of that class or passes a state where the class is disabled, so a
-    reader can check fairness on the loop that is printed. Greedy: from where the
-    loop has got to, walk to the nearest step that settles a class still owed,
-    counting everything passed on the way, then walk back to the start.
+    For each weakly fair class enabled somewhere in the component the loop either
+    takes an edge of that class or passes a state where the class is disabled, and
+    it takes every strongly fair class enabled somewhere in the component (the
+    component is fair, so each is taken inside it), so a reader can check fairness
+    on the loop that is printed. Greedy: from where the loop has got to, walk to the
+    nearest step that settles a class still owed, counting everything passed on the
+    way, then walk back to the start.
     """
     owed = set().union(*(graph.enabled[s] for s in component))
     owed -= _disabled_at(graph, owed, start)
@@ -154,7 +181,9 @@ def _fair_loop(graph, component: set[int], start: int) -> list[tuple[int, int]]:
 
 
 def _disabled_at(graph, classes: set[int], state: int) -> set[int]:
-    return {c for c in classes if c not in graph.enabled[state]}
+    """The weakly fair ``classes`` disabled in ``state``: passing there settles them (a
+    strongly fair class is settled only by being taken)."""
+    return {c for c in classes if c not in graph.enabled[state] and c not in graph.strong}
 
 
 def _edge(graph, state: int, k: int) -> tuple[int, int]:

@@ -43,7 +43,7 @@ def check_spec(spec: Spec, options: Options | None = None,
     try:
         system = spec.system()
         result.properties = [p.name for p in system.properties]
-        result.fairness = system.fairness().description
+        result.assumes(system.fairness())
         engine = engine_for(system, options)
         to_result(system, engine.explore(system, options, spec), options, result)
     except ModelError as exc:
@@ -162,6 +162,8 @@ def _liveness_violation(system: TransitionSystem, exploration: Exploration, name
     else:
         first, last = len(lasso.stem) + 1, len(lasso.stem) + len(lasso.loop)
         tail = f"steps {first}..{last} repeat forever, each fair action taken or disabled on the way"
+        if exploration.graph is not None and exploration.graph.strong:
+            tail += " (each strongly fair one enabled on the way taken)"
     if kind == EVENTUALLY:
         message = f"{name} never holds: {tail}"
     else:

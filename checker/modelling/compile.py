@@ -25,6 +25,7 @@ from lifecheck.contract import (
     TransitionSystem,
 )
 from lifecheck.errors import ModelError
+from lifecheck.modelling.fairness import FairnessRule, as_rules, overlaps, spec_fairness
 from lifecheck.modelling.faults import Crash, FaultKind, PowerLoss
 from lifecheck.modelling.fields import Field
 from lifecheck.modelling.guards import lift_guard
@@ -60,7 +61,8 @@ class ModelSystem(Mirrored, TransitionSystem):
     """
 
     def __init__(self, model: Model, faults: Sequence[FaultKind] = (), name: str | None = None,
-                 fair: Sequence[str] | None = None, properties: Sequence[str] | None = None,
+                 fair: Sequence[str | FairnessRule] | None = None,
+                 properties: Sequence[str] | None = None,
                  symmetry: Sequence[str] = ()) -> None:
         if not isinstance(model, Model):
             raise ModelError(f"expected a Model instance, got {model!r}")
@@ -87,7 +89,7 @@ class ModelSystem(Mirrored, TransitionSystem):
         self._observe_ctx = Context()
         self._observe_views = Views(self, self._observe_ctx)
         self._compile_actions()
-        self._fair = None if fair is None else set(fair)
+        self.fair_rules = as_rules(fair)
         self.properties = self._compile_properties(properties)
         self.finals = [d for d in model.final_decls().values()]
         self._setup_symmetry(symmetry)
@@ -333,31 +335,27 @@ class ModelSystem(Mirrored, TransitionSystem):
         return False
 
     def fairness(self) -> Fairness:
-        fair = self._fair
-        roles = self.model.roles()
+        """The spec's fairness rules (:mod:`lifecheck.modelling.fairness`) over this model."""
+        return spec_fairness(self.fair_rules, self._names_of)
 
-        def classify(step: Step) -> Any:
-            if step.is_fault:
-                return None
-            if fair is None:
-                return (step.process, step.action)
-            role_attr = self._role_of_process(step.process)
-            names = {step.action, step.process or "env", role_attr or ""}
-            if role_attr:
-                names.add(roles[role_attr].process.__name__)
-            return (step.process, step.action) if names & fair else None
-
-        if fair is None:
-            text = "weak fairness on every action"
-        else:
-            text = "weak fairness on " + ", ".join(sorted(fair))
-        return Fairness(classify, text)
+    def _names_of(self, process: str | None, action: str) -> set[str]:
+        """The names a step of ``action`` by ``process`` answers to in a fairness rule."""
+        role_attr = self._role_of_process(process)
+        names = {action, process or "env", role_attr or ""}
+        if role_attr:
+            names.add(self.model.roles()[role_attr].process.__name__)
+        return names
 
     def fairness_names(self) -> set[str]:
         """Names a spec's ``fairness`` may list: actions, processes, roles, process classes."""
         roles = self.model.roles()
         return ({decl.name for decl, _, _ in self._actions} | set(self.process_names())
                 | set(roles) | {d.process.__name__ for d in roles.values()} | {"env"})
+
+    def fairness_overlap(self) -> str:
+        """A step two fairness rules name, in words ("" if none): such a spec is refused."""
+        pairs = dict.fromkeys((inst[3], inst[4]) for inst in self.instances)
+        return overlaps(self.fair_rules, pairs, self._names_of)
 
     def _role_of_process(self, pname: str | None) -> str | None:
         for attr, parts in self._role_parts.items():

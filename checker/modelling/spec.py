@@ -17,6 +17,7 @@ from typing import Any
 from lifecheck.contract import LIVENESS_KINDS, Bounds
 from lifecheck.errors import ModelError, SpecError
 from lifecheck.modelling.compile import ModelSystem
+from lifecheck.modelling.fairness import FairnessRule, names_in
 from lifecheck.modelling.faults import FaultKind
 from lifecheck.modelling.loader import import_hint, import_spec_file
 from lifecheck.modelling.model import Model
@@ -59,9 +60,11 @@ class Spec:
     faults: Sequence[FaultKind] = ()
     properties: Sequence[str] | None = None  #: None: every property the model declares
     bounds: Bounds = field(default_factory=Bounds)  #: hitting one makes the verdict ``incomplete``
-    #: The actions, processes, roles or process classes that are weakly fair, for
-    #: liveness. None: every action weakly fair.
-    fairness: Sequence[str] | None = None
+    #: What liveness may assume: names of actions, processes, roles or process classes
+    #: that are weakly fair (one unit per process and action), and rules
+    #: :class:`~lifecheck.Weak` and :class:`~lifecheck.Strong` that say the strength and
+    #: the unit (``Strong("receive", per="instance")``). None: every action weakly fair.
+    fairness: Sequence[str | FairnessRule] | None = None
     #: Report a state with no enabled step as a ``Deadlock`` unless a
     #: :func:`~lifecheck.final` predicate holds there.
     deadlock: bool = True
@@ -102,13 +105,15 @@ class Spec:
         except ModelError as exc:
             raise exc.within(spec=self.name) from None
         system.spec_file = str(Path(self.source).resolve()) if self.source else ""
-        if self.fairness is not None:
-            known = system.fairness_names()
-            unknown = [n for n in self.fairness if n not in known]
-            if unknown:
-                raise SpecError(f"fairness names {', '.join(map(repr, unknown))}, which the model "
-                                f"does not have (it may name actions, processes, roles and process "
-                                f"classes: {', '.join(sorted(known))})", spec=self.name)
+        known = system.fairness_names()
+        unknown = list(dict.fromkeys(n for n in names_in(system.fair_rules) if n not in known))
+        if unknown:
+            raise SpecError(f"fairness names {', '.join(map(repr, unknown))}, which the model "
+                            f"does not have (it may name actions, processes, roles and process "
+                            f"classes: {', '.join(sorted(known))})", spec=self.name)
+        overlap = system.fairness_overlap()
+        if overlap:
+            raise SpecError(f"fairness: {overlap}", spec=self.name)
         if self.expect.verdict == VIOLATED:
             declared = {p.name for p in system.properties}
             declared |= {"Deadlock", "AssertionInAction", "ExceptionInAction"}

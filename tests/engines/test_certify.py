@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import pickle
 from collections.abc import Callable, Hashable, Sequence
 from pathlib import Path
@@ -31,7 +32,9 @@ from lifecheck import (
     Process,
     Spec,
     Step,
+    Strong,
     TransitionSystem,
+    Weak,
     action,
     always,
     check_spec,
@@ -432,12 +435,14 @@ class Table(TransitionSystem):
     def __init__(self, edges: dict[Hashable, list[Edge]] | list[tuple[Hashable, list[Edge]]],
                  inits: Sequence[Hashable] = (0,),
                  properties: Sequence[Property] = (), finals: frozenset = frozenset(),
-                 unfair: frozenset[str] = frozenset()) -> None:
+                 unfair: frozenset[str] = frozenset(), strong: frozenset[str] = frozenset()
+                 ) -> None:
         self.edges = edges
         self.inits = list(inits)
         self.properties = list(properties)
         self.finals = finals
         self.unfair = unfair
+        self.strong = strong
         self.name = "table"
 
     def init_states(self) -> list[Hashable]:
@@ -464,9 +469,9 @@ class Table(TransitionSystem):
         return state in self.finals
 
     def fairness(self) -> Fairness:
-        unfair = self.unfair
+        unfair, strong = self.unfair, self.strong
         return Fairness(lambda s: None if s.is_fault or s.action in unfair
-                        else (s.process, s.action))
+                        else (s.process, s.action), is_strong=lambda unit: unit[1] in strong)
 
 
 def claim(system: TransitionSystem, prop: str, kind: str, key: list[int],
@@ -582,6 +587,16 @@ def test_a_loop_where_a_fair_action_enabled_throughout_is_never_taken_is_refused
 def test_a_fair_class_enabled_only_on_part_of_the_loop_is_not_owed() -> None:
     system = Table(CYCLE, properties=[goal({3})])
     certify(system, claim(system, "Goal", "liveness", [0, 0, 0, 0], loop_start=1))
+
+
+def test_a_strongly_fair_class_enabled_on_part_of_the_loop_is_owed() -> None:
+    """``escape`` is enabled in state 2 only: weak fairness lets the loop 1 -> 2 -> 1
+    ignore it, strong fairness does not."""
+    weak = Table(CYCLE, properties=[goal({3})])
+    certify(weak, claim(weak, "Goal", "liveness", [0, 0, 0, 0], loop_start=1))
+    strong = Table(CYCLE, properties=[goal({3})], strong=frozenset({"escape"}))
+    with pytest.raises(Uncertified, match=r"strongly fair loop.*'p', 'escape'.* never taken"):
+        certify(strong, claim(strong, "Goal", "liveness", [0, 0, 0, 0], loop_start=1))
 
 
 def test_a_fair_class_enabled_throughout_and_taken_once_is_paid() -> None:
@@ -804,17 +819,18 @@ def test_certification_does_not_use_the_engines_replay(monkeypatch: pytest.Monke
 
 
 class RandomSystem(TransitionSystem):
-    """Random edges over int states, with failing steps, faults, unfair actions, finals
-    and one property of every kind."""
+    """Random edges over int states, with failing steps, faults, unfair and strongly fair actions,
+    finals and one property of every kind."""
 
     def __init__(self, n: int, inits: list[int], edges: list[list[tuple[int, int, int, bool]]],
                  sets: dict[str, frozenset[int]], forbidden: frozenset[tuple[int, int]],
-                 unfair: frozenset[str]) -> None:
+                 unfair: frozenset[str], strong: frozenset[str]) -> None:
         self.n = n
         self.inits = inits
         self.table = edges
         self.finals = sets["final"]
         self.unfair = unfair
+        self.strong = strong
         self.name = "random"
         self.properties = [
             Property("Inv", ALWAYS, lambda s: s not in sets["bad"]),
@@ -842,9 +858,9 @@ class RandomSystem(TransitionSystem):
         return state in self.finals
 
     def fairness(self) -> Fairness:
-        unfair = self.unfair
+        unfair, strong = self.unfair, self.strong
         return Fairness(lambda s: None if s.is_fault or s.action in unfair
-                        else (s.process, s.action))
+                        else (s.process, s.action), is_strong=lambda unit: unit[1] in strong)
 
 
 @st.composite
@@ -860,7 +876,8 @@ def random_systems(draw: Any) -> RandomSystem:
     sets = {name: draw(subset) for name in ("final", "bad", "seen", "goal", "p", "q")}
     forbidden = draw(st.frozensets(st.tuples(states, states), max_size=3))
     unfair = draw(st.frozensets(st.sampled_from(["a0", "a1", "a2"]), max_size=2))
-    return RandomSystem(n, inits, edges, sets, forbidden, unfair)
+    strong = draw(st.frozensets(st.sampled_from(["a0", "a1", "a2"]), max_size=2))
+    return RandomSystem(n, inits, edges, sets, forbidden, unfair, strong)
 
 
 @settings(max_examples=150, deadline=None)
@@ -895,13 +912,28 @@ def _checked(desc: ref.ModelDesc, data: Any) -> Model:
     return type("Checked", (base,), namespace)()
 
 
+def _random_fairness(model: Model, data: Any) -> list[Any] | None:
+    """None (every action weakly fair), or each action under at most one rule of a drawn
+    strength and unit: rules never overlap, so the spec is accepted."""
+    if data.draw(st.booleans()):
+        return None
+    groups: dict[tuple[type, str], list[str]] = {}
+    for name in model.action_decls():
+        choice = data.draw(st.sampled_from([None, *itertools.product(
+            (Weak, Strong), ("process", "action", "instance"))]))
+        if choice is not None:
+            groups.setdefault(choice, []).append(name)
+    return [kind(*names, per=per) for (kind, per), names in groups.items()]
+
+
 @settings(max_examples=30, deadline=None)
 @given(model_descs(), st.data())
 def test_every_violation_reported_on_a_random_model_certifies(desc: ref.ModelDesc,
                                                               data: Any) -> None:
     model = _checked(desc, data)
+    fairness = _random_fairness(model, data)
     for budget in (0, 1):
-        spec = Spec("random", model, holds(), faults=[Crash(max=budget)])
+        spec = Spec("random", model, holds(), faults=[Crash(max=budget)], fairness=fairness)
         system = spec.system()
         runs: list[tuple[str, Callable[[], Result]]] = [
             ("bfs", lambda s=spec: check_spec(s)),

@@ -1,11 +1,12 @@
-"""Liveness under weak fairness on small hand-built systems with known answers.
+"""Liveness under weak and strong fairness on small hand-built systems with known answers.
 
 Each lasso the checker prints is checked independently of the checker: its replay
 key is followed with ``successors`` step by step, every state it passes violates
 the goal, the loop comes back to the state it started from, the loop is itself
-weakly fair (each fair class enabled all around it is taken on it), and a stutter
-ends where no fair step is enabled. A random test compares the verdict with a
-brute-force search over every set of states (tests/reference.py).
+fair (each weakly fair class enabled all around it is taken on it, each strongly
+fair class enabled anywhere on it is taken on it), and a stutter ends where no
+fair step is enabled. A random test compares the verdict with a brute-force search
+over every set of states (tests/reference.py).
 """
 
 from __future__ import annotations
@@ -17,34 +18,55 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lifecheck import Options, Step, TransitionSystem
-from lifecheck.contract import EVENTUALLY, LEADS_TO, Property
+from lifecheck.contract import EVENTUALLY, LEADS_TO, Fairness, Property
 from lifecheck.explore.verdict import check_system
 from lifecheck.replay import replay
 from lifecheck.result import Result, Violation
 from tests import reference as ref
 
-# An edge: (process, action, target, is_fault).
-Edge = tuple[str, str, int, bool]
+# An edge: (process, action, target, is_fault), or with parameter values after them.
+Edge = tuple[Any, ...]
 
 
 class GraphSystem(TransitionSystem):
-    """A core system given as a table of labelled edges over int states."""
+    """A core system given as a table of labelled edges over int states.
+
+    Every step that is not a fault is fair: strongly for the actions in ``strong``,
+    weakly otherwise, one unit per (process, action), or per (process, action,
+    parameter values) when ``per`` is ``"instance"``.
+    """
 
     def __init__(self, inits: list[int], edges: dict[int, list[Edge]],
-                 properties: list[Property]) -> None:
+                 properties: list[Property], strong: frozenset[str] = frozenset(),
+                 per: str = "action") -> None:
         self.inits = inits
         self.edges = edges
         self.properties = properties
         self.name = "graph"
+        self.strong = strong
+        self.per = per
 
     def init_states(self) -> list[int]:
         return list(self.inits)
 
     def successors(self, state: int) -> list[tuple[Step, int]]:
         out = []
-        for process, act, target, is_fault in self.edges.get(state, []):
-            out.append((Step(process, act, fault=act if is_fault else ""), target))
+        for process, act, target, is_fault, *params in self.edges.get(state, []):
+            out.append((Step(process, act, tuple(("v", v) for v in params),
+                             fault=act if is_fault else ""), target))
         return out
+
+    def fairness(self) -> Fairness:
+        strong, per = self.strong, self.per
+
+        def classify(step: Step) -> Hashable | None:
+            if step.is_fault:
+                return None
+            if per == "instance":
+                return (step.process, step.action, step.params)
+            return (step.process, step.action)
+
+        return Fairness(classify, "test fairness", is_strong=lambda unit: unit[1] in strong)
 
 
 def eventually(goal: set[int]) -> Property:
@@ -96,10 +118,13 @@ def assert_valid_lasso(system: TransitionSystem, violation: Violation,
     _, loop_start_state = replay(system, key[: start + 1])
     assert hash(loop_start_state) == hash(end) and loop_start_state == end
     loop_states = states[start:-1]
-    always_enabled = set.intersection(
-        *({classify(s) for s, _ in system.successors(st_)} - {None} for st_ in loop_states))
+    enabled = [{classify(s) for s, _ in system.successors(st_)} - {None} for st_ in loop_states]
+    always_enabled = set.intersection(*enabled)
     taken = {classify(s) for s in steps[start:]} - {None}
     assert always_enabled <= taken, "the printed loop is not weakly fair"
+    is_strong = system.fairness().is_strong
+    assert {c for c in set().union(*enabled) if is_strong(c)} <= taken, \
+        "the printed loop is not strongly fair"
 
 
 def only(result: Result) -> Violation:
@@ -235,6 +260,75 @@ def test_every_initial_state_is_checked() -> None:
 
 
 # --------------------------------------------------------------------------------------
+# Weak against strong fairness, and units per action against per instance
+# --------------------------------------------------------------------------------------
+
+
+def _flicker(strong: frozenset[str]) -> GraphSystem:
+    """0 <-> 1, and ``r`` to the goal only from 1: ``r`` is enabled infinitely often
+    on the cycle but not continuously."""
+    return GraphSystem([0], {0: [("p", "a", 1, False)],
+                             1: [("p", "b", 0, False), ("q", "r", 2, False)],
+                             2: [("p", "idle", 2, False)]}, [eventually({2})], strong=strong)
+
+
+def test_weak_fairness_does_not_force_an_action_enabled_only_now_and_then() -> None:
+    system = _flicker(frozenset())
+    result = check(system)
+    assert result.verdict == "violated"
+    assert_valid_lasso(system, only(result), lambda s: s == 2, whole_trace_bad=True)
+
+
+def test_strong_fairness_forces_an_action_enabled_infinitely_often() -> None:
+    assert check(_flicker(frozenset({"r"}))).verdict == "holds"
+
+
+def _refined(strong: frozenset[str]) -> GraphSystem:
+    """One component 0 <-> 1 <-> 2; ``r`` (to the goal) is enabled only in 2."""
+    return GraphSystem([0], {0: [("p", "a", 1, False)],
+                             1: [("p", "b", 0, False), ("p", "c", 2, False)],
+                             2: [("p", "d", 1, False), ("q", "r", 9, False)],
+                             9: [("p", "idle", 9, False)]}, [eventually({9})], strong=strong)
+
+
+def test_a_strongly_fair_action_never_taken_cuts_its_states_out_of_the_component() -> None:
+    """The whole component is unfair (``r`` is enabled in 2 and never taken), but the
+    cycle 0 <-> 1 that avoids 2 is fair: ``c`` is weakly fair and disabled in 0."""
+    system = _refined(frozenset({"r"}))
+    result = check(system)
+    assert result.verdict == "violated"
+    violation = only(result)
+    assert_valid_lasso(system, violation, lambda s: s == 9, whole_trace_bad=True)
+    states, _ = walk(system, violation.trace.replay)
+    assert 2 not in states[violation.trace.loop_start:]
+
+
+def test_refinement_repeats_until_no_cycle_is_left() -> None:
+    """With ``c`` strongly fair too, cutting state 2 leaves 0 <-> 1 where ``c`` is enabled
+    in 1 and never taken: cutting 1 leaves no cycle."""
+    assert check(_refined(frozenset({"r", "c"}))).verdict == "holds"
+
+
+def _two_values(per: str) -> GraphSystem:
+    """``send`` with two parameter values: ``send(v=0)`` loops, ``send(v=1)`` reaches the goal."""
+    return GraphSystem([0], {0: [("p", "send", 0, False, 0), ("p", "send", 1, False, 1)],
+                             1: [("p", "idle", 1, False)]}, [eventually({1})], per=per)
+
+
+def test_one_unit_per_action_is_paid_by_any_parameter_value() -> None:
+    system = _two_values("action")
+    result = check(system)
+    assert result.verdict == "violated"
+    violation = only(result)
+    assert_valid_lasso(system, violation, lambda s: s == 1, whole_trace_bad=True)
+    assert [s.label for s in violation.trace.steps] == ["send(v=0)"]
+
+
+def test_one_unit_per_instance_forces_each_parameter_value() -> None:
+    assert check(_two_values("instance")).verdict == "holds"
+
+
+# --------------------------------------------------------------------------------------
 # Random graphs against a brute-force fairness search
 # --------------------------------------------------------------------------------------
 
@@ -243,6 +337,8 @@ LABELS = [("p", "a"), ("p", "b"), ("q", "a")]
 
 @st.composite
 def graphs(draw: Any) -> tuple[GraphSystem, set[int], set[int]]:
+    """Random graphs; some actions strongly fair, and units per action or per instance
+    (each step carries a parameter value 0 or 1)."""
     n = draw(st.integers(1, 6))
     edges: dict[int, list[Edge]] = {}
     for s in range(n):
@@ -252,12 +348,14 @@ def graphs(draw: Any) -> tuple[GraphSystem, set[int], set[int]]:
             # Faults only move forward: like a spent budget, they never lie on a cycle.
             is_fault = target > s and draw(st.booleans())
             process, act = ("p", "crash") if is_fault else draw(st.sampled_from(LABELS))
-            out.append((process, act, target, is_fault))
+            out.append((process, act, target, is_fault, draw(st.integers(0, 1))))
         edges[s] = out
     inits = draw(st.lists(st.integers(0, n - 1), min_size=1, max_size=2))
     goal = draw(st.sets(st.integers(0, n - 1)))
     trigger = draw(st.sets(st.integers(0, n - 1)))
-    return GraphSystem(inits, edges, []), goal, trigger
+    strong = frozenset(draw(st.sets(st.sampled_from(["a", "b"]))))
+    per = draw(st.sampled_from(["action", "instance"]))
+    return GraphSystem(inits, edges, [], strong=strong, per=per), goal, trigger
 
 
 def _reference_edges(system: GraphSystem) -> list[ref.Edge]:
@@ -266,20 +364,27 @@ def _reference_edges(system: GraphSystem) -> list[ref.Edge]:
             for step, t in system.successors(s)]
 
 
-@settings(max_examples=300, deadline=None)
+def _strong_units(system: GraphSystem) -> set[Hashable]:
+    is_strong = system.fairness().is_strong
+    return {e.fair_class for e in _reference_edges(system)
+            if e.fair_class is not None and is_strong(e.fair_class)}
+
+
+@settings(max_examples=500, deadline=None)
 @given(graphs())
 def test_eventually_matches_brute_force(case: tuple[GraphSystem, set[int], set[int]]) -> None:
     system, goal, _ = case
     system.properties = [eventually(goal)]
     expected = ref.fair_lasso_exists(sorted(system.edges), _reference_edges(system),
-                                     system.inits, lambda s: s not in goal)
+                                     system.inits, lambda s: s not in goal,
+                                     _strong_units(system))
     result = check(system)
     assert result.verdict == ("violated" if expected else "holds")
     if expected:
         assert_valid_lasso(system, only(result), lambda s: s in goal, whole_trace_bad=True)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=500, deadline=None)
 @given(graphs())
 def test_leads_to_matches_brute_force(case: tuple[GraphSystem, set[int], set[int]]) -> None:
     system, goal, trigger = case
@@ -287,7 +392,7 @@ def test_leads_to_matches_brute_force(case: tuple[GraphSystem, set[int], set[int
     reach = ref.reachable(system)
     sources = [s for s in reach if s in trigger and s not in goal]
     expected = ref.fair_lasso_exists(sorted(system.edges), _reference_edges(system), sources,
-                                     lambda s: s not in goal)
+                                     lambda s: s not in goal, _strong_units(system))
     result = check(system)
     assert result.verdict == ("violated" if expected else "holds")
     if expected:

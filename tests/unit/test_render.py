@@ -34,6 +34,7 @@ def _safety_result() -> Result:
                   expected=Expectation("violated", ("NoPartialLoad",)), violations=[v],
                   stats=Stats(12, 30, 5, 0.5, 900), coverage={"boot": 3, "load": 2, "crash": 4},
                   faults="crash<=2", fairness="weak fairness on every action",
+                  fairness_rules=[{"strength": "weak", "per": "action", "names": None}],
                   properties=["NoPartialLoad"])
 
 
