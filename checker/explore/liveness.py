@@ -26,10 +26,13 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import networkx as nx
 
 from lifecheck.explore.exploration import Exploration
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 @dataclass
@@ -109,6 +112,8 @@ def _fair_states(exploration: Exploration, region: set[int]) -> dict[int, list[t
     for s in region:
         if not graph.enabled[s]:
             result[s] = []  # no fair step enabled: the behaviour may stay here forever
+    import networkx as nx  # here, not at the top: it takes longer to import than most runs
+
     g = nx.DiGraph()
     g.add_nodes_from(region)
     for s in region:
@@ -124,6 +129,7 @@ def _fair_states(exploration: Exploration, region: set[int]) -> dict[int, list[t
 
 def _fair_components(graph, g: nx.DiGraph) -> list[set[int]]:
     """The fair strongly connected sets of ``g`` (disjoint), refined for strong fairness."""
+    import networkx as nx
     fair: list[set[int]] = []
     pending = [g]
     while pending:
