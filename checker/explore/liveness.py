@@ -28,7 +28,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-
 from lifecheck.explore.exploration import Exploration
 
 if TYPE_CHECKING:
