@@ -105,6 +105,9 @@ def equal_types(a: Any, b: Any) -> bool:
                 return False
         return True
     if isinstance(a, frozenset):
+        kinds = {type(x) for x in a}
+        if len(kinds) == 1 and kinds <= _PLAIN and kinds == {type(y) for y in b}:
+            return True  # equal sets of one plain type: the same members, all alike
         return {typed_key(x) for x in a} == {typed_key(y) for y in b}
     if isinstance(a, FrozenMap):
         # Equal maps hold equal keys, which each keeps sorted the same way.
@@ -116,9 +119,11 @@ def equal_types(a: Any, b: Any) -> bool:
                     and not equal_types(va, vb):
                 return False
         return True
-    names = dataclass_fields(t)
-    if names:
-        return all(equal_types(getattr(a, n), getattr(b, n)) for n in names)
+    for n in dataclass_fields(t):
+        x, y = getattr(a, n), getattr(b, n)
+        if x is not y and not (type(x) is type(y) and type(x) in _PLAIN) \
+                and not equal_types(x, y):
+            return False
     return True
 
 

@@ -1,0 +1,78 @@
+"""Written values and state parts are interned: equal states share their objects.
+
+What makes the confirmation of a seen-state hit a look at identities (see
+lifecheck.typed_values) must never merge values that model code can tell apart,
+nor let a mutable value in because an equal immutable one was met before.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from lifecheck import Model, Options, Spec, action, durable, holds, require
+from lifecheck.errors import ModelError
+from lifecheck.explore.bfs import explore
+from lifecheck.modelling.runtime import Context
+
+
+class TwoPaths(Model):
+    """Two paths, a then b or b then a, that end in equal states built apart."""
+
+    a = durable(())
+    b = durable(())
+
+    @action
+    def add_a(self):
+        require(not self.a)
+        self.a = tuple(["x", tuple(["y", 1])])  # a new object at every call
+
+    @action
+    def add_b(self):
+        require(not self.b)
+        self.b = tuple(["x", tuple(["y", 1])])
+
+
+def test_equal_values_written_apart_are_one_object() -> None:
+    exploration = explore(Spec("two", TwoPaths(), holds()).system(), Options(check_deadlock=False))
+    assert exploration.distinct_states == 4
+    written = [v for state in exploration.states for part in state[1:] for v in part if v]
+    assert len(written) == 4 and all(v is written[0] for v in written)
+
+
+@dataclass(frozen=True)
+class Point:
+    x: int
+    y: int
+
+
+@pytest.mark.parametrize(("first", "second"), [
+    ((0, "a"), (False, "a")), (frozenset({0}), frozenset({False})), (Point(1, 0), Point(True, 0)),
+    (1, 1.0), ((0.0,), (-0.0,)),
+])
+def test_a_value_equal_across_types_keeps_its_own_object(first: object, second: object) -> None:
+    ctx = Context()
+    assert ctx.intern(first, "f") is first
+    got = ctx.intern(second, "f")
+    assert got is second and repr(got) == repr(second)
+    assert ctx.intern(first, "f") is first
+
+
+def test_a_mutable_value_equal_to_an_interned_one_is_still_refused() -> None:
+    ctx = Context()
+    ctx.intern((1, (2,)), "f")
+    with pytest.raises(ModelError, match="list"):
+        ctx.intern((1, [2]), "f")
+    with pytest.raises(ModelError, match="NaN"):
+        ctx.intern(float("nan"), "f")
+
+
+def test_parts_of_equal_states_are_shared_but_typed_parts_are_not() -> None:
+    ctx = Context()
+    first, again = tuple(["a", 0]), tuple(["a", 0])  # equal, two objects
+    assert first is not again
+    assert ctx.intern_part(first) is first
+    assert ctx.intern_part(again) is first
+    falsy = tuple(["a", False])
+    assert ctx.intern_part(falsy) is falsy
