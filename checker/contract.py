@@ -142,6 +142,15 @@ class TransitionSystem(ABC):
         """A state in which stopping is legitimate (not a deadlock)."""
         return False
 
+    #: ``in_model(before, after)`` of the spec's state and action constraints (see
+    #: lifecheck.modelling.constraint), or None: every state is inside.
+    constraint: Callable[[State | None, State], bool] | None = None
+
+    def in_model(self, before: State | None, after: State) -> bool:
+        """Whether the step from ``before`` to ``after`` stays inside the constraints: a
+        state outside is checked but neither kept nor explored."""
+        return self.constraint is None or self.constraint(before, after)
+
     def fairness(self) -> Fairness:
         """Default: every step that is not a fault is weakly fair, one unit per (process, action)."""
         return Fairness(lambda step: None if step.is_fault else (step.process, step.action),

@@ -104,6 +104,7 @@ class Stats:
     depth: int = 0
     seconds: float = 0.0
     stored_bytes: int = 0  #: bytes held by the stored states (0 unless ``Options.measure_memory``)
+    outside: int = 0  #: steps into states outside the spec's constraints (checked, not explored)
 
     @property
     def states_per_second(self) -> float:

@@ -369,5 +369,14 @@ def true_orbits(states: Iterable[Any], parts: Sequence[int], names: Sequence[str
             out[parts[perm[i]]] = rename(state[p], table)
         return tuple(out)
 
+    def stable(value: Any) -> str:
+        """A repr that equal values share: a set's repr follows its hash order, which
+        differs between equal sets built in another order."""
+        if isinstance(value, (frozenset, set)):
+            return "{" + ", ".join(sorted(stable(v) for v in value)) + "}"
+        if type(value) is tuple:
+            return "(" + ", ".join(stable(v) for v in value) + ",)"
+        return repr(value)
+
     perms = list(itertools.permutations(range(len(parts))))
-    return len({min(repr(key(image(s, p))) for p in perms) for s in states})
+    return len({min(stable(key(image(s, p))) for p in perms) for s in states})

@@ -67,7 +67,7 @@ class _Run(Search):
 
     SAVED = ("seen", "states", "count", "parents", "via", "found", "sometimes_seen", "coverage",
              "transitions", "level_starts", "complete", "reason", "graph", "class_ids",
-             "frontier", "depth", "expanded", "elapsed", "types", "canons")
+             "frontier", "depth", "expanded", "elapsed", "types", "canons", "outside")
 
     def __init__(self, system: TransitionSystem, options: Options,
                  on_state: Callable[[int, Any], None] | None) -> None:
@@ -99,6 +99,7 @@ class _Run(Search):
         self.sometimes_seen: set[str] = set()
         self.coverage: dict[str, int] = {name: 0 for name in system.actions()}
         self.transitions = 0
+        self.outside = 0  # steps that left the spec's constraints
         self.level_starts = [0]
         self.complete = True
         self.reason = ""
@@ -193,6 +194,21 @@ class _Run(Search):
         if self.on_state is not None:
             self.on_state(sid, state)
 
+    def outside_constraint(self, sid: int, k: int, state: Any, step: Any, out: Any) -> bool:
+        """Whether step ``k`` out of ``sid`` leaves the spec's constraints; the state it
+        reaches is then checked here, and neither kept nor explored."""
+        try:
+            if self.system.in_model(state, out):
+                return False
+            self.outside += 1
+            for broken in self.checks.broken(out):
+                self.note(Found(*broken, sid, k))
+            self.checks.witness(out, self.sometimes_seen)
+        except ModelError as exc:
+            raise self.locate_step(exc, sid, k).within(
+                action=f"{step.who()} {step.label()}") from None
+        return True
+
     def locate(self, exc: ModelError, sid: int) -> ModelError:
         """Say where bad input showed up: the step number and the path to that state."""
         return exc.at(path_key(self.parents, self.via, sid))
@@ -241,6 +257,7 @@ class _Run(Search):
         classify, find = self.classify, self.find
         coverage, class_ids = self.coverage, self.class_ids
         transition_props = bool(self.checks.transitions)
+        constrained = system.constraint is not None
         depth = self.depth
         at_depth_bound = bounds.max_depth is not None and depth >= bounds.max_depth
         max_states = bounds.max_states
@@ -272,11 +289,6 @@ class _Run(Search):
                 if isinstance(out, ActionFailure):
                     self.note(Found(*failed_step(step, out), sid, k))
                     continue
-                try:
-                    key, canon, tid = find(out)
-                except TypeError as exc:
-                    raise unhashable(exc, f"{step.who()} {step.label()}").within(
-                        step=depth + 1) from None
                 # Every step out of an explored state is checked, wherever it leads; a
                 # bound only keeps the states beyond it from being explored.
                 if transition_props:
@@ -287,6 +299,13 @@ class _Run(Search):
                             action=f"{step.who()} {step.label()}") from None
                     for f in broken:
                         self.note(Found(*f, sid, k))
+                if constrained and self.outside_constraint(sid, k, state, step, out):
+                    continue
+                try:
+                    key, canon, tid = find(out)
+                except TypeError as exc:
+                    raise unhashable(exc, f"{step.who()} {step.label()}").within(
+                        step=depth + 1) from None
                 if tid is None:
                     if at_depth_bound:
                         self.complete = False
@@ -329,4 +348,4 @@ class _Run(Search):
         return Exploration(states, self.parents, self.via, self.level_starts, self.found,
                            self.transitions, self.depth, seconds, self.coverage, self.complete,
                            self.reason, self.sometimes_seen, graph, stored, self.resumed_at,
-                           self.count, self.compact)
+                           self.count, self.compact, outside=self.outside)

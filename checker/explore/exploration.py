@@ -65,6 +65,7 @@ class Exploration:
     keys: dict[str, list[int]] = field(default_factory=dict)  # a team's replay key per violation
     workers: int = 1
     per_worker: list[int] = field(default_factory=list)  # distinct states each worker owns
+    outside: int = 0  # steps into states outside the spec's constraints (checked, not kept)
 
     @property
     def distinct_states(self) -> int:

@@ -220,7 +220,8 @@ class _Partition:
         extras: list[list[tuple[Any, Any, Ref, int]]] = [[] for _ in range(self.workers)]
         found: list[Found] = []
         coverage: dict[str, int] = {}
-        transitions = 0
+        transitions = outside = 0
+        constrained = system.constraint is not None
         for sid in self.frontier:
             state = self.states[sid]
             ref = (self.me, sid)
@@ -246,6 +247,9 @@ class _Partition:
                     continue
                 found.extend(Found(*broken, ref, k, depth + 1)
                              for broken in self.checks.across(state, step, out))
+                if constrained and self.outside_constraint(state, out, ref, k, depth, found):
+                    outside += 1
+                    continue
                 try:
                     canon = self.canon(out)
                     owner = self.owner(canon)
@@ -271,7 +275,21 @@ class _Partition:
                               protocol=pickle.HIGHEST_PROTOCOL)
                  for box, extra in zip(outbox, extras, strict=True)]
         return {"transitions": transitions, "coverage": coverage, "found": found,
-                "outbox": blobs, "rss": resident_bytes()}
+                "outbox": blobs, "rss": resident_bytes(), "outside": outside}
+
+    def outside_constraint(self, state: Any, out: Any, ref: Ref, k: int, depth: int,
+                           found: list[Found]) -> bool:
+        """Whether step ``k`` out of ``ref`` leaves the spec's constraints; the state it
+        reaches is then checked here, and sent to no owner (see lifecheck.modelling.constraint)."""
+        try:
+            if self.system.in_model(state, out):
+                return False
+            found.extend(Found(*broken, ref, k, depth + 1) for broken in self.checks.broken(out))
+            self.checks.witness(out, self.sometimes_seen)
+        except ModelError as exc:
+            exc.failed_at = ref
+            raise
+        return True
 
     def handle(self, command: str, *args: Any) -> tuple:
         """One command from the coordinator: ("ok", reply) or ("error", message, where)."""

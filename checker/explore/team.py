@@ -61,7 +61,7 @@ class TeamSearch(Search):
 
     ENGINE = "team"
     SAVED = ("found", "sometimes_seen", "coverage", "totals", "transitions", "frontier",
-             "depth", "complete", "reason")
+             "depth", "complete", "reason", "outside")
 
     def __init__(self, system: TransitionSystem, options: Options, team: Team) -> None:
         self.system = system
@@ -77,6 +77,7 @@ class TeamSearch(Search):
         self.totals = [0] * team.size
         self.worker_rss = [0] * team.size
         self.transitions = 0
+        self.outside = 0  # steps that left the spec's constraints
         self.frontier = 0
         self.depth = 0
         self.complete, self.reason, self.stopped = True, "", False
@@ -131,6 +132,7 @@ class TeamSearch(Search):
         outboxes = []
         for w, report in enumerate(self.team.all("expand", [(self.depth,)] * size)):
             self.transitions += report["transitions"]
+            self.outside += report["outside"]
             for name, n in report["coverage"].items():
                 self.coverage[name] = self.coverage.get(name, 0) + n
             self.merge(report["found"])
@@ -188,4 +190,4 @@ class TeamSearch(Search):
                            incomplete_reason=self.reason, sometimes_seen=self.sometimes_seen,
                            graph=None, stored_bytes=0, count=self.count, keys=keys,
                            workers=self.team.size, per_worker=list(self.totals),
-                           resumed_at=self.resumed_at)
+                           resumed_at=self.resumed_at, outside=self.outside)

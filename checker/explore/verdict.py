@@ -79,7 +79,7 @@ def to_result(system: TransitionSystem, exploration: Exploration, options: Optio
               result: Result) -> Exploration:
     """The verdict, whichever engine explored: every engine's result is read the same way."""
     result.stats = Stats(exploration.distinct_states, exploration.transitions, exploration.depth,
-                         exploration.seconds, exploration.stored_bytes)
+                         exploration.seconds, exploration.stored_bytes, exploration.outside)
     result.coverage = dict(exploration.coverage)
     result.resumed_at = exploration.resumed_at
     result.warnings = [f"action {name} never fired: a proof over it is vacuous"

@@ -66,6 +66,10 @@ def _check_mirror(system: ModelSystem, swap: Any, state: tuple,
             raise ModelError(f"{broken}: property {p.name} is {p.check(state)} on a state and "
                              f"{p.check(mirror)} on its mirror image with {pair} swapped (it "
                              f"reads {seen}); {advice}")
+    if system.constraint is not None and \
+            system.in_model(None, state) != system.in_model(None, mirror):
+        raise ModelError(f"{broken}: the state constraint holds on a state but not on its "
+                         f"mirror image with {pair} swapped; {advice}")
     if system.is_final(state) != system.is_final(mirror):
         raise ModelError(f"{broken}: a final-state predicate holds on a state but not on its "
                          f"mirror image with {pair} swapped; {advice}")
@@ -89,6 +93,11 @@ def _check_mirror(system: ModelSystem, swap: Any, state: tuple,
                                  f"{_outcome(other)}; {advice}", action=who)
             continue
         expected = swap.apply(out)
+        if system.constraint is not None and \
+                system.in_model(state, out) != system.in_model(mirror, other):
+            raise ModelError(f"{broken}: {who} stays inside the constraints from a state, but "
+                             f"not from its mirror image with {pair} swapped (or the other way "
+                             f"round); {advice}", action=who)
         if key(expected) != key(other):
             mine, there = system.describe(expected), system.describe(other)
             field = next((k for k in mine if not same_typed(mine[k], there.get(k))), "the state")

@@ -17,6 +17,7 @@ from typing import Any
 from lifecheck.contract import LIVENESS_KINDS, Bounds
 from lifecheck.errors import ModelError, SpecError
 from lifecheck.modelling.compile import ModelSystem
+from lifecheck.modelling.constraint import ActionConstraint, StateConstraint, compile_constraint
 from lifecheck.modelling.fairness import FairnessRule, names_in
 from lifecheck.modelling.faults import FaultKind
 from lifecheck.modelling.loader import import_hint, import_spec_file
@@ -68,6 +69,12 @@ class Spec:
     #: Report a state with no enabled step as a ``Deadlock`` unless a
     #: :func:`~lifecheck.final` predicate holds there.
     deadlock: bool = True
+    #: A state constraint, ``lambda m: ...`` on the model as a property reads it: states
+    #: outside are checked but not explored (TLC's CONSTRAINT; lifecheck.modelling.constraint).
+    constraint: StateConstraint | None = None
+    #: An action constraint, ``lambda before, after: ...``: steps outside lead to states
+    #: that are checked but not explored (TLC's ACTION_CONSTRAINT).
+    action_constraint: ActionConstraint | None = None
     symmetry: Sequence[str] = ()  #: roles whose processes are interchangeable (safety only)
     covers: str = ""  #: in words: what the proof covers (the bounds a "holds" speaks for)
     #: (distinct states, transitions) agreed by other tools, which ``lifecheck bench``
@@ -105,6 +112,19 @@ class Spec:
         except ModelError as exc:
             raise exc.within(spec=self.name) from None
         system.spec_file = str(Path(self.source).resolve()) if self.source else ""
+        if self.constraint is not None or self.action_constraint is not None:
+            live = [p.name for p in system.properties if p.kind in LIVENESS_KINDS]
+            if live:
+                raise SpecError(f"checks liveness ({', '.join(live)}) under a state or action "
+                                "constraint: behaviours that leave the constraint are cut off "
+                                "there, so a liveness property could seem to hold when it does "
+                                "not; bound the model by its parameters instead, or check the "
+                                "safety properties alone (properties=[...])", spec=self.name)
+            try:
+                system.constraint = compile_constraint(system, self.constraint,
+                                                       self.action_constraint)
+            except ModelError as exc:
+                raise exc.within(spec=self.name) from None
         known = system.fairness_names()
         unknown = list(dict.fromkeys(n for n in names_in(system.fair_rules) if n not in known))
         if unknown:

@@ -72,6 +72,9 @@ def render_stats(result: Result, *, timing: bool = True) -> str:
     s = result.stats
     text = (f"states    {s.distinct_states:,} distinct, {s.transitions:,} transitions, "
             f"depth {s.depth}")
+    if s.outside:
+        text += (f"; {s.outside:,} step{'s' if s.outside != 1 else ''} left the constraint "
+                 "(checked, not explored)")
     if timing:
         text += f", {s.seconds:.2f} s ({s.states_per_second:,.0f} states/s)"
     return text

@@ -64,6 +64,9 @@ class Walk:
         self.key: list[int] = [init]
         self.steps: list[Step] = []
         self.failure: ActionFailure | None = None
+        # The last step left the spec's constraints: its state is checked, and the walk
+        # ends there, as an explorer keeps no such state (lifecheck.modelling.constraint).
+        self.outside = False
         self._succs: list[tuple[Step, Any]] | None = None
         self._memo = memo
         self._checks = Checks(system)
@@ -76,7 +79,7 @@ class Walk:
         """The enabled steps of the current state with their outcomes (computed once)."""
         if self._succs is None:
             memo = self._memo
-            if self.failure is not None:
+            if self.failure is not None or self.outside:
                 self._succs = []
             elif memo is not None and self.state in memo.successors:
                 self._succs = memo.successors[self.state]
@@ -92,7 +95,7 @@ class Walk:
     def problems(self) -> list[Problem]:
         """What the current state breaks: invariants, and a deadlock where that is checked."""
         memo = self._memo
-        if memo is None or self.failure is not None:
+        if memo is None or self.failure is not None or self.outside:
             return self._problems()
         found = memo.problems.get(self.state)
         if found is None:
@@ -101,7 +104,7 @@ class Walk:
 
     def _problems(self) -> list[Problem]:
         found = [Problem(*broken) for broken in self._checks.broken(self.state)]
-        if self.deadlock and self.failure is None:
+        if self.deadlock and self.failure is None and not self.outside:
             succs = self.successors()
             try:
                 if stuck(self.system, self.state, succs):
@@ -121,6 +124,11 @@ class Walk:
             return [Problem(*failed_step(step, out))]
         before, self.state = self.state, out
         found = [Problem(*broken) for broken in self._checks.across(before, step, out)]
+        if self.system.constraint is not None:
+            try:
+                self.outside = not self.system.in_model(before, out)
+            except ModelError as exc:
+                raise exc.within(step=self.depth) from None
         return found + self.problems()
 
 

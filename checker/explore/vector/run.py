@@ -35,6 +35,8 @@ def refusal(system: Any, options: Options) -> str | None:
         return "it checks safety properties only (liveness needs the explored graph)"
     if getattr(system, "reduces_symmetry", False):
         return "it does not reduce symmetry"
+    if getattr(system, "constraint", None) is not None:
+        return "it does not apply state or action constraints"
     if options.record_graph:
         return "it keeps no graph"
     if options.workers > 1 or options.ray:
