@@ -1,0 +1,276 @@
+"""Crash-stop, crashes and stops with a ``when`` guard, and pauses: state counts worked out by
+hand on tiny models, two-phase commit's blocking case, and the mistakes that must read as
+errors naming the fault."""
+
+from __future__ import annotations
+
+import pytest
+
+from lifecheck import (
+    Crash,
+    Model,
+    Options,
+    Pause,
+    PowerLoss,
+    Process,
+    Spec,
+    Stop,
+    action,
+    always,
+    check_spec,
+    durable,
+    eventually,
+    final,
+    holds,
+    paused,
+    require,
+    role,
+    stopped,
+    violated,
+    volatile,
+)
+from lifecheck.modelling.compile import ModelSystem
+
+
+class Counter(Process):
+    n = durable(0)
+
+
+class Count(Model):
+    """One process counts to 2 (3 states without faults)."""
+
+    workers = role(Counter, count=1)
+
+    @action(Counter)
+    def step(self, c):
+        require(c.n < 2)
+        c.n += 1
+
+    @final
+    def done(self):
+        return all(c.n == 2 for c in self.workers)
+
+
+def states(faults, model=None, **spec) -> int:
+    result = check_spec(Spec("count", model or Count(), holds(), faults=faults, **spec))
+    assert result.error == ""
+    return result.stats.distinct_states
+
+
+def test_no_faults_counts_three_states():
+    assert states([]) == 3
+
+
+def test_a_stop_adds_one_dead_state_per_live_one():
+    # Running at n=0,1,2 (3); stopped at n=0,1,2 with the budget spent (3 more).
+    assert states([Stop(max=1)]) == 6
+
+
+def test_a_stopped_process_takes_no_step_and_its_stranded_state_is_a_deadlock():
+    result = check_spec(Spec("count/stop", Count(), violated("Deadlock"), faults=[Stop(max=1)]))
+    assert result.verdict == "violated" and result.matches, result.error
+    trace = result.violations[0].trace
+    assert [s.action for s in trace.steps] == ["stop"]  # stopped at n=0: nothing left to do
+    assert trace.steps[-1].fault == "stop"
+
+
+def test_when_limits_where_a_crash_or_stop_may_hit():
+    # Stopped only at n=1: 3 running + 1 stopped.
+    assert states([Stop(max=1, when=lambda m, p: p.n == 1)]) == 4
+    # A crash keeps durable n and changes nothing else: only the budget moves, so a crash
+    # where n == 1 adds (1, n) for n = 1, 2: 3 + 2.
+    assert states([Crash(max=1, when=lambda m, p: p.n == 1)]) == 5
+    assert states([Crash(max=1)]) == 6
+
+
+def test_a_pause_disables_the_process_until_it_resumes():
+    # Running with budget 0 (3), paused at n=0,1,2 (3), resumed with budget 1 (3).
+    assert states([Pause(max=1)]) == 9
+    system = ModelSystem(Count(), [Pause(max=1)])
+    init = system.init_states()[0]
+    pause = next(o for s, o in system.successors(init) if s.action == "pause")
+    assert [s.action for s, _ in system.successors(pause)] == ["resume"]
+    assert system.describe(pause)["counter1.status"] == "paused"
+    assert system.actions() == ["step", "pause", "resume"]
+
+
+def test_a_crash_ends_a_pause_and_a_power_loss_too_but_not_a_stop():
+    system = ModelSystem(Count(), [Pause(max=1), Crash(max=1), Stop(max=1), PowerLoss(max=1)])
+    init = system.init_states()[0]
+    after = {s.action: o for s, o in system.successors(init)}
+    paused_state = after["pause"]
+    by_action = {s.action: o for s, o in system.successors(paused_state)}
+    assert set(by_action) == {"resume", "crash", "stop", "power_loss"}
+    assert system.describe(by_action["crash"])["counter1.status"] == "running"
+    assert system.describe(by_action["power_loss"])["counter1.status"] == "running"
+    stopped_state = after["stop"]
+    assert [s.action for s, _ in system.successors(stopped_state)] == ["power_loss"]
+    lost = next(o for s, o in system.successors(stopped_state) if s.action == "power_loss")
+    assert system.describe(lost)["counter1.status"] == "stopped"
+
+
+class Watched(Count):
+    @always
+    def alive_or_done(self):
+        return all(not stopped(c) or c.n == 2 for c in self.workers)
+
+    @always
+    def never_paused(self):
+        return not any(paused(c) for c in self.workers)
+
+
+def test_properties_see_stopped_and_paused():
+    result = check_spec(Spec("watched", Watched(), violated("AliveOrDone", "NeverPaused", "Deadlock"),
+                             faults=[Stop(max=1), Pause(max=1)]))
+    assert result.matches, (result.error, result.violated_properties)
+    # Without the faults, the same properties read every process as running.
+    assert check_spec(Spec("watched/none", Watched(), holds())).verdict == "holds"
+
+
+# -- two-phase commit's blocking case ----------------------------------------------------------
+class Coordinator(Process):
+    decision = durable(None, "None until it decides: commit or abort")
+
+
+class Participant(Process):
+    state = durable("working", "working, prepared, committed or aborted")
+
+
+class TwoPhase(Model):
+    """A coordinator process decides once every participant is prepared; a prepared
+    participant may not decide on its own."""
+
+    coordinators = role(Coordinator, count=1)
+    participants = role(Participant, count=2)
+
+    @action(Participant)
+    def prepare(self, p):
+        require(p.state == "working")
+        p.state = "prepared"
+
+    @action(Coordinator)
+    def decide(self, c):
+        require(c.decision is None and all(p.state == "prepared" for p in self.participants))
+        c.decision = "commit"
+
+    @action(Participant)
+    def learn(self, p):
+        c = self.coordinators[0]
+        require(p.state == "prepared" and c.decision is not None)
+        p.state = "committed" if c.decision == "commit" else "aborted"
+
+    @always
+    def consistent(self):
+        return len({p.state for p in self.participants} & {"committed", "aborted"}) <= 1
+
+    @eventually
+    def all_decided(self):
+        return all(p.state in ("committed", "aborted") for p in self.participants)
+
+    @final
+    def over(self):
+        return all(p.state in ("committed", "aborted") for p in self.participants)
+
+
+def test_two_phase_commit_blocks_when_its_coordinator_stops():
+    assert check_spec(Spec("2pc", TwoPhase(), holds())).verdict == "holds"
+    assert check_spec(Spec("2pc/crash", TwoPhase(), holds(), faults=[Crash(max=1)])).verdict == "holds"
+    result = check_spec(Spec("2pc/stop", TwoPhase(), violated("Deadlock", "AllDecided"),
+                             faults=[Stop(max=1, roles=("coordinators",))]))
+    assert result.matches, (result.error, result.violated_properties)
+    assert "Consistent" not in result.violated_properties  # safety holds; progress does not
+    trace = next(v for v in result.violations if v.property == "AllDecided").trace
+    assert any(s.action == "stop" and s.process == "coordinator1" for s in trace.steps)
+
+
+def test_a_stopped_participants_actions_need_no_fairness():
+    # Without deadlock checking only liveness speaks: a stopped participant is not
+    # owed its steps, the other participant still cannot commit alone: violated.
+    result = check_spec(Spec("2pc/participant-stops", TwoPhase(), violated("AllDecided"),
+                             faults=[Stop(max=1, roles=("participants",))], deadlock=False))
+    assert result.matches, (result.error, result.violated_properties)
+
+
+# -- mistakes ----------------------------------------------------------------------------------
+def test_a_when_that_raises_is_a_model_error_naming_the_fault():
+    result = check_spec(Spec("bad", Count(), holds(), faults=[Crash(max=1, when=lambda m, p: p.nn)]))
+    assert result.verdict == "error"
+    assert "Crash()'s when= predicate" in result.error and "test_process_faults.py" in result.error
+    assert "counter1" in result.error
+
+
+def test_a_when_that_returns_no_bool_is_a_model_error():
+    result = check_spec(Spec("bad", Count(), holds(),
+                             faults=[Stop(max=1, roles=("workers",), when=lambda m, p: p.n)]))
+    assert result.verdict == "error"
+    assert "Stop(roles=('workers',))'s when= predicate" in result.error
+    assert "must return True or False" in result.error
+
+
+def test_a_when_that_writes_is_a_model_error():
+    def writes(m, p):
+        p.n = 5
+        return True
+
+    result = check_spec(Spec("bad", Count(), holds(), faults=[Pause(max=1, when=writes)]))
+    assert result.verdict == "error" and "must not change the state" in result.error
+
+
+def test_a_when_that_is_not_callable_is_refused():
+    result = check_spec(Spec("bad", Count(), holds(), faults=[Stop(max=1, when=True)]))
+    assert result.verdict == "error" and "when= must be a function" in result.error
+
+
+def test_a_field_named_status_clashes_with_stop_and_pause_only():
+    class Holder(Process):
+        status = volatile("a")
+
+    class Clash(Model):
+        holders = role(Holder, count=1)
+
+        @action(Holder)
+        def go(self, h):
+            require(h.status == "a")
+            h.status = "b"
+
+    ok = check_spec(Spec("ok", Clash(), holds(), faults=[Crash(max=1)], deadlock=False))
+    assert ok.verdict == "holds"
+    result = check_spec(Spec("clash", Clash(), holds(), faults=[Stop(max=1)]))
+    assert result.verdict == "error" and "declares a field 'status'" in result.error
+
+
+def test_an_action_named_like_an_added_step_is_refused():
+    class Resuming(Count):
+        @action(Counter)
+        def resume(self, c):
+            require(c.n == 0)
+
+    assert check_spec(Spec("ok", Resuming(), holds(), faults=[Stop(max=1)], deadlock=False)
+                      ).error == ""
+    result = check_spec(Spec("clash", Resuming(), holds(), faults=[Pause(max=1)]))
+    assert result.verdict == "error" and "action resume" in result.error
+
+
+def test_stopped_takes_a_process_view():
+    class Asks(Count):
+        @always
+        def odd(self):
+            return not stopped(self)
+
+    result = check_spec(Spec("bad", Asks(), holds(), faults=[Stop(max=1)]))
+    assert result.verdict == "error" and "take a process" in result.error
+
+
+def test_overlapping_stop_entries_are_an_error_but_a_crash_and_a_stop_may_share():
+    with pytest.raises(Exception, match="both"):
+        ModelSystem(Count(), [Stop(max=1), Stop(max=1, roles=("workers",))])
+    ModelSystem(Count(), [Stop(max=1), Crash(max=1)])
+
+
+def test_every_engine_agrees_on_the_new_faults():
+    for faults in ([Stop(max=1)], [Pause(max=1)], [Crash(max=1, when=lambda m, p: p.n == 1)]):
+        counts = {engine: check_spec(Spec("e", Count(), holds(), faults=faults),
+                                     Options(engine=engine, check_deadlock=False)
+                                     ).stats.distinct_states
+                  for engine in ("bfs", "vector")}
+        assert len(set(counts.values())) == 1, (faults, counts)
