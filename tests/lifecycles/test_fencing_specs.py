@@ -4,8 +4,8 @@ its lease writes after the next holder, unless the store fences writes by token.
 from __future__ import annotations
 
 from lifecheck import Pause, Spec, check_spec, holds, violated
-from lifecheck.replay import replay
 from lifecheck.models.fencing import FencedLock, LeasedLock
+from lifecheck.replay import replay
 from specs.fencing import SPECS
 from tests.pinned import PinnedSpecs, steps, violation
 

@@ -274,3 +274,30 @@ def test_every_engine_agrees_on_the_new_faults():
                                      ).stats.distinct_states
                   for engine in ("bfs", "vector")}
         assert len(set(counts.values())) == 1, (faults, counts)
+
+
+# -- the bridges and symmetry ---------------------------------------------------------------
+def test_the_stateful_bridge_finds_the_stale_write_through_a_pause():
+    from lifecheck.stateful import find_violation, machine
+    from specs.fencing import SPECS
+
+    spec = next(s for s in SPECS if s.name == "fencing/lease-only/pause")
+    assert {"pause", "resume"} <= machine(spec).rule_names
+    found = find_violation(spec, seed=0)
+    assert found is not None and found.property == "NoStaleWrite"
+    assert any(action == "pause" for _, action in found.actions())
+    fixed = next(s for s in SPECS if s.name == "fencing/tokens/pause")
+    assert find_violation(fixed, seed=0) is None
+
+
+class Pair(Count):
+    workers = role(Counter, count=2)
+
+
+def test_a_when_that_tells_processes_apart_is_caught_by_the_symmetry_audit():
+    alike = check_spec(Spec("alike", Pair(), holds(), symmetry=("workers",), deadlock=False,
+                            faults=[Stop(max=1, when=lambda m, p: p.n == 1)]))
+    assert alike.error == "" and alike.verdict == "holds"
+    result = check_spec(Spec("apart", Pair(), holds(), symmetry=("workers",), deadlock=False,
+                             faults=[Stop(max=1, when=lambda m, p: p.name == "counter1")]))
+    assert result.verdict == "error" and "symmetr" in result.error
