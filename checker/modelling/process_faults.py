@@ -6,9 +6,10 @@ slot appended to the part of each process a :class:`~lifecheck.Stop` or
 :class:`~lifecheck.Pause` entry covers (processes no such entry covers have none, and
 models without those faults keep their layout). It moves with its process when
 symmetry swaps processes, the vector engine learns who reads it, and a trace shows it
-change. Model code cannot set it; it reads it through :func:`stopped` and
-:func:`paused`. Each action of a covered process first reads it and is disabled unless
-the process is running; ``resume`` is an action-like step of every pausable process.
+change. Model code cannot set it; it reads it through :func:`~lifecheck.stopped` and
+:func:`~lifecheck.paused`. Each action of a covered process first reads it and is
+disabled unless the process is running; ``resume`` is an action-like step of every
+pausable process.
 """
 
 from __future__ import annotations
