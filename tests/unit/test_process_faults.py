@@ -301,3 +301,52 @@ def test_a_when_that_tells_processes_apart_is_caught_by_the_symmetry_audit():
     result = check_spec(Spec("apart", Pair(), holds(), symmetry=("workers",), deadlock=False,
                              faults=[Stop(max=1, when=lambda m, p: p.name == "counter1")]))
     assert result.verdict == "error" and "symmetr" in result.error
+
+
+# -- liveness ---------------------------------------------------------------------------------
+class CountsToTwo(Count):
+    @eventually
+    def reaches_two(self):
+        return all(c.n == 2 for c in self.workers)
+
+
+def test_a_pause_ends_so_liveness_survives_it_whatever_the_fairness():
+    for fairness in (None, ["step"]):
+        result = check_spec(Spec("live/pause", CountsToTwo(), holds(), faults=[Pause(max=1)],
+                                 fairness=fairness))
+        assert result.verdict == "holds", (fairness, result.error, result.violated_properties)
+
+
+def test_a_stop_is_forever_so_liveness_does_not_survive_it():
+    result = check_spec(Spec("live/stop", CountsToTwo(), violated("ReachesTwo"), faults=[Stop(max=1)],
+                             deadlock=False))
+    assert result.matches, (result.error, result.violated_properties)
+    lasso = result.violations[0].trace
+    assert any(s.action == "stop" for s in lasso.steps) and lasso.stutter
+
+
+# -- how the new steps read: stories and sequence diagrams --------------------------------------
+def test_stories_and_sequence_diagrams_name_a_stop_and_a_pause():
+    from lifecheck.diagrams.sequence import sequence_diagram
+    from lifecheck.diagrams.sequence_mermaid import sequence_mermaid
+    from lifecheck.render.story import tell
+    from tests.snapshot import assert_snapshot
+
+    blocked = check_spec(Spec("2pc/stop", TwoPhase(), violated("Deadlock", "AllDecided"),
+                              faults=[Stop(max=1, roles=("coordinators",))]))
+    deadlock = next(v for v in blocked.violations if v.property == "Deadlock")
+    assert "!! coordinator1 stops for good (step 3)" in tell(deadlock)
+    d = sequence_diagram(deadlock, ["coordinator1", "participant1", "participant2"], [])
+    stop = next(item for row in d.rows for item in row.items if item.style == "crash")
+    assert stop.lines == ("✗ 3 coordinator1 stops for good",)  # no "forgets status=..."
+    assert_snapshot("diagram_sequence_stop.mmd", sequence_mermaid(d))
+
+    from specs.fencing import SPECS
+
+    spec = next(s for s in SPECS if s.name == "fencing/lease-only/pause")
+    stale = check_spec(spec).violations[0]
+    assert "!! client1 pauses (step 3): it takes no step until it resumes" in tell(stale)
+    d = sequence_diagram(stale, ["client1", "client2"], [])
+    pause = next(item for row in d.rows for item in row.items if item.style == "crash")
+    assert pause.lines == ("‖ 3 client1 pauses",)
+    assert_snapshot("diagram_sequence_pause.mmd", sequence_mermaid(d))
