@@ -350,3 +350,16 @@ def test_stories_and_sequence_diagrams_name_a_stop_and_a_pause():
     pause = next(item for row in d.rows for item in row.items if item.style == "crash")
     assert pause.lines == ("‖ 3 client1 pauses",)
     assert_snapshot("diagram_sequence_pause.mmd", sequence_mermaid(d))
+
+
+def test_simulation_injects_pauses_and_finds_the_stale_write():
+    from lifecheck.walks.simulate import fault_kinds, simulate
+    from specs.fencing import SPECS
+
+    spec = next(s for s in SPECS if s.name == "fencing/lease-only/pause")
+    system = spec.system()
+    assert fault_kinds(system) == ["pause"]
+    sim = simulate(system, walks=300, seed=0, expected=spec.expect)
+    assert "NoStaleWrite" in sim.findings
+    stopping = ModelSystem(TwoPhase(), [Stop(max=1, roles=("coordinators",))])
+    assert fault_kinds(stopping) == ["stop"] and "stop" in stopping.actions()
