@@ -382,6 +382,18 @@ def _canon_engine(system: ModelSystem, state: Any) -> tuple[int, frozenset]:
     return spent, frozenset(system.describe(state).items())
 
 
+def _labelled_successors(system: ModelSystem, state: Any) -> Counter:
+    """Each step out of ``state`` as the reference labels it: who, which action, which
+    choice (the values a crash or stop restarted volatile fields with), which successor."""
+    got: Counter = Counter()
+    for step, out in system.successors(state):
+        choice = step.choices[0] if step.choices else None
+        if isinstance(choice, Restarted):
+            choice = choice.values
+        got[(step.who(), step.action, choice, _canon_engine(system, out))] += 1
+    return got
+
+
 @settings(max_examples=60, deadline=None)
 @given(model_descs())
 def test_random_models_match_reference_semantics(desc: ref.ModelDesc) -> None:
@@ -400,13 +412,9 @@ def test_random_models_match_reference_semantics(desc: ref.ModelDesc) -> None:
         # Every labelled step agrees too: who, which action, which choice, which successor.
         total = 0
         for key, state in engine.items():
-            got = Counter()
-            for step, out in system.successors(state):
-                choice = step.choices[0] if step.choices else None
-                if isinstance(choice, Restarted):  # a crash that chose volatile values again
-                    choice = choice.values
-                got[(step.who(), step.action, choice, _canon_engine(system, out))] += 1
-                assert step.is_fault == (step.action == "crash")
+            got = _labelled_successors(system, state)
+            assert all(step.is_fault == (step.action == "crash")
+                       for step, _ in system.successors(state))
             want = Counter((label[0], label[1], label[2], canon(t))
                            for label, t in ref.reference_successors(desc, budget, by_canon[key]))
             assert got == want, f"crash budget {budget}, state {dict(key[1])}"
@@ -430,12 +438,7 @@ def test_random_models_match_reference_crash_stop(desc: ref.ModelDesc) -> None:
         assert set(engine) == set(by_canon), f"stop budget {budget}"
         assert exploration.distinct_states == len(expected)
         for key, state in engine.items():
-            got = Counter()
-            for step, out in system.successors(state):
-                choice = step.choices[0] if step.choices else None
-                if isinstance(choice, Restarted):
-                    choice = choice.values
-                got[(step.who(), step.action, choice, _canon_engine(system, out))] += 1
+            got = _labelled_successors(system, state)
             want = Counter((label[0], label[1], label[2], canon(t)) for label, t
                            in ref.reference_stop_successors(desc, budget, by_canon[key]))
             assert got == want, f"stop budget {budget}, state {dict(key[1])}"
