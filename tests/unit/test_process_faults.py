@@ -30,6 +30,7 @@ from lifecheck import (
     volatile,
 )
 from lifecheck.modelling.compile import ModelSystem
+from lifecheck.models.two_phase_blocking import TwoPhaseBlocking as TwoPhase
 
 
 class Counter(Process):
@@ -127,51 +128,7 @@ def test_properties_see_stopped_and_paused():
     assert check_spec(Spec("watched/none", Watched(), holds())).verdict == "holds"
 
 
-# -- two-phase commit's blocking case ----------------------------------------------------------
-class Coordinator(Process):
-    decision = durable(None, "None until it decides: commit or abort")
-
-
-class Participant(Process):
-    state = durable("working", "working, prepared, committed or aborted")
-
-
-class TwoPhase(Model):
-    """A coordinator process decides once every participant is prepared; a prepared
-    participant may not decide on its own."""
-
-    coordinators = role(Coordinator, count=1)
-    participants = role(Participant, count=2)
-
-    @action(Participant)
-    def prepare(self, p):
-        require(p.state == "working")
-        p.state = "prepared"
-
-    @action(Coordinator)
-    def decide(self, c):
-        require(c.decision is None and all(p.state == "prepared" for p in self.participants))
-        c.decision = "commit"
-
-    @action(Participant)
-    def learn(self, p):
-        c = self.coordinators[0]
-        require(p.state == "prepared" and c.decision is not None)
-        p.state = "committed" if c.decision == "commit" else "aborted"
-
-    @always
-    def consistent(self):
-        return len({p.state for p in self.participants} & {"committed", "aborted"}) <= 1
-
-    @eventually
-    def all_decided(self):
-        return all(p.state in ("committed", "aborted") for p in self.participants)
-
-    @final
-    def over(self):
-        return all(p.state in ("committed", "aborted") for p in self.participants)
-
-
+# -- two-phase commit's blocking case (models/two_phase_blocking.py) --------------------------
 def test_two_phase_commit_blocks_when_its_coordinator_stops():
     assert check_spec(Spec("2pc", TwoPhase(), holds())).verdict == "holds"
     assert check_spec(Spec("2pc/crash", TwoPhase(), holds(), faults=[Crash(max=1)])).verdict == "holds"
