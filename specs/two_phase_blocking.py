@@ -13,10 +13,16 @@ participants, at most 1 crash or 1 stop of the coordinator.
 """
 
 from lifecheck import Crash, Spec, Stop, holds, violated
-from lifecheck.models.two_phase_blocking import TwoPhaseBlocking
+from lifecheck.models.two_phase_blocking import Coordinator, TwoPhaseBlocking
 
 BOUNDS = "1 coordinator, 2 participants"
 COORDINATOR = ("coordinators",)
+
+
+def decided(m: TwoPhaseBlocking, c: Coordinator) -> bool:
+    """Where a coordinator may stop in the last spec: once it has logged its decision."""
+    return c.decision is not None
+
 
 SPECS = [
     Spec("two-phase-blocking/no-fault", TwoPhaseBlocking(), holds(),
@@ -29,6 +35,6 @@ SPECS = [
          covers=f"{BOUNDS}, the coordinator stops for good at any step: prepared participants "
                 "wait forever"),
     Spec("two-phase-blocking/coordinator-stops-after-deciding", TwoPhaseBlocking(), holds(),
-         faults=[Stop(max=1, roles=COORDINATOR, when=lambda m, c: c.decision is not None)],
+         faults=[Stop(max=1, roles=COORDINATOR, when=decided)],
          covers=f"{BOUNDS}, the coordinator stops for good at any step after it decided"),
 ]

@@ -64,6 +64,11 @@ class ProcessFault(FaultKind):
     def step(self) -> str:
         return self.name
 
+    def describe(self) -> str:
+        """As for any fault; a guarded entry says so, since two specs may differ only there."""
+        guard = "" if self.when is None else f" (only where {_name_of(self.when)} holds)"
+        return super().describe() + guard
+
     def entry(self) -> str:
         """How messages name this entry of the spec: ``Crash(roles=('fleet',))``."""
         return f"{type(self).__name__}({f'roles={self.roles!r}' if self.roles else ''})"
@@ -146,3 +151,8 @@ class Fail(FaultKind):
 
     def describe(self) -> str:
         return f"{self.kind} failures<={self.max}" if self.max else f"no {self.kind} failures"
+
+
+def _name_of(fn: Any) -> str:
+    name = getattr(fn, "__name__", "")
+    return "when=" if not name or name == "<lambda>" else f"when={name}"

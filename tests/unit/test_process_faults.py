@@ -320,3 +320,13 @@ def test_simulation_injects_pauses_and_finds_the_stale_write():
     assert "NoStaleWrite" in sim.findings
     stopping = ModelSystem(TwoPhase(), [Stop(max=1, roles=("coordinators",))])
     assert fault_kinds(stopping) == ["stop"] and "stop" in stopping.actions()
+
+
+def test_a_guarded_entry_says_so_where_the_faults_are_listed():
+    def decided(m, c):
+        return True
+
+    assert Stop(max=1, roles="coordinators").describe() == "stop of coordinators<=1"
+    assert Stop(max=1, when=decided).describe() == "stop<=1 (only where when=decided holds)"
+    assert Pause(max=2, when=lambda m, p: True).describe() == "pause<=2 (only where when= holds)"
+    assert Crash(max=1).describe() == "crash<=1"
