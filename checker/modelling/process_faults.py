@@ -174,7 +174,7 @@ def _when(views: Views, fault: ProcessFault, view: Any) -> bool:
     raises or returns no bool is a mistake in the spec, named with its source line."""
     ctx = views.ctx
     where = f"{fault.entry()}'s when= predicate (at {_source(fault.when)}), for {view.name}"
-    ctx.readonly = True
+    step, ctx.where, ctx.readonly = ctx.where, where, True
     try:
         value = fault.when(views.model, view)  # type: ignore[misc]
     except (Disabled, ModelError):
@@ -182,7 +182,7 @@ def _when(views: Views, fault: ProcessFault, view: Any) -> bool:
     except Exception as exc:
         raise ModelError(f"{where} raised {type(exc).__name__}: {exc}") from None
     finally:
-        ctx.readonly = False
+        ctx.where, ctx.readonly = step, False
     return as_bool(value, where)
 
 

@@ -330,3 +330,12 @@ def test_a_guarded_entry_says_so_where_the_faults_are_listed():
     assert Stop(max=1, when=decided).describe() == "stop<=1 (only where when=decided holds)"
     assert Pause(max=2, when=lambda m, p: True).describe() == "pause<=2 (only where when= holds)"
     assert Crash(max=1).describe() == "crash<=1"
+
+
+def test_a_when_that_chooses_is_a_model_error_naming_it():
+    from lifecheck import choose
+
+    result = check_spec(Spec("bad", Count(), holds(),
+                             faults=[Crash(max=1, when=lambda m, p: choose(True, False))]))
+    assert result.verdict == "error"
+    assert "choose() was called in Crash()'s when= predicate" in result.error
