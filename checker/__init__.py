@@ -12,10 +12,11 @@ from lifecheck.contract import Bounds, Options, Step, TransitionSystem
 from lifecheck.errors import ModelError, SpecError
 from lifecheck.explore.verdict import check_spec
 from lifecheck.modelling.fairness import Strong, Weak
-from lifecheck.modelling.faults import Crash, Fail, PowerLoss
+from lifecheck.modelling.faults import Crash, Fail, Pause, PowerLoss, Stop
 from lifecheck.modelling.fields import durable, one_of, parameter, volatile
 from lifecheck.modelling.initial import initial
 from lifecheck.modelling.model import Component, Model, Process, action, role
+from lifecheck.modelling.process_faults import paused, stopped
 from lifecheck.modelling.properties import always, eventually, final, leads_to, sometimes, transition
 from lifecheck.modelling.runtime import (
     choose,
@@ -41,11 +42,10 @@ except PackageNotFoundError:  # run from a source folder that was never installe
 _install_sandbox()  # clocks and random generators raise ModelError in model code
 
 __all__ = [
-    "Bounds", "Component", "Crash", "Fail", "FrozenMap", "Model", "ModelError", "Options",
-    "PowerLoss", "Process", "Result", "Spec", "SpecError", "Step", "Strong", "TransitionSystem",
-    "Weak", "action",
-    "always", "check_spec", "choose", "choose_from", "current_process", "draw", "durable",
-    "eventually", "fault", "faults_left", "final", "holds", "incomplete", "initial", "leads_to",
-    "note", "one_of", "parameter", "require", "role", "sampling", "sometimes", "transition",
-    "violated", "volatile",
+    "Bounds", "Component", "Crash", "Fail", "FrozenMap", "Model", "ModelError", "Options", "Pause",
+    "PowerLoss", "Process", "Result", "Spec", "SpecError", "Step", "Stop", "Strong",
+    "TransitionSystem", "Weak", "action", "always", "check_spec", "choose", "choose_from",
+    "current_process", "draw", "durable", "eventually", "fault", "faults_left", "final", "holds",
+    "incomplete", "initial", "leads_to", "note", "one_of", "parameter", "paused", "require",
+    "role", "sampling", "sometimes", "stopped", "transition", "violated", "volatile",
 ]

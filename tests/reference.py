@@ -239,6 +239,52 @@ def reference_successors(desc: ModelDesc, crash_max: int,
     return out
 
 
+StopState = tuple[int, frozenset, tuple]  # (stops spent, stopped processes, processes' values)
+
+
+def reference_stop_successors(desc: ModelDesc, stop_max: int,
+                              state: StopState) -> list[tuple[tuple[str, str, Any], StopState]]:
+    """Crash-stop, written apart from the checker: a stopped process takes no step again;
+    stopping one resets its volatile fields as a crash does (one branch per restart value)
+    and it stays stopped. Labels as :func:`reference_successors`, ``"stop"`` for a stop."""
+    spent, stopped, procs = state
+    out: list[tuple[tuple[str, str, Any], StopState]] = [
+        (label, (spent, stopped, succ[1]))
+        for label, succ in reference_successors(desc, 0, (spent, procs))
+        if label[0] not in stopped]
+    if spent < stop_max:
+        where = _locate(desc)
+        for pname, vals in procs:
+            if pname in stopped:
+                continue
+            _, r = where[pname]
+            options = [(v,) if f.durable else f.initials for f, v in zip(r.fields, vals, strict=True)]
+            for reset in itertools.product(*options):
+                chosen = frozenset(f"{pname}.{f.name}={v!r}" for f, v in zip(r.fields, reset, strict=True)
+                                   if not f.durable and f.others)
+                succ = tuple((p, reset if p == pname else v) for p, v in procs)
+                out.append(((pname, "stop", chosen or None), (spent + 1, stopped | {pname}, succ)))
+    return out
+
+
+def reference_stop_reachable(desc: ModelDesc, stop_max: int) -> dict[StopState, int]:
+    return bfs_distances(
+        [(0, frozenset(), procs) for _, procs in reference_initials(desc)],
+        lambda s: [t for _, t in reference_stop_successors(desc, stop_max, s)])
+
+
+def canonical_stop(desc: ModelDesc) -> Callable[[StopState], tuple[int, frozenset]]:
+    """As :func:`canonical_for`, with each process's ``status``: running or stopped."""
+    canon = canonical_for(desc)
+
+    def form(state: StopState) -> tuple[int, frozenset]:
+        spent, stopped, procs = state
+        _, pairs = canon((spent, procs))
+        status = {(f"{p}.status", "stopped" if p in stopped else "running") for p, _ in procs}
+        return spent, pairs | status
+    return form
+
+
 def reference_reachable(desc: ModelDesc, crash_max: int) -> dict[RefState, int]:
     return bfs_distances(
         reference_initials(desc),

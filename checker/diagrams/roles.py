@@ -107,7 +107,7 @@ def role_machine(role: RoleInfo, controls: Sequence[ControlStates]) -> Machine:
                 elif kind == FAILED:
                     label = f"{step.action} !! {fault}"
                 elif kind in (CRASH, POWER_LOSS):
-                    label = kind
+                    label = step.action if step.action in ("stop", "pause") else kind
                 else:
                     label = step.action
                 add_state(before)
@@ -189,6 +189,9 @@ def machine_legend(machine: Machine) -> str:
                          "purple dashed: a power loss alone")
         elif k == POWER_LOSS and CRASH in kinds:
             continue
+        elif k == CRASH and any(t.label in ("stop", "pause") for t in machine.transitions):
+            parts.append("red dashed: it crashes (volatile fields reset), stops for good or "
+                         "pauses (the label says which)")
         else:
             parts.append(LEGEND[k])
     return "; ".join(parts)

@@ -186,8 +186,11 @@ def _fault_row(s: TraceStep, route: _Router, actor: str, own: list[Change],
         for lane, changes in sorted(_group(s.changes, route).items(), key=lambda kv: order[kv[0]]):
             text += [f"{lane}: {line}" for line in _changes(changes, route)]
         return Row(s.index, (Box((lanes[0], lanes[-1]), tuple(text), POWER_LOSS),))
-    forgets = [f"{route.local(c.field)}={_value(c.before)}" for c in own]
-    lines = [f"✗ {s.index} {actor} crashes"]
+    # The verb says what a stop or a pause did to the status; the rest is what it forgot.
+    forgets = [f"{route.local(c.field)}={_value(c.before)}" for c in own
+               if c.field != actor + ".status" or s.action == "crash"]
+    lines = [{"stop": f"✗ {s.index} {actor} stops for good",
+              "pause": f"‖ {s.index} {actor} pauses"}.get(s.action, f"✗ {s.index} {actor} crashes")]
     if forgets:
         lines += _wrap("forgets " + ", ".join(forgets[:MAX_CHANGES])
                        + (f" and {len(forgets) - MAX_CHANGES} more" if len(forgets) > MAX_CHANGES else ""),

@@ -72,8 +72,8 @@ def _kind(e: Edge) -> str:
 
 def _edge_text(e: Edge) -> str:
     """The action and its parameter values, short: the nodes show who changed."""
-    if e.is_fault:
-        return ""  # the edge's colour says crash or power loss, the nodes say whose
+    if e.is_fault:  # the edge's colour says crash or power loss, the nodes say whose
+        return e.step.action if e.step.action in ("stop", "pause") else ""
     step = e.step
     text = step.action
     if step.params:

@@ -25,8 +25,9 @@ from lifecheck.contract import (
     TransitionSystem,
 )
 from lifecheck.errors import ModelError
+from lifecheck.modelling import process_faults as pf
 from lifecheck.modelling.fairness import FairnessRule, as_rules, overlaps, spec_fairness
-from lifecheck.modelling.faults import Crash, FaultKind, PowerLoss
+from lifecheck.modelling.faults import Fail, FaultKind, Pause, PowerLoss
 from lifecheck.modelling.fields import Field
 from lifecheck.modelling.guards import lift_guard
 from lifecheck.modelling.initial import initial_states, part_initial, reset_volatile
@@ -117,6 +118,9 @@ class ModelSystem(Mirrored, TransitionSystem):
         names: set[str] = set()
         for attr, decl in model.roles().items():
             fields = _slots(process_fields(decl.process), model)
+            declared = fields
+            if pf.needs_status(self.faults, attr, decl.process.__name__):
+                fields = pf.with_status(fields, decl.process)
             template = part_initial(index, "", fields, model,
                                     f"process {decl.process.__name__} of model {model_name}")
             parts = []
@@ -128,7 +132,7 @@ class ModelSystem(Mirrored, TransitionSystem):
                 parts.append(Part(index, pname + ".", fields, template.initial, template.domains))
                 index += 1
             self._role_parts[attr] = parts
-            process_classes[attr] = (decl.process, fields)
+            process_classes[attr] = (decl.process, declared)  # model code cannot set status
             self._role_of_class.setdefault(decl.process, []).append(attr)
         # Two sets of view classes: the explorer's, and logged ones that record each field
         # read (for learning steps' footprints, see lifecheck.modelling.footprint).
@@ -170,38 +174,34 @@ class ModelSystem(Mirrored, TransitionSystem):
                     self.instances.append((decl.fn, args, dict(params), pname, decl.name, params,
                                             where, guards.setdefault(decl.name,
                                                                      lift_guard(decl.fn))))
-        # Each Crash entry of the spec has its own budget and the processes it may kill;
-        # a process belongs to at most one, or its crashes would be counted twice.
-        self._crashable: dict[str, list[tuple[Any, Part]]] = {}
-        owner: dict[str, str] = {}
-        known = set(self._role_parts) | {self.model.roles()[a].process.__name__
-                                         for a in self._role_parts}
-        for crash in (f for f in self.faults if isinstance(f, Crash)):
-            allowed = set(crash.roles)
-            if allowed - known:
-                raise ModelError(f"Crash(roles=...) names unknown role(s) {sorted(allowed - known)}; "
-                                 f"roles: {sorted(self._role_parts)}")
-            victims = self._crashable.setdefault(crash.key, [])
-            for attr, views in self._views.roles.items():
-                cls_name = self.model.roles()[attr].process.__name__
-                if allowed and attr not in allowed and cls_name not in allowed:
-                    continue
-                for view, part in zip(views, self._role_parts[attr], strict=True):
-                    if view.name in owner:
-                        raise ModelError(f"{view.name} may crash under both {owner[view.name]} and "
-                                         f"{crash.key}; give each Crash(...) its own roles")
-                    owner[view.name] = crash.key
-                    victims.append((view, part))
-        # The fault steps in the order successors() offers them: (budget index, cap,
-        # the process that crashes or None for a power loss, its part).
-        self.fault_steps: list[tuple[int, int, str | None, Part | None]] = []
-        for fault_kind in self.faults:
+        # Processes that may stop or pause take a step only while they run; resume is a
+        # step of each pausable process (lifecheck.modelling.process_faults).
+        for n, inst in enumerate(self.instances):
+            if inst[3] is not None and self._views.by_name[inst[3]].__dict__["_status_slot"] is not None:
+                self.instances[n] = (pf.gated(inst[0]), *inst[1:])
+        names = {decl.name for decl, _, _ in self._actions}
+        added = {f.step for f in self.faults}
+        if any(isinstance(f, Pause) for f in self.faults):
+            added.add(pf.RESUME)
+        clash = sorted(names & added & set(pf.STEP_NAMES))
+        if clash:
+            raise ModelError(f"action {clash[0]} has the name of the step the spec's faults add; "
+                             "rename the action")
+        hit = pf.victims(self.faults, self._views.roles, self._role_parts,
+                      {a: self.model.roles()[a].process.__name__ for a in self._role_parts})
+        self._pausable = [view.name for _, f, view, _ in hit if isinstance(f, Pause)]
+        for pname in self._pausable:
+            self.instances.append((pf.resume, (mv, self._views.by_name[pname]), {}, pname, pf.RESUME,
+                                   (), f"resume of {pname}", None))
+        # The fault steps in the order successors() offers them: (budget index, cap, the
+        # process hit or None for a power loss, its part, the spec's entry).
+        self.fault_steps: list[tuple[int, int, str | None, Part | None, FaultKind]] = []
+        for n, fault_kind in enumerate(self.faults):
             i = self.budget_index[fault_kind.key]
-            if isinstance(fault_kind, Crash):
-                self.fault_steps.extend((i, fault_kind.max, view.name, part)
-                                         for view, part in self._crashable[fault_kind.key])
-            elif isinstance(fault_kind, PowerLoss):
-                self.fault_steps.append((i, fault_kind.max, None, None))
+            if isinstance(fault_kind, PowerLoss):
+                self.fault_steps.append((i, fault_kind.max, None, None, fault_kind))
+            self.fault_steps.extend((i, fault_kind.max, view.name, part, fault_kind)
+                                    for m, _, view, part in hit if m == n)
 
     def _resolve_role(self, role_ref: Any, action_name: str) -> str | None:
         if role_ref is None:
@@ -222,12 +222,6 @@ class ModelSystem(Mirrored, TransitionSystem):
                              f"roles {attrs}; name the role instead: @action({attrs[0]!r})")
         raise ModelError(f"action {action_name}: @action takes a Process class or a role name, "
                          f"got {role_ref!r}")
-
-    def _fault(self, kind: type) -> Any:
-        for f in self.faults:
-            if isinstance(f, kind):
-                return f
-        return None
 
     # -- the contract -------------------------------------------------------------------
     def footprints(self) -> Learner:
@@ -293,16 +287,17 @@ class ModelSystem(Mirrored, TransitionSystem):
     of its hooks' choices instead of all of them (a power loss may have thousands)."""
 
     def run_fault(self, views: Views, state: tuple, entry: tuple) -> list[tuple[Step, Any]]:
-        """One fault step (a crash of one process, or a power loss) out of ``state``."""
-        i, _, victim, part = entry
+        """One fault step (a crash, stop or pause of one process, or a power loss)."""
+        i, _, victim, part, kind = entry
         sampler = self.fault_sampler
         if victim is None:
             return run_branches(views.ctx, state, self._power_loss, (views, i), {}, None,
                                 "power_loss", (), "power loss", BUDGET, fault_step="power_loss",
                                 sampler=sampler)
-        return run_branches(views.ctx, state, self._crash, (views, victim, part, i), {}, victim,
-                            "crash", (), f"crash of {victim}", BUDGET, fault_step="crash",
-                            sampler=sampler)
+        return run_branches(views.ctx, state, pf.strike,
+                            (views, kind, victim, part, lambda: self._spend(views.ctx, i)), {},
+                            victim, kind.step, (), f"{kind.step} of {victim}", BUDGET,
+                            fault_step=kind.step, sampler=sampler)
 
     @staticmethod
     def _spend(ctx: Context, i: int) -> None:
@@ -312,15 +307,10 @@ class ModelSystem(Mirrored, TransitionSystem):
         budget[i] += 1
         ctx.budget = tuple(budget)
 
-    def _crash(self, views: Views, pname: str, part: Part, i: int) -> None:
-        self._spend(views.ctx, i)
-        reset_volatile(views.ctx, [part])
-        for comp in views.components:
-            comp.on_crash(pname)
-
     def _power_loss(self, views: Views, i: int) -> None:
         self._spend(views.ctx, i)
         reset_volatile(views.ctx, self.holder_parts)
+        pf.end_pauses(views)
         for comp in views.components:
             for view in views.processes:
                 comp.on_crash(view.name)
@@ -335,8 +325,10 @@ class ModelSystem(Mirrored, TransitionSystem):
         return False
 
     def fairness(self) -> Fairness:
-        """The spec's fairness rules (:mod:`lifecheck.modelling.fairness`) over this model."""
-        return spec_fairness(self.fair_rules, self._names_of)
+        """The spec's fairness rules (:mod:`lifecheck.modelling.fairness`) over this model;
+        a pause ends, so ``resume`` is weakly fair whatever the rules say."""
+        return pf.resume_is_fair(spec_fairness(self.fair_rules, self._names_of),
+                                 set(self._pausable))
 
     def _names_of(self, process: str | None, action: str) -> set[str]:
         """The names a step of ``action`` by ``process`` answers to in a fairness rule."""
@@ -373,10 +365,11 @@ class ModelSystem(Mirrored, TransitionSystem):
 
     def actions(self) -> list[str]:
         names = [decl.name for decl, _, _ in self._actions]
-        if any(isinstance(f, Crash) for f in self.faults):
-            names.append("crash")
-        if any(isinstance(f, PowerLoss) for f in self.faults):
-            names.append("power_loss")
+        for step in ("crash", "stop", "pause", "power_loss"):
+            if any(not isinstance(f, Fail) and f.step == step for f in self.faults):
+                names.append(step)
+        if self._pausable:
+            names.append(pf.RESUME)
         return names
 
     def process_names(self) -> list[str]:

@@ -100,7 +100,8 @@ class Spec:
                             spec=self.name)
         for f in self.faults:
             if not isinstance(f, FaultKind):
-                raise SpecError(f"faults must be Crash(...), PowerLoss(...) or Fail(...), got {f!r}",
+                raise SpecError(f"faults must be Crash(...), Stop(...), Pause(...), PowerLoss(...) or "
+                                f"Fail(...), got {f!r}",
                                 spec=self.name)
             if not isinstance(f.max, int) or f.max < 0:
                 raise SpecError(f"fault budget {f!r} must be a whole number >= 0", spec=self.name)

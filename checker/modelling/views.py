@@ -34,6 +34,9 @@ class Part:
         # Slot -> every initial value, for fields declared with one_of (lifecheck.modelling.initial).
         self.domains: dict[int, tuple] = domains or {}
         self.volatile_slots = [i for i, f in enumerate(fields) if f.kind == VOLATILE]
+        # The slot that says running, paused or stopped (lifecheck.modelling.process_faults).
+        self.status_slot = next((i for i, f in enumerate(fields)
+                                 if getattr(f, "process_status", False)), None)
 
 
 class Views:
@@ -64,13 +67,14 @@ class Views:
             symmetric = attr in system.symmetry
             for i, part in enumerate(parts):
                 view = new_view(cls, ctx, part.index, part.prefix)
-                view.__dict__.update(name=part.prefix[:-1], role=attr)
+                view.__dict__.update(name=part.prefix[:-1], role=attr, _status_slot=part.status_slot)
                 if not symmetric:  # (a symmetric role's views refuse index: see _refused_index)
                     view.__dict__["index"] = i
                 views.append(view)
             self.roles[attr] = tuple(views)
             self.model.__dict__[attr] = tuple(views)
             self.processes.extend(views)
+        self.by_name = {view.name: view for view in self.processes}
         for view in [self.model, *self.components, *self.processes]:
             view.__dict__["_sealed"] = True
 

@@ -59,10 +59,14 @@ def _act(s: TraceStep) -> str:
 
 def _fault(s: TraceStep) -> str:
     who = s.process
-    if s.action == "crash" and who:
-        lost = [c for c in s.changes if c.field.startswith(who + ".")]
+    if s.action == "pause" and who:
+        return f"!! {who} pauses (step {s.index}): it takes no step until it resumes"
+    if s.action in ("crash", "stop") and who:
+        status = who + ".status"  # a stop's, or a paused process's crash's: the verb says it
+        lost = [c for c in s.changes if c.field.startswith(who + ".") and c.field != status]
         others = [c for c in s.changes if not c.field.startswith(who + ".")]
-        text = f"!! {who} crashes and restarts (step {s.index})"
+        what = "crashes and restarts" if s.action == "crash" else "stops for good"
+        text = f"!! {who} {what} (step {s.index})"
         if lost:
             text += ", forgetting " + _items([f"{c.field[len(who) + 1:]}={_v(c.before)}" for c in lost])
         if others:

@@ -29,7 +29,7 @@ from typing import Any
 
 from lifecheck.contract import ALWAYS, SOMETIMES, TRANSITION, Step, TransitionSystem
 from lifecheck.errors import ModelError
-from lifecheck.modelling.faults import Crash, Fail, PowerLoss
+from lifecheck.modelling.faults import Fail
 from lifecheck.modelling.spec import Spec
 from lifecheck.result import VIOLATED, Expectation, Violation
 from lifecheck.walks.walk import Problem, Walk, build_violation, exact_key, model_rerun, shorten
@@ -124,8 +124,7 @@ def fault_kinds(system: TransitionSystem) -> list[str]:
     """The fault names steps carry (``Step.fault``), from the spec's budgets when it has any."""
     kinds: list[str] = []
     for f in getattr(system, "faults", ()):
-        name = "crash" if isinstance(f, Crash) else "power_loss" if isinstance(f, PowerLoss) else (
-            f.kind if isinstance(f, Fail) else f.key)
+        name = f.step
         if name not in kinds:
             kinds.append(name)
     return kinds
@@ -178,7 +177,8 @@ def simulate(system: TransitionSystem, *, walks: int = 1000, depth: int = 200,
     sim.not_checked = [p.name for p in props if p.is_liveness]
     sometimes = [p for p in props if p.kind == SOMETIMES]
     kinds = fault_kinds(system)
-    actions = [a for a in system.actions() if a not in ("crash", "power_loss")]
+    injected = {f.step for f in getattr(system, "faults", ()) if not isinstance(f, Fail)}
+    actions = [a for a in system.actions() if a not in injected | {"crash", "power_loss"}]
     inits = len(system.init_states())
     started = time.perf_counter()
     deadline = started + seconds if seconds is not None else None

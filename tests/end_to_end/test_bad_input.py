@@ -419,7 +419,8 @@ def test_the_same_fault_kind_twice_is_an_error() -> None:
 
 @pytest.mark.parametrize("faults", [["crash"], [Crash], [1]])
 def test_faults_that_are_not_fault_objects_are_refused(faults: list[Any]) -> None:
-    with pytest.raises(SpecError, match=r"faults must be Crash\(...\), PowerLoss\(...\) or Fail"):
+    with pytest.raises(SpecError, match=r"faults must be Crash\(...\), Stop\(...\), Pause\(...\), "
+                                         r"PowerLoss\(...\) or Fail"):
         Spec("faults", Raises(), holds(), faults=faults)
 
 

@@ -44,9 +44,11 @@ from lifecheck import (
     FrozenMap,
     Model,
     Options,
+    Pause,
     PowerLoss,
     Process,
     Spec,
+    Stop,
     action,
     always,
     choose,
@@ -55,8 +57,10 @@ from lifecheck import (
     holds,
     initial,
     one_of,
+    paused,
     require,
     role,
+    stopped,
     transition,
     volatile,
 )
@@ -119,6 +123,9 @@ class ModelDesc:
     timeouts: int = 0  # remote writes that time out after taking effect (with a store)
     constraint: str = ""  # a state constraint of _CONSTRAINTS, or none
     action_constraint: str = ""  # an action constraint of _ACTION_CONSTRAINTS, or none
+    stops: int = 0  # Stop(max=...): crash-stop
+    pauses: int = 0  # Pause(max=...), and its resume steps
+    fault_when: str = ""  # a when= guard on every process fault (a key of _WHEN)
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
@@ -150,7 +157,7 @@ def model_descs(draw: Any) -> ModelDesc:
             + tuple(draw(st.lists(effects(), min_size=1, max_size=3))),
             draw(st.booleans()), draw(st.booleans())))
     invariants = ["none_in_c", "owner_not_x_while_b", "typed_not_false_in_c", "seen_small",
-                  "not_two_in_b"]
+                  "not_two_in_b", "not_paused_in_c", "stopped_not_in_b"]
     transitions = ["seen_never_shrinks", "no_a_after_c", "owner_kept_while_b"]
     bound = draw(st.sampled_from(["none", "none", "depth", "states"]))
     several = draw(st.integers(0, 3))  # a quarter of the models start in one state
@@ -175,6 +182,9 @@ def model_descs(draw: Any) -> ModelDesc:
         timeouts=draw(st.integers(0, 1)),
         constraint=draw(st.sampled_from(["", "", "", *_CONSTRAINTS])),
         action_constraint=draw(st.sampled_from(["", "", "", *_ACTION_CONSTRAINTS])),
+        stops=draw(st.integers(0, 1)),
+        pauses=draw(st.integers(0, 1)),
+        fault_when=draw(st.sampled_from(["", "", *_WHEN])),
     )
 
 
@@ -287,6 +297,14 @@ _INVARIANTS: dict[str, Callable[[Any], bool]] = {
                                               for w in m.workers),
     "seen_small": lambda m: len(m.seen) < 3,
     "not_two_in_b": lambda m: sum(w.phase == "b" for w in m.workers) < 2,
+    "not_paused_in_c": lambda m: not any(paused(w) and w.phase == "c" for w in m.workers),
+    "stopped_not_in_b": lambda m: not any(stopped(w) and w.phase == "b" for w in m.workers),
+}
+# Where a process fault may hit: per process, alike for every process.
+_WHEN: dict[str, Callable[[Any, Any], bool]] = {
+    "not_in_a": lambda m, w: w.phase != "a",
+    "owner_is_me": lambda m, w: m.owner.startswith(w.name),
+    "bit_set": lambda m, w: w.bits[0] == 1,
 }
 _TRANSITIONS: dict[str, Callable[[Any, Any], bool]] = {
     "seen_never_shrinks": lambda before, after: before.seen <= after.seen,
@@ -322,8 +340,13 @@ def small(desc: ModelDesc) -> bool:
 
 def spec_of(desc: ModelDesc, symmetric: bool = False) -> Spec:
     faults: list[Any] = []
+    when = _WHEN.get(desc.fault_when)
     if desc.crashes:
-        faults.append(Crash(max=desc.crashes))
+        faults.append(Crash(max=desc.crashes, when=when))
+    if desc.stops:
+        faults.append(Stop(max=desc.stops, when=when))
+    if desc.pauses:
+        faults.append(Pause(max=desc.pauses, when=when))
     if desc.power_losses:
         faults.append(PowerLoss(max=desc.power_losses))
     faults.append(Fail(kind="call", max=desc.failures))

@@ -35,6 +35,7 @@ from lifecheck import (
     Process,
     Spec,
     Step,
+    Stop,
     TransitionSystem,
     action,
     always,
@@ -381,6 +382,18 @@ def _canon_engine(system: ModelSystem, state: Any) -> tuple[int, frozenset]:
     return spent, frozenset(system.describe(state).items())
 
 
+def _labelled_successors(system: ModelSystem, state: Any) -> Counter:
+    """Each step out of ``state`` as the reference labels it: who, which action, which
+    choice (the values a crash or stop restarted volatile fields with), which successor."""
+    got: Counter = Counter()
+    for step, out in system.successors(state):
+        choice = step.choices[0] if step.choices else None
+        if isinstance(choice, Restarted):
+            choice = choice.values
+        got[(step.who(), step.action, choice, _canon_engine(system, out))] += 1
+    return got
+
+
 @settings(max_examples=60, deadline=None)
 @given(model_descs())
 def test_random_models_match_reference_semantics(desc: ref.ModelDesc) -> None:
@@ -399,18 +412,36 @@ def test_random_models_match_reference_semantics(desc: ref.ModelDesc) -> None:
         # Every labelled step agrees too: who, which action, which choice, which successor.
         total = 0
         for key, state in engine.items():
-            got = Counter()
-            for step, out in system.successors(state):
-                choice = step.choices[0] if step.choices else None
-                if isinstance(choice, Restarted):  # a crash that chose volatile values again
-                    choice = choice.values
-                got[(step.who(), step.action, choice, _canon_engine(system, out))] += 1
-                assert step.is_fault == (step.action == "crash")
+            got = _labelled_successors(system, state)
+            assert all(step.is_fault == (step.action == "crash")
+                       for step, _ in system.successors(state))
             want = Counter((label[0], label[1], label[2], canon(t))
                            for label, t in ref.reference_successors(desc, budget, by_canon[key]))
             assert got == want, f"crash budget {budget}, state {dict(key[1])}"
             total += sum(want.values())
         assert exploration.transitions == total
+
+
+@settings(max_examples=40, deadline=None)
+@given(model_descs())
+def test_random_models_match_reference_crash_stop(desc: ref.ModelDesc) -> None:
+    model = build_model(desc)
+    canon = ref.canonical_stop(desc)
+    for budget in (1, 2):
+        system = ModelSystem(model, [Stop(max=budget)])
+        states: list[Any] = []
+        exploration = explore(system, safety_options(),
+                              on_state=lambda _sid, s, seen=states: seen.append(s))
+        engine = {_canon_engine(system, s): s for s in states}
+        expected = ref.reference_stop_reachable(desc, budget)
+        by_canon = {canon(s): s for s in expected}
+        assert set(engine) == set(by_canon), f"stop budget {budget}"
+        assert exploration.distinct_states == len(expected)
+        for key, state in engine.items():
+            got = _labelled_successors(system, state)
+            want = Counter((label[0], label[1], label[2], canon(t)) for label, t
+                           in ref.reference_stop_successors(desc, budget, by_canon[key]))
+            assert got == want, f"stop budget {budget}, state {dict(key[1])}"
 
 
 class TwoChoices(Model):
