@@ -37,6 +37,7 @@ def result_data(result: Result) -> dict[str, Any]:
                      if expected else None),
         "verdict": result.verdict,
         "matches": result.matches,
+        "property": result.violations[0].property if result.violations else None,
         "violated": list(result.violated_properties),
         "distinct_states": result.stats.distinct_states,
         "transitions": result.stats.transitions,
@@ -54,13 +55,16 @@ def result_data(result: Result) -> dict[str, Any]:
         "incomplete_reason": result.incomplete_reason or None,
         "error": _error(result) if result.verdict == "error" else None,
         "faults": [dict(b) for b in result.fault_budgets],
-        "bounds": dict(result.bound_limits),
+        "bounds": {**_NO_BOUNDS, **result.bound_limits},
         "fairness": result.fairness,
         "properties": list(result.properties),
         "covers": result.covers or None,
         "reduction": result.reduction or None,
         "resumed_at_states": result.resumed_at or None,
     }
+
+
+_NO_BOUNDS = {"max_depth": None, "max_states": None, "max_seconds": None, "max_memory_mb": None}
 
 
 def _error(result: Result) -> dict[str, Any]:

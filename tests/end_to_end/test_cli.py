@@ -72,9 +72,9 @@ def test_json_output_fields(spec_dir, capsys):
     (row,) = data
     assert row["spec"] == "job/fails"
     assert row["verdict"] == "violated" and row["property"] == "NeverDone"
-    assert row["expected"] == "violated (NeverDone)"
+    assert row["expected"] == {"verdict": "violated", "properties": ["NeverDone"]}
     assert row["distinct_states"] > 0 and row["transitions"] >= row["distinct_states"] - 1
-    assert [(s["process"], s["action"]) for s in row["trace"]] == [("worker1", "start"),
+    assert [(s["process"], s["action"]) for s in row["violations"][0]["trace"]["steps"]] == [("worker1", "start"),
                                                                   ("worker1", "finish")]
     assert row["coverage"]["crash"] > 0
     assert isinstance(row["seconds"], float) and row["depth"] >= 2
@@ -113,5 +113,5 @@ def test_engine_choice_gives_the_same_verdict_and_counts(spec_dir, capsys, engin
     assert main(["check", f"{spec_dir}::job/fails", "--json", "--engine", engine]) == 0
     (row,) = json.loads(capsys.readouterr().out)
     assert (row["verdict"], row["property"], row["distinct_states"], row["transitions"],
-            row["trace"]) == (bfs["verdict"], bfs["property"], bfs["distinct_states"],
-                              bfs["transitions"], bfs["trace"])
+            row["violations"]) == (bfs["verdict"], bfs["property"], bfs["distinct_states"],
+                                   bfs["transitions"], bfs["violations"])
