@@ -7,7 +7,6 @@ output a person sees can be produced, and snapshot-tested, from recorded data.
 from __future__ import annotations
 
 import re
-
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -195,7 +194,7 @@ class Result:
     #: The parts of :attr:`error` apart, for a program to read (``--json``).
     error_detail: ErrorDetail | None = None
     #: The spec's fault budgets and the run's bounds as data, beside their wording in
-    #: :attr:`faults` and :attr:`bounds`: one entry per budget, the fields of its kind.
+    #: ``faults`` and ``bounds``: one entry per budget, the fields of its kind.
     fault_budgets: list[dict[str, Any]] = field(default_factory=list)
     bound_limits: dict[str, Any] = field(default_factory=dict)
 
@@ -217,7 +216,7 @@ class Result:
         return True
 
     def to_json(self) -> dict[str, Any]:
-        """The result as ``--json`` prints it: typed values, versioned by :data:`SCHEMA`."""
+        """The result as ``--json`` prints it (:func:`lifecheck.result_data.result_data`)."""
         from lifecheck.result_data import result_data
 
         return result_data(self)

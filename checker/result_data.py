@@ -27,6 +27,7 @@ VERSION = 2
 
 
 def result_data(result: Result) -> dict[str, Any]:
+    """One result as ``check --json`` prints it (an item of the array the schema describes)."""
     expected = result.expected
     return {
         "schema": SCHEMA,

@@ -5,7 +5,8 @@ the index of the initial state, then the index of each step among the enabled
 steps of its state. Replaying it needs no search, so a counterexample can be
 shown again, exported, or handed to a colleague as one line. A key names steps,
 not whether they loop: ``--loop N`` marks, as ``check`` printed it, that the steps
-after step N repeat forever (the last state must then be state N again).
+after step N repeat forever (the last state must then be state N again), or with N
+the number of steps, that the behaviour stays in its last state.
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                      "when the file has one spec)")
     cmd.add_argument("key", metavar="KEY", help="the replay key as traces print it: 0.0.0.1.0.0.0")
     cmd.add_argument("--loop", type=int, metavar="N",
-                     help="the steps after step N repeat forever (a lasso, as check printed it)")
+                     help="the steps after step N repeat forever (a lasso, as check printed it); N equal "
+                          "to the number of steps: the behaviour stays in its last state")
     cmd.add_argument("--json", action="store_true", help="print the trace as JSON, every state in full")
     cmd.add_argument("--itf", metavar="FILE",
                      help="also write the trace to FILE as an ITF trace (never replacing a file)")
@@ -80,10 +82,14 @@ def parse_key(text: str) -> list[int]:
 
 
 def mark_loop(trace: Trace, start: int) -> None:
-    """Make the trace a lasso from step ``start`` on, if the last state is that state again."""
+    """Make the trace a lasso from step ``start`` on, if the last state is that state again;
+    ``start`` equal to the number of steps is a behaviour that stays in its last state."""
     states = trace.states
+    if start == len(trace.steps) and states[-1] is not None:
+        trace.loop_start, trace.stutter = start, True
+        return
     if not 0 <= start < len(trace.steps):
-        raise ModelError(f"--loop {start} is not a step before the last (0..{len(trace.steps) - 1})")
+        raise ModelError(f"--loop {start} is not a step of the trace (0..{len(trace.steps)})")
     first, last = states[start], states[-1]
     if first is None or last is None or not same_typed(tuple(first.values()), tuple(last.values())):
         raise ModelError(f"--loop {start}: the last state is not the state after step {start}, so "

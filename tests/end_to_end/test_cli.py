@@ -74,8 +74,8 @@ def test_json_output_fields(spec_dir, capsys):
     assert row["verdict"] == "violated" and row["property"] == "NeverDone"
     assert row["expected"] == {"verdict": "violated", "properties": ["NeverDone"]}
     assert row["distinct_states"] > 0 and row["transitions"] >= row["distinct_states"] - 1
-    assert [(s["process"], s["action"]) for s in row["violations"][0]["trace"]["steps"]] == [("worker1", "start"),
-                                                                  ("worker1", "finish")]
+    steps = row["violations"][0]["trace"]["steps"]
+    assert [(s["process"], s["action"]) for s in steps] == [("worker1", "start"), ("worker1", "finish")]
     assert row["coverage"]["crash"] > 0
     assert isinstance(row["seconds"], float) and row["depth"] >= 2
 

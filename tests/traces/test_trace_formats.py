@@ -10,14 +10,12 @@ from typing import Any
 
 import jsonschema
 import pytest
-from hypothesis import assume, given
+from hypothesis import given
 from hypothesis import strategies as st
 
 from lifecheck import FrozenMap
 from lifecheck.cli import main
 from lifecheck.encoding import SAFE_INT, from_data, to_data, to_itf
-from lifecheck.explore.verdict import check_spec
-from lifecheck.modelling.spec import load_specs
 from lifecheck.typed_values import same_typed
 from tests.snapshot import assert_snapshot
 
@@ -144,12 +142,29 @@ def test_replay_json_and_itf(tmp_path, capsys):
     valid_itf(json.loads(itf.read_text()))
 
 
+def test_replay_marks_a_stutter_with_loop_at_the_last_step(capsys):
+    assert main(["replay", f"{SPECS}::job/fails", "0.0.0", "--loop", "2", "--json"]) == 0
+    trace = json.loads(capsys.readouterr().out)["trace"]
+    assert (trace["loop_start"], trace["stutter"]) == (2, True)
+
+
+def test_simulate_json_traces_have_the_same_shape(capsys):
+    main(["simulate", f"{SPECS}::job/fails", "--walks", "20", "--json"])
+    (sim,) = json.loads(capsys.readouterr().out)
+    traces = [f["trace"] for f in sim["violations"] if f["trace"]]
+    assert traces
+    for trace in traces:
+        jsonschema.Draft202012Validator(RESULT_SCHEMA["$defs"]["trace"] | {"$defs": RESULT_SCHEMA["$defs"]}
+                                        ).validate(trace)
+
+
 @pytest.mark.parametrize(("args", "says"), [
     (["job/nope", "0"], "no spec named 'job/nope'"),
     (["job/fails", "0.7"], "step 1: the key takes step #7, but the state after step 0 has"),
     (["job/fails", "3"], "does not start at an initial state"),
     (["job/fails", "0.a"], "is not a key"),
     (["job/fails", "0.0", "--loop", "0"], "--loop 0: the last state is not the state after step 0"),
+    (["job/fails", "0.0", "--loop", "5"], "--loop 5 is not a step of the trace (0..1)"),
 ])
 def test_replay_refuses_what_does_not_replay(capsys, args, says):
     assert main(["replay", f"{SPECS}::{args[0]}", *args[1:]]) == 2
