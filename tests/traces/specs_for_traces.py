@@ -1,5 +1,5 @@
 """Small specs for the trace formats: one that holds, one violated with a safety trace and
-a lasso, one that cannot be checked (a typo in an action), one with values JSON cannot
+a lasso, three that cannot be checked (a typo, a mutable value, a property that raises), one with values JSON cannot
 hold as they are (tuples, frozensets, maps with tuple keys, big ints, floats, None)."""
 
 from lifecheck import (
@@ -75,8 +75,24 @@ class Typo(Job):
         require(w.phsae == "idle")
 
 
+class Leaky(Job):
+    @action(Worker)
+    def finish(self, w):
+        require(w.phase == "busy")
+        w.phase = ["idle"]  # a list could change after it is stored: refused, naming the action
+
+
+class Raising(Job):
+    @always
+    def never_done(self):
+        """Reads a key that is not there once a worker finishes."""
+        return all(w.ledger["missing"] if w.done else True for w in self.workers)
+
+
 SPECS = [
     Spec("job/holds", Safe(), holds(), properties=["NeverDone"], faults=[Crash(max=0)]),
     Spec("job/fails", Job(), violated("NeverDone", "Finishes"), faults=[Crash(max=1)]),
     Spec("job/typo", Typo(), holds()),
+    Spec("job/leaky", Leaky(), holds()),
+    Spec("job/raising", Raising(), holds(), properties=["NeverDone"]),
 ]

@@ -87,7 +87,23 @@ def test_error_json_names_the_problem_spec_step_and_replay_key(capsys):
     assert error["replay_key"] == "0" and error["trace"]["states"][0]["worker1.phase"] == "idle"
 
 
-def test_error_json_gives_the_source_line_where_model_code_raised():
+def test_error_json_names_the_action_where_it_is_known(capsys):
+    code, (row,) = check_json(capsys, f"{SPECS}::job/leaky")
+    error = row["error"]
+    assert code == 2 and (error["action"], error["step"], error["replay_key"]) == ("finish of worker1", 2, "0.0")
+    assert error["problem"].startswith("field 'worker1.phase' was given a list")
+    assert [s["action"] for s in error["trace"]["steps"]] == ["start"]
+
+
+def test_error_json_gives_the_users_source_line(capsys):
+    code, (row,) = check_json(capsys, f"{SPECS}::job/raising")
+    source = row["error"]["source"]
+    line = next(n for n, text in enumerate(SPECS.read_text().splitlines(), 1) if '["missing"]' in text)
+    assert code == 2 and Path(source["file"]).name == SPECS.name and source["line"] == line
+    assert row["error"]["replay"] == [0, 0, 0]
+
+
+def test_error_detail_reads_the_source_line_off_the_message():
     from lifecheck.errors import ModelError
     from lifecheck.result import ErrorDetail
 
