@@ -49,9 +49,8 @@ def check_spec(spec: Spec, options: Options | None = None,
     result = Result(spec.name, repr(spec.model), ERROR, expected=spec.expect,
                     faults=spec.describe_faults(), bounds=options.bounds.describe(),
                     covers=spec.covers,
-                    reduction=f"symmetry of {', '.join(spec.symmetry)}" if spec.symmetry else "")
-    result.fault_budgets = fault_budgets(spec.faults)
-    result.bound_limits = bound_limits(options.bounds)
+                    reduction=f"symmetry of {', '.join(spec.symmetry)}" if spec.symmetry else "",
+                    fault_budgets=fault_budgets(spec.faults), bound_limits=bound_limits(options.bounds))
     system = None
     try:
         system = spec.system()
