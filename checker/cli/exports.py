@@ -28,15 +28,23 @@ def file_stem(text: str) -> str:
 
 
 def itf_files(folder: str, results: Sequence[Result]) -> list[tuple[Path, dict[str, Any]]]:
-    """One ITF trace per counterexample: ``FOLDER/<spec>--<property>.itf.json``."""
-    out = []
+    """One ITF trace per counterexample: ``FOLDER/<spec>--<property>.itf.json`` (``-2``, ``-3``
+    before the suffix where two spec names read alike as file names, ``a/b`` and ``a_b``)."""
+    out: list[tuple[Path, dict[str, Any]]] = []
+    taken: set[str] = set()
     for r in results:
         for v in r.violations:
             if v.trace is None:
                 continue
             doc = itf_trace(v.trace, spec=r.spec, what=f"a counterexample to {v.property} in {r.spec}",
                             about={"property": v.property, "kind": v.kind, "message": v.message})
-            out.append((Path(folder) / f"{file_stem(r.spec)}--{file_stem(v.property)}{ITF_SUFFIX}", doc))
+            stem = f"{file_stem(r.spec)}--{file_stem(v.property)}"
+            name, n = stem, 1
+            while name in taken:
+                n += 1
+                name = f"{stem}-{n}"
+            taken.add(name)
+            out.append((Path(folder) / f"{name}{ITF_SUFFIX}", doc))
     return out
 
 

@@ -1,6 +1,7 @@
 """Small specs for the trace formats: one that holds, one violated with a safety trace and
-a lasso, three that cannot be checked (a typo, a mutable value, a property that raises), one with values JSON cannot
-hold as they are (tuples, frozensets, maps with tuple keys, big ints, floats, None)."""
+a lasso over values JSON cannot hold as they are (tuples, frozensets, maps with tuple
+keys, big ints, floats, None), and three that cannot be checked (a typo, a mutable
+value, a property that raises)."""
 
 from lifecheck import (
     Crash,

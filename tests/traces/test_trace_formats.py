@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from importlib.resources import files
 from pathlib import Path
@@ -16,6 +17,8 @@ from hypothesis import strategies as st
 from lifecheck import FrozenMap
 from lifecheck.cli import main
 from lifecheck.encoding import SAFE_INT, from_data, to_data, to_itf
+from lifecheck.explore.verdict import check_spec
+from lifecheck.modelling.spec import load_specs
 from lifecheck.typed_values import same_typed
 from tests.snapshot import assert_snapshot
 
@@ -90,7 +93,8 @@ def test_error_json_names_the_problem_spec_step_and_replay_key(capsys):
 def test_error_json_names_the_action_where_it_is_known(capsys):
     code, (row,) = check_json(capsys, f"{SPECS}::job/leaky")
     error = row["error"]
-    assert code == 2 and (error["action"], error["step"], error["replay_key"]) == ("finish of worker1", 2, "0.0")
+    assert code == 2
+    assert (error["action"], error["step"], error["replay_key"]) == ("finish of worker1", 2, "0.0")
     assert error["problem"].startswith("field 'worker1.phase' was given a list")
     assert [s["action"] for s in error["trace"]["steps"]] == ["start"]
 
@@ -128,6 +132,15 @@ def test_itf_export_writes_one_valid_file_per_counterexample(tmp_path, capsys):
     assert safety["states"][0]["worker1.done"] is False
     assert safety["states"][2]["#meta"]["step"]["action"] == "finish"
     assert_snapshot("itf_job_fails_Finishes.itf.json", (out / names[0]).read_text())
+
+
+def test_itf_files_of_specs_whose_names_read_alike_stay_apart(tmp_path):
+    from lifecheck.cli.exports import itf_files
+
+    (result,) = [check_spec(s) for s in load_specs(f"{SPECS}::job/fails")]
+    twin = dataclasses.replace(result, spec="job_fails")
+    names = [path.name for path, _ in itf_files(str(tmp_path), [result, twin])]
+    assert len(set(names)) == 4 and "job_fails--NeverDone-2.itf.json" in names
 
 
 def test_itf_export_never_replaces_a_file(tmp_path, capsys):
