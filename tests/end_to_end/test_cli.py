@@ -8,6 +8,7 @@ import textwrap
 import pytest
 
 from lifecheck.cli import main
+from tests.traces.test_trace_formats import valid_json
 
 SPEC_FILE = textwrap.dedent('''
     from lifecheck import (Crash, Model, Process, Spec, action, always, durable, final, holds,
@@ -69,6 +70,7 @@ def test_unexpected_verdict_exits_one(spec_dir, capsys):
 def test_json_output_fields(spec_dir, capsys):
     main(["check", f"{spec_dir}::job/fails", "--json"])
     data = json.loads(capsys.readouterr().out)
+    valid_json(data)
     (row,) = data
     assert row["spec"] == "job/fails"
     assert row["verdict"] == "violated" and row["property"] == "NeverDone"
