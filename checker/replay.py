@@ -19,11 +19,11 @@ from lifecheck.values import FrozenMap
 
 
 def replay(system: TransitionSystem, key: Sequence[int],
-           expected: Sequence[Any] | None = None, *, typed: bool = False) -> tuple[Trace, Any]:
+           expected: Sequence[Any] | None = None, *, from_user: bool = False) -> tuple[Trace, Any]:
     """Follow a replay key; return the trace and the last outcome (a state or a failure).
 
     ``expected`` gives, per state along the way (initial first), the state the
-    explorer recorded, or None where there is nothing to compare. ``typed`` says the
+    explorer recorded, or None where there is nothing to compare. ``from_user`` says the
     key came from a person (``lifecheck replay``): a step it lacks is then a key that
     does not fit the spec, not a model that is not deterministic.
     """
@@ -39,7 +39,7 @@ def replay(system: TransitionSystem, key: Sequence[int],
         if isinstance(state, ActionFailure):
             raise ModelError(f"replay key continues after a failed step at step {n - 1}", step=n)
         succs = system.successors(state)
-        if k >= len(succs) and typed:
+        if k >= len(succs) and from_user:
             raise ModelError(f"the key takes step #{k}, but the state after step {n - 1} has "
                              f"{len(succs)} enabled steps (#0..#{len(succs) - 1}): the key does not "
                              "fit this spec (another model, parameters or fault budget?)", step=n)

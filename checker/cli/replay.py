@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     (spec,) = specs
     key = parse_key(args.key)
     try:
-        trace, _ = replay(spec.system(), key, typed=True)
+        trace, _ = replay(spec.system(), key, from_user=True)
         if args.loop is not None:
             mark_loop(trace, args.loop)
     except ModelError as exc:

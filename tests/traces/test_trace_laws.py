@@ -59,7 +59,7 @@ def test_states_rebuilt_from_json_are_the_states_the_replay_reaches(desc: ModelD
             rebuilt = tuple(from_data(x) for x in encoded.values())
             assert same_typed(rebuilt, tuple(state.values())), (rebuilt, state)
         # What `lifecheck replay SPEC KEY` prints is the same trace, step by step and state by state.
-        again, _ = replay(system, trace["replay"], typed=True)
+        again, _ = replay(system, trace["replay"], from_user=True)
         again.loop_start, again.stutter = v.trace.loop_start, v.trace.stutter
         assert trace_data(again) == trace
 
