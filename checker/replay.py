@@ -19,23 +19,30 @@ from lifecheck.values import FrozenMap
 
 
 def replay(system: TransitionSystem, key: Sequence[int],
-           expected: Sequence[Any] | None = None) -> tuple[Trace, Any]:
+           expected: Sequence[Any] | None = None, *, from_user: bool = False) -> tuple[Trace, Any]:
     """Follow a replay key; return the trace and the last outcome (a state or a failure).
 
     ``expected`` gives, per state along the way (initial first), the state the
-    explorer recorded, or None where there is nothing to compare.
+    explorer recorded, or None where there is nothing to compare. ``from_user`` says the
+    key came from a person (``lifecheck replay``): a step it lacks is then a key that
+    does not fit the spec, not a model that is not deterministic.
     """
     inits = system.init_states()
     if not key or key[0] >= len(inits):
-        raise ModelError(f"replay key {list(key)} does not start at an initial state")
+        raise ModelError(f"replay key {'.'.join(map(str, key))} does not start at an initial state: "
+                         f"the spec has {len(inits)} (0..{len(inits) - 1})", step=0)
     state: Any = inits[key[0]]
     _expect(expected, 0, state, None)
-    initial = system.describe(state)
+    initial = described = system.describe(state)
     steps: list[TraceStep] = []
     for n, k in enumerate(key[1:], start=1):
         if isinstance(state, ActionFailure):
-            raise ModelError(f"replay key continues after a failed step at step {n - 1}")
+            raise ModelError(f"replay key continues after a failed step at step {n - 1}", step=n)
         succs = system.successors(state)
+        if k >= len(succs) and from_user:
+            raise ModelError(f"the key takes step #{k}, but the state after step {n - 1} has "
+                             f"{len(succs)} enabled steps (#0..#{len(succs) - 1}): the key does not "
+                             "fit this spec (another model, parameters or fault budget?)", step=n)
         if k >= len(succs):
             raise ModelError(f"replay diverged at step {n}: the state has {len(succs)} enabled "
                              f"steps, the recorded trace took step #{k}; the model is not "
@@ -47,7 +54,9 @@ def replay(system: TransitionSystem, key: Sequence[int],
             ts.failure = out.message
         else:
             _expect(expected, n, out, step.label())
-            ts.changes = diff(system.describe(state), system.describe(out))
+            after = system.describe(out)
+            ts.changes = diff(described, after)
+            ts.state, described = after, after
         steps.append(ts)
         state = out
     return Trace(initial, steps, list(key)), state

@@ -6,11 +6,14 @@ output a person sees can be produced, and snapshot-tested, from recorded data.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+import re
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from lifecheck.contract import Fairness
+
+from lifecheck.errors import ModelError
 
 HOLDS = "holds"
 VIOLATED = "violated"
@@ -44,20 +47,15 @@ class TraceStep:
     choices: tuple = ()
     changes: list[Change] = field(default_factory=list)
     failure: str = ""  # set on a step whose model code raised
+    #: Every field after the step (None after a failed step, which has no successor), so
+    #: that a consumer of a trace never has to rebuild a state from the changes.
+    state: dict[str, Any] | None = None
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "index": self.index,
-            "process": self.process,
-            "action": self.action,
-            "label": self.label,
-            "fault": self.fault or None,
-            "params": {k: _jsonable(v) for k, v in self.params},
-            "choices": [_jsonable(c) for c in self.choices],
-            "changes": [{"field": c.field, "before": _jsonable(c.before),
-                         "after": _jsonable(c.after)} for c in self.changes],
-            "failure": self.failure or None,
-        }
+    def to_json(self, before: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The step as typed data, its changes read off ``before`` (the state it left)."""
+        from lifecheck.result_data import step_data
+
+        return step_data(self, before)
 
 
 @dataclass
@@ -74,14 +72,20 @@ class Trace:
     loop_start: int | None = None  # steps[loop_start:] repeat forever
     stutter: bool = False  # the behaviour stays in the last state forever
 
+    @property
+    def states(self) -> list[dict[str, Any] | None]:
+        """The state before the first step, then after each (None after a failed step)."""
+        return [self.initial, *(s.state for s in self.steps)]
+
+    @property
+    def key(self) -> str:
+        """The replay key as printed and as ``lifecheck replay`` takes it: ``0.0.1.0``."""
+        return ".".join(str(k) for k in self.replay)
+
     def to_json(self) -> dict[str, Any]:
-        return {
-            "initial": {k: _jsonable(v) for k, v in self.initial.items()},
-            "steps": [s.to_json() for s in self.steps],
-            "replay": list(self.replay),
-            "loop_start": self.loop_start,
-            "stutter": self.stutter,
-        }
+        from lifecheck.result_data import trace_data
+
+        return trace_data(self)
 
 
 @dataclass
@@ -129,6 +133,32 @@ class Expectation:
 
 
 @dataclass
+class ErrorDetail:
+    """Where a spec could not be checked, as parts: the problem, the spec, the action, the
+    step, the user's source line and the path to the state (where each is known)."""
+
+    problem: str  #: the problem alone, without where it showed up
+    spec: str | None = None
+    action: str | None = None
+    step: int | None = None
+    file: str | None = None
+    line: int | None = None
+    replay: list[int] | None = None
+
+    @classmethod
+    def of(cls, exc: ModelError) -> ErrorDetail:
+        # Model code that raised is located by the sandbox as " (at file:line)" in the
+        # message: the user's line, the one thing a reader jumps to.
+        where = _SOURCE.findall(exc.message)
+        file, line = (where[-1][0], int(where[-1][1])) if where else (None, None)
+        return cls(exc.message, exc.spec, exc.action, exc.step, file, line,
+                   list(exc.replay_key) if exc.replay_key else None)
+
+
+_SOURCE = re.compile(r"\(at ([^()]+):(\d+)\)")
+
+
+@dataclass
 class Result:
     """The outcome of checking one spec: the verdict, why, and what the run covered.
 
@@ -168,6 +198,12 @@ class Result:
     #: For a modelling error found while exploring, the path to the state where it
     #: showed up, so that it can be reproduced.
     error_trace: Trace | None = None
+    #: The parts of :attr:`error` apart, for a program to read (``--json``).
+    error_detail: ErrorDetail | None = None
+    #: The spec's fault budgets and the run's bounds as data, beside their wording in
+    #: ``faults`` and ``bounds``: one entry per budget, the fields of its kind.
+    fault_budgets: list[dict[str, Any]] = field(default_factory=list)
+    bound_limits: dict[str, Any] = field(default_factory=dict)
 
     def assumes(self, fairness: Fairness) -> None:
         """Record the fairness that the liveness verdicts assume, in words and as data."""
@@ -194,50 +230,7 @@ class Result:
         return True
 
     def to_json(self) -> dict[str, Any]:
-        first = self.violations[0] if self.violations else None
-        return {
-            "spec": self.spec,
-            "model": self.model,
-            "expected": self.expected.describe() if self.expected else None,
-            "verdict": self.verdict,
-            "matches": self.matches,
-            "property": first.property if first else None,
-            "distinct_states": self.stats.distinct_states,
-            "transitions": self.stats.transitions,
-            "depth": self.stats.depth,
-            "seconds": round(self.stats.seconds, 3),
-            "states_per_second": round(self.stats.states_per_second, 1),
-            "trace": first.trace.to_json()["steps"] if first and first.trace else [],
-            "violations": [
-                {"property": v.property, "kind": v.kind, "message": v.message,
-                 "trace": v.trace.to_json() if v.trace else None,
-                 "observed": {k: _jsonable(val) for k, val in v.observed}}
-                for v in self.violations
-            ],
-            "coverage": dict(self.coverage),
-            "warnings": list(self.warnings),
-            "incomplete_reason": self.incomplete_reason or None,
-            "error": self.error or None,
-            "faults": self.faults,
-            "bounds": self.bounds,
-            "fairness": self.fairness,
-            "fairness_rules": list(self.fairness_rules),
-            "properties": list(self.properties),
-            "covers": self.covers or None,
-            "reduction": self.reduction or None,
-            "resumed_at_states": self.resumed_at or None,
-        }
+        """The result as ``--json`` prints it (:func:`lifecheck.result_data.result_data`)."""
+        from lifecheck.result_data import result_data
 
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        return value
-    if isinstance(value, (tuple, list)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, frozenset):
-        return sorted((_jsonable(v) for v in value), key=repr)
-    if hasattr(value, "items"):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if hasattr(value, "__dataclass_fields__"):
-        return {k: _jsonable(v) for k, v in asdict(value).items()}
-    return repr(value)
+        return result_data(self)

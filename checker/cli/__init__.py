@@ -15,11 +15,11 @@ import sys
 from collections.abc import Sequence
 
 from lifecheck import __version__
-from lifecheck.cli import bench, check, init, listing, report, simulate, symmetry
+from lifecheck.cli import bench, check, init, listing, replay, report, simulate, symmetry
 from lifecheck.errors import ModelError
 
 # The subcommands, in the order ``lifecheck --help`` lists them.
-COMMANDS = (check, listing, bench, report, simulate, symmetry, init)
+COMMANDS = (check, replay, listing, bench, report, simulate, symmetry, init)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

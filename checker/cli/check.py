@@ -8,6 +8,7 @@ import signal
 import sys
 from pathlib import Path
 
+from lifecheck.cli.exports import file_stem, itf_files, write_new_files
 from lifecheck.cli.targets import load_targets
 from lifecheck.contract import Options
 from lifecheck.explore.verdict import check_spec
@@ -23,6 +24,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                        help="a spec file or folder, optionally ::NAME of one spec (default: specs)")
     check.add_argument("--json", action="store_true", help="print results as JSON")
     check.add_argument("--out", metavar="FILE", help="also write the JSON results to FILE")
+    check.add_argument("--itf", metavar="DIR",
+                       help="also write each counterexample to DIR as an ITF trace (Apalache/Quint's "
+                            "Informal Trace Format), one <spec>--<property>.itf.json each; an "
+                            "existing file is never replaced")
     check.add_argument("--table", metavar="FILE",
                        help="also write the verdict table as Markdown to FILE (no timings)")
     check.add_argument("--quiet", "-q", action="store_true",
@@ -67,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
                           fingerprints=args.fingerprints, engine=args.engine,
                           ray_address=None if args.ray in (None, "local") else args.ray)
         if args.checkpoint:
-            options.checkpoint = str(Path(args.checkpoint) / (_file_name(spec.name) + ".ckpt"))
+            options.checkpoint = str(Path(args.checkpoint) / (file_stem(spec.name) + ".ckpt"))
             options.checkpoint_every = args.checkpoint_every
         result = check_spec(spec, options)
         if options.checkpoint and result.verdict != "error":
@@ -84,6 +89,8 @@ def run(args: argparse.Namespace) -> int:
         print(render_table(results, timing=timing))
     if args.out:
         write_atomically(args.out, json.dumps(payload, indent=2) + "\n")
+    if args.itf:
+        write_new_files(itf_files(args.itf, results))
     if args.table:
         write_atomically(args.table, verdict_table(results))
     if any(r.verdict == ERROR for r in results):
@@ -93,10 +100,6 @@ def run(args: argparse.Namespace) -> int:
 
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
-
-
-def _file_name(spec_name: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_=" else "_" for c in spec_name)
 
 
 def _progress_printer(name: str):

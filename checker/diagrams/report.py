@@ -30,6 +30,7 @@ from lifecheck.explore.verdict import check_spec, check_system
 from lifecheck.files import write_atomically
 from lifecheck.modelling.spec import Spec
 from lifecheck.result import ERROR, Result
+from lifecheck.result_data import bound_limits, fault_budgets
 
 INDEX = "README.md"
 DIAGRAM_SUFFIXES = (".dot", ".svg")
@@ -108,7 +109,8 @@ def check_for_report(spec: Spec) -> CheckedSpec:
     options = Options(bounds=spec.bounds, check_deadlock=spec.deadlock, record_graph=True)
     # The same result check_spec(spec, options) builds, but keeping the exploration.
     result = Result(spec.name, repr(spec.model), ERROR, expected=spec.expect,
-                    faults=spec.describe_faults(), bounds=options.bounds.describe(), covers=spec.covers)
+                    faults=spec.describe_faults(), bounds=options.bounds.describe(), covers=spec.covers,
+                    fault_budgets=fault_budgets(spec.faults), bound_limits=bound_limits(options.bounds))
     try:
         system = spec.system()
         result.properties = [p.name for p in system.properties]

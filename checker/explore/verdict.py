@@ -21,7 +21,18 @@ from lifecheck.explore.liveness import Lasso, check_leads_to
 from lifecheck.explore.seen import collision_probability
 from lifecheck.modelling.spec import Spec
 from lifecheck.replay import replay
-from lifecheck.result import ERROR, HOLDS, INCOMPLETE, VIOLATED, Result, Stats, Trace, Violation
+from lifecheck.result import (
+    ERROR,
+    HOLDS,
+    INCOMPLETE,
+    VIOLATED,
+    ErrorDetail,
+    Result,
+    Stats,
+    Trace,
+    Violation,
+)
+from lifecheck.result_data import bound_limits, fault_budgets
 
 
 def check_spec(spec: Spec, options: Options | None = None,
@@ -38,7 +49,8 @@ def check_spec(spec: Spec, options: Options | None = None,
     result = Result(spec.name, repr(spec.model), ERROR, expected=spec.expect,
                     faults=spec.describe_faults(), bounds=options.bounds.describe(),
                     covers=spec.covers,
-                    reduction=f"symmetry of {', '.join(spec.symmetry)}" if spec.symmetry else "")
+                    reduction=f"symmetry of {', '.join(spec.symmetry)}" if spec.symmetry else "",
+                    fault_budgets=fault_budgets(spec.faults), bound_limits=bound_limits(options.bounds))
     system = None
     try:
         system = spec.system()
@@ -49,7 +61,8 @@ def check_spec(spec: Spec, options: Options | None = None,
     except ModelError as exc:
         result.verdict = ERROR
         result.violations = []
-        result.error = str(exc.within(spec=spec.name))
+        located = exc.within(spec=spec.name)
+        result.error, result.error_detail = str(located), ErrorDetail.of(located)
         key = exc.replay_key
         if system is not None and key:
             result.error_trace = _trace_to_error(system, key)
@@ -57,6 +70,7 @@ def check_spec(spec: Spec, options: Options | None = None,
         result.verdict = ERROR
         result.violations = []
         result.error = f"spec {spec.name}: {exc}"
+        result.error_detail = ErrorDetail(str(exc), spec=spec.name)
     return result
 
 

@@ -8,6 +8,7 @@ import textwrap
 import pytest
 
 from lifecheck.cli import main
+from tests.traces.test_trace_formats import valid_json
 
 SPEC_FILE = textwrap.dedent('''
     from lifecheck import (Crash, Model, Process, Spec, action, always, durable, final, holds,
@@ -69,13 +70,14 @@ def test_unexpected_verdict_exits_one(spec_dir, capsys):
 def test_json_output_fields(spec_dir, capsys):
     main(["check", f"{spec_dir}::job/fails", "--json"])
     data = json.loads(capsys.readouterr().out)
+    valid_json(data)
     (row,) = data
     assert row["spec"] == "job/fails"
     assert row["verdict"] == "violated" and row["property"] == "NeverDone"
-    assert row["expected"] == "violated (NeverDone)"
+    assert row["expected"] == {"verdict": "violated", "properties": ["NeverDone"]}
     assert row["distinct_states"] > 0 and row["transitions"] >= row["distinct_states"] - 1
-    assert [(s["process"], s["action"]) for s in row["trace"]] == [("worker1", "start"),
-                                                                  ("worker1", "finish")]
+    steps = row["violations"][0]["trace"]["steps"]
+    assert [(s["process"], s["action"]) for s in steps] == [("worker1", "start"), ("worker1", "finish")]
     assert row["coverage"]["crash"] > 0
     assert isinstance(row["seconds"], float) and row["depth"] >= 2
 
@@ -113,5 +115,5 @@ def test_engine_choice_gives_the_same_verdict_and_counts(spec_dir, capsys, engin
     assert main(["check", f"{spec_dir}::job/fails", "--json", "--engine", engine]) == 0
     (row,) = json.loads(capsys.readouterr().out)
     assert (row["verdict"], row["property"], row["distinct_states"], row["transitions"],
-            row["trace"]) == (bfs["verdict"], bfs["property"], bfs["distinct_states"],
-                              bfs["transitions"], bfs["trace"])
+            row["violations"]) == (bfs["verdict"], bfs["property"], bfs["distinct_states"],
+                                   bfs["transitions"], bfs["violations"])

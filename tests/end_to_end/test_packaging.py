@@ -54,6 +54,8 @@ def test_the_wheel_installs_one_top_level_package(wheel):
     tops = {n.split("/")[0] for n in names if not n.split("/")[0].endswith(".dist-info")}
     assert tops == {"lifecheck"}
     assert "lifecheck/py.typed" in names
+    assert "lifecheck/schema/result.schema.json" in names  # --json and ITF, described
+    assert "lifecheck/schema/itf.schema.json" in names
     assert "lifecheck/components/filesystem.py" in names
     assert "lifecheck/models/extraction.py" in names
     assert not any(n.startswith("lifecheck/models/components/") for n in names)

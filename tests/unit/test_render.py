@@ -2,6 +2,7 @@
 
 import json
 
+from lifecheck import FrozenMap
 from lifecheck.render.text import render_result, render_table
 from lifecheck.result import (
     Change,
@@ -13,23 +14,29 @@ from lifecheck.result import (
     Violation,
 )
 from tests.snapshot import assert_snapshot
+from tests.traces.test_trace_formats import valid_json
 
 
 def _safety_result() -> Result:
+    empty, one = FrozenMap(), FrozenMap({"/t/f0": 2})
     trace = Trace(
-        initial={"broker1.phase": "boot", "disk.names": {}},
+        initial={"broker1.phase": "boot", "disk.names": empty, "broker1.loaded": None},
         steps=[
-            TraceStep(1, "broker1", "boot", "boot", changes=[Change("broker1.phase", "boot", "unpack")]),
+            TraceStep(1, "broker1", "boot", "boot", changes=[Change("broker1.phase", "boot", "unpack")],
+                      state={"broker1.phase": "unpack", "disk.names": empty, "broker1.loaded": None}),
             TraceStep(2, "broker1", "unpack_create", "unpack_create(file=0)", params=(("file", 0),),
-                      changes=[Change("disk.names['/t/f0']", None, 2)]),
+                      changes=[Change("disk.names['/t/f0']", None, 2)],
+                      state={"broker1.phase": "unpack", "disk.names": one, "broker1.loaded": None}),
             TraceStep(3, "broker1", "crash", "crash", fault="crash",
-                      changes=[Change("broker1.phase", "unpack", "boot")]),
-            TraceStep(4, "broker1", "load", "load", changes=[Change("broker1.loaded", None, 0)]),
+                      changes=[Change("broker1.phase", "unpack", "boot")],
+                      state={"broker1.phase": "boot", "disk.names": one, "broker1.loaded": None}),
+            TraceStep(4, "broker1", "load", "load", changes=[Change("broker1.loaded", None, 0)],
+                      state={"broker1.phase": "boot", "disk.names": one, "broker1.loaded": 0}),
         ],
         replay=[0, 0, 0, 3, 1],
     )
     v = Violation("NoPartialLoad", "always", "NoPartialLoad does not hold (loads only complete dirs)",
-                  trace, observed=[("broker1.loaded", 0), ("disk.names", {"/t/f0": 2})])
+                  trace, observed=[("broker1.loaded", 0), ("disk.names", one)])
     return Result("demo/in-place/crash", "UnpackInPlace(files=1)", "violated",
                   expected=Expectation("violated", ("NoPartialLoad",)), violations=[v],
                   stats=Stats(12, 30, 5, 0.5, 900), coverage={"boot": 3, "load": 2, "crash": 4},
@@ -92,11 +99,13 @@ def test_story_names_the_crash_what_it_wiped_and_what_the_property_saw():
 
 def test_json_fields():
     data = _safety_result().to_json()
-    for key in ("spec", "expected", "verdict", "property", "distinct_states", "transitions",
-                "depth", "seconds", "trace", "coverage"):
+    for key in ("schema", "version", "spec", "expected", "verdict", "property", "distinct_states",
+                "transitions", "depth", "seconds", "violations", "coverage"):
         assert key in data, key
     assert data["property"] == "NoPartialLoad"
-    assert [s["action"] for s in data["trace"]] == ["boot", "unpack_create", "crash", "load"]
-    assert all("process" in s for s in data["trace"])
+    steps = data["violations"][0]["trace"]["steps"]
+    assert [s["action"] for s in steps] == ["boot", "unpack_create", "crash", "load"]
+    assert all("process" in s for s in steps)
     assert data["matches"] is True
+    valid_json([data])
     assert_snapshot("render_safety.json", json.dumps(data, indent=2, sort_keys=True) + "\n")
