@@ -11,6 +11,20 @@ from lifecheck.errors import SpecError
 from lifecheck.modelling.loader import basedir, module_name, rootdir
 from lifecheck.modelling.spec import load_specs
 
+
+@pytest.fixture(autouse=True)
+def _restore_imports():
+    """Loading another project's specs puts its folders first on sys.path and its
+    ``models``/``specs`` packages in sys.modules, as it must; the tests after these ones
+    import this repository's ``specs`` and must find it again."""
+    path, modules = list(sys.path), dict(sys.modules)
+    yield
+    sys.path[:] = path
+    for name in [n for n in sys.modules if n not in modules]:
+        del sys.modules[name]
+    sys.modules.update(modules)
+
+
 MODEL = '''\
 from lifecheck import Model, action, always, durable, require
 
