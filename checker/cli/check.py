@@ -39,7 +39,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                             "collision, reported as a probability, could hide a state)")
     check.add_argument("--engine", choices=("bfs", "vector", "auto"), default="bfs",
                        help="bfs: state by state, exact (default); vector: whole levels in numpy "
-                            "with each step's effect learned once, fingerprints, safety only; "
+                            "with each step's effect learned once, fingerprints, no symmetry; "
                             "auto: vector where it can check the spec, bfs elsewhere")
     check.add_argument("--workers", type=int, default=1, metavar="N",
                        help="explore with N worker processes (safety properties only)")

@@ -332,12 +332,8 @@ class _Run(Search):
         if self.level_starts[-1] == self.count:
             self.level_starts.pop()
         if graph is not None:
-            graph.classes = [None] * len(self.class_ids)
-            for key, cid in self.class_ids.items():
-                graph.classes[cid] = key
             assert self.fairness is not None
-            graph.strong = frozenset(cid for key, cid in self.class_ids.items()
-                                     if self.fairness.is_strong(key))
+            graph.name_classes(self.class_ids, self.fairness.is_strong)
         if not self.options.measure_memory:
             stored = 0
         elif self.compact:

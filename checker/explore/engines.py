@@ -98,7 +98,7 @@ def _ray(system: TransitionSystem, options: Options, spec: Spec | None) -> Explo
 
 ENGINES: dict[str, Engine] = {e.name: e for e in (
     Engine("bfs", "state by state, exact: the reference engine", _none, _bfs),
-    Engine("vector", "whole levels in numpy with each step's effect learned once; safety only",
+    Engine("vector", "whole levels in numpy with each step's effect learned once",
            _vector_refusal, _vector),
     Engine("parallel", "forked workers, level by level; safety only", team_refusal, _parallel),
     Engine("ray", "Ray actors, level by level; safety only", _ray_refusal, _ray),

@@ -33,6 +33,13 @@ class Graph:
     strong: frozenset[int] = frozenset()  # the class ids that are strongly fair
     predicate_bits: dict[str, list[tuple[bool, bool]]] = field(default_factory=dict)  # (P, Q)
 
+    def name_classes(self, class_ids: dict[Any, int], is_strong: Callable[[Any], bool]) -> None:
+        """Record which fairness unit each class id stands for, and which are strong."""
+        self.classes = [None] * len(class_ids)
+        for key, cid in class_ids.items():
+            self.classes[cid] = key
+        self.strong = frozenset(cid for key, cid in class_ids.items() if is_strong(key))
+
 
 @dataclass
 class Exploration:

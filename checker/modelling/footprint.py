@@ -59,6 +59,13 @@ class Learner:
         for p in system.properties:
             if p.kind in (ALWAYS, SOMETIMES):
                 self.predicates[p.name] = (lambda d=decls[p.name]: d.check(self.views.model))
+        # A liveness property's goal and trigger label the states of the explored graph.
+        for p in system.properties:
+            if p.is_liveness:
+                d = decls[p.name]
+                self.predicates[p.name] = (lambda d=d: d.check(self.views.model))
+                if d.trigger is not None:
+                    self.predicates[trigger_of(p.name)] = (lambda d=d: d.trigger(self.views.model))
         # Transition properties read two states: the step's source through their own views.
         self.before_ctx = Context()
         self.before_views = Views(system, self.before_ctx, logged=True)
@@ -148,6 +155,12 @@ class Learner:
         finally:
             ctx.reads = bctx.reads = None
         return reads, value
+
+
+def trigger_of(name: str) -> str:
+    """The learned predicate that is the trigger of liveness property ``name`` (its goal
+    is learned under the property's own name)."""
+    return f"{name} (its trigger)"
 
 
 def learner_for(system: Any) -> Learner:

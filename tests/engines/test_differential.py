@@ -49,13 +49,17 @@ from lifecheck import (
     Process,
     Spec,
     Stop,
+    Strong,
+    Weak,
     action,
     always,
     choose,
     durable,
+    eventually,
     fault,
     holds,
     initial,
+    leads_to,
     one_of,
     paused,
     require,
@@ -126,6 +130,8 @@ class ModelDesc:
     stops: int = 0  # Stop(max=...): crash-stop
     pauses: int = 0  # Pause(max=...), and its resume steps
     fault_when: str = ""  # a when= guard on every process fault (a key of _WHEN)
+    liveness: str = ""  # a liveness property of _LIVENESS, or none
+    fairness: str = ""  # the fairness rules of _FAIRNESS (none: every action weakly fair)
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
@@ -161,6 +167,10 @@ def model_descs(draw: Any) -> ModelDesc:
     transitions = ["seen_never_shrinks", "no_a_after_c", "owner_kept_while_b"]
     bound = draw(st.sampled_from(["none", "none", "depth", "states"]))
     several = draw(st.integers(0, 3))  # a quarter of the models start in one state
+    constraint = draw(st.sampled_from(["", "", "", *_CONSTRAINTS]))
+    action_constraint = draw(st.sampled_from(["", "", "", *_ACTION_CONSTRAINTS]))
+    # Liveness under a constraint is refused (tests/engines/test_constraints.py).
+    liveness = "" if constraint or action_constraint else draw(st.sampled_from(["", *_LIVENESS]))
     return ModelDesc(
         count=draw(st.integers(1, 3)),
         phase_durable=draw(st.booleans()),
@@ -180,11 +190,13 @@ def model_descs(draw: Any) -> ModelDesc:
         if several & 2 else (),
         start_hook=draw(st.sampled_from(["", "", "owner", "filter"])) if several else "",
         timeouts=draw(st.integers(0, 1)),
-        constraint=draw(st.sampled_from(["", "", "", *_CONSTRAINTS])),
-        action_constraint=draw(st.sampled_from(["", "", "", *_ACTION_CONSTRAINTS])),
+        constraint=constraint,
+        action_constraint=action_constraint,
         stops=draw(st.integers(0, 1)),
         pauses=draw(st.integers(0, 1)),
         fault_when=draw(st.sampled_from(["", "", *_WHEN])),
+        liveness=liveness,
+        fairness=draw(st.sampled_from(["", "", *_FAIRNESS])),
     )
 
 
@@ -234,6 +246,8 @@ def build(desc: ModelDesc) -> Model:
         namespace[a.name] = action(Worker)(_body(a))
     namespace["inv"] = always(_INVARIANTS[desc.invariant], name="Inv")
     namespace["step_rule"] = transition(_TRANSITIONS[desc.transition], name="StepRule")
+    if desc.liveness:
+        namespace["live"] = _LIVENESS[desc.liveness]()
     return type("RandomModel", (Model,), namespace)()
 
 
@@ -317,6 +331,25 @@ _TRANSITIONS: dict[str, Callable[[Any, Any], bool]] = {
 }
 
 
+# Liveness, alike for every process, and fairness rules that never name a step twice.
+_LIVENESS: dict[str, Callable[[], Any]] = {
+    "eventually_c": lambda: eventually(lambda m: any(w.phase == "c" for w in m.workers),
+                                       name="SomeoneReachesC"),
+    "b_leads_to_out_of_b": lambda: leads_to(lambda m: any(w.phase == "b" for w in m.workers),
+                                            lambda m: not all(w.phase == "b" for w in m.workers),
+                                            name="LeavesB"),
+    "owner_leads_to_free": lambda: leads_to(lambda m: m.owner != "", lambda m: m.owner == "",
+                                            name="OwnerFreed"),
+}
+_FAIRNESS: dict[str, Callable[[], list[Any]]] = {
+    "strong_all": lambda: [Strong()],
+    "weak_per_process": lambda: [Weak(per="process")],
+    "weak_per_instance": lambda: [Weak(per="instance")],
+    "strong_act0_only": lambda: [Strong("act0")],
+    "none_fair": lambda: [],
+}
+
+
 # Constraints, also alike for every process; every initial state is inside them.
 _CONSTRAINTS: dict[str, Callable[[Any], bool]] = {
     "seen_at_most_one": lambda m: len(m.seen) <= 1,
@@ -355,6 +388,7 @@ def spec_of(desc: ModelDesc, symmetric: bool = False) -> Spec:
     bounds = Bounds(max_depth=desc.depth_bound, max_states=desc.state_bound)
     return Spec("random", build(desc), holds(), faults=faults, bounds=bounds, deadlock=False,
                 symmetry=("workers",) if symmetric else (),
+                fairness=_FAIRNESS[desc.fairness]() if desc.fairness else None,
                 constraint=_CONSTRAINTS.get(desc.constraint),
                 action_constraint=_ACTION_CONSTRAINTS.get(desc.action_constraint))
 
@@ -400,7 +434,7 @@ def resumed(spec: Spec, tmp: str, engine: str, levels: int) -> Result:
     """A run saved after ``levels`` levels, then resumed to the end from its checkpoint."""
     path = os.path.join(tmp, f"{engine}.ckpt")
     team = engine == "team"
-    options = Options(bounds=spec.bounds, check_deadlock=False, check_liveness=False,
+    options = Options(bounds=spec.bounds, check_deadlock=False, check_liveness=not team,
                       checkpoint=path, checkpoint_every=0.0, engine="bfs" if team else engine,
                       workers=2 if team else 1)
     system = spec.system()
@@ -454,7 +488,7 @@ def test_every_engine_agrees_with_the_reference(desc: ModelDesc) -> None:
     for name, options in [("vector", {"engine": "vector"}), ("auto", {"engine": "auto"}),
                           ("fingerprints", {"fingerprints": True})]:
         got = run(spec, **options)
-        if name == "vector" and constrained:  # refused, and auto falls back to bfs
+        if name == "vector" and constrained and not reference.error:  # refused; auto: bfs
             assert got.verdict == "error" and "constraints" in got.error
             continue
         assert outcome(got) == expected, name
@@ -470,10 +504,15 @@ def test_two_workers_agree_with_the_reference(desc: ModelDesc) -> None:
     assume(small(desc))
     spec = spec_of(desc)
     two = run(spec, workers=2)
-    if desc.state_bound:  # the first N states in BFS order: one process's order, refused
+    reference = run(spec)
+    if reference.error:
+        assert two.error == reference.error
+    elif desc.liveness:  # the whole graph in one process: refused
+        assert two.verdict == "error" and "liveness" in two.error
+    elif desc.state_bound:  # the first N states in BFS order: one process's order, refused
         assert two.verdict == "error" and "state bound" in two.error
-        return
-    assert outcome(two) == outcome(run(spec))
+    else:
+        assert outcome(two) == outcome(reference)
 
 
 @settings(HARNESS, max_examples=max(1, EXAMPLES // 3))
@@ -481,7 +520,7 @@ def test_two_workers_agree_with_the_reference(desc: ModelDesc) -> None:
 def test_a_resumed_run_agrees_with_an_uninterrupted_one(tmp_path_factory: Any, desc: ModelDesc,
                                                         levels: int, engine: str) -> None:
     assume(small(desc))
-    assume(engine != "team" or not desc.state_bound)  # refused with workers (see above)
+    assume(engine != "team" or not (desc.state_bound or desc.liveness))  # refused (see above)
     assume(engine != "vector" or not (desc.constraint or desc.action_constraint))  # refused
     spec = spec_of(desc)
     reference = run(spec, engine="bfs" if engine == "team" else engine)
@@ -490,7 +529,7 @@ def test_a_resumed_run_agrees_with_an_uninterrupted_one(tmp_path_factory: Any, d
 
 
 @settings(HARNESS, max_examples=max(1, EXAMPLES // 2))
-@given(model_descs().filter(lambda d: d.count >= 2 and d.state_bound is None))
+@given(model_descs().filter(lambda d: d.count >= 2 and d.state_bound is None and not d.liveness))
 def test_symmetry_keeps_the_verdict_and_one_state_per_orbit(desc: ModelDesc) -> None:
     assume(small(desc))
     full = run(spec_of(desc))

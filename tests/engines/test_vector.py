@@ -55,14 +55,16 @@ def _outcome(result: Result) -> tuple:
     traces = {v.property: [(s.process, s.action, s.choices, s.failure.split("\n")[0])
                            for s in v.trace.steps]
               for v in result.violations if v.trace}
+    loops = {v.property: (v.trace.loop_start, v.trace.stutter) for v in result.violations if v.trace}
     return (result.verdict, result.error, result.stats.distinct_states, result.stats.transitions,
-            result.stats.depth, result.coverage, traces,
+            result.stats.depth, result.coverage, traces, loops,
             [(v.property, v.message.split("\n")[0], v.observed) for v in result.violations])
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=[s.name for s in SPECS])
 def test_same_states_verdicts_and_counterexamples_as_bfs(spec: Spec) -> None:
-    twin = spec.safety_only(symmetry=())
+    """Liveness included (lassos too); a symmetric spec checks safety only, unreduced."""
+    twin = spec.safety_only(symmetry=()) if spec.symmetry else spec
     bfs = check_spec(twin, _options(twin, "bfs"))
     vector = check_spec(twin, _options(twin, "vector"))
     assert bfs.error == ""
@@ -189,10 +191,10 @@ def test_a_system_not_written_as_a_model_is_refused_clearly() -> None:
 def test_what_it_cannot_check_is_refused_with_the_reason() -> None:
     from lifecheck.models.extraction import UnpackInPlace
 
-    live = Spec("x", UnpackInPlace(files=1), holds()).system()
-    with pytest.raises(ModelError, match="safety properties only"):
-        explore_vector(live, Options())
-    result = check_spec(Spec("x", UnpackInPlace(files=1), holds()), Options(engine="vector"))
+    symmetric = next(s for s in SPECS if s.symmetry)
+    with pytest.raises(ModelError, match="does not reduce symmetry"):
+        explore_vector(symmetric.system(), Options())
+    result = check_spec(symmetric, Options(engine="vector"))
     assert result.verdict == "error" and "use --engine bfs" in result.error
     assert "unknown engine" in check_spec(Spec("x", UnpackInPlace(files=1), holds()),
                                           Options(engine="warp")).error

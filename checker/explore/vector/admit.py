@@ -88,7 +88,7 @@ class Admission:
         order = np.argsort(parents.astype(np.uint16) if len(rows) <= 1 << 16 else parents,
                            kind="stable")
         fps_o = fps[order]
-        unique, first = np.unique(fps_o, return_index=True)
+        unique, first, inverse = np.unique(fps_o, return_index=True, return_inverse=True)
         seen = self.seen
         pos = np.searchsorted(seen, unique)
         pos[pos == len(seen)] = 0
@@ -104,14 +104,23 @@ class Admission:
         if self.checks.transitions:
             # Every step is checked, also one into a state a bound keeps out (as bfs does).
             self.check_steps(rows, sid0, parents[order], ks[order], ts[order], vias[order])
+        count0 = self.count
+        if self.keeps_graph:
+            ids = np.full(len(unique), -1, np.int64)
+            ids[known] = self.seen_ids[pos[known]]
+            ids[inverse.reshape(-1)[fresh]] = count0 + np.arange(len(fresh))
+            self.note_edges(sid0 + parents[order], vias[order], ids[inverse.reshape(-1)],
+                            self.classes_of(ks[order], ts[order]))
         if not len(fresh):
             return rows[:0], fps[:0]
         pick = order[fresh]
         new_fps = fps_o[fresh]
-        merged = np.concatenate((seen, new_fps))
-        merged.sort(kind="stable")
-        self.seen = merged
-        count0 = self.count
+        if self.keeps_graph:
+            self.seen_with_ids(new_fps, count0 + np.arange(len(fresh)))
+        else:
+            merged = np.concatenate((seen, new_fps))
+            merged.sort(kind="stable")
+            self.seen = merged
         self.record(len(new_fps), sid0 + parents[pick], vias[pick])
         new = self.build(rows, parents[pick], ks[pick], ts[pick])
         self.check_states(new, count0)
@@ -157,6 +166,8 @@ class Admission:
                 self.note(Found(*broken_across(p, step), sid, via))
 
     def check_states(self, rows: np.ndarray, sid0: int) -> None:
+        if self.keeps_graph:
+            self.note_states(rows, sid0)
         for p in self.checks.invariants:
             bad = np.nonzero(~self.truth(p.name, rows, lambda r: sid0 + r))[0]
             if len(bad):

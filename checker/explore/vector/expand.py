@@ -37,7 +37,7 @@ class Expansion:
         Successors are kept as (parent, step instance, transition, step index) and their
         fingerprints; rows are built only for the states that turn out to be new.
         """
-        if len(rows) <= SMALL and not self.checks.transitions:
+        if len(rows) <= SMALL and not self.checks.transitions and not self.keeps_graph:
             return self.expand_small(rows, fps, sid0, at_bound)
         n = len(rows)
         offset = np.zeros(n, np.int64)
@@ -64,6 +64,8 @@ class Expansion:
                 for ti in np.nonzero(used)[0].tolist():
                     action = table.steps[ti].action
                     self.coverage[action] = self.coverage.get(action, 0) + int(used[ti])
+                if self.keeps_graph:  # a failing step is enabled too
+                    self.note_enabled(sid0 + at, table.cls[t])
                 failed = table.failed[t]
                 if failed.any():
                     for i in np.nonzero(failed)[0].tolist():

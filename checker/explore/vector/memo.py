@@ -214,6 +214,7 @@ class StepTable(ColumnMemo):
     def reset(self, cols: set[int]) -> None:
         super().reset(cols)
         self.steps: list[Step] = []
+        self.classes: list[int] = []  # each transition's fairness class (-1: none)
         self.failures: list[ActionFailure | None] = []
         self.news: list[tuple[int, ...]] = []
         self.deltas: list[int] = []
@@ -224,6 +225,7 @@ class StepTable(ColumnMemo):
         self.new = np.empty((0, width), np.int32)
         self.failed = np.empty(0, bool)
         self.delta = np.empty(0, np.uint64)
+        self.cls = np.empty(0, np.int64)
 
     def add_transitions(self, key: tuple[int, ...], news: list[tuple[int, ...]]) -> None:
         """Fingerprint deltas of transitions out of ``key``: its columns' old codes XOR new."""
@@ -249,6 +251,7 @@ class StepTable(ColumnMemo):
         self.failed = np.concatenate((self.failed, np.array(
             [f is not None for f in self.failures[transitions:]], bool)))
         self.delta = np.concatenate((self.delta, np.array(self.deltas[transitions:], np.uint64)))
+        self.cls = np.concatenate((self.cls, np.array(self.classes[transitions:], np.int64)))
         self._built = (len(self.payloads), len(self.steps))
 
 

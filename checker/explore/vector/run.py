@@ -16,6 +16,7 @@ from lifecheck.explore.exploration import Exploration, path_key
 from lifecheck.explore.search import Search
 from lifecheck.explore.vector.admit import Admission
 from lifecheck.explore.vector.expand import Expansion
+from lifecheck.explore.vector.graph import GraphRecording
 from lifecheck.explore.vector.hashing import fingerprints
 from lifecheck.explore.vector.memo import (
     CHUNK,
@@ -30,9 +31,6 @@ from lifecheck.modelling.footprint import Learner, learner_for
 
 def refusal(system: Any, options: Options) -> str | None:
     """Why the vector explorer cannot run this check (None when it can)."""
-    props = list(system.properties)
-    if options.check_liveness and any(p.is_liveness for p in props):
-        return "it checks safety properties only (liveness needs the explored graph)"
     if getattr(system, "reduces_symmetry", False):
         return "it does not reduce symmetry"
     if getattr(system, "constraint", None) is not None:
@@ -54,13 +52,14 @@ def explore_vector(system: Any, options: Options,
     return VectorRun(system, learner_for(system), options, on_state).run()
 
 
-class VectorRun(Learning, Expansion, Admission, Search):
+class VectorRun(Learning, Expansion, Admission, GraphRecording, Search):
     """One vector run (see :class:`~lifecheck.explore.search.Search`)."""
 
     ENGINE = "vector"
     SAVED = ("values", "tables", "predicates", "seen", "recent", "parents", "vias", "count",
              "found", "sometimes_seen", "coverage", "transitions", "level_starts", "complete",
-             "reason", "depth", "looked_up", "learned", "direct", "frontier")
+             "reason", "depth", "looked_up", "learned", "direct", "frontier", "class_ids",
+             "seen_ids", "edge_parts", "enabled_parts", "bit_parts", "row_parts")
 
     def __init__(self, system: Any, learner: Learner, options: Options,
                  on_state: Callable[[int, Any], None] | None) -> None:
@@ -70,6 +69,7 @@ class VectorRun(Learning, Expansion, Admission, Search):
         self.values = ValueIds(len(learner.columns))
         self.tables = [StepTable(self.values) for _ in learner.steps]
         self.checks = Checks(system)
+        self.start_graph()
         self.predicates = {name: Predicate(self.values)
                            for name in [*learner.predicates, *learner.transition_checks]}
         # The seen-set: a sorted array of fingerprints, and a small set of the latest
@@ -114,7 +114,8 @@ class VectorRun(Learning, Expansion, Admission, Search):
         return bool(len(self.frontier[0]))
 
     def advance(self, until: float | None) -> None:
-        if self.direct and len(self.frontier[0]) <= SMALL and not self.checks.transitions:
+        if (self.direct and len(self.frontier[0]) <= SMALL and not self.checks.transitions
+                and not self.keeps_graph):
             self.thin(until)
             return
         out = self.level(*self.frontier)
@@ -138,7 +139,8 @@ class VectorRun(Learning, Expansion, Admission, Search):
         if self.bounds.max_states is not None and len(keep) > self.bounds.max_states:
             self.complete, self.reason = False, state_bound(self.bounds.max_states)
             keep = keep[:self.bounds.max_states]
-        self.seen = np.sort(fps[keep])
+        order = np.argsort(fps[keep], kind="stable")
+        self.seen, self.seen_ids = fps[keep][order], order.astype(np.int64)
         self.record(len(keep), np.full(len(keep), -1, np.int64), keep.astype(np.int64))
         self.frontier = (init[keep], fps[keep])
         self.check_states(init[keep], 0)
@@ -164,9 +166,13 @@ class VectorRun(Learning, Expansion, Admission, Search):
         parents, via = self.parents, self.vias
         stored = (self.seen.nbytes + parents.itemsize * len(parents) + via.itemsize * len(via)
                   if self.options.measure_memory else 0)
-        return Exploration([], parents, via, self.level_starts, self.found, self.transitions,
+        graph = self.recorded_graph() if self.keeps_graph else None
+        if graph is not None and self.options.measure_memory:
+            stored += self.seen_ids.nbytes + sum(a.nbytes for part in self.edge_parts for a in part)
+        return Exploration(self.kept_states() if graph is not None else [], parents, via,
+                           self.level_starts, self.found, self.transitions,
                            self.depth, self.elapsed + time.perf_counter() - self.started,
                            self.coverage,
-                           self.complete, self.reason, self.sometimes_seen, None, stored,
+                           self.complete, self.reason, self.sometimes_seen, graph, stored,
                            self.resumed_at,
                            self.count, True)

@@ -32,6 +32,7 @@ class Learning:
         news = []
         for step, out in results:
             table.steps.append(step)
+            table.classes.append(self.class_of(step))
             nonfault += not step.is_fault
             if isinstance(out, ActionFailure):
                 table.failures.append(out)
