@@ -10,6 +10,8 @@ library: one line needs no cursor control, and it works on any terminal.
 
 from __future__ import annotations
 
+import io
+import os
 import shutil
 import sys
 import time
@@ -60,7 +62,7 @@ class ProgressLine:
         text = f"{describe(p)}  [{self.name}]"  # the figures first: a cut keeps them
         # A line longer than the terminal wraps, and "\r" then returns to its last row
         # only: cut it to fit, so that the next rewrite (and the wipe) covers all of it.
-        width = shutil.get_terminal_size().columns - 1
+        width = _columns(self.stream) - 1
         text = text[:width] if width > 0 else text
         self.stream.write("\r" + text.ljust(self.shown))
         self.stream.flush()
@@ -84,6 +86,17 @@ def progress_line(name: str, asked: bool | None, stream: TextIO | None = None) -
         return None
     return ProgressLine(name, live=terminal, after=SHOW_AFTER if asked is None else 0.0,
                         stream=stream)
+
+
+def _columns(stream: TextIO) -> int:
+    """The width of the terminal the line goes to (stderr's, which stdout redirected to a
+    file does not have), as ``shutil`` reads it: ``COLUMNS`` first, 80 when unknown."""
+    if os.environ.get("COLUMNS", "").isdigit():
+        return int(os.environ["COLUMNS"])
+    try:
+        return os.get_terminal_size(stream.fileno()).columns or 80
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        return shutil.get_terminal_size().columns
 
 
 def _is_terminal(stream: TextIO) -> bool:

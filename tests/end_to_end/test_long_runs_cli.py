@@ -7,6 +7,7 @@ running (its first progress line), never by waiting a given time.
 
 from __future__ import annotations
 
+import argparse
 import fcntl
 import io
 import json
@@ -20,12 +21,16 @@ import subprocess
 import sys
 import termios
 from pathlib import Path
+from unittest import mock
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from lifecheck.cli import main
+from lifecheck.cli.check import _positive
 from lifecheck.cli.interrupt import EXIT_INTERRUPTED, interrupted_notice
-from lifecheck.cli.progress import ProgressLine, progress_line
+from lifecheck.cli.progress import ProgressLine, describe, progress_line
 from lifecheck.contract import Progress
 from lifecheck.render.text import render_result
 from lifecheck.result import Expectation, Result, Stats
@@ -126,7 +131,8 @@ def test_progress_is_shown_on_a_terminal_unless_refused_and_elsewhere_only_when_
     assert [line is not None and line.live for line in shown] == [True, True, False]
 
 
-def test_the_live_line_is_rewritten_in_place_and_wiped_at_the_end() -> None:
+def test_the_live_line_is_rewritten_in_place_and_wiped_at_the_end(monkeypatch) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
     term = _Terminal()
     line = ProgressLine("demo/spec", live=True, stream=term)
     line.show(_progress(123_456))
@@ -138,6 +144,58 @@ def test_the_live_line_is_rewritten_in_place_and_wiped_at_the_end() -> None:
     assert term.getvalue().endswith("\r" + " " * len(second) + "\r")
     line.end()  # nothing shown: nothing to wipe
     assert term.getvalue().count("\r") == 4
+
+
+def test_a_narrow_terminal_gets_the_figures_first_and_a_line_that_does_not_wrap(monkeypatch
+                                                                                ) -> None:
+    monkeypatch.setenv("COLUMNS", "40")
+    term = _Terminal()
+    line = ProgressLine("demo/spec", live=True, stream=term)
+    line.show(_progress(123_456))
+    assert term.getvalue() == "\r123,456 states, 61,728 states/s, fronti"  # 39 columns
+    line.end()
+    assert term.getvalue().endswith("\r" + " " * 39 + "\r")
+
+
+def _screen(written: str) -> str:
+    """What one terminal row shows after ``written`` ("\\r" back to column 0, else overwrite)."""
+    row: list[str] = []
+    column = 0
+    for ch in written:
+        if ch == "\r":
+            column = 0
+            continue
+        row[column:column + 1] = [ch]
+        column += 1
+    return "".join(row)
+
+
+@given(st.lists(st.tuples(st.integers(0, 10**9), st.integers(0, 10**7), st.integers(0, 500)),
+                min_size=1, max_size=6),
+       st.integers(10, 300))
+def test_the_row_shows_the_last_report_alone_and_is_blank_after_the_end(reports, columns) -> None:
+    term = _Terminal()
+    with mock.patch.dict(os.environ, {"COLUMNS": str(columns)}):
+        line = ProgressLine("some/spec", live=True, stream=term)
+        for states, frontier, depth in reports:
+            line.show(Progress(states, 0, frontier, depth, 1.5, 2**30))
+        shown = _screen(term.getvalue()).rstrip()
+        assert len(shown) < columns, "a row that wraps cannot be rewritten"
+        states, frontier, depth = reports[-1]
+        last = Progress(states, 0, frontier, depth, 1.5, 2**30)
+        assert f"{describe(last)}  [some/spec]".startswith(shown) and shown
+        line.end()
+    assert _screen(term.getvalue()).strip() == ""
+
+
+@given(st.integers(-10**6, 10**6))
+def test_a_whole_number_bound_is_taken_exactly_when_it_is_above_zero(n: int) -> None:
+    parse = _positive(int)
+    if n > 0:
+        assert parse(str(n)) == n
+    else:
+        with pytest.raises(argparse.ArgumentTypeError, match="must be above 0"):
+            parse(str(n))
 
 
 def test_a_log_gets_a_line_per_report() -> None:
