@@ -250,6 +250,9 @@ class Options:
     fingerprints: bool = False  #: seen-set of 64-bit fingerprints: compact, probabilistic
     progress: Callable[[Progress], None] | None = None  #: called about once a second on long runs
     progress_every: float = 1.0  #: seconds between progress reports
+    #: polled at the search's safe points (where the bounds are): a non-empty answer, the
+    #: reason, ends the run there as ``incomplete``, as a bound does (Ctrl-C on the command line)
+    stop_requested: Callable[[], str] | None = None
     workers: int = 1  #: processes exploring in parallel (partitioned by state), safety only
     ray: bool = False  #: run the workers as Ray actors (distributed) instead of forked processes
     ray_address: str | None = None  #: an existing Ray cluster; None starts a local one

@@ -3,23 +3,33 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
-import signal
 import sys
 from pathlib import Path
+from typing import Any
 
 from lifecheck.cli.exports import file_stem, itf_files, write_new_files
+from lifecheck.cli.interrupt import EXIT_INTERRUPTED, Interruption, interrupted_notice
+from lifecheck.cli.progress import progress_line
 from lifecheck.cli.targets import load_targets
 from lifecheck.contract import Options
 from lifecheck.explore.verdict import check_spec
 from lifecheck.files import write_atomically
+from lifecheck.modelling.spec import Spec
 from lifecheck.render.markdown import verdict_table
 from lifecheck.render.text import render_result, render_table
-from lifecheck.result import ERROR
+from lifecheck.result import ERROR, Result
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    check = sub.add_parser("check", help="check specs and compare each verdict with the expected one")
+    check = sub.add_parser(
+        "check", help="check specs and compare each verdict with the expected one",
+        description="Check specs and compare each verdict with the expected one. Ctrl-C (or "
+                    "SIGTERM) stops the spec being checked at its next safe point: it is "
+                    "reported incomplete with the states, depth and time it reached, the specs "
+                    "after it are not checked, and the command exits 130 (a second Ctrl-C "
+                    "stops at once).")
     check.add_argument("targets", nargs="*", default=["specs"], metavar="PATH[::NAME]",
                        help="a spec file or folder, optionally ::NAME of one spec (default: specs)")
     check.add_argument("--json", action="store_true", help="print results as JSON")
@@ -32,8 +42,25 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                        help="also write the verdict table as Markdown to FILE (no timings)")
     check.add_argument("--quiet", "-q", action="store_true",
                        help="print only the table (details of unexpected verdicts still shown)")
-    check.add_argument("--progress", action="store_true",
-                       help="print a progress line about once a second on long runs (stderr)")
+    shown = check.add_mutually_exclusive_group()
+    shown.add_argument("--progress", action="store_true", default=None,
+                       help="show progress on stderr from the start: states, states/s, "
+                            "frontier, depth, memory (a line a second where stderr is not a "
+                            "terminal; by default a terminal shows it, in place, once a run "
+                            "lasts 2 s, and anything else never)")
+    shown.add_argument("--no-progress", dest="progress", action="store_false",
+                       help="never show progress, on a terminal either")
+    bounds = check.add_argument_group(
+        "bounds", "override the spec's bound of the same name, for every spec checked; a run "
+                  "that hits one is incomplete (never holds) and says which")
+    bounds.add_argument("--max-states", type=_positive(int), metavar="N",
+                        help="distinct states, in breadth-first order (one worker only)")
+    bounds.add_argument("--max-depth", type=_positive(int), metavar="N",
+                        help="steps from an initial state; deeper states are not explored")
+    bounds.add_argument("--max-seconds", type=_positive(float), metavar="S",
+                        help="wall-clock seconds of each spec's search")
+    bounds.add_argument("--max-memory-mb", type=_positive(float), metavar="MB",
+                        help="resident memory of the checker (and its workers), in MiB")
     check.add_argument("--fingerprints", action="store_true",
                        help="keep 64-bit fingerprints instead of states (16 bytes per state; a "
                             "collision, reported as a probability, could hide a state)")
@@ -60,28 +87,21 @@ def run(args: argparse.Namespace) -> int:
     specs = load_targets(args.targets)
     if not specs:
         return 2
-    results = []
+    results: list[Result] = []
     timing = not args.no_timing
-    if args.checkpoint:
-        # SIGTERM ends the run like Ctrl-C: the last checkpoint stays for the next run.
-        signal.signal(signal.SIGTERM, _interrupt)
-    for spec in specs:
-        options = Options(bounds=spec.bounds, check_deadlock=spec.deadlock,
-                          progress=_progress_printer(spec.name) if args.progress else None,
-                          workers=args.workers, ray=args.ray is not None,
-                          fingerprints=args.fingerprints, engine=args.engine,
-                          ray_address=None if args.ray in (None, "local") else args.ray)
-        if args.checkpoint:
-            options.checkpoint = str(Path(args.checkpoint) / (file_stem(spec.name) + ".ckpt"))
-            options.checkpoint_every = args.checkpoint_every
-        result = check_spec(spec, options)
-        if options.checkpoint and result.verdict != "error":
-            Path(options.checkpoint).unlink(missing_ok=True)  # done: nothing left to resume
-        results.append(result)
-        if not args.json and (not args.quiet or not result.matches):
-            print(render_result(result, timing=timing))
-            print()
-            sys.stdout.flush()
+    # Ctrl-C and SIGTERM stop the spec being checked at its next safe point (incomplete)
+    # and the specs after it: see lifecheck.cli.interrupt.
+    with Interruption() as interruption:
+        for spec in specs:
+            if interruption.reason():
+                break
+            result = _check_one(spec, args, interruption)
+            results.append(result)
+            if not args.json and (not args.quiet or not result.matches):
+                print(render_result(result, timing=timing))
+                print()
+                sys.stdout.flush()
+    stopped = bool(interruption.reason())
     payload = [r.to_json() for r in results]
     if args.json:
         print(json.dumps(payload, indent=2))
@@ -91,21 +111,63 @@ def run(args: argparse.Namespace) -> int:
         write_atomically(args.out, json.dumps(payload, indent=2) + "\n")
     if args.itf:
         write_new_files(itf_files(args.itf, results))
-    if args.table:
+    if args.table and not stopped:
         write_atomically(args.table, verdict_table(results))
+    if stopped:
+        last = results[-1] if results else None
+        cut = last if last is not None and last.incomplete_reason == interruption.reason() else None
+        sys.stdout.flush()
+        print(interrupted_notice(cut, len(specs) - len(results), timing=timing,
+                                 checkpoint=bool(args.checkpoint), table_skipped=bool(args.table)),
+              file=sys.stderr)
+        return EXIT_INTERRUPTED
     if any(r.verdict == ERROR for r in results):
         return 2  # a spec could not be checked: the model or spec is wrong, not the design
     return 0 if all(r.matches for r in results) else 1
 
 
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
+def _check_one(spec: Spec, args: argparse.Namespace, interruption: Interruption) -> Result:
+    """One spec, with the command line's bounds over the spec's own, and its progress line."""
+    line = progress_line(spec.name, args.progress)
+    options = Options(bounds=dataclasses.replace(spec.bounds, **_bounds_given(args)),
+                      check_deadlock=spec.deadlock,
+                      progress=line.show if line else None,
+                      progress_every=line.every if line else 1.0,
+                      stop_requested=interruption.reason,
+                      workers=args.workers, ray=args.ray is not None,
+                      fingerprints=args.fingerprints, engine=args.engine,
+                      ray_address=None if args.ray in (None, "local") else args.ray)
+    if args.checkpoint:
+        options.checkpoint = str(Path(args.checkpoint) / (file_stem(spec.name) + ".ckpt"))
+        options.checkpoint_every = args.checkpoint_every
+    try:
+        result = check_spec(spec, options)
+    finally:
+        if line:
+            line.end()
+    interrupted = bool(interruption.reason()) and result.incomplete_reason == interruption.reason()
+    if options.checkpoint and result.verdict != ERROR and not interrupted:
+        Path(options.checkpoint).unlink(missing_ok=True)  # done: nothing left to resume
+    return result
 
 
-def _progress_printer(name: str):
-    """One line per report: a person watching a long run sees it move, a log keeps it."""
-    def show(p) -> None:
-        print(f"{name}: {p.states:,} states, {p.states_per_second:,.0f} states/s, frontier "
-              f"{p.frontier:,}, depth {p.depth}, {p.rss_bytes / 2**20:,.0f} MiB, "
-              f"{p.seconds:,.0f} s", file=sys.stderr, flush=True)
-    return show
+def _bounds_given(args: argparse.Namespace) -> dict[str, Any]:
+    """The bounds given on the command line, by their name in :class:`~lifecheck.Bounds`."""
+    names = ("max_states", "max_depth", "max_seconds", "max_memory_mb")
+    return {name: getattr(args, name) for name in names if getattr(args, name) is not None}
+
+
+def _positive(kind: type) -> Any:
+    """An argparse type: a number of ``kind`` above zero (a zero bound would end every
+    run before its first state, which is never what was meant)."""
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            what = "a whole number" if kind is int else "a number"
+            raise argparse.ArgumentTypeError(f"not {what}: {text!r}") from None
+        if not value > 0:  # also refuses nan
+            raise argparse.ArgumentTypeError(f"must be above 0, got {text}")
+        return value
+    parse.__name__ = kind.__name__  # argparse names the type in its messages
+    return parse

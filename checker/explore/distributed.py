@@ -31,6 +31,7 @@ travels as its file and name: each actor loads the file by the spec loader's rul
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -98,6 +99,9 @@ class _RayTeam:
         self.size = size
         actor = ray.remote(num_cpus=0)(_PartitionActor)
         ref = _by_file(spec)
+        # The progress line and the stop request are the coordinator's: an actor neither
+        # reports nor polls, and the callables need not cross to it.
+        options = replace(options, progress=None, stop_requested=None)
         self.actors = [actor.remote(ref, options, w, size) for w in range(size)]
 
     def all(self, command: str, args: list[tuple]) -> list[Any]:

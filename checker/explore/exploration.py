@@ -143,13 +143,18 @@ def path_key(parents: array, via: array, sid: int) -> list[int]:
 def watch_run(options: Options, deadline: float | None, next_report: float,
               progress: Callable[[int, float], Progress],
               resident: Callable[[], int] = resident_bytes) -> tuple[str, float]:
-    """Why a long run must stop now (a time or memory bound), or ""; and when to report next.
+    """Why a long run must stop now (a time or memory bound, or a stop asked for through
+    ``options.stop_requested``), or ""; and when to report next.
 
     Prints the progress line through ``options.progress`` when it is due;
     ``progress(rss, now)`` builds it only then. ``resident()`` measures the memory the
     run holds (a team adds its workers').
     """
     bounds = options.bounds
+    if options.stop_requested is not None:
+        why = options.stop_requested()
+        if why:
+            return why, next_report
     now = time.perf_counter()
     if deadline is not None and now > deadline:
         return time_bound(bounds.max_seconds), next_report

@@ -28,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing as mp
 import pickle
+import signal
 import traceback
 from dataclasses import replace
 from typing import Any
@@ -337,6 +338,12 @@ class _Partition:
 
 def _worker_main(system: TransitionSystem, options: Options, me: int, workers: int,
                  pipe: Any) -> None:
+    # A Ctrl-C reaches the whole process group: the coordinator decides what it means
+    # (a stop at the end of the level), so a worker neither dies of it nor prints a
+    # traceback. A SIGTERM sent to a worker itself still ends it, whatever handler the
+    # coordinator had when it forked.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     part = _Partition(system, options, me, workers)
     while True:
         try:

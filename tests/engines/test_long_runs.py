@@ -1,5 +1,7 @@
 """Long runs: a progress line while they run, and a memory budget that ends them cleanly."""
 
+import pytest
+
 from lifecheck import Bounds, Options, Spec, check_spec, holds
 from lifecheck.explore.bfs import explore
 from lifecheck.explore.exploration import resident_bytes
@@ -67,3 +69,21 @@ def test_a_team_of_workers_reports_progress_and_keeps_to_its_budgets():
         result = check_spec(spec, Options(bounds=bounds, workers=2, check_liveness=False))
         assert result.verdict == "incomplete"
         assert words in result.incomplete_reason
+
+
+@pytest.mark.parametrize("how", [{"engine": "bfs"}, {"engine": "vector"}, {"workers": 2}],
+                         ids=["bfs", "vector", "two-workers"])
+def test_every_engine_stops_where_it_checks_its_bounds_when_asked(how: dict) -> None:
+    """``Options.stop_requested`` (Ctrl-C on the command line) ends a run as a bound
+    does: incomplete, with the reason given and the figures reached."""
+    polls = []
+
+    def stop() -> str:
+        polls.append(1)
+        return "interrupted by a test" if len(polls) >= 2 else ""
+
+    spec = Spec("p", Philosophers(n=8), holds())
+    result = check_spec(spec, Options(stop_requested=stop, check_liveness=False, **how))
+    assert (result.verdict, result.incomplete_reason) == ("incomplete", "interrupted by a test")
+    assert 0 < result.stats.distinct_states < 9_403 and result.stats.depth > 0
+    assert len(polls) == 2, "the run stopped at the first poll that asked it to"
