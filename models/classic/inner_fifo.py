@@ -5,7 +5,8 @@ them on, oldest first, over a second one. A channel is ``AsynchInterface``'s
 handshake: a value and two bits, ``rdy`` and ``ack``; the sender may send when they
 are equal and flips ``rdy``, the receiver takes the value when they differ and flips
 ``ack``. Each channel starts with any value and with ``ack = rdy`` (the ``@initial``
-hook), so the model has ``(2 * |Data|) ** 2`` initial states.
+hook), so the model has ``(2 * |Message|) ** 2`` initial states (``messages``: two
+values by default, three in the TLA+ Examples' ``MCInnerFIFO.cfg``).
 
 Nothing in the model bounds the queue: the sender may always send. As in TLC, the
 spec bounds it with a state constraint (``len(q) <= N``), which keeps the deadlock
@@ -15,7 +16,7 @@ a deadlock) and rules liveness out: the spec checks safety alone.
 
 from __future__ import annotations
 
-from lifecheck import Model, action, always, durable, initial, one_of, require, sometimes
+from lifecheck import Model, action, always, durable, initial, one_of, parameter, require, sometimes
 
 DATA = ("d1", "d2")
 
@@ -23,11 +24,13 @@ DATA = ("d1", "d2")
 class InnerFIFO(Model):
     """A FIFO buffer between two asynchronous channels, ``in`` and ``out``."""
 
-    in_val = durable(one_of(DATA), "the value on the input channel")
+    messages = parameter(DATA, "``Message``: the values that can be sent",
+                         check=lambda d: isinstance(d, tuple) and len(d) > 0)
+    in_val = durable(one_of(lambda m: m.messages), "the value on the input channel")
     in_rdy = durable(one_of((0, 1)), "flipped by the sender when it sends")
     in_ack = durable(0, "flipped by the buffer when it takes the value")
     q = durable((), "the values buffered, oldest first")
-    out_val = durable(one_of(DATA), "the value on the output channel")
+    out_val = durable(one_of(lambda m: m.messages), "the value on the output channel")
     out_rdy = durable(one_of((0, 1)), "flipped by the buffer when it sends")
     out_ack = durable(0, "flipped by the receiver when it takes the value")
 
@@ -37,7 +40,7 @@ class InnerFIFO(Model):
         self.in_ack = self.in_rdy
         self.out_ack = self.out_rdy
 
-    @action(msg=lambda m: DATA)
+    @action(msg=lambda m: m.messages)
     def s_send(self, msg: str) -> None:
         """``SSend(msg)``: the sender puts a value on the input channel."""
         require(self.in_rdy == self.in_ack)
@@ -65,10 +68,10 @@ class InnerFIFO(Model):
 
     @always
     def type_ok(self) -> bool:
-        """``TypeInvariant``: both channels carry values of Data and bits; q is a sequence of Data."""
+        """``TypeInvariant``: both channels carry messages and bits; q is a sequence of messages."""
         bits = (self.in_rdy, self.in_ack, self.out_rdy, self.out_ack)
-        return (self.in_val in DATA and self.out_val in DATA and all(b in (0, 1) for b in bits)
-                and all(v in DATA for v in self.q))
+        return (self.in_val in self.messages and self.out_val in self.messages
+                and all(b in (0, 1) for b in bits) and all(v in self.messages for v in self.q))
 
     @sometimes
     def two_buffered(self) -> bool:
