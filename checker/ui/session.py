@@ -108,7 +108,9 @@ class Session:
                                  "there is no counterexample to show")
             trace = found.trace
             self._follow(list(trace.replay), loop=trace)
-            self.note = found.message
+            shown = {p.message for p in self._problems[-1]}  # the page's banner says these
+            self.note = (f"The checker's counterexample of {prop}, certified by replay"
+                         + ("" if found.message in shown else f": {found.message}"))
 
     def _checked(self) -> Result:
         if self._result is None:

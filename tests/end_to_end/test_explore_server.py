@@ -103,3 +103,12 @@ def test_a_port_in_use_is_refused_with_exit_status_2(capsys):
         assert f"cannot serve on 127.0.0.1:{port}" in capsys.readouterr().err
     finally:
         taken.server_close()
+
+
+def test_a_name_that_also_groups_others_selects_the_spec_named_exactly(capsys):
+    """``extraction/in-place/power-loss`` is a spec and the group of its file-system
+    variants: ``replay`` (and ``explore``, which loads its spec the same way) take the spec."""
+    assert main(["replay", "specs/extraction.py::extraction/in-place/power-loss", "0"]) == 0
+    assert capsys.readouterr().out.startswith("extraction/in-place/power-loss: replay 0")
+    assert main(["replay", "specs/extraction.py::extraction/in-place", "0"]) == 2
+    assert "holds 7 specs" in capsys.readouterr().err

@@ -46,6 +46,8 @@ async function call(method, route, body) {
 }
 
 const move = (route, body) => call("POST", route, body || {});
+// A jump lands far from where its button is: show the top, where the verdict is.
+const jump = (property) => move("/api/counterexample", {property}).then(() => window.scrollTo(0, 0));
 
 function render(data) {
   view = data;
@@ -148,12 +150,12 @@ function renderProperties(props, found) {
     el("td", {}, el("b", {}, p.name), p.doc ? el("div", {class: "doc"}, p.doc) : null),
     el("td", {}, p.kind),
     el("td", {class: "status"}, p.status),
-    el("td", {}, el("button", {type: "button", onclick: () => move("/api/counterexample", {property: p.name})},
+    el("td", {}, el("button", {type: "button", onclick: () => jump(p.name)},
       "Counterexample"))));
   for (const name of found || []) {
     if (props.some((p) => p.name === name)) continue;
     rows.push(el("tr", {}, el("td", {}, el("b", {}, name)), el("td", {}, "found by the checker"), el("td", {}, ""),
-      el("td", {}, el("button", {type: "button", onclick: () => move("/api/counterexample", {property: name})},
+      el("td", {}, el("button", {type: "button", onclick: () => jump(name)},
         "Counterexample"))));
   }
   document.getElementById("properties").replaceChildren(...rows);
