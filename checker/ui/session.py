@@ -5,7 +5,7 @@ of the enabled steps (faults included while their budget lasts), goes back, star
 again, follows a replay key, or jumps to the counterexample the checker certified
 for a property. Every move rebuilds the path with the same :class:`Walk` the
 simulator and the stateful bridge use, so the problems shown are the explorer's
-own, in its words; a path is never more than a few dozen steps, so rebuilding it
+own, in its words; a path a person clicks through is a few dozen steps, so rebuilding it
 costs nothing a person would notice, and going back needs no stored states.
 
 Bad input (a step that is not enabled, a key that does not fit, a property the spec
