@@ -62,6 +62,16 @@ def replay(system: TransitionSystem, key: Sequence[int],
     return Trace(initial, steps, list(key)), state
 
 
+def parse_key(text: str) -> list[int]:
+    """A key as a person types it (``lifecheck replay``, ``lifecheck explore``): ``0.0.1`` as
+    ``[0, 0, 1]``; anything else is refused, saying what a key looks like."""
+    parts = text.strip().split(".")
+    if not all(p.isdigit() and p.isascii() for p in parts):
+        raise ModelError(f"replay key {text!r} is not a key: it is numbers joined by dots, as "
+                         "traces print it (replay 0.0.0.1.0.0.0)")
+    return [int(p) for p in parts]
+
+
 def _expect(expected: Sequence[Any] | None, n: int, state: Any, label: str | None) -> None:
     if expected is None or n >= len(expected) or expected[n] is None:
         return

@@ -1,4 +1,4 @@
-"""The ``lifecheck`` command: check, simulate, report on and benchmark specs; start a project.
+"""The ``lifecheck`` command: check, explore, simulate, report on and benchmark specs; start a project.
 
 Exit status: 0 when every verdict is the expected one; 1 when a verdict differs
 from the expected one (the design is wrong, or the expectation); 2 when a spec
@@ -20,12 +20,12 @@ import sys
 from collections.abc import Sequence
 
 from lifecheck import __version__
-from lifecheck.cli import bench, check, init, listing, replay, report, simulate, symmetry
+from lifecheck.cli import bench, check, explore, init, listing, replay, report, simulate, symmetry
 from lifecheck.cli.interrupt import EXIT_INTERRUPTED
 from lifecheck.errors import ModelError
 
 # The subcommands, in the order ``lifecheck --help`` lists them.
-COMMANDS = (check, replay, listing, bench, report, simulate, symmetry, init)
+COMMANDS = (check, replay, explore, listing, bench, report, simulate, symmetry, init)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

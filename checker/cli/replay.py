@@ -16,11 +16,11 @@ import json
 from pathlib import Path
 
 from lifecheck.cli.exports import write_new_files
-from lifecheck.cli.targets import load_targets
+from lifecheck.cli.targets import load_one
 from lifecheck.errors import ModelError
 from lifecheck.render.itf import itf_trace
 from lifecheck.render.text import render_trace
-from lifecheck.replay import replay
+from lifecheck.replay import parse_key, replay
 from lifecheck.result import Trace
 from lifecheck.result_data import VERSION, trace_data
 from lifecheck.typed_values import same_typed
@@ -45,13 +45,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    specs = load_targets([args.spec])
-    if not specs:
+    spec = load_one(args.spec)
+    if spec is None:
         return 2
-    if len(specs) > 1:
-        names = ", ".join(s.name for s in specs)
-        raise ModelError(f"{args.spec} holds {len(specs)} specs ({names}): name one as PATH::NAME")
-    (spec,) = specs
     key = parse_key(args.key)
     try:
         trace, _ = replay(spec.system(), key, from_user=True)
@@ -70,15 +66,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"  model     {spec.model!r}")
         print("\n".join(render_trace(trace)))
     return 0
-
-
-def parse_key(text: str) -> list[int]:
-    """``0.0.1`` as ``[0, 0, 1]``; anything else is refused, saying what a key looks like."""
-    parts = text.strip().split(".")
-    if not all(p.isdigit() and p.isascii() for p in parts):
-        raise ModelError(f"replay key {text!r} is not a key: it is numbers joined by dots, as "
-                         "traces print it (replay 0.0.0.1.0.0.0)")
-    return [int(p) for p in parts]
 
 
 def mark_loop(trace: Trace, start: int) -> None:

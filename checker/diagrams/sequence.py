@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lifecheck.render.story import tell
-from lifecheck.result import Change, TraceStep, Violation
+from lifecheck.result import Change, Trace, TraceStep, Violation
 
 PROCESS = "process"
 COMPONENT = "component"
@@ -93,7 +93,14 @@ def sequence_diagram(v: Violation, processes: Sequence[str], components: Sequenc
     """The sequence diagram of one violation's counterexample (which must have a trace)."""
     if v.trace is None:
         raise ValueError(f"{v.property} has no counterexample trace to draw")
-    trace = v.trace
+    return path_diagram(v.trace, processes, components, title or f"{v.property}: counterexample",
+                        verdict=tell(v)[-1])
+
+
+def path_diagram(trace: Trace, processes: Sequence[str], components: Sequence[str], title: str,
+                 verdict: str = "") -> SequenceDiagram:
+    """The sequence diagram of any path (``lifecheck explore`` draws the one walked so far);
+    ``verdict``, when given, is the closing line across every lane."""
     route = _Router(processes, components)
     touched = {route.lane(c.field)[0] for s in trace.steps for c in s.changes}
     lanes = []
@@ -110,7 +117,7 @@ def sequence_diagram(v: Violation, processes: Sequence[str], components: Sequenc
     lanes += [Lane(f, FIELD) for f in fields]
     if not lanes:
         lanes.append(Lane("env", ENV))  # a model of environment steps alone
-    diagram = SequenceDiagram(title or f"{v.property}: counterexample", lanes)
+    diagram = SequenceDiagram(title, lanes)
     order = {lane.name: i for i, lane in enumerate(lanes)}
     for s in trace.steps:
         if trace.loop_start is not None and not trace.stutter and s.index == trace.loop_start + 1:
@@ -121,7 +128,8 @@ def sequence_diagram(v: Violation, processes: Sequence[str], components: Sequenc
     if trace.stutter:
         diagram.rows.append(Row(None, (Box(everyone, ("then no fair step is enabled: it stays here "
                                                       "forever",), STUTTER),)))
-    diagram.rows.append(Row(None, (Box(everyone, tuple(_wrap(tell(v)[-1], VERDICT_WIDTH)), VERDICT),)))
+    if verdict:
+        diagram.rows.append(Row(None, (Box(everyone, tuple(_wrap(verdict, VERDICT_WIDTH)), VERDICT),)))
     return diagram
 
 

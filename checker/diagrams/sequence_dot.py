@@ -104,7 +104,7 @@ class _Layout:
 
 
 def sequence_dot(diagram: SequenceDiagram) -> str:
-    """DOT for the diagram; render with ``render_svg(..., positioned=True)``."""
+    """DOT for the diagram; render with ``render_svg(..., engine="neato", positioned=True)``."""
     layout = _Layout(diagram)
     g = dot.digraph("sequence", engine="neato", outputorder="edgesfirst", splines="line",
                     label=dot.escape(diagram.title), labelloc="t", fontsize="15")

@@ -56,6 +56,8 @@ def test_the_wheel_installs_one_top_level_package(wheel):
     assert "lifecheck/py.typed" in names
     assert "lifecheck/schema/result.schema.json" in names  # --json and ITF, described
     assert "lifecheck/schema/itf.schema.json" in names
+    for page in ("index.html", "explore.js", "explore.css"):  # lifecheck explore's page
+        assert f"lifecheck/ui/static/{page}" in names
     assert "lifecheck/components/filesystem.py" in names
     assert "lifecheck/models/extraction.py" in names
     assert not any(n.startswith("lifecheck/models/components/") for n in names)

@@ -22,7 +22,7 @@ FLOORS: dict[str, int] = {
     "explore": 2,
     "walks": 3,
     "render": 4, "diagrams": 4,
-    "stateful": 5, "conformance": 5, "pytest_plugin": 5,
+    "stateful": 5, "conformance": 5, "pytest_plugin": 5, "ui": 5,
     "cli": 6,
 }
 FACE = {"__init__", "__main__"}
