@@ -13,7 +13,7 @@ from typing import Any
 
 from lifecheck.contract import ActionFailure, TransitionSystem
 from lifecheck.errors import ModelError
-from lifecheck.result import ABSENT, MEMBERS, Change, Trace, TraceStep
+from lifecheck.result import ABSENT, MEMBERS, Change, Members, Trace, TraceStep
 from lifecheck.typed_values import same_typed
 from lifecheck.values import FrozenMap
 
@@ -58,8 +58,9 @@ def replay(system: TransitionSystem, key: Sequence[int],
             _expect(expected, n, out, step.label())
             ts.state = system.describe(out)
             after = system.show(out)
-            ts.notes, covered = system.explain(state, out, step)
-            ts.changes = [c for c in diff(shown, after) if c.field not in covered]
+            ts.notes, noted = system.explain(state, out, step)
+            ts.noted = frozenset(noted)
+            ts.changes = diff(shown, after)
             shown = after
         steps.append(ts)
         state = out
@@ -89,8 +90,7 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> list[Change]:
                 if not same_typed(a, b):
                     changes.append(Change(f"{name}[{k!r}]", a, b))
         elif isinstance(old, frozenset) and isinstance(new, frozenset):
-            changes.append(Change(name, tuple(_ordered(old - new)), tuple(_ordered(new - old)),
-                                  MEMBERS))
+            changes.append(Change(name, Members(old), Members(new), MEMBERS))
         elif _extends(old, new):
             changes.append(Change(name, Elided(f"({len(old)} items)"),
                                   Elided(f"(... + {_items(new[len(old):])})")))

@@ -45,21 +45,33 @@ VALUE = "value"
 MEMBERS = "members"
 
 
+class Members(frozenset):
+    """A set as a change holds it: printed in sorted order, so that every run prints it
+    alike (a set of strings iterates in an order that changes from process to process)."""
+
+    def __repr__(self) -> str:
+        try:
+            members = sorted(self)
+        except TypeError:
+            members = sorted(self, key=repr)
+        return "{" + ", ".join(map(repr, members)) + "}"
+
+
 @dataclass
 class Change:
     """One field a step changed, as traces show it (``broker1.phase: 'boot' -> 'locked'``).
 
     A trace lists only what changed, so that a long state does not bury the one
     field a step is about. A map entry added or removed has :data:`ABSENT` on the
-    other side; a set that gained or lost members is one change of kind
-    :data:`MEMBERS`, whose ``before`` holds the members removed and ``after`` those
-    added, so that a reader sees the difference rather than two whole sets.
+    other side; a set that gained or lost members is a change of kind :data:`MEMBERS`
+    (``before`` and ``after`` the whole sets, as :class:`Members`), which text shows as the members added
+    and removed rather than as two whole sets.
     """
 
     field: str  #: the field's name in traces (``fs.locks['/tmp/plugin.lock']``)
     before: Any
     after: Any
-    kind: str = VALUE  #: VALUE, or MEMBERS for a set's removed and added members
+    kind: str = VALUE  #: VALUE, or MEMBERS for a set, told by the members added and removed
 
 
 @dataclass
@@ -81,6 +93,9 @@ class TraceStep:
     #: What the step did to a component, in the component's own terms ("fs renamed
     #: /d/a.tmp -> /d/a", "fs made durable: append /d/a"), where its fields alone do not say.
     notes: list[str] = field(default_factory=list)
+    #: The fields of ``changes`` that ``notes`` already tell (the files a rename moved):
+    #: text leaves them out; a drawing may still show them.
+    noted: frozenset[str] = frozenset()
 
     def to_json(self, before: dict[str, Any] | None = None) -> dict[str, Any]:
         """The step as typed data, its changes read off ``before`` (the state it left)."""

@@ -79,7 +79,7 @@ class Component:
         """What a step (a fault step when ``fault`` names its kind) did to this component,
         in its own terms, where the changes :meth:`trace_view` shows do not say it ("renamed
         /d/a.tmp -> /d/a", "made durable: append /d/a"), and the names of :meth:`trace_view`
-        whose changes that already tells (``files['/d/a.tmp']``), which a trace then leaves
+        whose changes that already tells (``files['/d/a.tmp']``), which text then leaves
         out. ``before`` and ``after`` are its fields by name. Default: nothing."""
         return [], set()
 

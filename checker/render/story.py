@@ -75,8 +75,9 @@ def _fault(s: TraceStep) -> str:
         return text
     choice = f" ({', '.join(map(str, s.choices))})" if s.choices else ""
     text = f"!! {s.action.replace('_', ' ')}{choice} (step {s.index})"
-    if s.changes or s.notes:
-        text += ": " + _items([*s.notes, *(words.change(c, MAX_VALUE) for c in s.changes)])
+    told = words.step_changes(s, MAX_VALUE)
+    if told:
+        text += ": " + _items(told)
     return text
 
 

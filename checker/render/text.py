@@ -125,7 +125,7 @@ def _changes(s: TraceStep) -> str:
         return f"raised: {s.failure}"
     if not s.changes and not s.notes:
         return "(no change)"
-    return "; ".join([*s.notes, *(words.change(c, MAX_VALUE) for c in s.changes)])
+    return "; ".join(words.step_changes(s, MAX_VALUE))
 
 
 def render_table(results: Sequence[Result], *, timing: bool = True) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lifecheck.result import ABSENT, MEMBERS, Change
+from lifecheck.result import ABSENT, MEMBERS, Change, TraceStep
 
 
 def value(v: Any, limit: int | None = None) -> str:
@@ -26,10 +26,9 @@ def change(c: Change, limit: int | None = None) -> str:
     ``field: added a, b; removed c`` for a set."""
     if c.kind == MEMBERS:
         parts = []
-        if c.after:
-            parts.append("added " + ", ".join(value(m, limit) for m in c.after))
-        if c.before:
-            parts.append("removed " + ", ".join(value(m, limit) for m in c.before))
+        for verb, members in (("added", c.after - c.before), ("removed", c.before - c.after)):
+            if members:
+                parts.append(f"{verb} " + ", ".join(value(m, limit) for m in _in_order(members)))
         return f"{c.field}: {'; '.join(parts)}"
     if c.before is ABSENT:
         return f"{c.field}: added {value(c.after, limit)}"
@@ -38,6 +37,19 @@ def change(c: Change, limit: int | None = None) -> str:
     return f"{c.field}: {value(c.before, limit)} -> {value(c.after, limit)}"
 
 
+def step_changes(s: TraceStep, limit: int | None = None) -> list[str]:
+    """A step's notes, then the changes they do not already tell."""
+    return [*s.notes, *(change(c, limit) for c in s.changes if c.field not in s.noted)]
+
+
 def seen(observed: list[tuple[str, Any]]) -> str:
     """What a property read, whole: ``broker1.phase='load', fs.files['/d/a']=(absent)``."""
     return ", ".join(f"{name}={value(v)}" for name, v in observed)
+
+
+def _in_order(members: frozenset) -> list:
+    """Sorted, as :class:`~lifecheck.result.Members` prints them, whatever the hash seed."""
+    try:
+        return sorted(members)
+    except TypeError:
+        return sorted(members, key=repr)
