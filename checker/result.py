@@ -62,9 +62,9 @@ class Change:
     """One field a step changed, as traces show it (``broker1.phase: 'boot' -> 'locked'``).
 
     A trace lists only what changed, so that a long state does not bury the one
-    field a step is about. A map entry added or removed has :data:`ABSENT` on the
-    other side; a set that gained or lost members is a change of kind :data:`MEMBERS`
-    (``before`` and ``after`` the whole sets, as :class:`Members`), which text shows as the members added
+    field a step is about. A map entry added or removed has ``ABSENT`` on the
+    other side; a set that gained or lost members is a change of kind ``MEMBERS``
+    (``before`` and ``after`` the whole sets, as ``Members``), which text shows as the members added
     and removed rather than as two whole sets.
     """
 
@@ -147,7 +147,7 @@ class Violation:
     #: The fields the property read in the last state, with their values: what a
     #: reader needs to see why it is false, without the rest of the state. Of a map it
     #: read entry by entry, only those entries (``fs.files['/d/a']``), an absent one as
-    #: :data:`ABSENT`.
+    #: ``ABSENT``.
     observed: list[tuple[str, Any]] = field(default_factory=list)
 
 

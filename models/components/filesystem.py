@@ -543,10 +543,14 @@ class FileSystem(Component):
 
     def trace_reads(self, fields: Mapping[str, Any],
                     reads: Mapping[str, tuple | None]) -> list[tuple[str, Any]]:
+        """What a property read, by path in ``files``: a file's contents read by inode is
+        named by the file's path."""
         return fs_trace.reads(fields, reads, super().trace_reads)
 
     def explain(self, before: Mapping[str, Any], after: Mapping[str, Any],
                 fault: str) -> tuple[list[str], set[str]]:
+        """Renames, and what an fsync made durable (or a failed one lost), in file terms;
+        a power loss's label already lists the operations it kept and lost."""
         return fs_trace.explain(before, after, power_loss=fault == _POWER_LOSS,
                                 failed_fsync=bool(fault) and fault == self.fsync_error)
 

@@ -202,3 +202,34 @@ def test_words_for_each_kind_of_change() -> None:
         "s: added 2, 3; removed 1"
     assert change(Change("m['k']", ABSENT, "v")) == "m['k']: added 'v'"
     assert change(Change("x", "a" * 60, "b"), limit=10) == "x: 'aaaaaa... -> 'b'"
+
+
+class Reader(Process):
+    pass
+
+
+class Table(Model):
+    """A property that reads some keys of a map field, then compares a second map whole."""
+
+    keys = parameter(())
+    table = parameter(FrozenMap())
+    readers = role(Reader, count=1)
+    m = durable(lambda model: model.table)
+    other = durable(FrozenMap({"x": 1}))
+
+    @always
+    def reads_keys(self) -> bool:
+        for k in self.keys:
+            self.m.get(k)
+        return self.other == FrozenMap() and False
+
+
+@given(st.dictionaries(st.sampled_from("abcde"), st.integers(0, 3)),
+       st.lists(st.sampled_from("abcdef"), max_size=6))
+def test_what_a_property_read_is_each_entry_it_looked_up_then_what_it_read_whole(
+        table: dict, keys: list) -> None:
+    model = Table(keys=tuple(keys), table=FrozenMap(table))
+    system = ModelSystem(model, [])
+    seen = system.observe("ReadsKeys", system.init_states()[0])
+    entries = [(f"m[{k!r}]", table.get(k, ABSENT)) for k in dict.fromkeys(keys)]
+    assert seen == [*entries, ("other", FrozenMap({"x": 1}))]
