@@ -160,6 +160,19 @@ class TransitionSystem(ABC):
         """The state as named fields, for traces: ``{"broker1.phase": "boot", ...}``."""
         return {"state": state}
 
+    def show(self, state: State) -> dict[str, Any]:
+        """The state as a person reads it in a trace: :meth:`describe`, unless parts of it
+        are bookkeeping best told in other terms (a file system shows files and their
+        contents, not inodes and journals). Programs get :meth:`describe`."""
+        return self.describe(state)
+
+    def explain(self, before: State, after: State, step: Step) -> tuple[list[str], set[str]]:
+        """What ``step`` did that the shown fields do not say, in the words of the part
+        it did it to ("fs renamed /d/a.tmp -> /d/a"), and the shown names whose changes
+        those words already tell (the files that moved with the rename); nothing by
+        default."""
+        return [], set()
+
     #: Whether :meth:`canonical` maps states to orbit representatives (symmetry
     #: reduction); the vector explorer, which does not reduce symmetry, refuses such a system.
     reduces_symmetry: bool = False

@@ -13,7 +13,7 @@ from typing import Any
 
 from lifecheck.contract import ActionFailure, TransitionSystem
 from lifecheck.errors import ModelError
-from lifecheck.result import Change, Trace, TraceStep
+from lifecheck.result import ABSENT, MEMBERS, Change, Members, Trace, TraceStep
 from lifecheck.typed_values import same_typed
 from lifecheck.values import FrozenMap
 
@@ -33,7 +33,9 @@ def replay(system: TransitionSystem, key: Sequence[int],
                          f"the spec has {len(inits)} (0..{len(inits) - 1})", step=0)
     state: Any = inits[key[0]]
     _expect(expected, 0, state, None)
-    initial = described = system.describe(state)
+    initial = system.describe(state)
+    shown = system.show(state)
+    trace_shown = shown if shown != initial else None
     steps: list[TraceStep] = []
     for n, k in enumerate(key[1:], start=1):
         if isinstance(state, ActionFailure):
@@ -54,12 +56,15 @@ def replay(system: TransitionSystem, key: Sequence[int],
             ts.failure = out.message
         else:
             _expect(expected, n, out, step.label())
-            after = system.describe(out)
-            ts.changes = diff(described, after)
-            ts.state, described = after, after
+            ts.state = system.describe(out)
+            after = system.show(out)
+            ts.notes, noted = system.explain(state, out, step)
+            ts.noted = frozenset(noted)
+            ts.changes = diff(shown, after)
+            shown = after
         steps.append(ts)
         state = out
-    return Trace(initial, steps, list(key)), state
+    return Trace(initial, steps, list(key), shown=trace_shown), state
 
 
 def parse_key(text: str) -> list[int]:
@@ -82,7 +87,8 @@ def _expect(expected: Sequence[Any] | None, n: int, state: Any, label: str | Non
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> list[Change]:
-    """Field-level changes, descending into maps so a large file table shows one entry."""
+    """Field-level changes, descending into maps so a large file table shows one entry,
+    and telling a set by the members it gained and lost."""
     changes: list[Change] = []
     for name in after:
         old, new = before.get(name), after[name]
@@ -90,13 +96,11 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> list[Change]:
             continue
         if isinstance(old, FrozenMap) and isinstance(new, FrozenMap):
             for k in _keys(old, new):
-                a, b = old.get(k, _ABSENT), new.get(k, _ABSENT)
+                a, b = old.get(k, ABSENT), new.get(k, ABSENT)
                 if not same_typed(a, b):
                     changes.append(Change(f"{name}[{k!r}]", a, b))
         elif isinstance(old, frozenset) and isinstance(new, frozenset):
-            gained, lost = _ordered(new - old), _ordered(old - new)
-            text = " ".join([*(f"+{v!r}" for v in gained), *(f"-{v!r}" for v in lost)])
-            changes.append(Change(name, Elided(f"({len(old)} members)"), Elided(text)))
+            changes.append(Change(name, Members(old), Members(new), MEMBERS))
         elif _extends(old, new):
             changes.append(Change(name, Elided(f"({len(old)} items)"),
                                   Elided(f"(... + {_items(new[len(old):])})")))
@@ -132,14 +136,6 @@ class Elided:
 
     def __hash__(self) -> int:
         return hash(self.text)
-
-
-class _Absent:
-    def __repr__(self) -> str:
-        return "(absent)"
-
-
-_ABSENT = _Absent()
 
 
 def _keys(a: FrozenMap, b: FrozenMap) -> list:

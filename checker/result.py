@@ -21,17 +21,57 @@ INCOMPLETE = "incomplete"
 ERROR = "error"
 
 
+class Absent:
+    """The value of a map entry that is not there: a trace says "added" or "removed"."""
+
+    _instance: Absent | None = None
+
+    def __new__(cls) -> Absent:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "(absent)"
+
+    def __reduce__(self) -> tuple:
+        return (Absent, ())
+
+
+#: A map entry's value before it was added, or after it was removed.
+ABSENT = Absent()
+
+VALUE = "value"
+MEMBERS = "members"
+
+
+class Members(frozenset):
+    """A set as a change holds it: printed in sorted order, so that every run prints it
+    alike (a set of strings iterates in an order that changes from process to process)."""
+
+    def __repr__(self) -> str:
+        try:
+            members = sorted(self)
+        except TypeError:
+            members = sorted(self, key=repr)
+        return "{" + ", ".join(map(repr, members)) + "}"
+
+
 @dataclass
 class Change:
     """One field a step changed, as traces show it (``broker1.phase: 'boot' -> 'locked'``).
 
     A trace lists only what changed, so that a long state does not bury the one
-    field a step is about.
+    field a step is about. A map entry added or removed has ``ABSENT`` on the
+    other side; a set that gained or lost members is a change of kind ``MEMBERS``
+    (``before`` and ``after`` the whole sets, as ``Members``), which text shows as the members added
+    and removed rather than as two whole sets.
     """
 
     field: str  #: the field's name in traces (``fs.locks['/tmp/plugin.lock']``)
     before: Any
     after: Any
+    kind: str = VALUE  #: VALUE, or MEMBERS for a set, told by the members added and removed
 
 
 @dataclass
@@ -50,6 +90,12 @@ class TraceStep:
     #: Every field after the step (None after a failed step, which has no successor), so
     #: that a consumer of a trace never has to rebuild a state from the changes.
     state: dict[str, Any] | None = None
+    #: What the step did to a component, in the component's own terms ("fs renamed
+    #: /d/a.tmp -> /d/a", "fs made durable: append /d/a"), where its fields alone do not say.
+    notes: list[str] = field(default_factory=list)
+    #: The fields of ``changes`` that ``notes`` already tell (the files a rename moved):
+    #: text leaves them out; a drawing may still show them.
+    noted: frozenset[str] = frozenset()
 
     def to_json(self, before: dict[str, Any] | None = None) -> dict[str, Any]:
         """The step as typed data, its changes read off ``before`` (the state it left)."""
@@ -71,6 +117,10 @@ class Trace:
     replay: list[int]
     loop_start: int | None = None  # steps[loop_start:] repeat forever
     stutter: bool = False  # the behaviour stays in the last state forever
+    #: The initial state as a person reads it (components in their own terms, their
+    #: bookkeeping left out); None: the same as ``initial``. ``initial`` and each step's
+    #: ``state`` stay complete, for programs.
+    shown: dict[str, Any] | None = None
 
     @property
     def states(self) -> list[dict[str, Any] | None]:
@@ -95,7 +145,9 @@ class Violation:
     message: str
     trace: Trace | None = None  #: the shortest counterexample; a lasso for liveness
     #: The fields the property read in the last state, with their values: what a
-    #: reader needs to see why it is false, without the rest of the state.
+    #: reader needs to see why it is false, without the rest of the state. Of a map it
+    #: read entry by entry, only those entries (``fs.files['/d/a']``), an absent one as
+    #: ``ABSENT``.
     observed: list[tuple[str, Any]] = field(default_factory=list)
 
 

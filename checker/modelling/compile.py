@@ -26,22 +26,22 @@ from lifecheck.contract import (
 )
 from lifecheck.errors import ModelError
 from lifecheck.modelling import process_faults as pf
+from lifecheck.modelling import readable
 from lifecheck.modelling.fairness import FairnessRule, as_rules, overlaps, spec_fairness
 from lifecheck.modelling.faults import Fail, FaultKind, Pause, PowerLoss
 from lifecheck.modelling.fields import Field
 from lifecheck.modelling.guards import lift_guard
 from lifecheck.modelling.initial import initial_states, part_initial, reset_volatile
 from lifecheck.modelling.mirror import Mirrored, refused_index
-from lifecheck.modelling.model import Model, Process, component_fields, process_fields
+from lifecheck.modelling.model import Component, Model, Process, component_fields, process_fields
 from lifecheck.modelling.runtime import (
-    _ACTIVE,
     BUDGET_PART,
     Context,
     as_bool,
     run_branches,
     with_reading,
 )
-from lifecheck.modelling.views import MODEL, LoggedState, Part, Views, make_view_class
+from lifecheck.modelling.views import MODEL, Part, Views, make_view_class
 from lifecheck.typed_values import TypedFields, type_clashes, typed_key
 
 if TYPE_CHECKING:
@@ -87,8 +87,8 @@ class ModelSystem(Mirrored, TransitionSystem):
         self._views = Views(self, self._ctx)
         self._before_ctx = Context()
         self._before_views = Views(self, self._before_ctx)
-        self._observe_ctx = Context()
-        self._observe_views = Views(self, self._observe_ctx)
+        self.observe_ctx = Context()  # what readable.observe runs a property on
+        self.observe_views = Views(self, self.observe_ctx)
         self._compile_actions()
         self.fair_rules = as_rules(fair)
         self.properties = self._compile_properties(properties)
@@ -105,11 +105,13 @@ class ModelSystem(Mirrored, TransitionSystem):
         self._model_part = part_initial(MODEL, "", model_fields, model, f"model {model_name}")
         index = MODEL + 1
         self._component_parts: list[Part] = []
+        self.component_at: dict[int, Component] = {}  # part index -> the component there
         component_classes: list[tuple[type, list[Field]]] = []
         for attr, comp in model.bound_components().items():
             fields = _slots(component_fields(comp), model)
             self._component_parts.append(part_initial(
                 index, f"{attr}.", fields, comp, f"component {attr} of model {model_name}"))
+            self.component_at[index] = comp
             component_classes.append((type(comp), fields))
             index += 1
         self._role_parts: dict[str, list[Part]] = {}
@@ -402,37 +404,21 @@ class ModelSystem(Mirrored, TransitionSystem):
         return sorted(files)
 
 
-    # -- explaining a violation ---------------------------------------------------------
-    def observe(self, property_name: str, state: tuple) -> list[tuple[str, Any]]:
-        """The fields a property read on ``state``, with their values: what it saw.
+    # -- explaining a violation (lifecheck.modelling.readable) ---------------------------
+    def show(self, state: tuple) -> dict[str, Any]:
+        return readable.show(self, state)
 
-        Runs the property (the goal, for liveness) on a state that logs every field
-        read, so a counterexample can say what the property looked at without the
-        hot path paying for any logging.
-        """
+    def explain(self, before: tuple, after: tuple, step: Step) -> tuple[list[str], set[str]]:
+        return readable.explain(self, before, after, step)
+
+    def observe(self, property_name: str, state: tuple) -> list[tuple[str, Any]]:
+        """The fields a property read on ``state`` (the goal, for liveness), with their
+        values: what it saw."""
         decl = next((d for d in self.model.property_decls().values() if d.name == property_name),
                     None)
         if decl is None or decl.kind == "transition":
             return []
-        log: list[tuple[int, int]] = []
-        ctx = self._observe_ctx
-        ctx.parts = LoggedState(state, log)
-        ctx.readonly = True
-        ctx.where = f"property {property_name}"
-        _ACTIVE.append(ctx)
-        try:
-            decl.check(self._observe_views.model)
-        except Exception:
-            pass  # whatever it read before failing is still worth showing
-        finally:
-            _ACTIVE.pop()
-        seen: dict[str, Any] = {}
-        parts = {p.index: p for p in self.holder_parts}
-        for index, slot in log:
-            part = parts.get(index)
-            if part is not None:
-                seen.setdefault(part.prefix + part.fields[slot].name, state[index][slot])
-        return list(seen.items())
+        return readable.observe(self, decl.check, f"property {property_name}", state)
 
     # -- properties ---------------------------------------------------------------------
     def _compile_properties(self, selected: Sequence[str] | None) -> list[Property]:

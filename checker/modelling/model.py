@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import inspect
 import itertools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from lifecheck.errors import ModelError
 from lifecheck.modelling.fields import Count, Field, Parameter, collect_fields
 from lifecheck.modelling.properties import FinalDecl, PropertyDecl
+from lifecheck.result import ABSENT
 from lifecheck.values import MutableValueError, check_immutable
 
 RESERVED = frozenset({"name", "index", "role"})
@@ -54,6 +55,34 @@ class Component:
     def on_power_loss(self) -> None:
         """What a power loss does to this component (default: volatile fields reset)."""
 
+    # -- how a trace shows it (lifecheck.modelling.readable) ---------------------------
+    def trace_view(self, fields: Mapping[str, Any]) -> dict[str, Any]:
+        """This component's state as a person reads it in a trace, by name (default: its
+        fields as they are).
+
+        ``fields`` are its field values by name. A component whose fields are
+        bookkeeping (an inode table, a journal of unsynced operations) shows what a
+        designer thinks in instead: files and their contents. Programs still get
+        every field (``check --json``).
+        """
+        return dict(fields)
+
+    def trace_reads(self, fields: Mapping[str, Any],
+                    reads: Mapping[str, tuple | None]) -> list[tuple[str, Any]]:
+        """What a property read of this component, as names of :meth:`trace_view` and
+        their values. ``reads`` maps each field read to the keys read from it (a map read
+        entry by entry) or None (read whole). Default: the fields, or the entries, read."""
+        return entries_read(fields, reads)
+
+    def explain(self, before: Mapping[str, Any], after: Mapping[str, Any],
+                fault: str) -> tuple[list[str], set[str]]:
+        """What a step (a fault step when ``fault`` names its kind) did to this component,
+        in its own terms, where the changes :meth:`trace_view` shows do not say it ("renamed
+        /d/a.tmp -> /d/a", "made durable: append /d/a"), and the names of :meth:`trace_view`
+        whose changes that already tells (``files['/d/a.tmp']``), which text then leaves
+        out. ``before`` and ``after`` are its fields by name. Default: nothing."""
+        return [], set()
+
     def bind(self, model: Model) -> Component:
         """This component as configured for ``model``'s parameters (default: itself).
 
@@ -62,6 +91,20 @@ class Component:
         so that one model class covers every variant a spec compares.
         """
         return self
+
+
+def entries_read(fields: Mapping[str, Any],
+                 reads: Mapping[str, tuple | None]) -> list[tuple[str, Any]]:
+    """``name=value`` for a field read whole, ``name[key]=value`` for each entry of a map
+    read by key (:data:`~lifecheck.result.ABSENT` where there is none)."""
+    out: list[tuple[str, Any]] = []
+    for name, keys in reads.items():
+        value = fields[name]
+        if keys is None or not isinstance(value, Mapping):
+            out.append((name, value))
+        else:
+            out.extend((f"{name}[{k!r}]", value.get(k, ABSENT)) for k in keys)
+    return out
 
 
 class role(Generic[P]):  # noqa: N801 - used like a declaration keyword

@@ -15,6 +15,7 @@ from lifecheck.modelling.fields import VOLATILE, Field
 from lifecheck.modelling.runtime import (
     Context,
 )
+from lifecheck.values import FrozenMap
 
 if TYPE_CHECKING:
     from lifecheck.modelling.compile import ModelSystem
@@ -86,28 +87,113 @@ def new_view(cls: type, ctx: Context, part: int, prefix: str) -> Any:
 
 
 class LoggedState:
-    """A state whose parts log each field read (used only to explain a violation)."""
+    """A state whose parts log each field read (used only to explain a violation), and
+    each key read from a map field (see :mod:`lifecheck.modelling.readable`)."""
 
-    def __init__(self, state: tuple, log: list[tuple[int, int]]) -> None:
+    def __init__(self, state: tuple, log: list[tuple[int, int]],
+                 keys: dict[tuple[int, int], dict]) -> None:
         self._state = state
         self._log = log
+        self._keys = keys
 
     def __getitem__(self, index: int) -> Any:
-        return LoggedPart(self._state[index], index, self._log)
+        return LoggedPart(self._state[index], index, self._log, self._keys)
 
     def __len__(self) -> int:
         return len(self._state)
 
 
 class LoggedPart:
-    def __init__(self, values: tuple, index: int, log: list[tuple[int, int]]) -> None:
+    def __init__(self, values: tuple, index: int, log: list[tuple[int, int]],
+                 keys: dict[tuple[int, int], dict]) -> None:
         self._values = values
         self._index = index
         self._log = log
+        self._keys = keys
 
     def __getitem__(self, slot: int) -> Any:
-        self._log.append((self._index, slot))
-        return self._values[slot]
+        where = (self._index, slot)
+        self._log.append(where)
+        value = self._values[slot]
+        if type(value) is FrozenMap:
+            return ReadMap.of(value, self._keys.setdefault(where, {}))
+        return value
+
+
+#: Logged in place of a key when a map was read whole (iterated, compared, measured).
+WHOLE = object()
+
+
+class ReadMap(FrozenMap):
+    """A map that logs which keys are read, or that it was read whole.
+
+    Only a property being explained ever sees one (:func:`observe`); the explorers
+    never do, so the hot path pays nothing for it.
+    """
+
+    __slots__ = ("_keys",)
+
+    @classmethod
+    def of(cls, m: FrozenMap, keys: dict) -> ReadMap:
+        r = object.__new__(cls)
+        r._d, r._hash, r._keys = m._d, m._hash, keys
+        return r
+
+    def _whole(self) -> FrozenMap:
+        self._keys[WHOLE] = None
+        return FrozenMap._trusted(self._d, ordered=True)
+
+    def __getitem__(self, key: Any) -> Any:
+        self._keys[key] = None
+        return self._d[key]
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        self._keys[key] = None
+        return self._d.get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        self._keys[key] = None
+        return key in self._d
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self._whole())
+
+    def keys(self):  # type: ignore[no-untyped-def, override]
+        return self._whole().keys()
+
+    def values(self):  # type: ignore[no-untyped-def, override]
+        return self._whole().values()
+
+    def items(self):  # type: ignore[no-untyped-def, override]
+        return self._whole().items()
+
+    def __len__(self) -> int:
+        return len(self._whole())
+
+    def __hash__(self) -> int:
+        return hash(self._whole())
+
+    def __eq__(self, other: object) -> bool:
+        return self._whole() == other
+
+    def __repr__(self) -> str:
+        return repr(self._whole())
+
+    def __reduce__(self) -> tuple:
+        return self._whole().__reduce__()
+
+    def set(self, key: Any, value: Any) -> FrozenMap:
+        return self._whole().set(key, value)
+
+    def remove(self, *keys: Any) -> FrozenMap:
+        return self._whole().remove(*keys)
+
+    def update(self, items: Any) -> FrozenMap:
+        return self._whole().update(items)
+
+    def filter(self, keep: Any) -> FrozenMap:
+        return self._whole().filter(keep)
+
 
 
 def make_view_class(base: type, fields: Sequence[Any], logged: bool = False) -> type:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from lifecheck.result import Change, TraceStep, Violation
+from lifecheck.render import words
+from lifecheck.result import TraceStep, Violation
 
 MAX_ITEMS = 4
 MAX_VALUE = 40
@@ -70,24 +71,21 @@ def _fault(s: TraceStep) -> str:
         if lost:
             text += ", forgetting " + _items([f"{c.field[len(who) + 1:]}={_v(c.before)}" for c in lost])
         if others:
-            text += "; " + _items([_change(c) for c in others])
+            text += "; " + _items([words.change(c, MAX_VALUE) for c in others])
         return text
     choice = f" ({', '.join(map(str, s.choices))})" if s.choices else ""
     text = f"!! {s.action.replace('_', ' ')}{choice} (step {s.index})"
-    if s.changes:
-        text += ": " + _items([_change(c) for c in s.changes])
+    told = words.step_changes(s, MAX_VALUE)
+    if told:
+        text += ": " + _items(told)
     return text
 
 
 def _verdict(v: Violation) -> str:
-    seen = _items([f"{name}={_v(value)}" for name, value in v.observed]) if v.observed else ""
+    seen = words.seen(v.observed)  # whole: it is the evidence
     if v.kind == "liveness":
         return f"=> {v.property} never holds" + (f"; it looks at {seen}" if seen else "")
     return f"=> {v.property} is violated" + (f": it sees {seen}" if seen else f": {v.message}")
-
-
-def _change(c: Change) -> str:
-    return f"{c.field}: {_v(c.before)} -> {_v(c.after)}"
 
 
 def _items(items: list[str]) -> str:
@@ -97,5 +95,4 @@ def _items(items: list[str]) -> str:
 
 
 def _v(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= MAX_VALUE else text[: MAX_VALUE - 3] + "..."
+    return words.value(value, MAX_VALUE)

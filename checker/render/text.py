@@ -1,16 +1,18 @@
 """Human output: a verdict, counterexamples a person can read, figures, coverage.
 
 Each trace step is one line: number, process, action with its parameters and
-choices, a mark for faults, and only the fields that changed. The last line of a
-counterexample names the violated property. Everything here is a pure function of
+choices, a mark for faults, only the fields that changed, and what the step did to a
+component in its own terms where the fields do not say it. The initial line shows
+the state as a person reads it (whole values, no component bookkeeping). The last
+line of a counterexample names the violated property. Everything here is a pure function of
 a :class:`Result`, so it is snapshot-tested on hand-built results.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
+from lifecheck.render import words
 from lifecheck.render.story import tell
 from lifecheck.result import ERROR, HOLDS, INCOMPLETE, VIOLATED, Result, Trace, TraceStep, Violation
 
@@ -92,7 +94,8 @@ def render_violation(v: Violation) -> list[str]:
 
 
 def render_trace(trace: Trace) -> list[str]:
-    lines = ["    initial  " + _fields(trace.initial)]
+    initial = trace.shown if trace.shown is not None else trace.initial
+    lines = ["    initial  " + ", ".join(f"{k}={words.value(v)}" for k, v in initial.items())]
     width_who = max([len(s.process or "env") for s in trace.steps] + [3])
     width_label = min(max([len(_step_label(s)) for s in trace.steps] + [6]), 40)
     for s in trace.steps:
@@ -120,18 +123,9 @@ def _step_label(s: TraceStep) -> str:
 def _changes(s: TraceStep) -> str:
     if s.failure:
         return f"raised: {s.failure}"
-    if not s.changes:
+    if not s.changes and not s.notes:
         return "(no change)"
-    return "; ".join(f"{c.field}: {_value(c.before)} -> {_value(c.after)}" for c in s.changes)
-
-
-def _fields(values: dict[str, Any]) -> str:
-    return ", ".join(f"{k}={_value(v)}" for k, v in values.items())
-
-
-def _value(v: Any) -> str:
-    text = repr(v)
-    return text if len(text) <= MAX_VALUE else text[: MAX_VALUE - 3] + "..."
+    return "; ".join(words.step_changes(s, MAX_VALUE))
 
 
 def render_table(results: Sequence[Result], *, timing: bool = True) -> str:

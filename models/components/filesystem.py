@@ -104,6 +104,7 @@ from lifecheck import (
 )
 from lifecheck.typed_values import same_typed
 
+from . import fs_trace
 from .layout import check_path as _check_path
 from .layout import initial_layout
 from .persistence import (
@@ -533,6 +534,25 @@ class FileSystem(Component):
             disk, synced = chosen.tree, chosen.data
         self.tree, self.data = disk, live(synced, disk)
         self.durable_tree, self.synced, self.pending = None, None, ()
+
+    # -- in a trace (see fs_trace) -------------------------------------------------------
+    def trace_view(self, fields: Mapping[str, Any]) -> dict[str, Any]:
+        """Files by path with their contents, and the locks; the disk's copy and the
+        journal show only where a step changes them (:meth:`explain`)."""
+        return {"files": fs_trace.files(fields["tree"], fields["data"]), "locks": fields["locks"]}
+
+    def trace_reads(self, fields: Mapping[str, Any],
+                    reads: Mapping[str, tuple | None]) -> list[tuple[str, Any]]:
+        """What a property read, by path in ``files``: a file's contents read by inode is
+        named by the file's path."""
+        return fs_trace.reads(fields, reads, super().trace_reads)
+
+    def explain(self, before: Mapping[str, Any], after: Mapping[str, Any],
+                fault: str) -> tuple[list[str], set[str]]:
+        """Renames, and what an fsync made durable (or a failed one lost), in file terms;
+        a power loss's label already lists the operations it kept and lost."""
+        return fs_trace.explain(before, after, power_loss=fault == _POWER_LOSS,
+                                failed_fsync=bool(fault) and fault == self.fsync_error)
 
     # -- internals ----------------------------------------------------------------------
     def _tracking(self) -> bool:
