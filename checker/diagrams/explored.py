@@ -31,6 +31,11 @@ class RoleInfo:
     doc: str = ""
 
 
+def processes_of(role: RoleInfo, graph: ExploredGraph) -> tuple[str, ...]:
+    """The processes ``role`` has in ``graph``: specs of one design may size a role differently."""
+    return next((r.processes for r in graph.roles if r.name == role.name), ())
+
+
 class Edge(NamedTuple):
     """One explored transition: ``index`` is the step's position among its source's steps."""
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from lifecheck.diagrams import dot
 from lifecheck.diagrams.control import BY_VOLATILE, ControlRule, ControlStates
-from lifecheck.diagrams.explored import RoleInfo
+from lifecheck.diagrams.explored import RoleInfo, processes_of
 
 ACTION = "action"
 FAILED = "failed call"
@@ -73,7 +73,6 @@ def role_machine(role: RoleInfo, controls: Sequence[ControlStates]) -> Machine:
     machine = Machine(role, rule)
     seen_states: set[str] = set()
     seen: set[Transition] = set()
-    mates = set(role.processes)
 
     def add_state(label: str) -> None:
         if label not in seen_states:
@@ -82,13 +81,15 @@ def role_machine(role: RoleInfo, controls: Sequence[ControlStates]) -> Machine:
 
     for cs in controls:
         graph = cs.graph
+        # A design's specs may size a role differently: each graph has the processes it has.
+        processes = processes_of(role, graph)
         for sid in graph.initial.values():
-            for p in role.processes:
+            for p in processes:
                 label = cs.of(p, sid)
                 add_state(label)
                 if label not in machine.initial:
                     machine.initial.append(label)
-        for p in role.processes:
+        for p in processes:
             labels = cs.labels(p)
             for e in graph.edges:
                 before, after = labels[e.source], labels[e.target]
@@ -101,7 +102,7 @@ def role_machine(role: RoleInfo, controls: Sequence[ControlStates]) -> Machine:
                     continue
                 if kind == OTHER:
                     who = "env" if step.process is None else (
-                        f"another {role.process_class}" if step.process in mates else
+                        f"another {role.process_class}" if step.process in processes else
                         _class_of(step.process, graph.roles))
                     label = f"{step.action} ({who})"
                 elif kind == FAILED:
