@@ -228,7 +228,9 @@ def _reading() -> list[str]:
         "an edge an explored step that changed it or was the process's own action. Solid: its own "
         "action; orange: its action with a call failed by an injected fault; red dashed: a crash of "
         "the process; purple dashed: a power loss; grey dotted: another process or the environment "
-        "changed it.", "",
+        "changed it. A fault that leads from every other state to the same state is said once, in a "
+        "red note pointing at that state (`from any state: crash → boot`), not drawn as an edge "
+        "from each.", "",
         "**State graphs** show every reachable state when there are few, else one node per "
         "combination of the processes' control states. The counterexamples' steps are thick and "
         "blue, the state where a violation shows red, the initial state green.", "",

@@ -7,6 +7,10 @@ where an injected fault made a call fail (orange), its crashes (red, dashed),
 power losses (purple, dashed), and changes another process or the environment
 made to it (grey, dotted). The machine is the union over every process of the
 role and every graph given, so it shows everything the checker saw the role do.
+
+A fault that leads from every other state to one state (a crash back to ``boot``)
+is drawn as one note pointing at that state, not as an edge from each: those
+edges said one thing many times and crossed every action edge of the drawing.
 """
 
 from __future__ import annotations
@@ -40,6 +44,9 @@ LEGEND = {
     OTHER: "grey dotted: another process or the environment changed it",
 }
 MAX_LABEL = 36
+MIN_NOTE_SOURCES = 2  # a fault from a single other state is clearer as an edge
+NOTE_LEGEND = ("a red note: from any state, that fault leads to the state it points at "
+               "(volatile fields reset)")
 
 
 @dataclass(frozen=True)
@@ -48,6 +55,18 @@ class Transition:
     target: str
     kind: str
     label: str
+
+
+@dataclass(frozen=True)
+class FaultNote:
+    """Faults that lead from every other state of a machine to ``target``, said once."""
+
+    target: str
+    labels: tuple[str, ...]
+    covered: frozenset[Transition]
+
+    def lines(self) -> tuple[str, str]:
+        return "from any state:", f"{' or '.join(self.labels)} → {self.target}"
 
 
 @dataclass
@@ -62,9 +81,29 @@ class Machine:
 
     @property
     def kinds(self) -> list[str]:
-        """The kinds of edge present, in legend order."""
-        present = {t.kind for t in self.transitions}
+        """The kinds of edge drawn (faults said by a note are not edges), in legend order."""
+        present = {t.kind for t in self.edges()}
         return [k for k in KINDS if k in present]
+
+    def notes(self) -> list[FaultNote]:
+        """The faults that lead from every other state to one state, one note per such state."""
+        groups: dict[tuple[str, str], list[Transition]] = {}
+        for t in self.transitions:
+            if t.kind in (CRASH, POWER_LOSS):
+                groups.setdefault((t.target, t.label), []).append(t)
+        notes: dict[str, FaultNote] = {}
+        for (target, label), ts in groups.items():
+            others = set(self.states) - {target}
+            if len(others) < MIN_NOTE_SOURCES or not others <= {t.source for t in ts}:
+                continue
+            old = notes.get(target, FaultNote(target, (), frozenset()))
+            notes[target] = FaultNote(target, (*old.labels, label), old.covered | frozenset(ts))
+        return list(notes.values())
+
+    def edges(self) -> list[Transition]:
+        """The transitions drawn as edges: all but those a note says."""
+        covered = {t for note in self.notes() for t in note.covered}
+        return [t for t in self.transitions if t not in covered]
 
 
 def role_machine(role: RoleInfo, controls: Sequence[ControlStates]) -> Machine:
@@ -152,8 +191,12 @@ def machine_dot(machine: Machine) -> str:
         g.node(ids[label], dot.escape(dot.shorten(label, 48)), **attrs)
     for label in machine.initial:
         g.edge("start", ids[label])
+    for i, note in enumerate(machine.notes()):
+        g.node(f"note{i}", dot.lines(*note.lines()), shape="note", style="filled", color=dot.CRASH,
+               fontcolor=dot.CRASH, fillcolor=dot.BAD_FILL, fontsize=str(dot.EDGE_FONT_SIZE))
+        g.edge(f"note{i}", ids[note.target], color=dot.CRASH, style="dashed", arrowhead="vee")
     grouped: dict[tuple[str, str, str], list[Transition]] = {}
-    for t in machine.transitions:
+    for t in machine.edges():
         # One fault edge per pair of states, and one loop per state (dot stacks several
         # loops on one side of a node, where their labels overlap).
         kind = "loop" if t.source == t.target else CRASH if t.kind == POWER_LOSS else t.kind
@@ -190,9 +233,11 @@ def machine_legend(machine: Machine) -> str:
                          "purple dashed: a power loss alone")
         elif k == POWER_LOSS and CRASH in kinds:
             continue
-        elif k == CRASH and any(t.label in ("stop", "pause") for t in machine.transitions):
+        elif k == CRASH and any(t.label in ("stop", "pause") for t in machine.edges()):
             parts.append("red dashed: it crashes (volatile fields reset), stops for good or "
                          "pauses (the label says which)")
         else:
             parts.append(LEGEND[k])
+    if machine.notes():
+        parts.append(NOTE_LEGEND)
     return "; ".join(parts)

@@ -26,7 +26,15 @@ from lifecheck.diagrams.control import (
     choose_rule,
 )
 from lifecheck.diagrams.explored import Edge, ExploredGraph, RoleInfo
-from lifecheck.diagrams.roles import CRASH, FAILED, POWER_LOSS, Transition, machine_dot, role_machine
+from lifecheck.diagrams.roles import (
+    CRASH,
+    FAILED,
+    POWER_LOSS,
+    Transition,
+    machine_dot,
+    machine_legend,
+    role_machine,
+)
 from lifecheck.diagrams.sequence import Arrow, Box, sequence_diagram
 from lifecheck.diagrams.sequence_dot import sequence_dot
 from lifecheck.diagrams.sequence_mermaid import escape, sequence_mermaid
@@ -130,6 +138,27 @@ def test_another_process_changing_a_watcher_is_drawn_apart():
     # is not an edge of theirs.
     assert {t.kind for t in machine.transitions} == {"action"}
     assert machine.states == ["seen=0", "seen=1"]
+
+
+def test_a_crash_from_every_state_is_one_note_not_an_edge_per_state():
+    machine = role_machine(BROKER, [_controls()])
+    text = machine_dot(machine)
+    # crash: from write and from done, i.e. from every state but boot, where it leads.
+    assert text.count("shape=note") == 1
+    assert "from any state:\\ncrash → boot" in text
+    crash_edges = [line for line in text.splitlines() if "->" in line and "label=crash" in line]
+    assert crash_edges == []
+    # The power loss comes from write alone: an edge of its own, not a note.
+    assert re.search(r's1 -> s0 \[label="power loss"', text)
+    assert "a red note" in machine_legend(machine)
+
+
+def test_a_fault_from_some_states_only_stays_an_edge_per_state():
+    graph = _graph()
+    graph.edges[7] = Edge(3, 1, 3, Step("watcher1", "look"))  # no crash from done any more
+    text = machine_dot(role_machine(BROKER, [_controls(graph)]))
+    assert "shape=note" not in text
+    assert re.search(r's1 -> s0 \[label="crash / power loss"', text)
 
 
 def test_role_machine_dot_snapshot():
