@@ -189,8 +189,10 @@ def _state_graph(c: CheckedSpec, sf: StateFigure | None) -> list[str]:
         return [f"No state graph: {sf.note}.", ""] if sf.note else []
     pic = sf.picture
     if pic.kind == "full":
-        what = (f"All {pic.states:,} reachable states: each node is a state's number and each "
-                "process's control state (a role's processes in order), each edge a step.")
+        what = (f"All {pic.states:,} reachable states: each node is a state, with each process's "
+                "control state (a role's processes in order) and, where states share those, the "
+                "fields or map entries that set them apart (including the faults used so far), "
+                "each edge a step.")
     else:
         what = (f"The {pic.states:,} reachable states, drawn as {len(pic.nodes)} classes: states with "
                 "the same control states are one node (a role's processes counted). Steps within a "
@@ -231,7 +233,9 @@ def _reading() -> list[str]:
         "changed it. A fault that leads from every other state to the same state is said once, in a "
         "red note pointing at that state (`from any state: crash → boot`), not drawn as an edge "
         "from each.", "",
-        "**State graphs** show every reachable state when there are few, else one node per "
+        "**State graphs** show every reachable state when there are few (a node's text tells it "
+        "from every other: its control states, and the fields that differ where those are "
+        "shared), else, or when that drawing would be too wide to read, one node per "
         "combination of the processes' control states. The counterexamples' steps are thick and "
         "blue, the state where a violation shows red, the initial state green.", "",
         "**Sequence diagrams** have one lane per process, per component the trace touches and per "

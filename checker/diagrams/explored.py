@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 
 from lifecheck.contract import Step
 from lifecheck.explore.exploration import Exploration
-from lifecheck.modelling.compile import ModelSystem
+from lifecheck.modelling.compile import BUDGET, ModelSystem
 from lifecheck.modelling.model import process_fields
 
 
@@ -81,6 +81,8 @@ class ExploredGraph:
     roles: list[RoleInfo]
     components: list[str]
     actions: list[str] = field(default_factory=list)  # in declaration order
+    # Per state, the faults spent so far by kind: two states may differ in nothing else.
+    faults_used: list[dict[str, int]] = field(default_factory=list)
     _out: dict[tuple[int, int], int] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -161,8 +163,10 @@ def explored_graph(system: ModelSystem, exploration: Exploration,
             steps = [step for step, _ in system.successors(state)]
         edges.extend(Edge(sid, k, target, steps[k]) for k, target, _ in out)
     initial = {exploration.via[sid]: sid for sid in range(len(states)) if exploration.parents[sid] < 0}
+    kinds = list(system.budget_index)
+    used = [dict(zip(kinds, s[BUDGET], strict=True)) for s in states] if kinds else []
     return ExploredGraph([system.describe(s) for s in states], edges, initial, role_infos(system),
-                         system.component_names(), list(system.actions()))
+                         system.component_names(), list(system.actions()), used)
 
 
 def _declared_control(cls: type) -> tuple[str, ...] | None:

@@ -96,7 +96,7 @@ def build_report(specs: Sequence[Spec]) -> Report:
     for life, figs in per_lifecycle:
         _drop_illegible_state_graphs(figs, svgs)
         files[f"{life.key}.md"] = lifecycle_document(life, figs)
-    for fig in figures:
+    for fig in (fig for _, figs in per_lifecycle for fig in figs.all()):  # after the fallbacks
         if fig.path in svgs:
             files[f"{fig.path}.dot"] = marked(".dot", fig.dot)
             files[f"{fig.path}.svg"] = marked(".svg", svgs[fig.path])
@@ -105,7 +105,8 @@ def build_report(specs: Sequence[Spec]) -> Report:
 
 
 def _drop_illegible_state_graphs(figs: LifecycleFigures, svgs: dict[str, str]) -> None:
-    """A state graph too wide to read at page width is left out, and the document says so.
+    """A state graph too wide to read at page width gives way to its control-state classes,
+    or, when there are none or they are too wide as well, is left out and the document says so.
 
     Role machines and sequence diagrams are always kept: they are the report's
     substance, and their layouts are made to fit (tests check that they do).
@@ -114,6 +115,13 @@ def _drop_illegible_state_graphs(figs: LifecycleFigures, svgs: dict[str, str]) -
         if sf.figure is None or legible(svgs[sf.figure.path]):
             continue
         width = svg_size(svgs.pop(sf.figure.path))[0] * PX_PER_PT
+        fallback = sf.fallback
+        if fallback is not None and fallback.figure is not None:
+            svg = _render_all([fallback.figure])[0]
+            if legible(svg):
+                svgs[fallback.figure.path] = svg
+                figs.states[name] = fallback
+                continue
         count = len(sf.picture.nodes) if sf.picture is not None else 0
         figs.states[name] = StateFigure(None, sf.picture, (
             f"its {count} nodes would make a drawing {width:,.0f} px wide, too wide to read at "

@@ -74,3 +74,24 @@ def test_every_svg_is_legible_at_page_width(report):
     small = [f"{name}: {smallest_text_px(text):.1f} px" for name, text in report.files.items()
              if name.endswith(".svg") and not legible(text)]
     assert not small, "diagrams too wide to read at page width:\n  " + "\n  ".join(small)
+
+
+NODE = re.compile(r'^\t(\w+) \[label=("(?:[^"\\]|\\.)*"|<.*?>|[^ \]]+)', re.M)
+
+
+def node_labels(dot_text: str) -> dict[str, str]:
+    """Every node's label in a DOT text written by the report (one node statement a line)."""
+    return {node: label for node, label in NODE.findall(dot_text)}
+
+
+def test_no_two_nodes_of_a_state_graph_look_the_same(report):
+    """A reader tells nodes apart by their text, not by their colour or position."""
+    same = []
+    graphs = [(name, text) for name, text in report.files.items() if name.endswith(".states.dot")]
+    assert len(graphs) > 50
+    for name, text in graphs:
+        labels = list(node_labels(text).values())
+        assert labels, name
+        same += [f"{name}: {label}" for label in sorted(set(labels)) if labels.count(label) > 1]
+    assert not same, "state graphs with nodes that look the same:\n  " + "\n  ".join(same)
+

@@ -42,11 +42,14 @@ from lifecheck.diagrams.state_graph import (
     FULL_LIMIT,
     QUOTIENT_LIMIT,
     CounterexamplePath,
+    entry_lines,
     picture_dot,
     state_picture,
+    wrap_whole,
 )
 from lifecheck.replay import Elided
 from lifecheck.result import Change, Trace, TraceStep, Violation
+from lifecheck.values import FrozenMap
 from tests.snapshot import assert_snapshot
 
 BROKER = RoleInfo("fleet", "Broker", ("broker1",), (("phase", "volatile"), ("files", "durable")))
@@ -198,6 +201,38 @@ def test_full_state_graph_highlights_the_counterexample():
     marks = {node: m for node, _, m in pic.nodes}
     assert "end" in marks["s5"] and "initial" in marks["s0"]
     assert_snapshot("diagram_state_graph_full.dot", picture_dot(pic, "demo/full"))
+
+
+def test_full_state_graph_nodes_say_what_sets_them_apart():
+    pic = state_picture(_controls(), [])
+    labels = {node: lines for node, lines, _ in pic.nodes}
+    assert len({tuple(lines) for lines in labels.values()}) == len(labels)  # no two alike
+    # done with 1 file: three states the control states cannot tell apart; the watchers can.
+    assert labels["s3"] == ["broker1: done", "Watcher: seen=0, seen=0"]  # the varying roles' controls
+    # boot with no file and boot with one: the same control states, told apart by files.
+    assert labels["s0"] == ["broker1: boot", "Watcher: seen=0, seen=0", "disk.files=0",
+                            "broker1.files=0"]
+    assert labels["s5"][2:] == ["disk.files=1", "broker1.files=1"]
+    assert not any(line.startswith("#") for lines in labels.values() for line in lines)
+
+
+def test_differing_entries_name_map_entries_and_keep_values_whole():
+    long = "x" * 80
+    states = [{"fs.tree": FrozenMap({"/a": 1, "/b": long}), "n": 1},
+              {"fs.tree": FrozenMap({"/a": 1}), "n": 1},
+              {"fs.tree": FrozenMap({"/a": 1, "/b": long}), "n": True}]
+    assert [entry_lines(states, i) for i in range(3)] == [
+        [f"fs.tree['/b']={long!r}", "n=1"],
+        ["fs.tree['/b'] (absent)", "n=1"],
+        [f"fs.tree['/b']={long!r}", "n=True"],  # 1 and True are different values
+    ]
+
+
+@given(st.text(alphabet="ab =,'[]()x", max_size=200), st.integers(12, 60))
+def test_a_wrapped_node_line_keeps_every_character_and_fits(text, width):
+    lines = wrap_whole(text, width)
+    assert "".join("".join(lines).split()) == "".join(text.split())
+    assert all(len(line) <= width for line in lines)
 
 
 def test_quotient_state_graph_by_control_states():
