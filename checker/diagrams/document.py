@@ -241,8 +241,11 @@ def _reading() -> list[str]:
         "**Sequence diagrams** have one lane per process, per component the trace touches and per "
         "model field it changes. A step is an arrow from the lane that acted to each lane it "
         "changed, labelled with the step number and what changed there, or a box on its own lane "
-        "when it changed only itself. A crash is a red box (its arrows dashed), a power loss a band "
-        "across every lane, a failed call an arrow marked `!!`; the steps of a loop that repeats "
+        "when it changed only itself. A message through a channel is an arrow from its sender to "
+        "its receiver, drawn at the step that takes it (the sender's box lists what it sent, `×2` "
+        "when the channel duplicated it); a message the channel lost ends in a cross. A crash is a "
+        "red box (its arrows dashed), a power loss a band across every lane, a failed call an "
+        "arrow marked `!!`; the steps of a loop that repeats "
         "forever are framed; the last row says what the violated property saw.", "",
     ]
 
