@@ -224,7 +224,7 @@ def test_a_broken_or_bounded_spec_is_reported_without_diagrams(tmp_path):
     report = build_report(load_specs(str(spec_file)))
     doc = report.files["odd.md"]
     assert "No state graph: the exploration is incomplete (state bound 5 reached)." in doc
-    assert "**error**" in doc and "which can change after it is stored" in doc
+    assert "**error**" in doc and "which can change after it is stored" in " ".join(doc.split())
     assert "From `odd.py`. Every" in doc  # the models are in the spec file: named once
     # A partial graph would draw a partial machine as if it were the whole: none is drawn.
     assert doc.count("No state machine is drawn for this design") == 2

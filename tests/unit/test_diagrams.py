@@ -420,3 +420,12 @@ def test_smallest_text_at_page_width():
     assert dot.smallest_text_px(narrow) == pytest.approx(16.0)
     assert dot.smallest_text_px(wide) == pytest.approx(8.0)
     assert dot.legible(narrow) and not dot.legible(wide)
+
+
+@given(st.lists(st.text(alphabet="ab  -x", max_size=300), max_size=4), st.integers(10, 120))
+def test_code_lines_fit_and_keep_every_character(lines, width):
+    from lifecheck.diagrams.document import code_lines
+
+    out = code_lines(lines, width)
+    assert all(len(line) <= width for line in out if line.strip())
+    assert "".join("".join(out).split()) == "".join("".join(lines).split())
