@@ -273,7 +273,8 @@ def _reading() -> list[str]:
         "changed, labelled with the step number and what changed there, or a box on its own lane "
         "when it changed only itself. A message through a channel is an arrow from its sender to "
         "its receiver, drawn at the step that takes it (the sender's box lists what it sent, `×2` "
-        "when the channel duplicated it); a message the channel lost ends in a cross. A crash is a "
+        "when the channel duplicated it, and the arrow of the second copy says so); a message the "
+        "channel lost ends in a cross. A crash is a "
         "red box (its arrows dashed), a power loss a band across every lane, a failed call an "
         "arrow marked `!!`; the steps of a loop that repeats "
         "forever are framed; the last row says what the violated property saw.", "",

@@ -16,7 +16,7 @@ is used: the diagrams never import a component.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from lifecheck.message_labels import DUPLICATED
@@ -38,6 +38,7 @@ class Message:
     text: str  # the message as a reader sees it: its repr, or END
     event: str  # SENT, TAKEN, LOST or DROPPED
     copies: int = 1  # 2 for a message the channel duplicated
+    duplicate: bool = False  # TAKEN: the second copy of a duplicated message
 
 
 def channels(state: Mapping[str, Any], components: Sequence[str]) -> list[str]:
@@ -81,6 +82,28 @@ def message_events(before: Mapping[str, Any], step: TraceStep, names: Sequence[s
     for m in LOST_LABEL.finditer(step.label):
         if m["channel"] in names:
             out.append(Message(m["channel"], step.process or "env", m["receiver"], m["message"], LOST))
+    return out
+
+
+def mark_duplicates(steps: Sequence[list[Message]]) -> list[list[Message]]:
+    """The events of a trace's steps, with the taking of each duplicated message's second copy
+    marked, so that a diagram can say which arrow is the duplicate.
+
+    Follows each stream as the events tell it: a send adds its copies at the end, a
+    take or a drop removes the oldest.
+    """
+    flags: dict[tuple[str, str, str], list[bool]] = {}  # stream -> is-a-duplicate, oldest first
+    out = []
+    for events in steps:
+        marked = []
+        for m in events:
+            stream = flags.setdefault((m.channel, m.sender, m.receiver), [])
+            if m.event == SENT:
+                stream += [False, True] if m.copies > 1 else [False]
+            elif m.event in (TAKEN, DROPPED) and stream and stream.pop(0) and m.event == TAKEN:
+                m = replace(m, duplicate=True)
+            marked.append(m)
+        out.append(marked)
     return out
 
 

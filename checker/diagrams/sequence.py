@@ -8,10 +8,11 @@ the step and what changed there; a step that changed only its own process is a
 box on that lane. A message through a channel (see :mod:`.messages`) is an arrow
 from its sender's lane to its receiver's, drawn at the step that takes it; the
 step that sent it lists it in the sender's box (``→ peer2: 'a'``, ``×2`` when
-the channel duplicated it), and a message the channel lost is an arrow that ends
-in a cross. The channel's own lane is left out unless something else of it
-changed. A crash is a red box on the crashed lane, a power loss a band across
-every lane, a failed call an arrow marked ``!!``. For a lasso the steps
+the channel duplicated it, whose second copy's arrow says ``(the duplicate)``),
+and a message the channel lost is an arrow that ends in a cross. The channel's
+own lane is left out unless something else of it changed. A crash is a red box
+on the crashed lane, a power loss a band across every lane, a failed call an
+arrow marked ``!!``. For a lasso the steps
 that repeat forever are framed as a loop, and the last row says what the violated
 property saw. Built from a :class:`~lifecheck.result.Violation` alone, so it is
 tested on traces written by hand.
@@ -32,6 +33,7 @@ from lifecheck.diagrams.messages import (
     Message,
     channels,
     is_channel_field,
+    mark_duplicates,
     message_events,
 )
 from lifecheck.render.story import tell
@@ -114,13 +116,13 @@ def sequence_diagram(v: Violation, processes: Sequence[str], components: Sequenc
     route = _Router(processes, components)
     nets = channels(trace.initial, components)
     states = trace.states
-    steps = []  # (step, its changes but the channels', its message events)
+    found, kept_changes = [], []  # per step: its message events, its changes but the channels'
     for i, s in enumerate(trace.steps):
         before = states[i]
         readable = before is not None and s.state is not None  # a hand-written trace may have no states
-        events = message_events(before, s, nets) if readable and before is not None else []
-        kept = [c for c in s.changes if not (readable and is_channel_field(c.field, nets))]
-        steps.append((s, kept, events))
+        found.append(message_events(before, s, nets) if readable and before is not None else [])
+        kept_changes.append([c for c in s.changes if not (readable and is_channel_field(c.field, nets))])
+    steps = list(zip(trace.steps, kept_changes, mark_duplicates(found), strict=True))
     lanes_of = set(processes) | set(components)
     touched = {route.lane(c.field)[0] for _, kept, _ in steps for c in kept}
     for _, _, events in steps:
@@ -207,7 +209,7 @@ def _row(s: TraceStep, kept: list[Change], events: list[tuple[Message, str, str]
     sent = [_sent_line(m, receiver, actor) for m, _, receiver in events if m.event == SENT]
     mine = [*_changes(own, route), *sent]
     arrows: list[tuple[str, str, list[str], str]] = [
-        (sender, receiver, [m.text] if m.event == TAKEN else [f"{m.text} lost"],
+        (sender, receiver, [_taken_text(m)] if m.event == TAKEN else [f"{m.text} lost"],
          MESSAGE if m.event == TAKEN else LOST_MESSAGE)
         for m, sender, receiver in events if m.event in (TAKEN, LOST)]
     mine += [f"drops {m.text} from {m.sender} to {m.receiver}" for m, _, _ in events if m.event == DROPPED]
@@ -220,6 +222,10 @@ def _row(s: TraceStep, kept: list[Change], events: list[tuple[Message, str, str]
     if mine:
         items.append(Box((actor,), tuple(mine), "state"))
     return Row(s.index, tuple(items))
+
+
+def _taken_text(m: Message) -> str:
+    return f"{m.text} (the duplicate)" if m.duplicate else m.text
 
 
 def _sent_line(m: Message, receiver: str, actor: str) -> str:

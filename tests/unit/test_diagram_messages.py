@@ -65,7 +65,7 @@ def test_a_message_is_one_arrow_from_sender_to_receiver_at_the_step_that_takes_i
     assert send == (Box(("peer1",), ("1 ping -> net: 'ping' to peer2", "duplicated (duplicate) !!",
                                      "sent: False → True", "→ peer2: 'ping' ×2 (duplicated)"), "failed"),)
     assert first[0] == Arrow("peer1", "peer2", ("2 take", "'ping'"), MESSAGE)
-    assert second[0] == Arrow("peer1", "peer2", ("3 take", "'ping'"), MESSAGE)
+    assert second[0] == Arrow("peer1", "peer2", ("3 take", "'ping' (the duplicate)"), MESSAGE)
     mermaid = sequence_mermaid(d)
     assert "L0->>L1: 2 take<br/>'ping'" in mermaid and "participant L2" not in mermaid
 
