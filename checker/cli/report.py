@@ -22,7 +22,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def report_command(targets: Sequence[str], *, out: str, check: bool) -> int:
     # Imported here: drawing pulls in the diagram modules, which other commands never need.
-    from lifecheck.diagrams.report import build_report, differences, write_report
+    from lifecheck.diagrams.report import ForeignFiles, build_report, differences, write_report
 
     specs = load_targets(targets)
     if not specs:
@@ -44,6 +44,11 @@ def report_command(targets: Sequence[str], *, out: str, check: bool) -> int:
         return 0
     try:
         removed = write_report(report, folder)
+    except ForeignFiles as exc:
+        print(f"lifecheck: {folder} holds files that lifecheck report did not write: "
+              f"{', '.join(exc.paths)}; it never overwrites them, so it wrote nothing. Move them "
+              "away, or give another --out", file=sys.stderr)
+        return 2
     except OSError as exc:
         print(f"lifecheck: cannot write the report to {folder}: {exc}", file=sys.stderr)
         return 2

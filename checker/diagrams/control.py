@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from lifecheck.diagrams.explored import ExploredGraph, RoleInfo
+from lifecheck.diagrams.explored import ExploredGraph, RoleInfo, processes_of
 
 PC_NAMES = ("phase", "pc", "state", "status", "stage")
 MAX_FIELD_STATES = 12
@@ -81,8 +81,9 @@ def choose_rule(role: RoleInfo, graphs: Sequence[ExploredGraph]) -> ControlRule:
     rule = ControlRule(role.name, BY_VOLATILE, volatile)
     values: set[tuple[Any, ...]] = set()
     for graph in graphs:
+        processes = processes_of(role, graph)
         for state in graph.states:
-            for process in role.processes:
+            for process in processes:
                 values.add(_values(state, process, volatile))
                 if len(values) > MAX_FIELD_STATES:
                     return ControlRule(role.name, BY_ENABLED)

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 
 from lifecheck.contract import Step
 from lifecheck.explore.exploration import Exploration
-from lifecheck.modelling.compile import ModelSystem
+from lifecheck.modelling.compile import BUDGET, ModelSystem
 from lifecheck.modelling.model import process_fields
 
 
@@ -29,6 +29,11 @@ class RoleInfo:
     fields: tuple[tuple[str, str], ...]  # (field, "durable" or "volatile"), in declaration order
     control: tuple[str, ...] | None = None  # fields the process class names as its control state
     doc: str = ""
+
+
+def processes_of(role: RoleInfo, graph: ExploredGraph) -> tuple[str, ...]:
+    """The processes ``role`` has in ``graph``: specs of one design may size a role differently."""
+    return next((r.processes for r in graph.roles if r.name == role.name), ())
 
 
 class Edge(NamedTuple):
@@ -76,6 +81,8 @@ class ExploredGraph:
     roles: list[RoleInfo]
     components: list[str]
     actions: list[str] = field(default_factory=list)  # in declaration order
+    # Per state, the faults spent so far by kind: two states may differ in nothing else.
+    faults_used: list[dict[str, int]] = field(default_factory=list)
     _out: dict[tuple[int, int], int] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -156,8 +163,10 @@ def explored_graph(system: ModelSystem, exploration: Exploration,
             steps = [step for step, _ in system.successors(state)]
         edges.extend(Edge(sid, k, target, steps[k]) for k, target, _ in out)
     initial = {exploration.via[sid]: sid for sid in range(len(states)) if exploration.parents[sid] < 0}
+    kinds = list(system.budget_index)
+    used = [dict(zip(kinds, s[BUDGET], strict=True)) for s in states] if kinds else []
     return ExploredGraph([system.describe(s) for s in states], edges, initial, role_infos(system),
-                         system.component_names(), list(system.actions()))
+                         system.component_names(), list(system.actions()), used)
 
 
 def _declared_control(cls: type) -> tuple[str, ...] | None:

@@ -43,6 +43,7 @@ class StateFigure:
     figure: Figure | None
     picture: Picture | None
     note: str = ""
+    fallback: StateFigure | None = None  # the control-state classes, should the whole graph be too wide
 
 
 @dataclass
@@ -102,6 +103,17 @@ def _state_figure(folder: str, c: CheckedSpec, controls: ControlStates) -> State
     picture = state_picture(controls, paths, projection=projection)
     if not picture.nodes:
         return StateFigure(None, picture, picture.note)
+    fallback = None
+    if picture.kind == "full":
+        classes = state_picture(controls, paths, whole=False)
+        if classes.nodes and len(classes.nodes) < len(picture.nodes):
+            fallback = _drawn(folder, c, classes)
+    drawn = _drawn(folder, c, picture)
+    drawn.fallback = fallback
+    return drawn
+
+
+def _drawn(folder: str, c: CheckedSpec, picture: Picture) -> StateFigure:
     title = c.spec.name + ("" if picture.kind == "full" else " (control states)")
     return StateFigure(Figure(f"{folder}/{_spec_slug(folder, c)}.states", picture_dot(picture, title)),
                        picture)

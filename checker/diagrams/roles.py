@@ -7,6 +7,10 @@ where an injected fault made a call fail (orange), its crashes (red, dashed),
 power losses (purple, dashed), and changes another process or the environment
 made to it (grey, dotted). The machine is the union over every process of the
 role and every graph given, so it shows everything the checker saw the role do.
+
+A fault that leads from every other state to one state (a crash back to ``boot``)
+is drawn as one note pointing at that state, not as an edge from each: those
+edges said one thing many times and crossed every action edge of the drawing.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from dataclasses import dataclass, field
 
 from lifecheck.diagrams import dot
 from lifecheck.diagrams.control import BY_VOLATILE, ControlRule, ControlStates
-from lifecheck.diagrams.explored import RoleInfo
+from lifecheck.diagrams.explored import RoleInfo, processes_of
 
 ACTION = "action"
 FAILED = "failed call"
@@ -40,6 +44,9 @@ LEGEND = {
     OTHER: "grey dotted: another process or the environment changed it",
 }
 MAX_LABEL = 36
+MIN_NOTE_SOURCES = 2  # a fault from a single other state is clearer as an edge
+NOTE_LEGEND = ("a red note: from any state, that fault leads to the state it points at "
+               "(volatile fields reset)")
 
 
 @dataclass(frozen=True)
@@ -48,6 +55,18 @@ class Transition:
     target: str
     kind: str
     label: str
+
+
+@dataclass(frozen=True)
+class FaultNote:
+    """Faults that lead from every other state of a machine to ``target``, said once."""
+
+    target: str
+    labels: tuple[str, ...]
+    covered: frozenset[Transition]
+
+    def lines(self) -> tuple[str, str]:
+        return "from any state:", f"{' or '.join(self.labels)} → {self.target}"
 
 
 @dataclass
@@ -62,9 +81,29 @@ class Machine:
 
     @property
     def kinds(self) -> list[str]:
-        """The kinds of edge present, in legend order."""
-        present = {t.kind for t in self.transitions}
+        """The kinds of edge drawn (faults said by a note are not edges), in legend order."""
+        present = {t.kind for t in self.edges()}
         return [k for k in KINDS if k in present]
+
+    def notes(self) -> list[FaultNote]:
+        """The faults that lead from every other state to one state, one note per such state."""
+        groups: dict[tuple[str, str], list[Transition]] = {}
+        for t in self.transitions:
+            if t.kind in (CRASH, POWER_LOSS):
+                groups.setdefault((t.target, t.label), []).append(t)
+        notes: dict[str, FaultNote] = {}
+        for (target, label), ts in groups.items():
+            others = set(self.states) - {target}
+            if len(others) < MIN_NOTE_SOURCES or not others <= {t.source for t in ts}:
+                continue
+            old = notes.get(target, FaultNote(target, (), frozenset()))
+            notes[target] = FaultNote(target, (*old.labels, label), old.covered | frozenset(ts))
+        return list(notes.values())
+
+    def edges(self) -> list[Transition]:
+        """The transitions drawn as edges: all but those a note says."""
+        covered = {t for note in self.notes() for t in note.covered}
+        return [t for t in self.transitions if t not in covered]
 
 
 def role_machine(role: RoleInfo, controls: Sequence[ControlStates]) -> Machine:
@@ -73,7 +112,6 @@ def role_machine(role: RoleInfo, controls: Sequence[ControlStates]) -> Machine:
     machine = Machine(role, rule)
     seen_states: set[str] = set()
     seen: set[Transition] = set()
-    mates = set(role.processes)
 
     def add_state(label: str) -> None:
         if label not in seen_states:
@@ -82,13 +120,15 @@ def role_machine(role: RoleInfo, controls: Sequence[ControlStates]) -> Machine:
 
     for cs in controls:
         graph = cs.graph
+        # A design's specs may size a role differently: each graph has the processes it has.
+        processes = processes_of(role, graph)
         for sid in graph.initial.values():
-            for p in role.processes:
+            for p in processes:
                 label = cs.of(p, sid)
                 add_state(label)
                 if label not in machine.initial:
                     machine.initial.append(label)
-        for p in role.processes:
+        for p in processes:
             labels = cs.labels(p)
             for e in graph.edges:
                 before, after = labels[e.source], labels[e.target]
@@ -101,7 +141,7 @@ def role_machine(role: RoleInfo, controls: Sequence[ControlStates]) -> Machine:
                     continue
                 if kind == OTHER:
                     who = "env" if step.process is None else (
-                        f"another {role.process_class}" if step.process in mates else
+                        f"another {role.process_class}" if step.process in processes else
                         _class_of(step.process, graph.roles))
                     label = f"{step.action} ({who})"
                 elif kind == FAILED:
@@ -151,8 +191,12 @@ def machine_dot(machine: Machine) -> str:
         g.node(ids[label], dot.escape(dot.shorten(label, 48)), **attrs)
     for label in machine.initial:
         g.edge("start", ids[label])
+    for i, note in enumerate(machine.notes()):
+        g.node(f"note{i}", dot.lines(*note.lines()), shape="note", style="filled", color=dot.CRASH,
+               fontcolor=dot.CRASH, fillcolor=dot.BAD_FILL, fontsize=str(dot.EDGE_FONT_SIZE))
+        g.edge(f"note{i}", ids[note.target], color=dot.CRASH, style="dashed", arrowhead="vee")
     grouped: dict[tuple[str, str, str], list[Transition]] = {}
-    for t in machine.transitions:
+    for t in machine.edges():
         # One fault edge per pair of states, and one loop per state (dot stacks several
         # loops on one side of a node, where their labels overlap).
         kind = "loop" if t.source == t.target else CRASH if t.kind == POWER_LOSS else t.kind
@@ -189,9 +233,11 @@ def machine_legend(machine: Machine) -> str:
                          "purple dashed: a power loss alone")
         elif k == POWER_LOSS and CRASH in kinds:
             continue
-        elif k == CRASH and any(t.label in ("stop", "pause") for t in machine.transitions):
+        elif k == CRASH and any(t.label in ("stop", "pause") for t in machine.edges()):
             parts.append("red dashed: it crashes (volatile fields reset), stops for good or "
                          "pauses (the label says which)")
         else:
             parts.append(LEGEND[k])
+    if machine.notes():
+        parts.append(NOTE_LEGEND)
     return "; ".join(parts)

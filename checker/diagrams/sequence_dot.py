@@ -18,6 +18,8 @@ from lifecheck.diagrams.sequence import (
     ENV,
     FAILED,
     FIELD,
+    LOST_MESSAGE,
+    MESSAGE,
     POWER_LOSS,
     RAISED,
     STUTTER,
@@ -49,6 +51,8 @@ ARROW = {
     ACTION: {"color": dot.ACTION},
     FAILED: {"color": dot.FAILED_CALL, "arrowhead": "tee"},
     CRASH: {"color": dot.CRASH, "style": "dashed"},
+    MESSAGE: {"color": dot.ACTION, "penwidth": "1.4"},
+    LOST_MESSAGE: {"color": dot.CRASH, "style": "dashed", "arrowhead": "none"},  # ends in a ✗ node
 }
 
 
@@ -141,6 +145,11 @@ def sequence_dot(diagram: SequenceDiagram) -> str:
                     "width": "0.1", "height": "0.1", "margin": "0"}))
                 y += text_h + 4
                 placed.append((f"a{n}", xa, y, {"shape": "point", "width": "0.04", "style": "invis"}))
+                if item.style == LOST_MESSAGE:  # the arrow ends in a cross short of the receiver
+                    xb = xa + (xb - xa) * 0.8
+                    placed.append((f"x{n}", xb, y, {
+                        "label": "✗", "shape": "plaintext", "fontcolor": dot.CRASH, "fontsize": "16",
+                        "width": "0.1", "height": "0.1", "margin": "0"}))
                 placed.append((f"b{n}", xb, y, {"shape": "point", "width": "0.04", "style": "invis"}))
                 edges.append((f"a{n}", f"b{n}", dict(ARROW.get(item.style, ARROW[ACTION]))))
                 y += SLOT_GAP + 4

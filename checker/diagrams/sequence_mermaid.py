@@ -1,6 +1,7 @@
 """Mermaid text for a sequence diagram: renders inside Markdown on common code hosts.
 
-Only long-standing Mermaid syntax is used (participants, ``->>``, ``-x``, notes,
+Only long-standing Mermaid syntax is used (participants, ``->>``, ``-x``, ``--x``
+for a lost message, notes,
 ``loop`` and ``rect`` blocks) so that the diagrams render on hosts that ship an
 older Mermaid. Text is escaped with Mermaid's entity codes: ``#`` and ``;`` would
 otherwise end or break a statement, ``<`` and ``>`` would be read as HTML.
@@ -12,6 +13,8 @@ from lifecheck.diagrams.sequence import (
     ACTION,
     CRASH,
     FAILED,
+    LOST_MESSAGE,
+    MESSAGE,
     POWER_LOSS,
     RAISED,
     Arrow,
@@ -22,7 +25,7 @@ from lifecheck.diagrams.sequence import (
 
 BANDS = {CRASH: "rgba(198, 40, 40, 0.14)", POWER_LOSS: "rgba(106, 27, 154, 0.14)",
          RAISED: "rgba(230, 81, 0, 0.14)"}
-ARROWS = {ACTION: "->>", FAILED: "-x", CRASH: "--)"}
+ARROWS = {ACTION: "->>", FAILED: "-x", CRASH: "--)", MESSAGE: "->>", LOST_MESSAGE: "--x"}
 # Narrower lanes than Mermaid's default (150 px each, 50 apart), no second row of lane heads
 # at the bottom: a diagram with six lanes then fits a Markdown column without shrinking.
 INIT = '%%{init: {"sequence": {"width": 100, "actorMargin": 30, "mirrorActors": false}}}%%'

@@ -1,7 +1,11 @@
 """The reachable states of one spec, with its counterexamples highlighted.
 
 A small graph (at most :data:`FULL_LIMIT` states) is drawn whole: one node per
-state, one edge per transition. A larger one is drawn as a quotient: states with
+state, one edge per transition. A node says its processes' control states and,
+where several states share those, the fields (or map entries) that set them
+apart, with their values whole: no two nodes read the same, so a reader can tell
+the state where a violation shows from its neighbours by its text, not only by
+its colour. A larger one is drawn as a quotient: states with
 the same projection are one node, and an edge is drawn where some transition
 leads from one class to another. By default the projection is the control state
 of every process (see :mod:`.control`), the processes of a role counted rather
@@ -26,12 +30,15 @@ from typing import Any
 
 from lifecheck.diagrams import dot
 from lifecheck.diagrams.control import ControlStates
-from lifecheck.diagrams.explored import Edge, RoleInfo
+from lifecheck.diagrams.explored import Edge, ExploredGraph, RoleInfo
+from lifecheck.typed_values import same_typed
+from lifecheck.values import FrozenMap
 
 FULL_LIMIT = 30
 QUOTIENT_LIMIT = 40
 QUOTIENT_EDGE_LIMIT = 120
 MAX_LABELS = 4
+NODE_LINE = 44  # characters: a longer node line is wrapped (never cut: the values are the point)
 
 ACTION, FAILED, CRASH, POWER_LOSS = "action", "failed call", "crash", "power loss"
 STYLE = {
@@ -114,9 +121,56 @@ def configuration_lines(controls: ControlStates, sid: int, *, counted: bool = Tr
     return tuple(lines)
 
 
+FAULTS_USED = "faults used"  # not a field name a model can declare: it has a space
+
+
+def _entries(state: dict[str, Any], maps: set[str]) -> dict[str, Any]:
+    """A state's fields, a field in ``maps`` as one entry per key (``fs.tree['/a']``)."""
+    out: dict[str, Any] = {}
+    for name, value in state.items():
+        if name in maps:
+            out.update((f"{name}[{k!r}]", v) for k, v in value.items())
+            out.setdefault(name + "[", _MAP)  # keeps the map's place among the fields
+        else:
+            out[name] = value
+    return out
+
+
+_MAP = object()
+_ABSENT = object()
+
+
+def entry_lines(states: Sequence[dict[str, Any]], i: int) -> list[str]:
+    """``name=value`` for each field or map entry whose value differs among ``states``, in states[i].
+
+    Values are whole (``repr``, so that ``1`` and ``True`` or ``'1'`` read apart);
+    an entry a map lacks in this state reads ``(absent)``.
+    """
+    maps = {name for name in states[0]
+            if all(isinstance(s.get(name), FrozenMap) for s in states)}  # a map in every state
+    entries = [_entries(s, maps) for s in states]
+    names: dict[str, None] = {}
+    for e in entries:
+        names.update(dict.fromkeys(e))
+    lines = []
+    for name in names:
+        if name.endswith("["):
+            continue
+        values = [e.get(name, _ABSENT) for e in entries]
+        if all(same_typed(values[0], v) for v in values[1:]):
+            continue
+        mine = values[i]
+        lines.append(f"{name} (absent)" if mine is _ABSENT else f"{name}={mine!r}")
+    return lines
+
+
 def state_picture(controls: ControlStates, paths: Sequence[CounterexamplePath], *,
-                  projection: Projection | None = None) -> Picture:
-    """Decide what to draw for one spec's graph (a Picture with no nodes says why in ``note``)."""
+                  projection: Projection | None = None, whole: bool = True) -> Picture:
+    """Decide what to draw for one spec's graph (a Picture with no nodes says why in ``note``).
+
+    ``whole=False`` asks for the quotient even of a small graph: the drawing to
+    fall back on when the whole one is too wide to read.
+    """
     graph = controls.graph
     n = len(graph.states)
     on_path: set[tuple[int, int]] = set()
@@ -129,7 +183,7 @@ def state_picture(controls: ControlStates, paths: Sequence[CounterexamplePath], 
             ends.add(walk[-1])
         for i in range(1, len(walk)):
             on_path.add((walk[i - 1], p.key[i]))
-    if n <= FULL_LIMIT and projection is None:
+    if whole and n <= FULL_LIMIT and projection is None:
         return _full(controls, on_path, path_states, ends)
     return _quotient(controls, on_path, path_states, ends, projection)
 
@@ -140,9 +194,15 @@ def _full(controls: ControlStates, on_path: set[tuple[int, int]], path_states: s
     pic = Picture("full", states=len(graph.states))
     roles = varying_roles(controls)
     initial = set(graph.initial.values())
+    alike: dict[tuple[str, ...], list[int]] = {}
     for sid in range(len(graph.states)):
-        lines = [f"#{sid}", *configuration_lines(controls, sid, counted=False, roles=roles)]
-        pic.nodes.append((f"s{sid}", lines, _marks(sid, initial, path_states, ends)))
+        alike.setdefault(configuration_lines(controls, sid, counted=False, roles=roles), []).append(sid)
+    for config, sids in alike.items():
+        shared = [_with_faults(graph, sid) for sid in sids]
+        for i, sid in enumerate(sids):
+            lines = [*config, *(entry_lines(shared, i) if len(sids) > 1 else [])]
+            pic.nodes.append((f"s{sid}", lines, _marks(sid, initial, path_states, ends)))
+    pic.nodes.sort(key=lambda node: int(node[0][1:]))
     for e in graph.edges:
         text = _edge_text(e)
         pic.edges.append((f"s{e.source}", f"s{e.target}", _kind(e), [text] if text else [],
@@ -204,6 +264,14 @@ def _quotient(controls: ControlStates, on_path: set[tuple[int, int]], path_state
     return pic
 
 
+def _with_faults(graph: ExploredGraph, sid: int) -> dict[str, Any]:
+    """A state's fields and, as one more map, the faults spent to reach it."""
+    state = graph.states[sid]
+    if not graph.faults_used:
+        return state
+    return {**state, FAULTS_USED: FrozenMap(graph.faults_used[sid])}
+
+
 def _marks(sid: int, initial: set[int], path_states: set[int], ends: set[int]) -> set[str]:
     return {m for m, on in (("initial", sid in initial), ("path", sid in path_states),
                             ("end", sid in ends)) if on}
@@ -224,7 +292,7 @@ def picture_dot(pic: Picture, title: str) -> str:
             attrs.update(color=dot.HIGHLIGHT, penwidth="2.4")
         if "end" in marks:
             attrs.update(fillcolor=dot.BAD_FILL, color=dot.CRASH, penwidth="2.4")
-        g.node(node_id, dot.lines(*(dot.shorten(x, 44) for x in lines)), **attrs)
+        g.node(node_id, dot.lines(*(part for x in lines for part in wrap_whole(x, NODE_LINE))), **attrs)
     for a, b, kind, labels, hot in pic.edges:
         attrs = dict(STYLE[kind])
         if kind in (CRASH, POWER_LOSS) and not hot:
@@ -234,3 +302,20 @@ def picture_dot(pic: Picture, title: str) -> str:
         # A space before each line keeps the text off a thick edge drawn straight down.
         g.edge(a, b, label=dot.lines(*(f" {x}" for x in labels)) if labels else "", **attrs)
     return dot.source(g)
+
+
+def wrap_whole(text: str, width: int) -> list[str]:
+    """A line broken after ``, `` or before ``=`` where it passes ``width``; nothing is cut.
+
+    A long value (a file's contents, a queue) stays whole over several lines, each
+    but the first indented, so that the node stays narrow enough to read.
+    """
+    lines: list[str] = []
+    rest = text
+    while len(rest) > width:
+        cut = max(rest.rfind(", ", 0, width) + 2, rest.rfind("=", 0, width))
+        if cut <= 2:
+            cut = width  # no place to break: break anywhere, still keeping every character
+        lines.append(rest[:cut].rstrip())
+        rest = "  " + rest[cut:].lstrip()
+    return [*lines, rest]

@@ -64,6 +64,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from lifecheck import Component, FrozenMap, ModelError, current_process, fault, require, volatile
+from lifecheck.message_labels import duplicated_label, lost_label
 
 from .remote_store import timed_out_label
 
@@ -172,10 +173,12 @@ class Channel(Component):
             return False
         if key not in self.streams:
             self.streams = self.streams.set(key, OPEN)
-        if self.loss is not None and fault(self.loss):
+        if self.loss is not None and fault(self.loss, label=lost_label(self.name, message, receiver,
+                                                                       self.loss)):
             return True
         room = self.capacity is None or len(queue) + 2 <= self.capacity
-        copies = 2 if self.duplication is not None and room and fault(self.duplication) else 1
+        twice = duplicated_label(self.name, message, receiver, self.duplication or "")
+        copies = 2 if self.duplication is not None and room and fault(self.duplication, label=twice) else 1
         self.queues = self.queues.set(key, queue + (message,) * copies)
         return not (self.timeout is not None
                     and fault(self.timeout, label=timed_out_label(self.name, "send", self.timeout)))

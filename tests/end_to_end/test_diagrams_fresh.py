@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from lifecheck.diagrams.document import CODE_WIDTH
 from lifecheck.diagrams.dot import HIGHLIGHT, legible, smallest_text_px
 from lifecheck.diagrams.report import build_report, differences
 from lifecheck.modelling.spec import load_specs
@@ -74,3 +75,45 @@ def test_every_svg_is_legible_at_page_width(report):
     small = [f"{name}: {smallest_text_px(text):.1f} px" for name, text in report.files.items()
              if name.endswith(".svg") and not legible(text)]
     assert not small, "diagrams too wide to read at page width:\n  " + "\n  ".join(small)
+
+
+NODE = re.compile(r'^\t(\w+) \[label=("(?:[^"\\]|\\.)*"|<.*?>|[^ \]]+)', re.M)
+
+
+def node_labels(dot_text: str) -> dict[str, str]:
+    """Every node's label in a DOT text written by the report (one node statement a line)."""
+    return {node: label for node, label in NODE.findall(dot_text)}
+
+
+def test_no_two_nodes_of_a_state_graph_look_the_same(report):
+    """A reader tells nodes apart by their text, not by their colour or position."""
+    same = []
+    graphs = [(name, text) for name, text in report.files.items() if name.endswith(".states.dot")]
+    assert len(graphs) > 50
+    for name, text in graphs:
+        labels = list(node_labels(text).values())
+        assert labels, name
+        same += [f"{name}: {label}" for label in sorted(set(labels)) if labels.count(label) > 1]
+    assert not same, "state graphs with nodes that look the same:\n  " + "\n  ".join(same)
+
+
+
+def _code_blocks(markdown: str) -> list[tuple[str, list[str]]]:
+    """(language, lines) of every fenced block of a Markdown text."""
+    return [(lang, body.split("\n")) for lang, body in re.findall(r"^```(\w*)\n(.*?)\n```$", markdown,
+                                                                 flags=re.S | re.M)]
+
+
+def test_nothing_in_the_documents_is_wider_than_the_page(report):
+    """Code blocks do not wrap when shown: no line passes CODE_WIDTH characters (a Mermaid
+    block is a picture and sizes itself); a verdict table has five narrow columns."""
+    docs = {name: text for name, text in report.files.items() if name.endswith(".md")}
+    docs["verdicts.md"] = verdict_table(report.results)
+    wide = []
+    for name, text in docs.items():
+        for lang, lines in _code_blocks(text):
+            if lang != "mermaid":
+                wide += [f"{name}: {len(line)}: {line}" for line in lines if len(line) > CODE_WIDTH]
+        for header in re.findall(r"^\| spec \|.*$", text, flags=re.M):
+            assert header.count("|") - 1 <= 5, f"{name}: {header}"
+    assert not wide, "code lines wider than the page:\n  " + "\n  ".join(wide[:20])

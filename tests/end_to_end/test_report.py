@@ -85,22 +85,27 @@ def test_write_then_check_then_stale(report, tmp_path, capsys):
     assert main([TUTORIAL], out=str(out), check=True) == 0
     assert "up to date" in capsys.readouterr().out
 
-    (out / "lease-handover.md").write_text("edited by hand\n")
+    edited = (out / "lease-handover.md").read_text() + "edited by hand\n"  # the mark stays
+    (out / "lease-handover.md").write_text(edited)
     (out / "lease-handover" / "first.no-crash.states.svg").unlink()
-    (out / "lease-handover" / "renamed-spec.states.svg").write_text("<svg/>")
+    # A diagram report wrote for a spec since renamed: stale. One drawn by hand: not ours.
+    (out / "lease-handover" / "renamed-spec.states.svg").write_text(
+        report.files["lease-handover/fenced.crash.states.svg"])
+    (out / "lease-handover" / "hand-drawn.svg").write_text("<svg/>")
     (out / "lease-handover" / "notes.txt").write_text("not ours")
     assert main([TUTORIAL], out=str(out), check=True) == 1
     printed = capsys.readouterr().out
     assert "changed  lease-handover.md" in printed
     assert "missing  lease-handover/first.no-crash.states.svg" in printed
     assert "stale    lease-handover/renamed-spec.states.svg" in printed
-    assert "notes.txt" not in printed
-    assert (out / "lease-handover.md").read_text() == "edited by hand\n"  # --check writes nothing
+    assert "notes.txt" not in printed and "hand-drawn.svg" not in printed
+    assert (out / "lease-handover.md").read_text() == edited  # --check writes nothing
 
     assert main([TUTORIAL], out=str(out), check=False) == 0
     assert differences(report, out) == []
     assert not (out / "lease-handover" / "renamed-spec.states.svg").exists()
     assert (out / "lease-handover" / "notes.txt").exists()  # not a diagram: left alone
+    assert (out / "lease-handover" / "hand-drawn.svg").read_text() == "<svg/>"  # not ours: left alone
     assert not list(out.rglob("*.tmp"))
 
 
@@ -219,7 +224,7 @@ def test_a_broken_or_bounded_spec_is_reported_without_diagrams(tmp_path):
     report = build_report(load_specs(str(spec_file)))
     doc = report.files["odd.md"]
     assert "No state graph: the exploration is incomplete (state bound 5 reached)." in doc
-    assert "**error**" in doc and "which can change after it is stored" in doc
+    assert "**error**" in doc and "which can change after it is stored" in " ".join(doc.split())
     assert "From `odd.py`. Every" in doc  # the models are in the spec file: named once
     # A partial graph would draw a partial machine as if it were the whole: none is drawn.
     assert doc.count("No state machine is drawn for this design") == 2
@@ -244,3 +249,92 @@ def test_without_graphviz_the_error_says_what_to_install(tmp_path, capsys, monke
     assert cli_main(["report", TUTORIAL, "--out", str(tmp_path / "d")]) == 2
     assert "apt-get install graphviz" in capsys.readouterr().err
     assert not (tmp_path / "d").exists()  # nothing half-written
+
+
+# -- a design whose specs have different numbers of processes ----------------------------
+
+SHRINKING_SPECS = '''"""Counters: the first spec has three, the second two."""
+from lifecheck import Model, Process, Spec, action, always, holds, parameter, require, role, volatile
+
+
+class Counter(Process):
+    n = volatile(0)
+
+
+class Counting(Model):
+    """Counts to two."""
+    size = parameter(2, "counters")
+    counters = role(Counter, count="size")
+
+    @action(Counter)
+    def tick(self, c):
+        require(c.n < 2)
+        c.n += 1
+
+    @always
+    def small(self):
+        """Never above two."""
+        return all(c.n <= 2 for c in self.counters)
+
+
+SPECS = [
+    Spec("shrink/three", Counting(size=3), holds()),
+    Spec("shrink/two", Counting(size=2), holds()),
+]
+'''
+
+
+def test_a_design_whose_first_spec_has_more_processes_than_a_later_one(tmp_path):
+    spec_file = tmp_path / "shrink.py"
+    spec_file.write_text(SHRINKING_SPECS)
+    report = build_report(load_specs(str(spec_file)))
+    # One machine for the role, drawn from both specs' graphs: the same three control states.
+    dot_text = report.files["shrink/counting.counters.dot"]
+    assert all(f"label={n}" in dot_text for n in ("\"n=0\"", "\"n=1\"", "\"n=2\""))
+    assert "shrink/two.states.svg" in report.files
+    assert "#### shrink/three" in report.files["shrink.md"]
+
+
+# -- report never overwrites or removes a file it did not write -------------------------
+
+def test_report_leaves_a_file_it_did_not_write_alone(report, tmp_path, capsys):
+    out = tmp_path / "docs"
+    out.mkdir()
+    (out / "README.md").write_text("# My project's docs\n")
+    (out / "lease-handover").mkdir()
+    mine = out / "lease-handover" / "first.no-crash.states.svg"
+    mine.write_text("<svg>drawn by hand</svg>\n")
+    assert main([TUTORIAL], out=str(out), check=False) == 2
+    err = capsys.readouterr().err
+    assert "README.md" in err and "first.no-crash.states.svg" in err
+    assert "did not write" in err
+    # Nothing written at all: a half report would link to files that are not there.
+    assert (out / "README.md").read_text() == "# My project's docs\n"
+    assert mine.read_text() == "<svg>drawn by hand</svg>\n"
+    assert sorted(p.name for p in out.rglob("*")) == ["README.md", "first.no-crash.states.svg",
+                                                        "lease-handover"]
+    assert main([TUTORIAL], out=str(out), check=True) == 1
+    assert "foreign  README.md (not written by lifecheck report" in capsys.readouterr().out
+
+
+def test_every_file_report_writes_carries_its_mark(report):
+    from lifecheck.diagrams.report import written_by_report
+
+    for name, text in report.files.items():
+        assert written_by_report(text), name
+    assert not written_by_report("# Generated by hand\n")
+
+
+def test_a_whole_state_graph_too_wide_gives_way_to_its_control_state_classes(tmp_path, monkeypatch):
+    import lifecheck.diagrams.report as report_module
+
+    spec_file = tmp_path / "shrink.py"
+    spec_file.write_text(SHRINKING_SPECS)
+    specs = load_specs(str(spec_file) + "::shrink/two")
+    whole = build_report(specs).files
+    assert "All 9 reachable states" in whole["shrink.md"]
+    # Pretend every whole graph is too wide: the classes (counted control states) replace it.
+    monkeypatch.setattr(report_module, "legible", lambda svg: "(control states)" in svg)
+    files = build_report(specs).files
+    assert "The 9 reachable states, drawn as 6 classes" in files["shrink.md"]
+    assert "(control states)" in files["shrink/two.states.dot"]

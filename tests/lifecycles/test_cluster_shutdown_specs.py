@@ -251,7 +251,8 @@ def test_shutdown_terminates_catches_a_lost_terminate_message() -> None:
     assert set(result.violated_properties) == {"ShutdownTerminates", "Deadlock"}
     (v,) = [v for v in result.violations if v.property == "ShutdownTerminates"]
     assert v.trace.stutter  # stuck waiting for an ack that cannot come
-    assert steps(v.trace) == [*SHUTDOWN_UNTIL_GRACE[:6], "consensusmodule1 tell_services -> loss fails",
+    lost = "consensusmodule1 tell_services -> net: 'terminate' to servicecontainer2 lost (loss)"
+    assert steps(v.trace) == [*SHUTDOWN_UNTIL_GRACE[:6], lost,
                               "servicecontainer1 service_polls",
                               "consensusmodule1 collect_ack(service='servicecontainer1')"]
 
@@ -260,4 +261,5 @@ def test_a_lost_close_session_request_abandons_the_session_even_with_the_fix() -
     result = check_spec(Spec("lossy", LossyFixed(), holds(), faults=[Fail(kind="loss", max=1)],
                              properties=["NoAbandonedSession"]))
     (v,) = [v for v in result.violations if v.property == "NoAbandonedSession"]
-    assert "consensusmodule1 close_archive_client -> loss fails" in steps(v.trace)
+    assert ("consensusmodule1 close_archive_client -> net: 'close-session' to archive lost (loss)"
+            in steps(v.trace))

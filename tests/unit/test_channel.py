@@ -230,7 +230,7 @@ def test_a_lossy_channel_needs_a_budget_for_its_faults() -> None:
 
 def test_a_lost_message_never_arrives_but_the_stream_is_open() -> None:
     sys = system(do("send", P2, "a"), faults=(LOSS,), model=with_channel(loss="loss"))
-    assert _branches(sys) == [("run", {(P1, P2): ("a",)}), ("run -> loss fails", {})]
+    assert _branches(sys) == [("run", {(P1, P2): ("a",)}), ("run -> net: 'a' to peer2 lost (loss)", {})]
     (lost,) = [out for step, out in sys.successors(sys.init_states()[0]) if step.fault]
     assert set(sys.describe(lost)["net.streams"]) == {(P1, P2)}
 
@@ -238,14 +238,14 @@ def test_a_lost_message_never_arrives_but_the_stream_is_open() -> None:
 def test_a_duplicated_message_arrives_twice_in_a_row() -> None:
     sys = system(do("send", P2, "a"), faults=(DUPLICATE,), model=with_channel(duplication="duplicate"))
     assert _branches(sys) == [("run", {(P1, P2): ("a",)}),
-                              ("run -> duplicate fails", {(P1, P2): ("a", "a")})]
+                              ("run -> net: 'a' to peer2 duplicated (duplicate)", {(P1, P2): ("a", "a")})]
 
 
 def test_fault_kinds_are_named_per_channel() -> None:
     model = with_channel(loss="net-loss", duplication=None)
     sys = system(do("send", P2, "a"), faults=(Fail(kind="net-loss", max=1), Fail(kind="duplicate", max=1)),
                  model=model)
-    assert [label for label, _ in _branches(sys)] == ["run", "run -> net-loss fails"]
+    assert [label for label, _ in _branches(sys)] == ["run", "run -> net: 'a' to peer2 lost (net-loss)"]
 
 
 def test_loss_spends_the_budget() -> None:
@@ -369,4 +369,4 @@ def test_one_lost_message_leaves_the_client_waiting_forever() -> None:
                              faults=[Fail(kind="loss", max=1)]))
     assert set(result.violated_properties) == {"Replied", "Deadlock"}
     (v,) = [v for v in result.violations if v.property == "Deadlock"]
-    assert [s.label for s in v.trace.steps] == ["request -> loss fails"]
+    assert [s.label for s in v.trace.steps] == ["request -> net: 'ping' to peer1 lost (loss)"]

@@ -26,7 +26,15 @@ from lifecheck.diagrams.control import (
     choose_rule,
 )
 from lifecheck.diagrams.explored import Edge, ExploredGraph, RoleInfo
-from lifecheck.diagrams.roles import CRASH, FAILED, POWER_LOSS, Transition, machine_dot, role_machine
+from lifecheck.diagrams.roles import (
+    CRASH,
+    FAILED,
+    POWER_LOSS,
+    Transition,
+    machine_dot,
+    machine_legend,
+    role_machine,
+)
 from lifecheck.diagrams.sequence import Arrow, Box, sequence_diagram
 from lifecheck.diagrams.sequence_dot import sequence_dot
 from lifecheck.diagrams.sequence_mermaid import escape, sequence_mermaid
@@ -34,11 +42,14 @@ from lifecheck.diagrams.state_graph import (
     FULL_LIMIT,
     QUOTIENT_LIMIT,
     CounterexamplePath,
+    entry_lines,
     picture_dot,
     state_picture,
+    wrap_whole,
 )
 from lifecheck.replay import Elided
 from lifecheck.result import Change, Trace, TraceStep, Violation
+from lifecheck.values import FrozenMap
 from tests.snapshot import assert_snapshot
 
 BROKER = RoleInfo("fleet", "Broker", ("broker1",), (("phase", "volatile"), ("files", "durable")))
@@ -132,6 +143,27 @@ def test_another_process_changing_a_watcher_is_drawn_apart():
     assert machine.states == ["seen=0", "seen=1"]
 
 
+def test_a_crash_from_every_state_is_one_note_not_an_edge_per_state():
+    machine = role_machine(BROKER, [_controls()])
+    text = machine_dot(machine)
+    # crash: from write and from done, i.e. from every state but boot, where it leads.
+    assert text.count("shape=note") == 1
+    assert "from any state:\\ncrash → boot" in text
+    crash_edges = [line for line in text.splitlines() if "->" in line and "label=crash" in line]
+    assert crash_edges == []
+    # The power loss comes from write alone: an edge of its own, not a note.
+    assert re.search(r's1 -> s0 \[label="power loss"', text)
+    assert "a red note" in machine_legend(machine)
+
+
+def test_a_fault_from_some_states_only_stays_an_edge_per_state():
+    graph = _graph()
+    graph.edges[7] = Edge(3, 1, 3, Step("watcher1", "look"))  # no crash from done any more
+    text = machine_dot(role_machine(BROKER, [_controls(graph)]))
+    assert "shape=note" not in text
+    assert re.search(r's1 -> s0 \[label="crash / power loss"', text)
+
+
 def test_role_machine_dot_snapshot():
     assert_snapshot("diagram_role_machine.dot", machine_dot(role_machine(BROKER, [_controls()])))
 
@@ -169,6 +201,38 @@ def test_full_state_graph_highlights_the_counterexample():
     marks = {node: m for node, _, m in pic.nodes}
     assert "end" in marks["s5"] and "initial" in marks["s0"]
     assert_snapshot("diagram_state_graph_full.dot", picture_dot(pic, "demo/full"))
+
+
+def test_full_state_graph_nodes_say_what_sets_them_apart():
+    pic = state_picture(_controls(), [])
+    labels = {node: lines for node, lines, _ in pic.nodes}
+    assert len({tuple(lines) for lines in labels.values()}) == len(labels)  # no two alike
+    # done with 1 file: three states the control states cannot tell apart; the watchers can.
+    assert labels["s3"] == ["broker1: done", "Watcher: seen=0, seen=0"]  # the varying roles' controls
+    # boot with no file and boot with one: the same control states, told apart by files.
+    assert labels["s0"] == ["broker1: boot", "Watcher: seen=0, seen=0", "disk.files=0",
+                            "broker1.files=0"]
+    assert labels["s5"][2:] == ["disk.files=1", "broker1.files=1"]
+    assert not any(line.startswith("#") for lines in labels.values() for line in lines)
+
+
+def test_differing_entries_name_map_entries_and_keep_values_whole():
+    long = "x" * 80
+    states = [{"fs.tree": FrozenMap({"/a": 1, "/b": long}), "n": 1},
+              {"fs.tree": FrozenMap({"/a": 1}), "n": 1},
+              {"fs.tree": FrozenMap({"/a": 1, "/b": long}), "n": True}]
+    assert [entry_lines(states, i) for i in range(3)] == [
+        [f"fs.tree['/b']={long!r}", "n=1"],
+        ["fs.tree['/b'] (absent)", "n=1"],
+        [f"fs.tree['/b']={long!r}", "n=True"],  # 1 and True are different values
+    ]
+
+
+@given(st.text(alphabet="ab =,'[]()x", max_size=200), st.integers(12, 60))
+def test_a_wrapped_node_line_keeps_every_character_and_fits(text, width):
+    lines = wrap_whole(text, width)
+    assert "".join("".join(lines).split()) == "".join(text.split())
+    assert all(len(line) <= width for line in lines)
 
 
 def test_quotient_state_graph_by_control_states():
@@ -356,3 +420,12 @@ def test_smallest_text_at_page_width():
     assert dot.smallest_text_px(narrow) == pytest.approx(16.0)
     assert dot.smallest_text_px(wide) == pytest.approx(8.0)
     assert dot.legible(narrow) and not dot.legible(wide)
+
+
+@given(st.lists(st.text(alphabet="ab  -x", max_size=300), max_size=4), st.integers(10, 120))
+def test_code_lines_fit_and_keep_every_character(lines, width):
+    from lifecheck.diagrams.document import code_lines
+
+    out = code_lines(lines, width)
+    assert all(len(line) <= width for line in out if line.strip())
+    assert "".join("".join(out).split()) == "".join("".join(lines).split())

@@ -17,7 +17,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "checker"
 
 FLOORS: dict[str, int] = {
     "contract": 0, "errors": 0, "values": 0, "typed_values": 0, "result": 0, "replay": 0,
-    "files": 0, "encoding": 0, "result_data": 0,
+    "files": 0, "encoding": 0, "result_data": 0, "message_labels": 0,
     "modelling": 1,
     "explore": 2,
     "walks": 3,
