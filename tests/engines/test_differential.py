@@ -528,7 +528,7 @@ def test_a_resumed_run_agrees_with_an_uninterrupted_one(tmp_path_factory: Any, d
     assert outcome(resumed(spec, tmp, engine, levels)) == outcome(reference)
 
 
-@settings(HARNESS, max_examples=max(1, EXAMPLES // 2))
+@settings(HARNESS, max_examples=max(1, EXAMPLES // 3))
 @given(model_descs().filter(lambda d: d.count >= 2 and d.state_bound is None and not d.liveness))
 def test_symmetry_keeps_the_verdict_and_one_state_per_orbit(desc: ModelDesc) -> None:
     assume(small(desc))
