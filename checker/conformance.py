@@ -212,7 +212,7 @@ class Lockstep:
         for prop in self.system.properties:
             if prop.kind != ALWAYS:
                 continue
-            for name, _ in self.system.observe(prop.name, walk.state):
+            for name in self.system.fields_read(prop.name, walk.state):
                 if not any(fnmatch.fnmatchcase(name, pattern) for pattern in self._patterns):
                     raise ConformanceError(
                         f"{self.conformance.name}: property {prop.name} reads {name}, which the "

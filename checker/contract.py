@@ -199,8 +199,14 @@ class TransitionSystem(ABC):
         return False
 
     def observe(self, property_name: str, state: State) -> list[tuple[str, Any]]:
-        """The named fields a property read on ``state`` (to explain a violation)."""
+        """The named fields a property read on ``state`` (to explain a violation), as a
+        person reads them: map entries, a component's fields in its own terms."""
         return []
+
+    def fields_read(self, property_name: str, state: State) -> list[str]:
+        """The state's own fields a property read on ``state`` (``fs.tree``, not the
+        ``fs.files`` a trace shows): what a conformance run must observe to pin it down."""
+        return [name for name, _ in self.observe(property_name, state)]
 
     def canonical(self, state: State) -> State:
         """The representative of ``state``'s symmetry orbit (itself, without symmetry)."""

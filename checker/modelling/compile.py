@@ -420,6 +420,13 @@ class ModelSystem(Mirrored, TransitionSystem):
             return []
         return readable.observe(self, decl.check, f"property {property_name}", state)
 
+    def fields_read(self, property_name: str, state: tuple) -> list[str]:
+        decl = next((d for d in self.model.property_decls().values() if d.name == property_name),
+                    None)
+        if decl is None or decl.kind == "transition":
+            return []
+        return readable.fields_read(self, decl.check, f"property {property_name}", state)
+
     # -- properties ---------------------------------------------------------------------
     def _compile_properties(self, selected: Sequence[str] | None) -> list[Property]:
         decls = {d.name: d for d in self.model.property_decls().values()}

@@ -60,6 +60,33 @@ def observe(system: ModelSystem, check: Any, where: str, state: tuple) -> list[t
     paying for any logging. Parts are listed in the order the property first read
     them; a component's reads are named as its :meth:`trace_reads` says.
     """
+    order, reads = _reads(system, check, where, state)
+    parts = {p.index: p for p in system.holder_parts}
+    seen: list[tuple[str, Any]] = []
+    told: set[int] = set()
+    for index, name in order:
+        part, component = parts[index], system.component_at.get(index)
+        if component is None:
+            found = entries_read(_fields(part, state), {name: reads[index][name]})
+        elif index in told:  # a component's reads are told together, where it was first read
+            continue
+        else:
+            told.add(index)
+            found = component.trace_reads(_fields(part, state), reads[index])
+        seen.extend((part.prefix + n, v) for n, v in found)
+    return seen
+
+
+def fields_read(system: ModelSystem, check: Any, where: str, state: tuple) -> list[str]:
+    """The fields of the state itself that ``check`` read on ``state``, by name."""
+    parts = {p.index: p for p in system.holder_parts}
+    return [parts[index].prefix + name for index, name in _reads(system, check, where, state)[0]]
+
+
+def _reads(system: ModelSystem, check: Any, where: str,
+           state: tuple) -> tuple[list[tuple[int, str]], dict[int, dict[str, tuple | None]]]:
+    """(part, field) in the order ``check`` first read them, and per part the keys it read
+    of each field (None: the whole value)."""
     log: list[tuple[int, int]] = []
     keys: dict[tuple[int, int], dict] = {}
     ctx = system.observe_ctx
@@ -85,19 +112,7 @@ def observe(system: ModelSystem, check: Any, where: str, state: tuple) -> list[t
             if name not in fields_read:
                 order.append((index, name))
             fields_read[name] = None if not read or WHOLE in read else tuple(read)
-    seen: list[tuple[str, Any]] = []
-    told: set[int] = set()
-    for index, name in order:
-        part, component = parts[index], system.component_at.get(index)
-        if component is None:
-            found = entries_read(_fields(part, state), {name: reads[index][name]})
-        elif index in told:  # a component's reads are told together, where it was first read
-            continue
-        else:
-            told.add(index)
-            found = component.trace_reads(_fields(part, state), reads[index])
-        seen.extend((part.prefix + n, v) for n, v in found)
-    return seen
+    return order, reads
 
 
 def _fields(part: Part, state: tuple) -> dict[str, Any]:

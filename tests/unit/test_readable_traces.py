@@ -100,6 +100,19 @@ def test_the_property_line_shows_the_entries_it_read_whole() -> None:
     assert "/d/old" not in text.split("it sees")[1].splitlines()[0]  # an entry it did not read
 
 
+def test_a_conformance_run_is_told_the_state_fields_a_property_read_not_the_shown_ones() -> None:
+    """A trace shows ``fs.files['/d/big']``; an adapter observes the state's own fields, so
+    conformance asks :meth:`fields_read` (it once asked the trace's names, and refused
+    every adapter that covered ``fs.*`` fields by their real names)."""
+    system = ModelSystem(Script(script=(("note", ()),)), [])
+    state = system.init_states()[0]
+    shown = [name for name, _ in system.observe("BigIsSmall", state)]
+    read = system.fields_read("BigIsSmall", state)
+    assert shown == ["fs.files['/d/big']", "worker1.pc"]
+    assert "worker1.pc" in read and all(name.startswith(("fs.", "worker1.")) for name in read)
+    assert not any("[" in name or name == "fs.files" for name in read), read
+
+
 def test_no_bookkeeping_in_the_initial_line_or_in_a_step_that_touches_no_file() -> None:
     trace = trace_of((("note", ()), ("create", ("/d/a",))), ["run", "run"])
     initial = render_trace(trace)[0]
