@@ -80,7 +80,8 @@ def check_leads_to(name: str, exploration: Exploration, eventually: bool) -> Las
         return None
     # The first fair state in BFS order from the sources has the shortest stem.
     target = next(s for s in order if s in fair_states)
-    loop = fair_states[target]
+    component = fair_states[target]
+    loop = _fair_loop(graph, component, target) if component is not None else []
     inner: list[tuple[int, int]] = []
     cur = target
     while reach_parent[cur] is not None:
@@ -103,14 +104,20 @@ def _tree_path(exploration: Exploration, sid: int) -> list[tuple[int, int]]:
     return path
 
 
-def _fair_states(exploration: Exploration, region: set[int]) -> dict[int, list[tuple[int, int]]]:
-    """Map each state of ``region`` that lies on a fair loop (or may stutter) to that loop."""
+def _fair_states(exploration: Exploration, region: set[int]) -> dict[int, set[int] | None]:
+    """Map each state of ``region`` that lies on a fair loop to its fair component, or to
+    None where it may stutter (no fair step enabled: the behaviour may stay there).
+
+    Only the loop of the state the lasso goes through is built (:func:`_fair_loop`, a
+    search through the component): building one for every state of a component costs
+    its size squared, minutes on a graph of 100,000 states.
+    """
     graph = exploration.graph
     assert graph is not None
-    result: dict[int, list[tuple[int, int]]] = {}
+    result: dict[int, set[int] | None] = {}
     for s in region:
         if not graph.enabled[s]:
-            result[s] = []  # no fair step enabled: the behaviour may stay here forever
+            result[s] = None
     import networkx as nx  # here, not at the top: it takes longer to import than most runs
 
     g = nx.DiGraph()
@@ -120,9 +127,9 @@ def _fair_states(exploration: Exploration, region: set[int]) -> dict[int, list[t
             if t in region:
                 g.add_edge(s, t)
     for component in _fair_components(graph, g):
-        for s in sorted(component):
+        for s in component:
             if s not in result:
-                result[s] = _fair_loop(graph, component, s)
+                result[s] = component
     return result
 
 

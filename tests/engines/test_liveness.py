@@ -402,3 +402,23 @@ def test_leads_to_matches_brute_force(case: tuple[GraphSystem, set[int], set[int
         # Some state of the trace has P and not Q, and Q never holds from there on.
         assert any(s in trigger and all(t not in goal for t in states[i:])
                    for i, s in enumerate(states))
+
+
+def test_one_fair_loop_is_built_per_lasso_however_big_the_component(monkeypatch: Any) -> None:
+    """A ring of 300 states never reaching the goal: one fair component. Only the loop
+    of the state the lasso goes through is searched for; a loop built for every state
+    of the component cost its size squared (15 minutes on 100,000 states)."""
+    from lifecheck.explore import liveness
+
+    calls: list[int] = []
+    original = liveness._fair_loop
+
+    def counted(graph: Any, component: set[int], start: int) -> list[tuple[int, int]]:
+        calls.append(start)
+        return original(graph, component, start)
+
+    monkeypatch.setattr(liveness, "_fair_loop", counted)
+    ring = {s: [("p", "a", (s + 1) % 300, False)] for s in range(300)}
+    result = check(GraphSystem([0], ring, [eventually({1000})]))
+    assert result.verdict == "violated" and len(calls) == 1
+    assert len(only(result).trace.steps) == 300  # the whole ring, once round
