@@ -26,12 +26,12 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any
+
+import numpy as np
 
 from lifecheck.explore.exploration import Exploration
-
-if TYPE_CHECKING:
-    import networkx as nx
+from lifecheck.explore.graph_arrays import edge_arrays
 
 
 @dataclass
@@ -118,47 +118,67 @@ def _fair_states(exploration: Exploration, region: set[int]) -> dict[int, set[in
     for s in region:
         if not graph.enabled[s]:
             result[s] = None
-    import networkx as nx  # here, not at the top: it takes longer to import than most runs
-
-    g = nx.DiGraph()
-    g.add_nodes_from(region)
-    for s in region:
-        for _k, t, _ in graph.edges[s]:
-            if t in region:
-                g.add_edge(s, t)
-    for component in _fair_components(graph, g):
+    src, dst, cls = edge_arrays(graph.edges)
+    nodes = np.fromiter(region, np.int64, len(region))
+    for component in _fair_components(graph, nodes, src, dst, cls):
         for s in component:
             if s not in result:
                 result[s] = component
     return result
 
 
-def _fair_components(graph, g: nx.DiGraph) -> list[set[int]]:
-    """The fair strongly connected sets of ``g`` (disjoint), refined for strong fairness."""
-    import networkx as nx
+def _fair_components(graph: Any, nodes: np.ndarray, src: np.ndarray, dst: np.ndarray,
+                     cls: np.ndarray) -> list[set[int]]:
+    """The fair strongly connected sets among ``nodes`` (disjoint), refined for strong
+    fairness; the steps are given as arrays (source, target, class), and the components
+    are found by scipy's compiled search."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import connected_components
+
     fair: list[set[int]] = []
-    pending = [g]
+    pending = [(nodes, src, dst, cls)]
     while pending:
-        region = pending.pop()
-        for component in nx.strongly_connected_components(region):
-            if len(component) == 1:
-                (only,) = component
-                if not region.has_edge(only, only):
-                    continue
-            always_enabled = frozenset.intersection(*(graph.enabled[s] for s in component))
-            taken = {c for s in component for _, t, c in graph.edges[s]
-                     if t in component and c >= 0}
+        nodes, src, dst, cls = pending.pop()
+        keep = np.isin(src, nodes) & np.isin(dst, nodes)
+        src, dst, cls = src[keep], dst[keep], cls[keep]
+        order = np.sort(nodes)
+        at_src, at_dst = np.searchsorted(order, src), np.searchsorted(order, dst)
+        matrix = csr_matrix((np.ones(len(src), np.int8), (at_src, at_dst)),
+                            shape=(len(order), len(order)))
+        count, labels = connected_components(matrix, directed=True, connection="strong")
+        label_src, label_dst = labels[at_src], labels[at_dst]
+        inner = label_src == label_dst
+        looped = np.zeros(count, bool)
+        looped[label_src[inner & (src == dst)]] = True
+        members = _split(labels, order, count)
+        inner_at = _split(label_src[inner], np.nonzero(inner)[0], count)
+        for label in range(count):
+            states = members[label]
+            if len(states) == 1 and not looped[label]:
+                continue
+            component = set(states.tolist())
+            enabled = [graph.enabled[s] for s in component]
+            always_enabled = frozenset.intersection(*enabled)
+            steps = inner_at[label]
+            taken = {c for c in cls[steps].tolist() if c >= 0}
             if not always_enabled <= taken:
                 continue
-            starved = {c for s in component for c in graph.enabled[s]
-                       if c in graph.strong} - taken
+            starved = {c for e in enabled for c in e if c in graph.strong} - taken
             if not starved:
                 fair.append(component)
                 continue
-            rest = [s for s in component if not graph.enabled[s] & starved]
-            if rest:
-                pending.append(region.subgraph(rest))
+            rest = np.array([s for s, e in zip(component, enabled, strict=True)
+                             if not e & starved], np.int64)
+            if len(rest):
+                pending.append((rest, src[steps], dst[steps], cls[steps]))
     return fair
+
+
+def _split(labels: np.ndarray, values: np.ndarray, count: int) -> list[np.ndarray]:
+    """``values`` grouped by their ``labels`` (0..count-1)."""
+    order = np.argsort(labels, kind="stable")
+    ends = np.cumsum(np.bincount(labels, minlength=count))
+    return np.split(values[order], ends[:-1])
 
 
 def _fair_loop(graph, component: set[int], start: int) -> list[tuple[int, int]]:

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from lifecheck.explore.exploration import Graph
+from lifecheck.explore.graph_arrays import Rows
 from lifecheck.modelling.footprint import trigger_of
 
 
@@ -88,26 +89,15 @@ class GraphRecording:
                               for col in zip(*self.edge_parts, strict=True)) \
             if self.edge_parts else (np.empty(0, np.int64),) * 4
         order = np.lexsort((via, src))
-        edges: list[list[tuple[int, int, int]]] = [[] for _ in range(n)]
-        for s, k, t, c in zip(src[order].tolist(), via[order].tolist(), dst[order].tolist(),
-                              cls[order].tolist(), strict=True):
-            edges[s].append((k, t, c))
-        graph.edges = edges
-        enabled: list[frozenset[int]] = [frozenset()] * n
+        graph.edges = Rows(n, src[order], (via[order], dst[order], cls[order]))
         if self.enabled_parts:
             states = np.concatenate([s for s, _ in self.enabled_parts])
             classes = np.concatenate([c for _, c in self.enabled_parts])
             width = max(len(self.class_ids), 1)
             pairs = np.unique(states * width + classes)
-            owners, owned = (pairs // width).tolist(), (pairs % width).tolist()
-            at = 0
-            while at < len(owners):
-                end = at
-                while end < len(owners) and owners[end] == owners[at]:
-                    end += 1
-                enabled[owners[at]] = frozenset(owned[at:end])
-                at = end
-        graph.enabled = enabled
+            graph.enabled = Rows(n, pairs // width, (pairs % width,), as_set=True)
+        else:
+            graph.enabled = Rows(n, np.empty(0, np.int64), (np.empty(0, np.int64),), as_set=True)
         assert self.fairness is not None
         graph.name_classes(self.class_ids, self.fairness.is_strong)
         for name, parts in self.bit_parts.items():
