@@ -53,11 +53,14 @@ class GraphRecording:
             self.enabled_parts.append((sids[fair].astype(np.int64), classes[fair]))
 
     def classes_of(self, ks: np.ndarray, ts: np.ndarray) -> np.ndarray:
-        out = np.full(len(ks), -1, np.int64)
-        for k in np.unique(ks).tolist():
-            at = np.nonzero(ks == k)[0]
-            out[at] = self.tables[k].cls[ts[at]]
-        return out
+        """The fairness class of each (step instance, transition): one lookup in the
+        instances' class arrays laid end to end."""
+        for table in self.tables:
+            table.arrays()
+        sizes = np.array([len(table.cls) for table in self.tables], np.int64)
+        starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+        flat = np.concatenate([table.cls for table in self.tables])
+        return flat[starts[ks] + ts]
 
     def note_edges(self, src: np.ndarray, via: np.ndarray, dst: np.ndarray,
                    classes: np.ndarray) -> None:
@@ -94,7 +97,8 @@ class GraphRecording:
             states = np.concatenate([s for s, _ in self.enabled_parts])
             classes = np.concatenate([c for _, c in self.enabled_parts])
             width = max(len(self.class_ids), 1)
-            pairs = np.unique(states * width + classes)
+            pairs = np.sort(states * width + classes)  # deduplicated by hand: numpy's
+            pairs = pairs[np.concatenate(([True], pairs[1:] != pairs[:-1]))]  # unique hashes, slowly
             graph.enabled = Rows(n, pairs // width, (pairs % width,), as_set=True)
         else:
             graph.enabled = Rows(n, np.empty(0, np.int64), (np.empty(0, np.int64),), as_set=True)
