@@ -34,10 +34,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lifecheck.contract import ALWAYS, ActionFailure, Options, TransitionSystem
-from lifecheck.errors import SpecError
+from lifecheck.contract import ALWAYS, EVENTUALLY, ActionFailure, Options, TransitionSystem
+from lifecheck.errors import ModelError, SpecError
 from lifecheck.explore.bfs import explore
 from lifecheck.explore.exploration import deep_size
+from lifecheck.explore.liveness import check_leads_to
 from lifecheck.files import write_atomically
 from lifecheck.modelling.loader import import_spec_file
 from lifecheck.modelling.spec import Spec
@@ -167,7 +168,10 @@ def results_markdown(rows: list[dict[str, Any]]) -> str:
              "keeps per distinct state: the seen-set of 64-bit fingerprints plus the 8 bytes per "
              "state (parent and step index) from which counterexamples are replayed; SPIN's "
              "are its reported memory for states. The engine is lifecheck's explorer: vector "
-             "(levels in numpy, steps learned once) or bfs (state by state).", "",
+             "(levels in numpy, steps learned once) or bfs (state by state). A liveness "
+             "benchmark (a name ending in leads-to) keeps the whole graph, every step between "
+             "states, and is timed to its verdict, the fair-cycle search included; bfs keeps "
+             "exact states there.", "",
              "| model | tool | distinct states | transitions | seconds | states/s | "
              "bytes/state | peak RSS (MiB) | lifecheck/SPIN |",
              "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
@@ -193,7 +197,8 @@ def _default_engine(spec: Spec) -> str:
 
 
 def _bench_options(spec: Spec, engine: str) -> Options:
-    return Options(bounds=spec.bounds, check_deadlock=spec.deadlock, check_liveness=False,
+    # Liveness is checked where the benchmark's properties ask for it (bench/live_*.py).
+    return Options(bounds=spec.bounds, check_deadlock=spec.deadlock,
                    determinism_checks=0, measure_memory=True, fingerprints=True, engine=engine)
 
 
@@ -203,15 +208,26 @@ def _in_child(fn: Any, *args: Any) -> dict[str, Any]:
     proc = ctx.Process(target=_child_main, args=(fn, args, child))
     proc.start()
     child.close()
-    row = parent.recv()
+    try:
+        row = parent.recv()
+    except EOFError:
+        row = {"error": f"the measuring process died (exit code {proc.exitcode})"}
     proc.join()
+    if "error" in row:
+        raise ModelError(f"benchmark {args[0].name}: {row['error']}")
     return row
 
 
 def _child_main(fn: Any, args: tuple, conn: Any) -> None:
-    row = fn(*args)
-    row["peak_rss_bytes"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    conn.send(row)
+    """Measure in a fresh process (its peak memory is the benchmark's alone); a model
+    error is sent back as words, for the parent to report as bad input."""
+    try:
+        row = fn(*args)
+    except ModelError as exc:
+        conn.send({"error": str(exc)})
+    else:
+        row["peak_rss_bytes"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        conn.send(row)
     conn.close()
 
 
@@ -231,8 +247,14 @@ def _measure_lifecheck(spec: Spec, engine: str) -> dict[str, Any]:
     system = spec.system()
     options = _bench_options(spec, engine)
     exp = explore_vector(system, options) if engine == "vector" else explore(system, options)
+    # A liveness benchmark is timed to its verdict: the fair-cycle search on the graph too.
+    started = time.perf_counter()
+    for p in system.properties:
+        if p.is_liveness:
+            check_leads_to(p.name, exp, p.kind == EVENTUALLY)
+    seconds = exp.seconds + time.perf_counter() - started
     generated = exp.transitions + len(system.init_states())
-    row = _row(spec.name, "lifecheck", exp.distinct_states, generated, exp.seconds,
+    row = _row(spec.name, "lifecheck", exp.distinct_states, generated, seconds,
                exp.stored_bytes)
     row["engine"] = engine
     return row
