@@ -253,7 +253,9 @@ def _fault_row(s: TraceStep, route: _Router, actor: str, own: list[Change],
         kept = [*own, *(c for _, changes in others for c in changes)]
         grouped = _group(kept, route)
         for lane, changes in sorted(grouped.items(), key=lambda kv: order[kv[0]]):
-            text += [f"{lane}: {line}" for line in _changes(changes, route)]
+            # A change broken before its arrow continues on the next line, unprefixed.
+            text += [line if line.startswith("    ") else f"{lane}: {line}"
+                     for line in _changes(changes, route)]
         text += _dropped(events)
         return Row(s.index, (Box((lanes[0], lanes[-1]), tuple(text), POWER_LOSS),))
     # The verb says what a stop or a pause did to the status; the rest is what it forgot.

@@ -429,3 +429,15 @@ def test_code_lines_fit_and_keep_every_character(lines, width):
     out = code_lines(lines, width)
     assert all(len(line) <= width for line in out if line.strip())
     assert "".join("".join(out).split()) == "".join("".join(lines).split())
+
+
+def test_no_sequence_box_line_is_a_lane_name_before_a_bare_arrow() -> None:
+    """A change broken before its arrow continues on the next line; in a power-loss box
+    that line once got the lane's name too (``fs:     → (absent)``), naming no field."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "diagrams"
+    dots = sorted(root.glob("*/*.dot"))
+    assert dots
+    for drawing in dots:
+        assert not re.search(r"\\n[\w.-]+: +→", drawing.read_text()), drawing.name
