@@ -117,7 +117,7 @@ def test_bfs_counts_equal_tlcs(cfg: str) -> None:
 def test_vector_engine_counts_equal_tlcs_where_it_accepts_the_spec(cfg: str) -> None:
     c = BY_CFG[cfg]
     spec = c.spec()
-    result = check_spec(spec, Options(engine="vector", check_liveness=False))
+    result = check_spec(spec, Options(engine="vector"))  # liveness included, as on bfs
     if spec.constraint is not None:
         assert result.verdict == "error" and "does not apply state or action constraints" in result.error
         return
