@@ -71,6 +71,12 @@ class Learner:
         self.before_views = Views(system, self.before_ctx, logged=True)
         self.transition_checks = {p.name: decls[p.name].check for p in system.properties
                                   if p.kind == TRANSITION}
+        # The spec's constraints, learned as a property and a transition property are.
+        state_c, action_c = getattr(system, "constraint_fns", (None, None))
+        if state_c is not None:
+            self.predicates[STATE_CONSTRAINT] = lambda: state_c(self.views.model)
+        if action_c is not None:
+            self.transition_checks[ACTION_CONSTRAINT] = action_c
         finals = list(system.finals)
         self.predicates["final state"] = lambda: any(
             as_bool(d.fn(self.views.model), f"final state {d.name}") for d in finals)
@@ -129,7 +135,7 @@ class Learner:
         ctx = self.ctx
         ctx.reads = set() if logged else None
         try:
-            where = name if name == "final state" else f"property {name}"
+            where = _where(name)
             value = as_bool(with_reading(ctx, state, where, self.predicates[name]), where)
             reads = ctx.reads or set()
         finally:
@@ -141,7 +147,7 @@ class Learner:
         """Evaluate a transition property across one step: columns read in ``before``, then
         those read in ``after`` shifted by the number of columns; and the value."""
         ctx, bctx, check = self.ctx, self.before_ctx, self.transition_checks[name]
-        where = f"property {name}"
+        where = _where(name)
         bctx.read(before)
         bctx.where = where
         ctx.reads, bctx.reads = set(), set()
@@ -155,6 +161,15 @@ class Learner:
         finally:
             ctx.reads = bctx.reads = None
         return reads, value
+
+
+STATE_CONSTRAINT = "the state constraint"
+ACTION_CONSTRAINT = "the action constraint"
+
+
+def _where(name: str) -> str:
+    """How an error in a learned predicate names it."""
+    return name if name in ("final state", STATE_CONSTRAINT, ACTION_CONSTRAINT) else f"property {name}"
 
 
 def trigger_of(name: str) -> str:

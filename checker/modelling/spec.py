@@ -124,6 +124,8 @@ class Spec:
             try:
                 system.constraint = compile_constraint(system, self.constraint,
                                                        self.action_constraint)
+                # (the vector explorer learns them as it learns properties)
+                system.constraint_fns = (self.constraint, self.action_constraint)
             except ModelError as exc:
                 raise exc.within(spec=self.name) from None
         known = system.fairness_names()

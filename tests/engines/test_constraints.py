@@ -54,7 +54,8 @@ class Stopper(Model):
         return self.n == 3
 
 
-ENGINES: dict[str, dict[str, Any]] = {"bfs": {}, "workers": {"workers": 2}, "auto": {"engine": "auto"}}
+ENGINES: dict[str, dict[str, Any]] = {"bfs": {}, "vector": {"engine": "vector"}, "workers": {"workers": 2},
+                                     "auto": {"engine": "auto"}}
 
 
 def _check(spec: Spec, engine: str = "bfs") -> Any:
@@ -102,11 +103,12 @@ def test_a_guard_instead_of_a_constraint_reports_the_deadlock_a_constraint_does_
     assert _check(bounded).verdict == "holds"
 
 
-def test_the_vector_engine_refuses_and_auto_falls_back() -> None:
+def test_the_vector_engine_applies_them_as_bfs_does() -> None:
     spec = Spec("c", Counter(), holds(), properties=[], constraint=lambda m: m.n <= 3)
-    refused = check_spec(spec, Options(engine="vector"))
-    assert refused.verdict == "error" and "constraints" in refused.error
-    assert _check(spec, "auto").stats.distinct_states == 4
+    for engine in ("vector", "auto"):
+        result = _check(spec, engine)
+        assert (result.error, result.stats.distinct_states, result.stats.outside) == \
+            ("", 4, _check(spec).stats.outside)
 
 
 def test_liveness_under_a_constraint_is_refused() -> None:

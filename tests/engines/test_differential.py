@@ -484,15 +484,17 @@ def test_every_engine_agrees_with_the_reference(desc: ModelDesc) -> None:
     if reference.error:  # a model the generator made unlawful is an error everywhere
         assert "not deterministic" not in reference.error, reference.error
     expected = outcome(reference)
-    constrained = bool(desc.constraint or desc.action_constraint)
     for name, options in [("vector", {"engine": "vector"}), ("auto", {"engine": "auto"}),
                           ("fingerprints", {"fingerprints": True})]:
         got = run(spec, **options)
-        if name == "vector" and constrained and not reference.error:  # refused; auto: bfs
-            assert got.verdict == "error" and "constraints" in got.error
-            continue
         assert outcome(got) == expected, name
-    if not reference.error and not desc.state_bound and not constrained:
+        if name == "vector":  # the same violations, found at the same steps
+            assert [(v.property, v.message, v.trace.steps[-1].action if v.trace and v.trace.steps
+                     else None) for v in got.violations] == \
+                [(v.property, v.message, v.trace.steps[-1].action if v.trace and v.trace.steps
+                  else None) for v in reference.violations]
+            assert got.stats.outside == reference.stats.outside
+    if not reference.error and not desc.state_bound:
         # The same reachable states, told apart by type (0 is not False).
         want = sorted(map(repr, map(typed, reachable(spec))))
         assert sorted(map(repr, map(typed, reachable(spec, "vector")))) == want
@@ -521,7 +523,6 @@ def test_a_resumed_run_agrees_with_an_uninterrupted_one(tmp_path_factory: Any, d
                                                         levels: int, engine: str) -> None:
     assume(small(desc))
     assume(engine != "team" or not (desc.state_bound or desc.liveness))  # refused (see above)
-    assume(engine != "vector" or not (desc.constraint or desc.action_constraint))  # refused
     spec = spec_of(desc)
     reference = run(spec, engine="bfs" if engine == "team" else engine)
     tmp = str(tmp_path_factory.mktemp("ckpt"))

@@ -87,6 +87,14 @@ class Admission:
         self.merge_recent()
         order = np.argsort(parents.astype(np.uint16) if len(rows) <= 1 << 16 else parents,
                            kind="stable")
+        if self.checks.transitions:
+            # Every step is checked, also one into a state a bound keeps out (as bfs does).
+            self.check_steps(rows, sid0, parents[order], ks[order], ts[order], vias[order])
+        rivals: dict[str, tuple[int, int]] = {}
+        if self.constrained:
+            inside, rivals = self.within(rows, sid0, parents[order], ks[order], ts[order],
+                                         vias[order])
+            order = order[inside]
         fps_o = fps[order]
         unique, first, inverse = np.unique(fps_o, return_index=True, return_inverse=True)
         seen = self.seen
@@ -101,9 +109,6 @@ class Admission:
         if max_states is not None and self.count + len(fresh) > max_states:
             self.complete, self.reason = False, state_bound(max_states)
             fresh = fresh[:max(0, max_states - self.count)]
-        if self.checks.transitions:
-            # Every step is checked, also one into a state a bound keeps out (as bfs does).
-            self.check_steps(rows, sid0, parents[order], ks[order], ts[order], vias[order])
         count0 = self.count
         if self.keeps_graph:
             ids = np.full(len(unique), -1, np.int64)
@@ -112,6 +117,8 @@ class Admission:
             self.note_edges(sid0 + parents[order], vias[order], ids[inverse.reshape(-1)],
                             self.classes_of(ks[order], ts[order]))
         if not len(fresh):
+            for name in rivals:
+                self.note_rival(name, rivals)
             return rows[:0], fps[:0]
         pick = order[fresh]
         new_fps = fps_o[fresh]
@@ -123,7 +130,7 @@ class Admission:
             self.seen = merged
         self.record(len(new_fps), sid0 + parents[pick], vias[pick])
         new = self.build(rows, parents[pick], ks[pick], ts[pick])
-        self.check_states(new, count0)
+        self.check_states(new, count0, rivals, (sid0 + parents[pick], vias[pick]))
         return new, new_fps
 
     def record(self, count: int, parents: Any, vias: Any) -> None:
@@ -165,13 +172,23 @@ class Admission:
                 sid, via, step = where(int(bad[0]))
                 self.note(Found(*broken_across(p, step), sid, via))
 
-    def check_states(self, rows: np.ndarray, sid0: int) -> None:
+    def check_states(self, rows: np.ndarray, sid0: int, rivals: dict[str, tuple[int, int]] | None = None,
+                     origins: tuple[np.ndarray, np.ndarray] | None = None) -> None:
+        """New states ``sid0``.. checked; ``rivals``: per invariant, a step out of the
+        constraints that broke it at this level, reported instead where it came first
+        (``origins``: each new state's source and step index)."""
         if self.keeps_graph:
             self.note_states(rows, sid0)
+        rivals = rivals or {}
         for p in self.checks.invariants:
             bad = np.nonzero(~self.truth(p.name, rows, lambda r: sid0 + r))[0]
-            if len(bad):
+            if len(bad) and p.name in rivals and origins is not None and \
+                    rivals[p.name] < (int(origins[0][bad[0]]), int(origins[1][bad[0]])):
+                self.note_rival(p.name, rivals)
+            elif len(bad):
                 self.note(Found(p.name, ALWAYS, does_not_hold(p), sid0 + int(bad[0])))
+            elif p.name in rivals:
+                self.note_rival(p.name, rivals)
         for p in self.checks.sometimes:
             if p.name not in self.sometimes_seen and self.truth(p.name, rows, lambda r: sid0 + r).any():
                 self.sometimes_seen.add(p.name)

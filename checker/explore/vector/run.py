@@ -15,6 +15,7 @@ from lifecheck.explore.checks import Checks, Found, state_bound, unhashable
 from lifecheck.explore.exploration import Exploration, path_key
 from lifecheck.explore.search import Search
 from lifecheck.explore.vector.admit import Admission
+from lifecheck.explore.vector.constrain import Constraining
 from lifecheck.explore.vector.expand import Expansion
 from lifecheck.explore.vector.graph import GraphRecording
 from lifecheck.explore.vector.hashing import fingerprints
@@ -33,8 +34,6 @@ def refusal(system: Any, options: Options) -> str | None:
     """Why the vector explorer cannot run this check (None when it can)."""
     if getattr(system, "reduces_symmetry", False):
         return "it does not reduce symmetry"
-    if getattr(system, "constraint", None) is not None:
-        return "it does not apply state or action constraints"
     if options.record_graph:
         return "it keeps no graph"
     if options.workers > 1 or options.ray:
@@ -52,14 +51,14 @@ def explore_vector(system: Any, options: Options,
     return VectorRun(system, learner_for(system), options, on_state).run()
 
 
-class VectorRun(Learning, Expansion, Admission, GraphRecording, Search):
+class VectorRun(Learning, Expansion, Admission, GraphRecording, Constraining, Search):
     """One vector run (see :class:`~lifecheck.explore.search.Search`)."""
 
     ENGINE = "vector"
     SAVED = ("values", "tables", "predicates", "seen", "recent", "parents", "vias", "count",
              "found", "sometimes_seen", "coverage", "transitions", "level_starts", "complete",
              "reason", "depth", "looked_up", "learned", "direct", "frontier", "class_ids",
-             "seen_ids", "edge_parts", "enabled_parts", "bit_parts", "row_parts")
+             "seen_ids", "edge_parts", "enabled_parts", "bit_parts", "row_parts", "outside")
 
     def __init__(self, system: Any, learner: Learner, options: Options,
                  on_state: Callable[[int, Any], None] | None) -> None:
@@ -70,6 +69,7 @@ class VectorRun(Learning, Expansion, Admission, GraphRecording, Search):
         self.tables = [StepTable(self.values) for _ in learner.steps]
         self.checks = Checks(system)
         self.start_graph()
+        self.start_constraints()
         self.predicates = {name: Predicate(self.values)
                            for name in [*learner.predicates, *learner.transition_checks]}
         # The seen-set: a sorted array of fingerprints, and a small set of the latest
@@ -115,7 +115,7 @@ class VectorRun(Learning, Expansion, Admission, GraphRecording, Search):
 
     def advance(self, until: float | None) -> None:
         if (self.direct and len(self.frontier[0]) <= SMALL and not self.checks.transitions
-                and not self.keeps_graph):
+                and not self.keeps_graph and not self.constrained):
             self.thin(until)
             return
         out = self.level(*self.frontier)
@@ -175,4 +175,4 @@ class VectorRun(Learning, Expansion, Admission, GraphRecording, Search):
                            self.coverage,
                            self.complete, self.reason, self.sometimes_seen, graph, stored,
                            self.resumed_at,
-                           self.count, True)
+                           self.count, True, outside=self.outside)
