@@ -20,18 +20,27 @@ from lifecheck.contract import (
     Progress,
 )
 from lifecheck.explore.checks import Found, time_bound
+from lifecheck.explore.graph_arrays import edge_arrays
 from lifecheck.values import FrozenMap
 
 
 @dataclass
 class Graph:
-    """The explored graph, kept only for liveness checking."""
+    """The explored graph, kept only for liveness checking (lists as the bfs explorer
+    appends to them, or :class:`~lifecheck.explore.graph_arrays.Rows`, read alike)."""
 
-    edges: list[list[tuple[int, int, int]]] = field(default_factory=list)  # (step idx, target, class)
-    enabled: list[frozenset[int]] = field(default_factory=list)  # fair classes enabled per state
+    edges: Any = field(default_factory=list)  # per state: (step idx, target, class)
+    enabled: Any = field(default_factory=list)  # per state: the fair classes enabled
     classes: list[Any] = field(default_factory=list)  # class id -> class key
     strong: frozenset[int] = frozenset()  # the class ids that are strongly fair
     predicate_bits: dict[str, list[tuple[bool, bool]]] = field(default_factory=dict)  # (P, Q)
+    steps: Any = None  # every step as (source, target, class) arrays, once the search needs them
+
+    def step_arrays(self) -> tuple[Any, Any, Any]:
+        """Every step as arrays, built once for all the liveness properties checked."""
+        if self.steps is None:
+            self.steps = edge_arrays(self.edges)
+        return self.steps
 
     def name_classes(self, class_ids: dict[Any, int], is_strong: Callable[[Any], bool]) -> None:
         """Record which fairness unit each class id stands for, and which are strong."""

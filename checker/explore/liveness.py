@@ -31,7 +31,6 @@ from typing import Any
 import numpy as np
 
 from lifecheck.explore.exploration import Exploration
-from lifecheck.explore.graph_arrays import edge_arrays
 
 
 @dataclass
@@ -118,7 +117,7 @@ def _fair_states(exploration: Exploration, region: set[int]) -> dict[int, set[in
     for s in region:
         if not graph.enabled[s]:
             result[s] = None
-    src, dst, cls = edge_arrays(graph.edges)
+    src, dst, cls = graph.step_arrays()
     nodes = np.fromiter(region, np.int64, len(region))
     for component in _fair_components(graph, nodes, src, dst, cls):
         for s in component:
