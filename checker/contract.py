@@ -248,6 +248,11 @@ class Bounds:
         return ", ".join(parts) or "none"
 
 
+# Where the vector engine starts to pay (measured on specs/: below a few thousand states
+# the bfs explorer finishes first); see lifecheck.explore.handover.
+HANDOVER_STATES = 2000
+
+
 @dataclass
 class Options:
     """How to explore: bounds, deadlock checking, liveness, and which engine.
@@ -277,7 +282,10 @@ class Options:
     ray_address: str | None = None  #: an existing Ray cluster; None starts a local one
     checkpoint: str | None = None  #: file to save the run to between levels, and resume from
     checkpoint_every: float = 60.0  #: seconds between checkpoints
-    engine: str = "bfs"  #: "bfs" (state by state) or "vector" (levels at a time, steps learned)
+    #: "auto" (bfs, handed over to the vector engine once a run has ``handover`` states),
+    #: "bfs" (state by state, exact: the reference) or "vector" (levels at a time, steps learned)
+    engine: str = "auto"
+    handover: int = HANDOVER_STATES  #: the states after which "auto" turns to the vector engine
 
 
 @dataclass

@@ -13,7 +13,7 @@ from lifecheck.cli.exports import file_stem, itf_files, write_new_files
 from lifecheck.cli.interrupt import EXIT_INTERRUPTED, Interruption, interrupted_notice
 from lifecheck.cli.progress import progress_line
 from lifecheck.cli.targets import load_targets
-from lifecheck.contract import Options
+from lifecheck.contract import HANDOVER_STATES, Options
 from lifecheck.explore.verdict import check_spec
 from lifecheck.files import write_atomically
 from lifecheck.modelling.spec import Spec
@@ -61,13 +61,22 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         help="wall-clock seconds of each spec's search")
     bounds.add_argument("--max-memory-mb", type=_positive(float), metavar="MB",
                         help="resident memory of the checker (and its workers), in MiB")
-    check.add_argument("--fingerprints", action="store_true",
-                       help="keep 64-bit fingerprints instead of states (16 bytes per state; a "
-                            "collision, reported as a probability, could hide a state)")
-    check.add_argument("--engine", choices=("bfs", "vector", "auto"), default="bfs",
-                       help="bfs: state by state, exact (default); vector: whole levels in numpy "
-                            "with each step's effect learned once, fingerprints, no symmetry; "
-                            "auto: vector where it can check the spec, bfs elsewhere")
+    storage = check.add_mutually_exclusive_group()
+    storage.add_argument("--exact", action="store_true",
+                         help="keep every state exactly to the end of the run: the bfs "
+                              "explorer, the reference engine (no fingerprint collision can "
+                              "hide a state; slower, and a few hundred bytes per state)")
+    storage.add_argument("--fingerprints", action="store_true",
+                         help="keep 64-bit fingerprints instead of states from the first "
+                              "state on, in the bfs explorer (16 bytes per state; a collision, "
+                              "reported as a probability, could hide a state)")
+    check.add_argument("--engine", choices=("auto", "bfs", "vector"), default="auto",
+                       help="auto (default): the bfs explorer, exact, while a run is small, "
+                            "handed over to the vector engine once it passes "
+                            f"{HANDOVER_STATES:,} states (fingerprints from then on, with the "
+                            "chance of a collision reported); bfs: state by state, exact, the "
+                            "reference; vector: whole levels in numpy with each step's effect "
+                            "learned once, fingerprints")
     check.add_argument("--workers", type=int, default=1, metavar="N",
                        help="explore with N worker processes (safety properties only)")
     check.add_argument("--ray", nargs="?", const="local", default=None, metavar="ADDRESS",
@@ -84,6 +93,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.exact and args.engine == "vector":
+        print("lifecheck check: --exact keeps states exactly, which the vector engine never "
+              "does; drop --engine vector", file=sys.stderr)
+        return 2
     specs = load_targets(args.targets)
     if not specs:
         return 2
@@ -135,7 +148,8 @@ def _check_one(spec: Spec, args: argparse.Namespace, interruption: Interruption)
                       progress_every=line.every if line else 1.0,
                       stop_requested=interruption.reason,
                       workers=args.workers, ray=args.ray is not None,
-                      fingerprints=args.fingerprints, engine=args.engine,
+                      fingerprints=args.fingerprints,
+                      engine="bfs" if args.exact else args.engine,
                       ray_address=None if args.ray in (None, "local") else args.ray)
     if args.checkpoint:
         options.checkpoint = str(Path(args.checkpoint) / (file_stem(spec.name) + ".ckpt"))

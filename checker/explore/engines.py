@@ -1,9 +1,11 @@
 """One table of engines: what each one explores with, and why it may refuse a spec.
 
 The engine is chosen here and nowhere else: ``--ray`` and ``--workers`` pick a team,
-``--engine`` a single-process explorer (``auto``: the vector engine where it can
-check the spec, bfs elsewhere). A refusal is an :class:`~lifecheck.errors.EngineRefused`
-that names the way out, raised before anything is explored.
+``--engine`` a single-process explorer (``auto``, the default: the bfs explorer while
+a run is small, handed over to the vector engine once it grows, where that engine can
+check the spec; see :mod:`lifecheck.explore.handover`). A refusal is an
+:class:`~lifecheck.errors.EngineRefused` that names the way out, raised before anything
+is explored.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ def _vector_refusal(system: TransitionSystem, options: Options) -> str | None:
     if why is None:
         return None
     return (f"the vector engine cannot check this spec: {why}; use --engine bfs "
-            "(or --engine auto, which picks it only where it can)")
+            "(or --engine auto, which uses it only where it can)")
 
 
 def team_refusal(system: TransitionSystem, options: Options) -> str | None:
@@ -81,6 +83,12 @@ def _vector(system: TransitionSystem, options: Options, spec: Spec | None) -> Ex
     return explore_vector(system, options)
 
 
+def _auto(system: TransitionSystem, options: Options, spec: Spec | None) -> Exploration:
+    from lifecheck.explore.handover import explore_handing_over
+
+    return explore_handing_over(system, options)
+
+
 def _parallel(system: TransitionSystem, options: Options, spec: Spec | None) -> Exploration:
     from lifecheck.explore.parallel import explore_parallel
 
@@ -100,6 +108,7 @@ ENGINES: dict[str, Engine] = {e.name: e for e in (
     Engine("bfs", "state by state, exact: the reference engine", _none, _bfs),
     Engine("vector", "whole levels in numpy with each step's effect learned once",
            _vector_refusal, _vector),
+    Engine("auto", "bfs while a run is small, the vector engine once it grows", _none, _auto),
     Engine("parallel", "forked workers, level by level; safety only", team_refusal, _parallel),
     Engine("ray", "Ray actors, level by level; safety only", _ray_refusal, _ray),
 )}
@@ -111,12 +120,11 @@ def engine_for(system: TransitionSystem, options: Options) -> Engine:
         name = "ray"
     elif options.workers > 1:
         name = "parallel"
-    elif options.engine == "auto":
-        name = "vector" if ENGINES["vector"].refusal(system, options) is None else "bfs"
-    elif options.engine in ("bfs", "vector"):
+    elif options.engine in ("bfs", "vector", "auto"):
         name = options.engine
     else:
-        raise EngineRefused(f"unknown engine {options.engine!r}: the engines are bfs and vector")
+        raise EngineRefused(f"unknown engine {options.engine!r}: the engines are auto, bfs and "
+                            "vector")
     engine = ENGINES[name]
     why = engine.refusal(system, options)
     if why is not None:

@@ -48,12 +48,21 @@ class Search:
             self.restore(saved)
         else:
             self.start()
-        last_saved = time.perf_counter()
+        return self.carry_on(time.perf_counter())
+
+    def carry_on(self, last_saved: float) -> Exploration:
+        """Level after level until the frontier is empty or a bound stops the run; an
+        engine may hand the run over to another between levels (:meth:`successor`)."""
+        options = self.options
+        path = options.checkpoint
         while self.pending() and not self.stopped:
             if path and time.perf_counter() - last_saved >= options.checkpoint_every:
                 save_checkpoint(path, self.signature, self.snapshot())
                 last_saved = time.perf_counter()
             self.advance(last_saved + options.checkpoint_every if path else None)
+            after = self.successor()
+            if after is not None:
+                return after.carry_on(last_saved)
         return self.finish()
 
     def sign(self) -> None:
@@ -108,6 +117,11 @@ class Search:
 
     def frontier_size(self, pending: int) -> int:
         raise NotImplementedError
+
+    def successor(self) -> Search | None:
+        """The run that goes on from here in another engine, or None to go on in this one
+        (called between levels, with the frontier whole)."""
+        return None
 
     def resumed_count(self) -> int:
         """Distinct states the resumed run had found."""

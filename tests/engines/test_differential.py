@@ -396,6 +396,8 @@ def spec_of(desc: ModelDesc, symmetric: bool = False) -> Spec:
 # -- running and comparing -----------------------------------------------------------------
 
 def run(spec: Spec, **options: Any) -> Result:
+    """A check of ``spec``: by the reference, the bfs explorer, unless ``options`` say."""
+    options.setdefault("engine", "bfs")
     return check_spec(spec, Options(bounds=spec.bounds, check_deadlock=False, **options))
 
 
@@ -476,23 +478,26 @@ def resumed(spec: Spec, tmp: str, engine: str, levels: int) -> Result:
 # -- the laws --------------------------------------------------------------------------------
 
 @HARNESS
-@given(model_descs())
-def test_every_engine_agrees_with_the_reference(desc: ModelDesc) -> None:
+@given(model_descs(), st.integers(0, 40))
+def test_every_engine_agrees_with_the_reference(desc: ModelDesc, handover: int) -> None:
+    """``handover``: the states after which the default engine turns from bfs to vector
+    (drawn small, so that random models are handed over at every point of a run)."""
     assume(small(desc))
     spec = spec_of(desc)
     reference = run(spec)
     if reference.error:  # a model the generator made unlawful is an error everywhere
         assert "not deterministic" not in reference.error, reference.error
     expected = outcome(reference)
-    for name, options in [("vector", {"engine": "vector"}), ("auto", {"engine": "auto"}),
+    for name, options in [("vector", {"engine": "vector"}),
+                          ("auto", {"engine": "auto", "handover": handover}),
                           ("fingerprints", {"fingerprints": True})]:
         got = run(spec, **options)
         assert outcome(got) == expected, name
-        if name == "vector":  # the same violations, found at the same steps
+        if name in ("vector", "auto"):  # the same violations, found at the same steps
             assert [(v.property, v.message, v.trace.steps[-1].action if v.trace and v.trace.steps
                      else None) for v in got.violations] == \
                 [(v.property, v.message, v.trace.steps[-1].action if v.trace and v.trace.steps
-                  else None) for v in reference.violations]
+                  else None) for v in reference.violations], name
             assert got.stats.outside == reference.stats.outside
     if not reference.error and not desc.state_bound:
         # The same reachable states, told apart by type (0 is not False).

@@ -47,7 +47,7 @@ def explore_vector(system: Any, options: Options,
     why = refusal(system, options)
     if why is not None:
         raise EngineRefused(f"the vector engine cannot check this spec: {why}; use --engine bfs "
-                            "(or --engine auto, which picks it only where it can)")
+                            "(or --engine auto, which uses it only where it can)")
     return VectorRun(system, learner_for(system), options, on_state).run()
 
 

@@ -1,0 +1,133 @@
+"""The default engine: the bfs explorer while a run is small, the vector engine once it grows.
+
+Neither engine is the faster one everywhere. On a spec of a few thousand states the
+vector engine's learning (each step's effect is learned once per combination of the
+values it reads) and numpy's cost per call outweigh what it saves, and the bfs
+explorer finishes first; past that, learned steps are reused level after level and
+the vector engine is several times faster, in 16 bytes per state instead of the
+exact states. So a run starts in the bfs explorer, exact, and at the first level
+boundary past :data:`HANDOVER_STATES` states (``Options.handover``) hands its run
+over to the vector engine, which goes on from the same frontier.
+
+Both engines number states in the same breadth-first order (successors by source,
+then step index) and keep the same parent and step arrays, so the handover moves
+the run rather than restarting it: every state found so far is encoded as a row and
+fingerprinted into the vector engine's seen-set, the frontier becomes its first
+level, and what was found, counted and recorded (violations, coverage, the graph
+liveness is checked on) carries over. A run that hands over is reported like any
+fingerprinted run, with the chance of a collision.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from lifecheck.contract import Options, TransitionSystem
+from lifecheck.explore.bfs import _Run
+from lifecheck.explore.checkpoint import load_checkpoint, run_signature
+from lifecheck.explore.exploration import Exploration
+from lifecheck.explore.search import Search
+from lifecheck.explore.vector import VectorRun, fingerprints
+from lifecheck.explore.vector import refusal as vector_refusal
+from lifecheck.modelling.footprint import learner_for
+
+ENGINE = "auto"  # the checkpoint signature of a run in either phase
+
+
+def explore_handing_over(system: TransitionSystem, options: Options,
+                         on_state: Callable[[int, Any], None] | None = None) -> Exploration:
+    """Explore like :func:`lifecheck.explore.bfs.explore`: in the bfs explorer, then in
+    the vector engine once the run has ``options.handover`` states (where the vector
+    engine can check the spec, and where fingerprints were not asked for from the start;
+    the bfs explorer to the end elsewhere)."""
+    if options.fingerprints or vector_refusal(system, options) is not None:
+        from lifecheck.explore.bfs import explore
+
+        return explore(system, options, on_state)
+    if options.checkpoint:
+        saved = load_checkpoint(options.checkpoint, run_signature(system, options, ENGINE))
+        if saved is not None and saved.get("phase") == "vector":
+            return _VectorPhase(system, learner_for(system), options, on_state).run()
+    return _BfsPhase(system, options, on_state).run()
+
+
+class _BfsPhase(_Run):
+    """The bfs explorer, exact, until the run is big enough to hand over."""
+
+    ENGINE = ENGINE
+    SAVED = (*_Run.SAVED, "phase")
+
+    def __init__(self, system: TransitionSystem, options: Options,
+                 on_state: Callable[[int, Any], None] | None) -> None:
+        super().__init__(system, options, on_state)
+        self.phase = "bfs"
+        assert not self.compact, "the handover needs every state found so far"
+
+    def successor(self) -> Search | None:
+        if self.stopped or not self.frontier or self.count < self.options.handover:
+            return None
+        return _VectorPhase.taking_over(self)
+
+
+class _VectorPhase(VectorRun):
+    """The vector engine, going on from where the bfs explorer stopped."""
+
+    ENGINE = ENGINE
+    SAVED = (*VectorRun.SAVED, "phase")
+
+    def __init__(self, system: TransitionSystem, learner: Any, options: Options,
+                 on_state: Callable[[int, Any], None] | None) -> None:
+        super().__init__(system, learner, options, on_state)
+        self.phase = "vector"
+
+    @classmethod
+    def taking_over(cls, bfs: _BfsPhase) -> _VectorPhase:
+        run = cls(bfs.system, learner_for(bfs.system), bfs.options, bfs.on_state)
+        run.take_over(bfs)
+        return run
+
+    def take_over(self, bfs: _BfsPhase) -> None:
+        """Every state, count and finding of ``bfs``, as this engine keeps them."""
+        learner, values = self.learner, self.values
+        width = len(learner.columns)
+        rows = np.array([[values.intern(c, v) for c, v in enumerate(learner.encode(state))]
+                         for state in bfs.states], np.int32).reshape(len(bfs.states), width)
+        keys = getattr(self, "key_fingerprints", fingerprints)(rows)
+        order = np.argsort(keys, kind="stable")
+        self.seen, self.seen_ids = keys[order], order.astype(np.int64)
+        self.parents, self.vias = array("i", bfs.parents), array("I", bfs.via)
+        self.count, self.depth = bfs.count, bfs.depth
+        self.found, self.sometimes_seen = dict(bfs.found), set(bfs.sometimes_seen)
+        self.coverage, self.transitions = dict(bfs.coverage), bfs.transitions
+        self.level_starts = list(bfs.level_starts)
+        self.complete, self.reason, self.outside = bfs.complete, bfs.reason, bfs.outside
+        start = self.level_starts[-1]
+        self.frontier = (rows[start:], fingerprints(rows[start:]))
+        self.started, self.elapsed = bfs.started, bfs.elapsed
+        self.resumed_at, self.next_report = bfs.resumed_at, bfs.next_report
+        if self.keeps_graph:
+            assert bfs.graph is not None
+            self.take_graph(bfs, rows)
+
+    def take_graph(self, bfs: _BfsPhase, rows: np.ndarray) -> None:
+        """The graph the bfs explorer recorded, as this engine's arrays."""
+        graph = bfs.graph
+        assert graph is not None
+        self.class_ids = dict(bfs.class_ids)
+        edges = [(sid, k, tid, cid) for sid, out in enumerate(graph.edges) for k, tid, cid in out]
+        if edges:
+            src, via, dst, cls = (np.array(col, np.int64) for col in zip(*edges, strict=True))
+            self.edge_parts = [(src, via, dst, cls)]
+        enabled = [(sid, cid) for sid, classes in enumerate(graph.enabled) for cid in classes]
+        if enabled:
+            sids, cids = (np.array(col, np.int64) for col in zip(*enabled, strict=True))
+            self.enabled_parts = [(sids, cids)]
+        self.row_parts = [rows]
+        for name, bits in graph.predicate_bits.items():
+            trigger = np.array([t for t, _ in bits], bool)
+            goal = np.array([g for _, g in bits], bool)
+            self.bit_parts[name] = [(trigger, goal)]

@@ -1,0 +1,132 @@
+"""The default engine hands a run from the bfs explorer to the vector engine mid-way, and
+nothing a user reads changes but the fingerprint warning (the random-model harness in
+test_differential.py draws the handover point too)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from lifecheck import Options, Spec, check_spec, holds
+from lifecheck.cli.targets import load_targets
+from lifecheck.contract import HANDOVER_STATES
+from lifecheck.explore import handover
+from lifecheck.explore.checkpoint import save_checkpoint
+from lifecheck.models.classic.philosophers import Philosophers
+from lifecheck.result import Result
+
+ROOT = Path(__file__).resolve().parents[2]
+FINGERPRINTED = "states were told apart by 64-bit fingerprints"
+
+
+def _ends_of_each_file() -> list[Spec]:
+    """The first and the last spec of each spec file: buggy and fixed designs, liveness,
+    constraints, faults of every kind (every spec is checked so by hand before a release)."""
+    by_file: dict[str, list[Spec]] = {}
+    for spec in load_targets([str(ROOT / "specs")]):
+        by_file.setdefault(str(spec.source), []).append(spec)
+    return [s for specs in by_file.values() for s in {id(x): x for x in (specs[0], specs[-1])}.values()]
+
+
+def _as_read(result: Result) -> str:
+    """Everything a user reads of a result but the timings, where a run resumed, and the
+    fingerprint warning."""
+    data = result.to_json()
+    for key in ("seconds", "states_per_second", "resumed_at_states"):
+        data.pop(key, None)
+    data["warnings"] = [w for w in data.get("warnings", []) if FINGERPRINTED not in w]
+    return json.dumps(data, sort_keys=True, default=str)
+
+
+def _options(spec: Spec, **extra: Any) -> Options:
+    return Options(bounds=spec.bounds, check_deadlock=spec.deadlock, **extra)
+
+
+@pytest.mark.parametrize("spec", _ends_of_each_file(), ids=lambda s: s.name)
+def test_a_spec_handed_over_after_its_first_level_reads_as_on_bfs(spec: Spec) -> None:
+    reference = check_spec(spec, _options(spec, engine="bfs"))
+    handed = check_spec(spec, _options(spec, engine="auto", handover=1))
+    assert _as_read(handed) == _as_read(reference)
+
+
+def test_a_small_run_stays_exact_and_a_big_one_turns_to_fingerprints() -> None:
+    spec = Spec("philosophers/n=6", Philosophers(n=6), holds())  # 862 states
+    small = check_spec(spec, Options())
+    assert small.stats.distinct_states < HANDOVER_STATES
+    assert not any(FINGERPRINTED in w for w in small.warnings)
+    handed = check_spec(spec, Options(handover=100))
+    assert any(FINGERPRINTED in w for w in handed.warnings)
+    assert _as_read(handed) == _as_read(small)
+
+
+def test_fingerprints_from_the_start_stay_in_the_bfs_explorer(monkeypatch: Any) -> None:
+    taken: list[int] = []
+    monkeypatch.setattr(handover._VectorPhase, "take_over",
+                        lambda self, bfs: taken.append(bfs.count))
+    spec = Spec("philosophers/n=6", Philosophers(n=6), holds())
+    assert check_spec(spec, Options(fingerprints=True, handover=1)).verdict == "holds"
+    assert not taken
+
+
+def test_the_handover_happens_at_the_first_level_past_the_mark(monkeypatch: Any) -> None:
+    taken: list[tuple[int, int]] = []
+    real = handover._VectorPhase.take_over
+
+    def spy(self: Any, bfs: Any) -> None:
+        taken.append((bfs.count, bfs.level_starts[-1]))
+        real(self, bfs)
+
+    monkeypatch.setattr(handover._VectorPhase, "take_over", spy)
+    check_spec(Spec("philosophers/n=6", Philosophers(n=6), holds()), Options(handover=300))
+    [(count, frontier_start)] = taken
+    assert count >= 300 > frontier_start, "handed over at the first level boundary past 300"
+
+
+@pytest.mark.parametrize("phase", ["bfs", "vector"])
+def test_a_run_saved_in_either_phase_resumes_to_the_same_result(tmp_path: Path, phase: str) -> None:
+    spec = Spec("philosophers/n=6", Philosophers(n=6), holds())
+    system = spec.system()
+    path = str(tmp_path / "run.ckpt")
+    options = Options(checkpoint=path, handover=200)
+    run: Any = handover._BfsPhase(system, options, None)
+    run.start()
+    while run.count < (100 if phase == "bfs" else 200):
+        run.level()
+    if phase == "vector":
+        run = run.successor()
+        assert run is not None and run.phase == "vector"
+        run.advance(None)  # a level in the vector engine
+    save_checkpoint(path, run.signature, run.snapshot())
+    resumed = check_spec(spec, options)
+    assert resumed.resumed_at > 0
+    assert _as_read(resumed) == _as_read(check_spec(spec, Options(handover=200)))
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "lifecheck", "check", *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_exact_keeps_every_state_to_the_end(tmp_path: Path) -> None:
+    spec = tmp_path / "big.py"
+    spec.write_text("from lifecheck import Spec, holds\n"
+                    "from lifecheck.models.classic.philosophers import Philosophers\n"
+                    "SPECS = [Spec('philosophers/n=8', Philosophers(n=8), holds())]\n")
+    default = _cli(str(spec), "--no-timing")
+    exact = _cli(str(spec), "--no-timing", "--exact")
+    assert default.returncode == exact.returncode == 0, default.stderr + exact.stderr
+    assert FINGERPRINTED in default.stdout  # 9,403 states: handed over
+    assert FINGERPRINTED not in exact.stdout
+    assert "9,403" in exact.stdout or "9403" in exact.stdout
+
+
+@pytest.mark.parametrize("clash", [["--engine", "vector"], ["--fingerprints"]])
+def test_exact_refuses_what_would_not_be_exact(clash: list[str]) -> None:
+    proc = _cli("specs/extraction.py", "--exact", *clash)
+    assert proc.returncode == 2
+    assert "--exact" in proc.stderr
