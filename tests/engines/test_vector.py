@@ -291,3 +291,18 @@ def test_a_step_that_reads_nothing_on_a_wide_level(model: Model, engine: str) ->
     assert _outcome(check_spec(spec, _options(spec, engine))) == \
         _outcome(check_spec(spec, _options(spec, "bfs")))
     assert check_spec(spec, _options(spec, engine)).stats.distinct_states == 128
+
+
+@pytest.mark.parametrize("spec", [s for s in SPECS if not s.symmetry][::4], ids=lambda s: s.name)
+def test_the_graph_kept_for_diagrams_is_the_bfs_explorers(spec: Any) -> None:
+    """``record_graph`` (the report draws state graphs from it): the same states, steps
+    and targets, read off the vector engine's arrays."""
+    from lifecheck.diagrams.explored import explored_graph
+
+    system = spec.system()
+    options = Options(bounds=spec.bounds, check_deadlock=spec.deadlock, record_graph=True)
+    want = explored_graph(system, explore(system, options))
+    got = explored_graph(system, explore_vector(system, options))
+    assert got.states == want.states
+    assert got.edges == want.edges
+    assert (got.initial, got.faults_used) == (want.initial, want.faults_used)

@@ -29,7 +29,7 @@ class GraphRecording:
         system, options = self.system, self.options
         self.liveness = ([p for p in system.properties if p.is_liveness]
                          if options.check_liveness else [])
-        self.keeps_graph = bool(self.liveness)
+        self.keeps_graph = bool(self.liveness) or options.record_graph
         self.fairness = system.fairness() if self.keeps_graph else None
         self.class_ids: dict[Hashable, int] = {}
         self.seen_ids = np.empty(0, np.int64)  # the state id of each fingerprint in self.seen

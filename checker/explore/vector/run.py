@@ -32,10 +32,13 @@ from lifecheck.modelling.footprint import Learner, learner_for
 
 def refusal(system: Any, options: Options) -> str | None:
     """Why the vector explorer cannot run this check (None when it can)."""
+    from lifecheck.modelling.compile import ModelSystem
+
+    if not isinstance(system, ModelSystem):
+        return (f"it learns steps of models written with the modelling API (lifecheck.Model), "
+                f"and {type(system).__name__} is not one")
     if getattr(system, "reduces_symmetry", False):
         return "it does not reduce symmetry"
-    if options.record_graph:
-        return "it keeps no graph"
     if options.workers > 1 or options.ray:
         return "it runs in one process"
     return None
