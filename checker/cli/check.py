@@ -78,7 +78,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                             "reference; vector: whole levels in numpy with each step's effect "
                             "learned once, fingerprints")
     check.add_argument("--workers", type=int, default=1, metavar="N",
-                       help="explore with N worker processes (safety properties only)")
+                       help="explore with N worker processes, each with the bfs explorer (safety "
+                            "properties only)")
     check.add_argument("--ray", nargs="?", const="local", default=None, metavar="ADDRESS",
                        help="run the workers as Ray actors: on a local Ray, or on the cluster "
                             "at ADDRESS (needs lifecheck[distributed])")
