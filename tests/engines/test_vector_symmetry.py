@@ -152,3 +152,33 @@ def test_the_orbit_key_is_constant_on_orbits_and_tells_them_apart(desc: diff.Mod
     unreduced = VectorRun(plain, learner_for(plain), Options(), None)
     rows = _rows(unreduced, states)
     assert list(unreduced.key_fingerprints(rows)) == list(fingerprints(rows))
+
+
+class Ticking(Owners):
+    """Every step reads a clock that every step moves: learning never pays, so the run
+    turns to running steps as written on levels of a few states (the thin path)."""
+
+    clock = durable(0)
+
+    @action(Worker)
+    def claim(self, w):
+        require(self.owner == "" and self.clock < 1500)
+        self.owner = f"{w.name}_x"
+        self.clock += 1
+
+    @action(Worker)
+    def finish(self, w):
+        require(self.owner == f"{w.name}_x" and self.clock < 1500)
+        w.done = not w.done
+        self.owner = ""
+        self.clock += 1
+
+
+def test_a_thin_symmetric_space_keeps_the_states_bfs_keeps() -> None:
+    spec = Spec("ticking", Ticking(), holds(), deadlock=False, symmetry=("workers",))
+    system = spec.system()
+    run = VectorRun(system, learner_for(system), _options(spec, check_liveness=False), None)
+    exploration = run.run()
+    assert run.direct  # (the thin path ran)
+    assert exploration.distinct_states == check_spec(spec, _options(spec)).stats.distinct_states
+    assert _kept(spec, explore_vector) == _kept(spec, explore)
