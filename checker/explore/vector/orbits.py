@@ -33,7 +33,7 @@ from lifecheck.explore.vector.hashing import finalise, finalise_int, fingerprint
 _SLOTS = 1 << 20  # code spaces of a symmetric role's fields: (role, field) past every column
 _PLACES = 1 << 21  # and of a block's place among its role's blocks
 _ROLES = 1 << 10  # fields, or places, per role
-_LIMIT = 1 << 20  # representatives remembered by the fingerprint of the row reached
+_LIMIT = 1 << 18  # representatives remembered by the fingerprint of the row reached
 
 
 class OrbitKeys:
