@@ -11,6 +11,7 @@ this on bounds, constraints and checkpoints too.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -182,3 +183,22 @@ def test_a_thin_symmetric_space_keeps_the_states_bfs_keeps() -> None:
     assert run.direct  # (the thin path ran)
     assert exploration.distinct_states == check_spec(spec, _options(spec)).stats.distinct_states
     assert _kept(spec, explore_vector) == _kept(spec, explore)
+
+
+@pytest.mark.parametrize("handover", [1, 150])
+@pytest.mark.parametrize("spec", SYMMETRIC, ids=[s.name for s in SYMMETRIC])
+def test_a_symmetric_run_handed_over_from_bfs_keeps_the_states_bfs_keeps(spec: Spec,
+                                                                        handover: int) -> None:
+    """The handover keys the states bfs found by their orbits (``key_fingerprints``)."""
+    from lifecheck.explore.handover import explore_handing_over
+
+    def handing_over(system: Any, options: Options, on_state: Any) -> Any:
+        return explore_handing_over(system, replace(options, handover=handover), on_state)
+
+    assert _kept(spec, handing_over) == _kept(spec, explore)
+    handed = check_spec(spec, _options(spec, "auto", handover=handover))
+    bfs = check_spec(spec, _options(spec))
+    assert (handed.verdict, handed.stats.distinct_states, handed.stats.transitions,
+            handed.stats.depth, handed.coverage) == \
+        (bfs.verdict, bfs.stats.distinct_states, bfs.stats.transitions, bfs.stats.depth,
+         bfs.coverage)
