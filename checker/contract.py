@@ -174,7 +174,7 @@ class TransitionSystem(ABC):
         return [], set()
 
     #: Whether :meth:`canonical` maps states to orbit representatives (symmetry
-    #: reduction); the vector explorer, which does not reduce symmetry, refuses such a system.
+    #: reduction): every explorer then keeps one state per orbit.
     reduces_symmetry: bool = False
 
     # Deduplication must tell 0 from False (see lifecheck.typed_values). A system that

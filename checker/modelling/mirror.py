@@ -20,7 +20,7 @@ from lifecheck.contract import (
 )
 from lifecheck.errors import ModelError
 from lifecheck.modelling.symmetry import GluedName, Reducer, generators, renamings
-from lifecheck.typed_values import same_typed
+from lifecheck.typed_values import same_typed, typed_key
 from lifecheck.values import FrozenMap
 
 if TYPE_CHECKING:
@@ -143,6 +143,8 @@ class Mirrored:
                 "processes does not preserve; check liveness in a spec without symmetry")
         groups = [([p.index for p in self._role_parts[r]], [p.prefix[:-1] for p in self._role_parts[r]])
                   for r in roles if len(self._role_parts[r]) > 1]
+        #: The state parts of each group of interchangeable processes (a role of two or more).
+        self.symmetric_parts = [parts for parts, _ in groups]
         self._renamings = renamings(groups)
         self._generators = generators(groups)
         self._reducer = Reducer(self._renamings)
@@ -158,6 +160,17 @@ class Mirrored:
             return reducer.canonical(state)
         except GluedName as exc:
             raise self._glued(state, exc) from None
+
+    def renames(self, value: Any) -> bool:
+        """Whether renaming the interchangeable processes can change ``value`` (a name glued
+        to letters or digits counts: it cannot be renamed). The mirror images of a state
+        whose values no renaming changes are its rearrangements of processes, found without
+        renaming anything (see lifecheck.explore.vector.orbits)."""
+        try:
+            key = typed_key(value)
+            return any(typed_key(swap.rename(value)) != key for swap in self._generators)
+        except GluedName:
+            return True
 
     def _glued(self, state: tuple, exc: GluedName) -> ModelError:
         where = next((f"field {name}" for name, value in self.describe(state).items()

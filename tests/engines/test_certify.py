@@ -328,8 +328,7 @@ def test_every_violation_of_the_shipped_specs_certifies(spec: Spec) -> None:
     certify_all(spec, result)
 
 
-@pytest.mark.parametrize("spec", [s for s in SHIPPED if not s.symmetry],
-                         ids=[s.name for s in SHIPPED if not s.symmetry])
+@pytest.mark.parametrize("spec", SHIPPED, ids=[s.name for s in SHIPPED])
 def test_every_violation_the_vector_engine_reports_on_the_shipped_specs_certifies(spec: Spec) -> None:
     result = check_spec(spec, Options(bounds=spec.bounds, check_deadlock=spec.deadlock,
                                       check_liveness=False, engine="vector"))

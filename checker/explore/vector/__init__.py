@@ -25,6 +25,10 @@ lookup has to learn (a counter that every step reads) steps and properties are
 run as written instead, so a long, thin state space costs what it costs the bfs
 explorer, a few times over at worst, rather than far more.
 
+Under symmetry reduction the seen-set holds a key per orbit while the frontier
+keeps the rows reached, as the bfs explorer keys by representative and keeps the
+state reached (:mod:`lifecheck.explore.vector.orbits`).
+
 Results equal the bfs explorer's: the same states, transitions, depth, coverage,
 and for each property the same first violation in breadth-first order (a level's
 successors are sorted by parent and step index before deduplication, so the

@@ -29,13 +29,16 @@ class Admission:
                     built: Callable[..., list[int]], at_bound: bool) -> tuple[np.ndarray, np.ndarray]:
         """Candidates (row, step index, fingerprint, how to build it) in bfs order: keep
         the new ones, as :meth:`admit` does."""
-        new_rows, new_fps, parents, vias = [], [], [], []
+        new_rows, new_fps, new_keys, parents, vias = [], [], [], [], []
         level: set[int] = set()
         max_states = self.bounds.max_states
-        for r, via, fp, how in cands:
-            if fp in level or self.known(fp):
+        fps = [fp for _, _, fp, _ in cands]
+        keys = self.row_keys([built(r, *how) for r, _, _, how in cands], fps) \
+            if self.orbits is not None else fps
+        for (r, via, fp, how), key in zip(cands, keys, strict=True):
+            if key in level or self.known(key):
                 continue
-            level.add(fp)
+            level.add(key)
             if at_bound:
                 self.complete, self.reason = False, depth_bound(self.bounds.max_depth)
                 continue
@@ -44,10 +47,11 @@ class Admission:
                 continue
             new_rows.append(built(r, *how))
             new_fps.append(fp)
+            new_keys.append(key)
             parents.append(sid0 + r)
             vias.append(via)
         count0 = self.count
-        self.recent.update(new_fps)
+        self.recent.update(new_keys)
         if len(self.recent) >= RECENT:
             self.merge_recent()
         self.record(len(new_fps), parents, vias)
@@ -68,11 +72,24 @@ class Admission:
         return out
 
     def check_determinism(self, rows: np.ndarray, sid0: int) -> None:
-        """The first states are expanded twice by model code, as the bfs explorer does."""
-        for r in range(max(0, min(len(rows), self.options.determinism_checks - sid0))):
+        """The first states are expanded twice by model code, as the bfs explorer does.
+        Under symmetry, those and one in ``audit_every`` after them are also checked
+        against their mirror images: the states the bfs explorer audits, so that a
+        symmetry that does not hold is caught where it catches it."""
+        system, options = self.system, self.options
+        first = max(0, min(len(rows), options.determinism_checks - sid0))
+        audited = list(range(first))
+        every = options.audit_every
+        if self.orbits is not None and every:
+            audited += range(first + (every - 1 - sid0 - first) % every, len(rows), every)
+        for r in audited:
             state = self.learner.decode(self.values.row(rows[r]))
             try:
-                check_deterministic(self.system, state, self.system.successors(state))
+                succs = system.successors(state)
+                if r < first:
+                    check_deterministic(system, state, succs)
+                if self.orbits is not None:
+                    system.check_symmetry(state, succs)
             except ModelError as exc:
                 raise self.locate(exc.within(step=self.depth + 1), sid0 + r) from None
 
@@ -96,7 +113,8 @@ class Admission:
                                          vias[order])
             order = order[inside]
         fps_o = fps[order]
-        unique, first, inverse = np.unique(fps_o, return_index=True, return_inverse=True)
+        keys_o = self.successor_keys(rows, parents[order], ks[order], ts[order], fps_o)
+        unique, first, inverse = np.unique(keys_o, return_index=True, return_inverse=True)
         seen = self.seen
         pos = np.searchsorted(seen, unique)
         pos[pos == len(seen)] = 0
@@ -121,11 +139,11 @@ class Admission:
                 self.note_rival(name, rivals)
             return rows[:0], fps[:0]
         pick = order[fresh]
-        new_fps = fps_o[fresh]
+        new_fps, new_keys = fps_o[fresh], keys_o[fresh]
         if self.keeps_graph:
-            self.seen_with_ids(new_fps, count0 + np.arange(len(fresh)))
+            self.seen_with_ids(new_keys, count0 + np.arange(len(fresh)))
         else:
-            merged = np.concatenate((seen, new_fps))
+            merged = np.concatenate((seen, new_keys))
             merged.sort(kind="stable")
             self.seen = merged
         self.record(len(new_fps), sid0 + parents[pick], vias[pick])

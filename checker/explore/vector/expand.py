@@ -165,7 +165,8 @@ class Expansion:
             sid0 = self.level_starts[-1]
             self.level_starts.append(self.count)
             level: set[int] = set()
-            new_rows, new_fps, new_states, parents, vias = [], [], [], [], []
+            new_rows, new_fps, new_keys, new_states, parents, vias = [], [], [], [], [], []
+            reached: list[tuple[int, int, tuple, list[int], int]] = []  # (sid, via, state, row, fp)
             for r, state in enumerate(states):
                 sid = sid0 + r
                 try:
@@ -191,22 +192,26 @@ class Expansion:
                     for c, (a, b) in enumerate(zip(row, new, strict=True)):
                         if a != b:
                             fp ^= zobrist_code(c, a) ^ zobrist_code(c, b)
-                    if fp in level or self.known(fp):
-                        continue
-                    level.add(fp)
-                    if at_bound:
-                        self.complete, self.reason = False, depth_bound(bounds.max_depth)
-                        continue
-                    if bounds.max_states is not None and self.count + len(new_fps) >= bounds.max_states:
-                        self.complete, self.reason = False, state_bound(bounds.max_states)
-                        continue
-                    new_rows.append(new)
-                    new_fps.append(fp)
-                    new_states.append(out)
-                    parents.append(sid)
-                    vias.append(via)
+                    reached.append((sid, via, out, new, fp))
+            keys = self.row_keys([new for _, _, _, new, _ in reached], [fp for *_, fp in reached])
+            for (sid, via, out, new, fp), key in zip(reached, keys, strict=True):
+                if key in level or self.known(key):
+                    continue
+                level.add(key)
+                if at_bound:
+                    self.complete, self.reason = False, depth_bound(bounds.max_depth)
+                    continue
+                if bounds.max_states is not None and self.count + len(new_fps) >= bounds.max_states:
+                    self.complete, self.reason = False, state_bound(bounds.max_states)
+                    continue
+                new_rows.append(new)
+                new_fps.append(fp)
+                new_keys.append(key)
+                new_states.append(out)
+                parents.append(sid)
+                vias.append(via)
             count0 = self.count
-            self.recent.update(new_fps)
+            self.recent.update(new_keys)
             if len(self.recent) >= RECENT:
                 self.merge_recent()
             self.record(len(new_fps), parents, vias)

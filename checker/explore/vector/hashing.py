@@ -20,7 +20,12 @@ def zobrist(columns: np.ndarray, ids: np.ndarray) -> np.ndarray:
     step's successor has its parent's fingerprint XOR a delta that depends only on
     the learned transition; two different rows collide with probability 2^-64.
     """
-    h = (columns.astype(np.uint64) << np.uint64(32)) | ids.astype(np.uint64)
+    return finalise((columns.astype(np.uint64) << np.uint64(32)) | ids.astype(np.uint64))
+
+
+def finalise(h: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser of each word (plus its seed): a bijection that scatters
+    every input bit over the output. ``h`` is consumed."""
     h += _SEED
     h ^= h >> np.uint64(30)
     h *= _M1
@@ -36,7 +41,12 @@ _MASK = (1 << 64) - 1
 @functools.lru_cache(maxsize=1 << 16)
 def zobrist_code(column: int, value_id: int) -> int:
     """:func:`zobrist` of one (column, id), in plain Python (same arithmetic, mod 2^64)."""
-    h = ((column << 32) | value_id) + int(_SEED) & _MASK
+    return finalise_int((column << 32) | value_id)
+
+
+def finalise_int(h: int) -> int:
+    """:func:`finalise` of one word, in plain Python (``0 <= h < 2**64``)."""
+    h = h + int(_SEED) & _MASK
     h = ((h ^ (h >> 30)) * int(_M1)) & _MASK
     h = ((h ^ (h >> 27)) * int(_M2)) & _MASK
     return h ^ (h >> 31)

@@ -26,6 +26,7 @@ from lifecheck.explore.vector.memo import (
     StepTable,
     ValueIds,
 )
+from lifecheck.explore.vector.orbits import Reducing
 from lifecheck.explore.vector.truth import Learning
 from lifecheck.modelling.footprint import Learner, learner_for
 
@@ -37,8 +38,6 @@ def refusal(system: Any, options: Options) -> str | None:
     if not isinstance(system, ModelSystem):
         return (f"it learns steps of models written with the modelling API (lifecheck.Model), "
                 f"and {type(system).__name__} is not one")
-    if getattr(system, "reduces_symmetry", False):
-        return "it does not reduce symmetry"
     if options.workers > 1 or options.ray:
         return "it runs in one process"
     return None
@@ -54,7 +53,7 @@ def explore_vector(system: Any, options: Options,
     return VectorRun(system, learner_for(system), options, on_state).run()
 
 
-class VectorRun(Learning, Expansion, Admission, GraphRecording, Constraining, Search):
+class VectorRun(Learning, Expansion, Admission, GraphRecording, Constraining, Reducing, Search):
     """One vector run (see :class:`~lifecheck.explore.search.Search`)."""
 
     ENGINE = "vector"
@@ -73,6 +72,7 @@ class VectorRun(Learning, Expansion, Admission, GraphRecording, Constraining, Se
         self.checks = Checks(system)
         self.start_graph()
         self.start_constraints()
+        self.start_symmetry()
         self.predicates = {name: Predicate(self.values)
                            for name in [*learner.predicates, *learner.transition_checks]}
         # The seen-set: a sorted array of fingerprints, and a small set of the latest
@@ -137,13 +137,14 @@ class VectorRun(Learning, Expansion, Admission, GraphRecording, Constraining, Se
                 raise unhashable(exc, "the initial state") from None
         init = np.array(rows, np.int32).reshape(len(rows), len(self.learner.columns))
         fps = fingerprints(init)
-        _, first = np.unique(fps, return_index=True)
+        keys = self.key_fingerprints(init)
+        _, first = np.unique(keys, return_index=True)
         keep = np.sort(first)
         if self.bounds.max_states is not None and len(keep) > self.bounds.max_states:
             self.complete, self.reason = False, state_bound(self.bounds.max_states)
             keep = keep[:self.bounds.max_states]
-        order = np.argsort(fps[keep], kind="stable")
-        self.seen, self.seen_ids = fps[keep][order], order.astype(np.int64)
+        order = np.argsort(keys[keep], kind="stable")
+        self.seen, self.seen_ids = keys[keep][order], order.astype(np.int64)
         self.record(len(keep), np.full(len(keep), -1, np.int64), keep.astype(np.int64))
         self.frontier = (init[keep], fps[keep])
         self.check_states(init[keep], 0)
