@@ -186,7 +186,7 @@ def test_what_it_cannot_check_is_refused_with_the_reason() -> None:
     from lifecheck.models.extraction import UnpackInPlace
 
     plain = next(s for s in SPECS if not s.symmetry)
-    with pytest.raises(ModelError, match="runs in one process.*use --engine bfs"):
+    with pytest.raises(ModelError, match=r"runs in one process.*use --engine bfs"):
         explore_vector(plain.system(), Options(workers=2))
     assert "unknown engine" in check_spec(Spec("x", UnpackInPlace(files=1), holds()),
                                           Options(engine="warp")).error
