@@ -147,7 +147,7 @@ class Mirrored:
         self.symmetric_parts = [parts for parts, _ in groups]
         self._renamings = renamings(groups)
         self._generators = generators(groups)
-        self._reducer = Reducer(self._renamings)
+        self._reducer = Reducer(self._renamings, self.symmetric_parts, self.renames)
         self._reducer_for = 0
         self.reduces_symmetry = bool(self._renamings)
 

@@ -26,7 +26,7 @@ import dataclasses
 import itertools
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from lifecheck.typed_values import equal_types
@@ -158,15 +158,25 @@ class Reducer:
 
     LIMIT = 200_000  # cached parts per table before it is cleared (bounds the memory)
 
-    def __init__(self, options: Sequence[Renaming]) -> None:
+    def __init__(self, options: Sequence[Renaming], groups: Sequence[Sequence[int]] = (),
+                 renames: Callable[[Any], bool] | None = None) -> None:
         self.options = list(options)
         self._renamed: list[dict[Any, Any]] = [{} for _ in self.options]
         self._keys: dict[Any, Any] = {}
+        # A state whose parts no renaming changes (``renames``: whether one can change a
+        # value) has as mirror images only its rearrangements of processes, and the least
+        # of those, in the order every image is compared by, has each group's parts sorted
+        # into its slots: n log n instead of trying all n! renamings.
+        self.groups = [sorted(slots) for slots in groups] if renames is not None else []
+        self._renames = renames
+        self._moved: dict[Any, Any] = {}
         # Parts whose fields hold values of different types that compare equal (0, False):
         # a cache keyed by ``==`` would hand one the other's answer, so they skip the caches.
         self.typed: set[int] = set()
 
     def canonical(self, state: tuple) -> tuple:
+        if self.groups and not any(map(self._renamed_by_some, state)):
+            return self._sorted(state)
         best = state
         typed = self.typed
         for option, cache in zip(self.options, self._renamed, strict=True):
@@ -186,6 +196,25 @@ class Reducer:
             if self._less(candidate, best):
                 best = candidate
         return best
+
+    def _renamed_by_some(self, part: Any) -> bool:
+        hit = self._moved.get(part)
+        if hit is not None and (hit[0] is part or equal_types(hit[0], part)):
+            return hit[1]
+        assert self._renames is not None
+        moved = self._renames(part)
+        if hit is None:
+            if len(self._moved) > self.LIMIT:
+                self._moved.clear()
+            self._moved[part] = (part, moved)
+        return moved
+
+    def _sorted(self, state: tuple) -> tuple:
+        out = list(state)
+        for slots in self.groups:
+            for i, part in zip(slots, sorted([state[i] for i in slots], key=self._key), strict=True):
+                out[i] = part
+        return tuple(out)
 
     def _less(self, a: tuple, b: tuple) -> bool:
         for x, y in zip(a, b, strict=True):
