@@ -107,7 +107,11 @@ def render_trace(trace: Trace) -> list[str]:
                      f"{label:<{width_label}}  {changes}".rstrip())
     if trace.stutter:
         lines.append("    -- then no fair step is enabled: the behaviour stays here forever --")
-    lines.append("    replay   " + ".".join(str(k) for k in trace.replay))
+    key = ".".join(str(k) for k in trace.replay)
+    # A lasso's key replays its steps; --loop says where they start to repeat, so that
+    # `lifecheck replay SPEC KEY --loop N` shows the same behaviour.
+    loop = f" --loop {trace.loop_start}" if trace.loop_start is not None else ""
+    lines.append(f"    replay   {key}{loop}")
     return lines
 
 
