@@ -10,12 +10,12 @@ is measured beside them unless it is bfs and bfs is not among them. A spec's
 ``known_counts`` (states and transitions agreed by other tools: SPIN, TLC) must be matched
 exactly by every tool, or the benchmark fails loudly.
 
-Two kinds of time, so that neither flatters: the exploration alone, measured once in
-a fresh child process (whose peak memory is then its own), and the whole process,
-``lifecheck check`` from start to verdict (interpreter, imports and compiling the
-model included) against SPIN's ``./pan``, from runs that alternate between the two
-tools, the median of ``--repeat`` of each. SPIN's build (``spin -a`` and gcc) is
-timed apart.
+Two kinds of time, so that neither flatters: the exploration alone, in a fresh child
+process (whose peak memory is then its own), and the whole process, ``lifecheck
+check`` from start to verdict (interpreter, imports and compiling the model included)
+against SPIN's ``./pan``. Runs alternate between the tools and each figure is the
+median of ``--repeat`` (the lower middle one for an even number). SPIN's build
+(``spin -a`` and gcc) is timed apart.
 
 "Transitions" counts states generated, the initial state included, as SPIN and TLC
 report them (for philosophers n=10: 714,869 = 714,868 successors + 1 initial state).
@@ -25,6 +25,7 @@ Figures are printed, never asserted: timings belong in benchmarks, not in tests.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import multiprocessing as mp
 import resource
@@ -110,7 +111,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                             "benchmark and bfs elsewhere, and the engine `lifecheck check` "
                             "uses unasked where affordable)")
     bench.add_argument("--repeat", type=int, default=3, metavar="N",
-                       help="whole-process runs of each tool, alternating, whose median is "
+                       help="runs of each measurement, alternating between the tools, whose median is "
                             "reported (default 3)")
     bench.add_argument("--results", metavar="FILE",
                        help="write the table, dated, to FILE (bench/RESULTS.md)")
@@ -165,27 +166,27 @@ def plans(bench: Benchmark, asked: Sequence[str] = ()) -> list[Plan]:
 
 def _measure(bench: Benchmark, rows: list[Plan], with_spin: bool,
              repeat: int) -> list[dict[str, Any]]:
-    """Each plan's exploration in a fresh child, then the whole processes: lifecheck and
-    SPIN in turn (a row of ours, SPIN, the next row, SPIN, ...), ``repeat`` rounds, so
-    that a noisy spell on the machine hits both tools alike."""
-    group = [_in_child(_measure_lifecheck, bench.spec, plan) for plan in rows]
-    if not with_spin:
+    """``repeat`` rounds; in each, every row's exploration in a fresh child and its whole
+    ``lifecheck check`` process, each followed by a run of SPIN's verifier, so that a
+    noisy spell on the shared machine hits both tools alike."""
+    explored: list[list[dict[str, Any]]] = [[] for _ in rows]
+    processes: list[list[float]] = [[] for _ in rows]
+    theirs: list[dict[str, Any]] = []
+    twin = SpinTwin(bench.spec.name, *bench.promela) if with_spin and bench.promela else None
+    with twin or contextlib.nullcontext():
         for _ in range(repeat):
-            for plan, ours in zip(rows, group, strict=True):
-                ours.setdefault("process_runs", []).append(_time_check(bench, plan, ours))
-        return [_summarise(r) for r in group]
-    assert bench.promela is not None
-    with SpinTwin(bench.spec.name, *bench.promela) as twin:
-        runs: list[dict[str, Any]] = []
-        for _ in range(repeat):
-            for plan, ours in zip(rows, group, strict=True):
-                ours.setdefault("process_runs", []).append(_time_check(bench, plan, ours))
-                runs.append(twin.run())
-        theirs = _spin_row(bench.spec.name, runs, twin.compile_seconds)
-    group = [_summarise(r) for r in group]
+            for plan, runs, times in zip(rows, explored, processes, strict=True):
+                runs.append(_in_child(_measure_lifecheck, bench.spec, plan))
+                times.append(_time_check(bench, plan, runs[-1]))
+                if twin is not None:
+                    theirs.append(twin.run())
+    group = [_summarise(runs, times) for runs, times in zip(explored, processes, strict=True)]
+    if twin is None:
+        return group
+    spin = _spin_row(bench.spec.name, theirs, twin.compile_seconds)
     for ours in group:
-        ours["ratio"] = _ratios(ours, theirs)
-    return [*group, theirs]
+        ours["ratio"] = _ratios(ours, spin)
+    return [*group, spin]
 
 
 def _counts_agree(spec: Spec, group: list[dict[str, Any]]) -> bool:
@@ -311,10 +312,13 @@ def _time_check(bench: Benchmark, plan: Plan, ours: dict[str, Any]) -> float:
     return seconds
 
 
-def _summarise(ours: dict[str, Any]) -> dict[str, Any]:
-    runs = ours.pop("process_runs")
+def _summarise(runs: list[dict[str, Any]], process_seconds: list[float]) -> dict[str, Any]:
+    """A row from its runs: the run of median exploration time (its seconds and rate), the
+    highest peak memory of any, the median whole-process time."""
+    ours = dict(sorted(runs, key=lambda r: r["seconds"])[(len(runs) - 1) // 2])
     ours.pop("initial_states")
-    ours["process_seconds"] = round(statistics.median(runs), 3)
+    ours["peak_rss_bytes"] = max(r["peak_rss_bytes"] for r in runs)
+    ours["process_seconds"] = round(statistics.median_low(process_seconds), 3)
     return ours
 
 
@@ -325,9 +329,9 @@ def _spin_row(name: str, runs: list[dict[str, Any]], compile_seconds: float) -> 
         raise SpecError(f"{name}: SPIN's runs counted different states: {sorted(counts)}")
     first = runs[0]
     out = row(name, "SPIN", first["states"], first["transitions"],
-              statistics.median(r["seconds"] for r in runs), first["stored_bytes"])
+              statistics.median_low(r["seconds"] for r in runs), first["stored_bytes"])
     out["peak_rss_bytes"] = max(r["peak_rss_bytes"] for r in runs)
-    out["process_seconds"] = round(statistics.median(r["process_seconds"] for r in runs), 3)
+    out["process_seconds"] = round(statistics.median_low(r["process_seconds"] for r in runs), 3)
     out["build_seconds"] = round(compile_seconds, 3)
     return out
 

@@ -61,9 +61,9 @@ def results_markdown(rows: list[dict[str, Any]], repeat: int) -> str:
     today = datetime.date.today().isoformat()
     lines = ["# Benchmark results", "",
              f"Measured {today} on this project's 2-core machine with `lifecheck bench "
-             f"--results bench/RESULTS.md`. The machine is shared and noisy: whole-process "
-             f"times are the median of {repeat} runs of each tool, taken in turn (lifecheck, "
-             "SPIN, lifecheck, SPIN, ...); exploration times are one run each.", "",
+             f"--results bench/RESULTS.md`. The machine is shared and noisy: every time is "
+             f"the median of {repeat} runs of each tool, taken in turn (lifecheck, SPIN, "
+             "lifecheck, SPIN, ...); peak RSS is the highest of the runs.", "",
              "- Transitions count states generated, the initial state included (as SPIN and "
              "TLC count them); every row of a model must agree on states and transitions or "
              "the run fails.",
