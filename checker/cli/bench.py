@@ -303,7 +303,13 @@ def _time_check(bench: Benchmark, plan: Plan, ours: dict[str, Any]) -> float:
     if done.returncode:
         raise ModelError(f"benchmark {name}: `lifecheck check` exited {done.returncode} on it "
                          f"({' '.join(command[3:])}):\n{(done.stdout + done.stderr)[-2000:]}")
-    result = json.loads(done.stdout)[0]
+    results = json.loads(done.stdout)
+    if len(results) != 1:  # ``::NAME`` also selects the specs grouped under NAME/
+        others = ", ".join(r["spec"] for r in results if r["spec"] != name)
+        raise ModelError(f"benchmark {name}: `lifecheck check {command[4]}` checks {others} as "
+                         f"well, grouped under its name, so its time would not be {name}'s "
+                         "alone; rename the benchmark or those specs")
+    result = results[0]
     got = (result["distinct_states"], result["transitions"] + ours["initial_states"])
     if got != (ours["distinct_states"], ours["transitions"]):
         raise ModelError(f"benchmark {name}: `lifecheck check` counted {got[0]:,} states and "

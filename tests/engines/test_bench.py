@@ -185,3 +185,19 @@ def test_a_benchmark_whose_model_is_wrong_is_reported_as_bad_input(tmp_path: Pat
         "SPECS = [Spec('bad', Bad(), holds(), properties=[])]\n")
     with pytest.raises(ModelError, match=r"benchmark bad: .*no budget for faults of kind 'startup'"):
         run_bench([str(tmp_path / "bad.py")], as_json=True, spin=False)
+
+
+def test_a_benchmark_whose_name_groups_others_is_refused(tmp_path: Path) -> None:
+    """`lifecheck check FILE::NAME` also checks the specs named NAME/...: timing it would
+    time them too, so the bench says so instead of printing a flattering or unflattering
+    figure that is not the benchmark's."""
+    from lifecheck.errors import ModelError
+
+    (tmp_path / "grouped.py").write_text(
+        "from lifecheck import Spec, holds\n"
+        "from lifecheck.models.classic.philosophers import Philosophers\n"
+        "SPECS = [Spec('p/n=3', Philosophers(n=3), holds(), properties=[]),\n"
+        "         Spec('p/n=3/invariant', Philosophers(n=3), holds())]\n"
+        "ENGINES = {'p/n=3': ('vector',), 'p/n=3/invariant': ('vector',)}\n")
+    with pytest.raises(ModelError, match=r"benchmark p/n=3: .* checks p/n=3/invariant as well"):
+        run_bench([f"{tmp_path / 'grouped.py'}::p/n=3"], as_json=True, spin=False, repeat=1)
