@@ -141,5 +141,5 @@ SPECS = [SMALL, LARGE]
 
 PROMELA = {s.name: ("crash_extraction.pml", twin_defines(s)) for s in SPECS}
 
-# bfs where it is affordable: about 10,000 states a second, so minutes on a million.
+# bfs where it is affordable: a few thousand states a second, so minutes on a million.
 ENGINES = {SMALL.name: ("bfs", "vector"), LARGE.name: ("vector",)}

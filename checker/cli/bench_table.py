@@ -84,7 +84,8 @@ def results_markdown(rows: list[dict[str, Any]], repeat: int) -> str:
              "states. A liveness benchmark (a name ending in leads-to) keeps the whole graph.",
              "- Engines: vector (levels in numpy, steps learned once), bfs (state by state), "
              "and the one `lifecheck check` uses unasked, marked default. bfs rows are kept to "
-             "the smaller sizes: on a million states it takes about ten minutes a run.", "",
+             "the smaller sizes: at its few thousand states a second, a million would take "
+             "minutes a run.", "",
              "| model | tool | distinct states | transitions | seconds | states/s | "
              "bytes/state | peak RSS (MiB) | process s | build s | process lifecheck/SPIN | "
              "states/s lifecheck/SPIN |",
