@@ -15,7 +15,7 @@ SPECS = [
          known_counts=(102_571, 714_869)),
     Spec("philosophers/n=12", Philosophers(n=12), holds(), properties=[],
          known_counts=(1_118_878, 9_415_129)),
-    Spec("philosophers/n=10/invariant", Philosophers(n=10), holds(),
+    Spec("philosophers/invariant/n=10", Philosophers(n=10), holds(),
          known_counts=(102_571, 714_869)),
 ]
 

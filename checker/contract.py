@@ -269,7 +269,7 @@ class Options:
     check_liveness: bool = True  #: False checks safety only, and keeps no graph for liveness
     determinism_checks: int = 200  #: first states whose successors are computed twice and compared
     audit_every: int = 64  #: after those, one state in this many (0: none): see explore.audit
-    measure_memory: bool = False  #: count the bytes held per state (costs a walk at the end)
+    measure_memory: bool = False  #: count the bytes held per state (a walk, after the run's seconds)
     record_graph: bool = False  #: keep every edge (for diagrams), even with no liveness property
     fingerprints: bool = False  #: seen-set of 64-bit fingerprints: compact, probabilistic
     progress: Callable[[Progress], None] | None = None  #: called about once a second on long runs

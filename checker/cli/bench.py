@@ -3,11 +3,19 @@
 Each benchmark is a spec in a file under ``bench/`` (a ``SPECS`` list). A file may
 also map spec names to a Promela model (``PROMELA = {name: ("file.pml", {"N": 10})}``);
 then SPIN (Debian's ``spin`` and gcc) checks the same model in the same run, with
-partial-order reduction off so that both tools count the same states. Every run
-happens in a fresh child process so that peak memory is its own; a file may name
-the explorers to measure per spec (``ENGINES = {name: ("bfs", "vector")}``). A spec's
-``known_counts`` (states and transitions agreed by SPIN and TLC) must be matched
+partial-order reduction off so that both tools count the same states. A file may name
+the explorers to measure per spec (``ENGINES = {name: ("bfs", "vector")}``), the ones
+affordable at its size; the engine ``lifecheck check`` uses unasked (``Options()``'s)
+is measured beside them unless it is bfs and bfs is not among them. A spec's
+``known_counts`` (states and transitions agreed by other tools: SPIN, TLC) must be matched
 exactly by every tool, or the benchmark fails loudly.
+
+Two kinds of time, so that neither flatters: the exploration alone, in a fresh child
+process (whose peak memory is then its own), and the whole process, ``lifecheck
+check`` from start to verdict (interpreter, imports and compiling the model included)
+against SPIN's ``./pan``. Runs alternate between the tools and each figure is the
+median of ``--repeat`` (the lower middle one for an even number). SPIN's build
+(``spin -a`` and gcc) is timed apart.
 
 "Transitions" counts states generated, the initial state included, as SPIN and TLC
 report them (for philosophers n=10: 714,869 = 714,868 successors + 1 initial state).
@@ -17,16 +25,14 @@ Figures are printed, never asserted: timings belong in benchmarks, not in tests.
 from __future__ import annotations
 
 import argparse
-import datetime
+import contextlib
 import json
 import multiprocessing as mp
-import os
-import re
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections import deque
 from collections.abc import Sequence
@@ -34,24 +40,38 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from lifecheck.cli.bench_spin import SpinTwin
+from lifecheck.cli.bench_table import FIELDS, emit, results_markdown, row
 from lifecheck.contract import ALWAYS, EVENTUALLY, ActionFailure, Options, TransitionSystem
 from lifecheck.errors import ModelError, SpecError
-from lifecheck.explore.bfs import explore
+from lifecheck.explore.engines import engine_for
 from lifecheck.explore.exploration import deep_size
 from lifecheck.explore.liveness import check_leads_to
 from lifecheck.files import write_atomically
 from lifecheck.modelling.loader import import_spec_file
 from lifecheck.modelling.spec import Spec
 
-FIELDS = ("model", "tool", "distinct_states", "transitions", "seconds", "states_per_second",
-          "peak_rss_bytes", "bytes_per_state")
+__all__ = ["FIELDS", "Benchmark", "load_benchmarks", "run_bench"]
+
+DEFAULT = "default"
+"""The engine name that stands for whatever ``lifecheck check`` uses with no ``--engine``."""
 
 
 @dataclass
 class Benchmark:
     spec: Spec
+    file: Path  # the file it came from, which the whole-process runs check
     promela: tuple[Path, dict[str, Any]] | None = None
-    engines: tuple[str, ...] = ()  # lifecheck's explorers to measure (default: see run_bench)
+    engines: tuple[str, ...] = ()  # lifecheck's explorers affordable here (default: see plans)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One lifecheck row: the engine that explores, and whether it is the unasked default
+    (then the whole-process runs pass no engine flag at all)."""
+
+    engine: str
+    default: bool = False
 
 
 def load_benchmarks(targets: Sequence[str]) -> list[Benchmark]:
@@ -65,21 +85,17 @@ def load_benchmarks(targets: Sequence[str]) -> list[Benchmark]:
         for file in files:
             if file.name.startswith("_"):
                 continue
-            module = _import(file)
+            module = import_spec_file(file)  # a benchmark file imports like a spec file
             promela = getattr(module, "PROMELA", {})
             engines = getattr(module, "ENGINES", {})
             for spec in getattr(module, "SPECS", []):
                 if name and spec.name != name:
                     continue
                 pml = promela.get(spec.name)
-                out.append(Benchmark(spec, (file.parent / pml[0], pml[1]) if pml else None,
+                out.append(Benchmark(spec, file.resolve(),
+                                     (file.parent / pml[0], pml[1]) if pml else None,
                                      tuple(engines.get(spec.name, ()))))
     return out
-
-
-def _import(file: Path) -> Any:
-    """A benchmark file imports like a spec file (see :mod:`lifecheck.modelling.loader`)."""
-    return import_spec_file(file)
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -89,21 +105,28 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     bench.add_argument("--no-spin", action="store_true", help="do not run SPIN beside lifecheck")
     bench.add_argument("--baseline", action="store_true",
                        help="also run a naive full-state BFS on each benchmark")
-    bench.add_argument("--engine", action="append", choices=("vector", "bfs"),
-                       help="the explorer(s) to measure (repeat for both; default: vector where "
-                            "it can check the benchmark, bfs elsewhere)")
+    bench.add_argument("--engine", action="append", choices=(DEFAULT, "vector", "bfs"),
+                       help="the explorer(s) to measure (repeat for several; default: those "
+                            "the benchmark's file names, else vector where it can check the "
+                            "benchmark and bfs elsewhere, and the engine `lifecheck check` "
+                            "uses unasked where affordable)")
+    bench.add_argument("--repeat", type=int, default=3, metavar="N",
+                       help="runs of each measurement, alternating between the tools, whose median is "
+                            "reported (default 3)")
     bench.add_argument("--results", metavar="FILE",
                        help="write the table, dated, to FILE (bench/RESULTS.md)")
     bench.set_defaults(run=lambda args: run_bench(
         args.targets, as_json=args.json, baseline=args.baseline, spin=not args.no_spin,
-        results=args.results, engines=tuple(args.engine or ())))
+        results=args.results, engines=tuple(args.engine or ()), repeat=args.repeat))
 
 
 def run_bench(targets: Sequence[str], *, as_json: bool = False, baseline: bool = False,
-              spin: bool = True, results: str | None = None, engines: Sequence[str] = ()) -> int:
-    """Measure every benchmark; ``engines`` are the explorers to run (by default those
-    its file names in ``ENGINES``, else the vector explorer where it can check the
-    spec and the bfs explorer elsewhere)."""
+              spin: bool = True, results: str | None = None, engines: Sequence[str] = (),
+              repeat: int = 3) -> int:
+    """Measure every benchmark with the explorers ``engines`` names (by default as
+    :func:`plans` chooses), each row's whole process ``repeat`` times."""
+    if repeat < 1:
+        raise SpecError(f"--repeat takes a number of runs, at least 1, got {repeat}")
     benchmarks = load_benchmarks(targets)
     if spin and any(b.promela for b in benchmarks) and not shutil.which("spin"):
         print("lifecheck bench: SPIN is not installed (apt-get install spin); skipping it",
@@ -112,88 +135,102 @@ def run_bench(targets: Sequence[str], *, as_json: bool = False, baseline: bool =
     rows: list[dict[str, Any]] = []
     ok = True
     for bench in benchmarks:
-        spec = bench.spec
-        group = [_in_child(_measure_lifecheck, spec, engine)
-                 for engine in (engines or bench.engines or (_default_engine(spec),))]
-        if spin and bench.promela is not None:
-            theirs = _run_spin(spec.name, *bench.promela)
-            for ours in group:
-                ours["ratio"] = _ratios(ours, theirs)
-            group.append(theirs)
+        group = _measure(bench, plans(bench, engines), spin and bench.promela is not None,
+                         repeat)
         if baseline:
-            base = _in_child(_measure_baseline, spec)
-            group.append(base)
-        for row in group:
-            rows.append(row)
-            _emit(row, as_json)
-            if spec.known_counts is not None:
-                got = (row["distinct_states"], row["transitions"])
-                if got != tuple(spec.known_counts):
-                    ok = False
-                    print(f"MISMATCH on {spec.name}: {row['tool']} counted {got[0]:,} distinct "
-                          f"states and {got[1]:,} transitions; SPIN and TLC agree on "
-                          f"{spec.known_counts[0]:,} and {spec.known_counts[1]:,}", file=sys.stderr)
-        if len({r["distinct_states"] for r in group}) > 1:
-            ok = False
-            print(f"MISMATCH on {spec.name}: the tools disagree on the number of distinct states",
-                  file=sys.stderr)
+            group.append(_in_child(_measure_baseline, bench.spec))
+        for r in group:
+            rows.append(r)
+            emit(r, as_json)
+        ok = _counts_agree(bench.spec, group) and ok
     if results:
-        write_atomically(results, results_markdown(rows))
+        write_atomically(results, results_markdown(rows, repeat))
     return 0 if ok else 1
 
 
-def _emit(row: dict[str, Any], as_json: bool) -> None:
-    if as_json:
-        print(json.dumps({k: row[k] for k in (*FIELDS, "engine", "ratio") if k in row}))
-    else:
-        tool = f"{row['tool']} {row.get('engine', '')}".strip()
-        line = (f"{row['model']:<34} {tool:<16} {row['distinct_states']:>10,} states "
-                f"{row['transitions']:>11,} transitions {row['seconds']:>8.2f} s "
-                f"{row['states_per_second']:>10,.0f} states/s "
-                f"{row['bytes_per_state']:>8.1f} B/state "
-                f"peak {row['peak_rss_bytes'] / 2**20:>7.1f} MiB")
-        if "ratio" in row:
-            line += f"   lifecheck/SPIN {row['ratio']['speed']:.3f}x states/s"
-        print(line)
-    sys.stdout.flush()
+def plans(bench: Benchmark, asked: Sequence[str] = ()) -> list[Plan]:
+    """The lifecheck rows of a benchmark: the engines asked for on the command line, else
+    those its file names (else vector where it can check the spec, bfs elsewhere), and
+    the default engine beside them unless that is bfs and bfs was not named (bfs on a
+    million states takes minutes: a file leaves it out where it cannot be afforded)."""
+    spec = bench.spec
+    default = _default_engine(spec)
+    if asked:
+        return [Plan(default, True) if e == DEFAULT else Plan(e) for e in dict.fromkeys(asked)]
+    named = bench.engines or (_fallback_engine(spec),)
+    out = [Plan(e) for e in named]
+    if default != "bfs" or "bfs" in named:
+        out.insert(0, Plan(default, True))
+    return out
 
 
-def results_markdown(rows: list[dict[str, Any]]) -> str:
-    """The committed results file: the table and the date it was measured."""
-    today = datetime.date.today().isoformat()
-    lines = ["# Benchmark results", "",
-             f"Measured {today} on this project's 2-core machine with `lifecheck bench "
-             "--results bench/RESULTS.md`. Transitions count states generated, the initial "
-             "state included (as SPIN and TLC count them). lifecheck's bytes/state are what it "
-             "keeps per distinct state: the seen-set of 64-bit fingerprints plus the 8 bytes per "
-             "state (parent and step index) from which counterexamples are replayed; SPIN's "
-             "are its reported memory for states. The engine is lifecheck's explorer: vector "
-             "(levels in numpy, steps learned once) or bfs (state by state). A liveness "
-             "benchmark (a name ending in leads-to) keeps the whole graph, every step between "
-             "states, and is timed to its verdict, the fair-cycle search included; bfs keeps "
-             "exact states there.", "",
-             "| model | tool | distinct states | transitions | seconds | states/s | "
-             "bytes/state | peak RSS (MiB) | lifecheck/SPIN |",
-             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
-    for r in rows:
-        ratio = f"{r['ratio']['speed']:.3f}" if "ratio" in r else ""
-        tool = f"{r['tool']} ({r['engine']})" if "engine" in r else r["tool"]
-        lines.append(f"| {r['model']} | {tool} | {r['distinct_states']:,} | "
-                     f"{r['transitions']:,} | {r['seconds']:.2f} | {r['states_per_second']:,.0f} | "
-                     f"{r['bytes_per_state']:.1f} | {r['peak_rss_bytes'] / 2**20:.1f} | {ratio} |")
-    return "\n".join(lines) + "\n"
+def _measure(bench: Benchmark, rows: list[Plan], with_spin: bool,
+             repeat: int) -> list[dict[str, Any]]:
+    """``repeat`` rounds; in each, every row's exploration in a fresh child and its whole
+    ``lifecheck check`` process, each followed by a run of SPIN's verifier, so that a
+    noisy spell on the shared machine hits both tools alike."""
+    explored: list[list[dict[str, Any]]] = [[] for _ in rows]
+    processes: list[list[float]] = [[] for _ in rows]
+    theirs: list[dict[str, Any]] = []
+    twin = SpinTwin(bench.spec.name, *bench.promela) if with_spin and bench.promela else None
+    with twin or contextlib.nullcontext():
+        for _ in range(repeat):
+            for plan, runs, times in zip(rows, explored, processes, strict=True):
+                runs.append(_in_child(_measure_lifecheck, bench.spec, plan))
+                times.append(_time_check(bench, plan, runs[-1]))
+                if twin is not None:
+                    theirs.append(twin.run())
+    group = [_summarise(runs, times) for runs, times in zip(explored, processes, strict=True)]
+    if twin is None:
+        return group
+    spin = _spin_row(bench.spec.name, theirs, twin.compile_seconds)
+    for ours in group:
+        ours["ratio"] = _ratios(ours, spin)
+    return [*group, spin]
+
+
+def _counts_agree(spec: Spec, group: list[dict[str, Any]]) -> bool:
+    ok = True
+    for r in group:
+        if spec.known_counts is not None and (r["distinct_states"], r["transitions"]) != tuple(
+                spec.known_counts):
+            ok = False
+            print(f"MISMATCH on {spec.name}: {r['tool']} counted {r['distinct_states']:,} "
+                  f"distinct states and {r['transitions']:,} transitions; other tools agree on "
+                  f"{spec.known_counts[0]:,} and {spec.known_counts[1]:,} (known_counts)", file=sys.stderr)
+    if len({(r["distinct_states"], r["transitions"]) for r in group}) > 1:
+        ok = False
+        print(f"MISMATCH on {spec.name}: the tools disagree on the number of distinct states "
+              "or transitions", file=sys.stderr)
+    return ok
 
 
 def _ratios(ours: dict[str, Any], theirs: dict[str, Any]) -> dict[str, float]:
-    speed = ours["states_per_second"] / theirs["states_per_second"] if theirs["states_per_second"] else 0
-    memory = ours["bytes_per_state"] / theirs["bytes_per_state"] if theirs["bytes_per_state"] else 0
-    return {"speed": round(speed, 4), "memory": round(memory, 3)}
+    """Speed is states per second, ours over SPIN's (above 1: we explore faster); process
+    is whole-process time, ours over SPIN's (above 1: we take longer)."""
+    def over(a: float, b: float) -> float:
+        return a / b if b else 0.0
+
+    return {"speed": round(over(ours["states_per_second"], theirs["states_per_second"]), 4),
+            "memory": round(over(ours["bytes_per_state"], theirs["bytes_per_state"]), 3),
+            "process": round(over(ours["process_seconds"], theirs["process_seconds"]), 3)}
 
 
 def _default_engine(spec: Spec) -> str:
+    """The engine ``lifecheck check`` picks for this spec when asked for none."""
+    return engine_for(spec.system(), _default_options(spec)).name
+
+
+def _fallback_engine(spec: Spec) -> str:
     from lifecheck.explore.vector import refusal
 
     return "bfs" if refusal(spec.system(), _bench_options(spec, "vector")) else "vector"
+
+
+def _default_options(spec: Spec) -> Options:
+    """What ``lifecheck check`` uses unasked, bar the determinism checks (timed apart)."""
+    return Options(bounds=spec.bounds, check_deadlock=spec.deadlock, determinism_checks=0,
+                   measure_memory=True)
 
 
 def _bench_options(spec: Spec, engine: str) -> Options:
@@ -209,55 +246,100 @@ def _in_child(fn: Any, *args: Any) -> dict[str, Any]:
     proc.start()
     child.close()
     try:
-        row = parent.recv()
+        got = parent.recv()
     except EOFError:
-        row = {"error": f"the measuring process died (exit code {proc.exitcode})"}
+        got = {"error": f"the measuring process died (exit code {proc.exitcode})"}
     proc.join()
-    if "error" in row:
-        raise ModelError(f"benchmark {args[0].name}: {row['error']}")
-    return row
+    if "error" in got:
+        raise ModelError(f"benchmark {args[0].name}: {got['error']}")
+    return got
 
 
 def _child_main(fn: Any, args: tuple, conn: Any) -> None:
     """Measure in a fresh process (its peak memory is the benchmark's alone); a model
     error is sent back as words, for the parent to report as bad input."""
     try:
-        row = fn(*args)
+        got = fn(*args)
     except ModelError as exc:
         conn.send({"error": str(exc)})
     else:
-        row["peak_rss_bytes"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-        conn.send(row)
+        got["peak_rss_bytes"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        conn.send(got)
     conn.close()
 
 
-def _row(name: str, tool: str, states: int, transitions: int, seconds: float,
-         stored: int) -> dict[str, Any]:
-    return {
-        "model": name, "tool": tool, "distinct_states": states, "transitions": transitions,
-        "seconds": round(seconds, 3),
-        "states_per_second": round(states / seconds, 1) if seconds else 0.0,
-        "bytes_per_state": round(stored / states, 1) if states else 0.0,
-    }
-
-
-def _measure_lifecheck(spec: Spec, engine: str) -> dict[str, Any]:
-    from lifecheck.explore.vector import explore_vector
-
+def _measure_lifecheck(spec: Spec, plan: Plan) -> dict[str, Any]:
     system = spec.system()
-    options = _bench_options(spec, engine)
-    exp = explore_vector(system, options) if engine == "vector" else explore(system, options)
+    options = _default_options(spec) if plan.default else _bench_options(spec, plan.engine)
+    exp = engine_for(system, options).explore(system, options, spec)
     # A liveness benchmark is timed to its verdict: the fair-cycle search on the graph too.
     started = time.perf_counter()
     for p in system.properties:
         if p.is_liveness:
             check_leads_to(p.name, exp, p.kind == EVENTUALLY)
     seconds = exp.seconds + time.perf_counter() - started
-    generated = exp.transitions + len(system.init_states())
-    row = _row(spec.name, "lifecheck", exp.distinct_states, generated, seconds,
-               exp.stored_bytes)
-    row["engine"] = engine
-    return row
+    initial = len(system.init_states())
+    out = row(spec.name, "lifecheck", exp.distinct_states, exp.transitions + initial, seconds,
+              exp.stored_bytes)
+    out["engine"] = plan.engine
+    out["initial_states"] = initial
+    if plan.default:
+        out["default"] = True
+    return out
+
+
+def _time_check(bench: Benchmark, plan: Plan, ours: dict[str, Any]) -> float:
+    """The wall time of ``lifecheck check`` on the benchmark, as a user would run it: the
+    bare command for the default engine, ``--engine E --fingerprints`` for another. Its
+    counts must be the in-process run's."""
+    command = [sys.executable, "-m", "lifecheck", "check", f"{bench.file}::{bench.spec.name}",
+               "--json", "--no-progress"]
+    if not plan.default:
+        command += ["--engine", plan.engine, "--fingerprints"]
+    started = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    name = bench.spec.name
+    if done.returncode:
+        raise ModelError(f"benchmark {name}: `lifecheck check` exited {done.returncode} on it "
+                         f"({' '.join(command[3:])}):\n{(done.stdout + done.stderr)[-2000:]}")
+    results = json.loads(done.stdout)
+    if len(results) != 1:  # ``::NAME`` also selects the specs grouped under NAME/
+        others = ", ".join(r["spec"] for r in results if r["spec"] != name)
+        raise ModelError(f"benchmark {name}: `lifecheck check {command[4]}` checks {others} as "
+                         f"well, grouped under its name, so its time would not be {name}'s "
+                         "alone; rename the benchmark or those specs")
+    result = results[0]
+    got = (result["distinct_states"], result["transitions"] + ours["initial_states"])
+    if got != (ours["distinct_states"], ours["transitions"]):
+        raise ModelError(f"benchmark {name}: `lifecheck check` counted {got[0]:,} states and "
+                         f"{got[1]:,} transitions, the in-process run {ours['distinct_states']:,} "
+                         f"and {ours['transitions']:,}")
+    return seconds
+
+
+def _summarise(runs: list[dict[str, Any]], process_seconds: list[float]) -> dict[str, Any]:
+    """A row from its runs: the run of median exploration time (its seconds and rate), the
+    highest peak memory of any, the median whole-process time."""
+    ours = dict(sorted(runs, key=lambda r: r["seconds"])[(len(runs) - 1) // 2])
+    ours.pop("initial_states")
+    ours["peak_rss_bytes"] = max(r["peak_rss_bytes"] for r in runs)
+    ours["process_seconds"] = round(statistics.median_low(process_seconds), 3)
+    return ours
+
+
+def _spin_row(name: str, runs: list[dict[str, Any]], compile_seconds: float) -> dict[str, Any]:
+    """SPIN's row from its runs: the median of its own time and of its process's."""
+    counts = {(r["states"], r["transitions"]) for r in runs}
+    if len(counts) > 1:
+        raise SpecError(f"{name}: SPIN's runs counted different states: {sorted(counts)}")
+    first = runs[0]
+    out = row(name, "SPIN", first["states"], first["transitions"],
+              statistics.median_low(r["seconds"] for r in runs), first["stored_bytes"])
+    out["peak_rss_bytes"] = max(r["peak_rss_bytes"] for r in runs)
+    out["process_seconds"] = round(statistics.median_low(r["process_seconds"] for r in runs), 3)
+    out["build_seconds"] = round(compile_seconds, 3)
+    return out
 
 
 def _measure_baseline(spec: Spec) -> dict[str, Any]:
@@ -266,7 +348,7 @@ def _measure_baseline(spec: Spec) -> dict[str, Any]:
     states, transitions = _full_state_bfs(system)
     seconds = time.perf_counter() - started
     stored = sys.getsizeof(states) + deep_size(states)
-    return _row(spec.name, "naive BFS", len(states), transitions, seconds, stored)
+    return row(spec.name, "naive BFS", len(states), transitions, seconds, stored)
 
 
 def _full_state_bfs(system: TransitionSystem) -> tuple[dict[Any, Any], int]:
@@ -293,39 +375,3 @@ def _full_state_bfs(system: TransitionSystem) -> tuple[dict[Any, Any], int]:
                 parents[out] = state
                 queue.append(out)
     return parents, transitions
-
-
-_SPIN_FIGURES = {
-    "states": re.compile(r"^\s*(\d+) states, stored", re.M),
-    "transitions": re.compile(r"^\s*(\d+) transitions", re.M),
-    "seconds": re.compile(r"elapsed time ([\d.e+-]+) seconds"),
-    "memory": re.compile(r"^\s*([\d.]+)\s+actual memory usage for states", re.M),
-    "errors": re.compile(r"errors: (\d+)"),
-}
-
-
-def _run_spin(name: str, pml: Path, defines: dict[str, Any]) -> dict[str, Any]:
-    """Generate, compile and run SPIN's verifier; exhaustive, no partial-order reduction."""
-    flags = [f"-D{k}={v}" for k, v in defines.items()]
-    with tempfile.TemporaryDirectory(prefix="lifecheck-spin-") as work:
-        shutil.copy(pml, work)
-        subprocess.run(["spin", "-a", *flags, pml.name], cwd=work, check=True,
-                       capture_output=True)
-        subprocess.run(["gcc", "-O2", "-DNOREDUCE", "-DSAFETY", "-DMEMLIM=16000", "-o", "pan",
-                        "pan.c"], cwd=work, check=True, capture_output=True)
-        proc = subprocess.Popen(["./pan", "-m3000000", "-w24"], cwd=work, text=True,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        output = proc.stdout.read() if proc.stdout else ""
-        _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
-    found = {k: rx.search(output) for k, rx in _SPIN_FIGURES.items()}
-    if not (found["states"] and found["transitions"] and found["seconds"]):
-        raise SpecError(f"{name}: could not read SPIN's figures from its output:\n{output[-2000:]}")
-    if found["errors"] and int(found["errors"].group(1)):
-        raise SpecError(f"{name}: SPIN reported errors on the benchmark model:\n{output[-2000:]}")
-    states = int(found["states"].group(1))
-    seconds = max(float(found["seconds"].group(1)), 1e-3)
-    stored = float(found["memory"].group(1)) * 2**20 if found["memory"] else 0.0
-    row = _row(name, "SPIN", states, int(found["transitions"].group(1)), seconds, int(stored))
-    row["peak_rss_bytes"] = usage.ru_maxrss * 1024
-    return row

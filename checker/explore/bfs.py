@@ -334,13 +334,14 @@ class _Run(Search):
         if graph is not None:
             assert self.fairness is not None
             graph.name_classes(self.class_ids, self.fairness.is_strong)
+        # The search's time, not the walk that measures what its exact states hold.
+        seconds = self.elapsed + time.perf_counter() - self.started
         if not self.options.measure_memory:
             stored = 0
         elif self.compact:
             stored = self.seen.nbytes + sum(a.itemsize * len(a) for a in (self.parents, self.via))
         else:
             stored = _stored_bytes(self.seen, states, self.parents, self.via)
-        seconds = self.elapsed + time.perf_counter() - self.started
         return Exploration(states, self.parents, self.via, self.level_starts, self.found,
                            self.transitions, self.depth, seconds, self.coverage, self.complete,
                            self.reason, self.sometimes_seen, graph, stored, self.resumed_at,

@@ -1,0 +1,103 @@
+"""The rows of ``lifecheck bench``: one line each as it runs, and the dated table it records.
+
+Kept apart from the measuring so that what a column means is written down once, in
+the header of the results file, next to the code that fills it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import sys
+from typing import Any
+
+FIELDS = ("model", "tool", "distinct_states", "transitions", "seconds", "states_per_second",
+          "peak_rss_bytes", "bytes_per_state")
+"""Every row has these; lifecheck's add ``engine`` (and ``default``), rows of a benchmark
+with a whole-process timing ``process_seconds``, SPIN's ``build_seconds``, ours beside
+SPIN's ``ratio``."""
+
+
+def row(name: str, tool: str, states: int, transitions: int, seconds: float,
+        stored: int) -> dict[str, Any]:
+    return {
+        "model": name, "tool": tool, "distinct_states": states, "transitions": transitions,
+        "seconds": round(seconds, 3),
+        "states_per_second": round(states / seconds, 1) if seconds else 0.0,
+        "bytes_per_state": round(stored / states, 1) if states else 0.0,
+    }
+
+
+def tool_name(r: dict[str, Any]) -> str:
+    """``lifecheck (vector)``, ``lifecheck (bfs, default)``, ``SPIN``."""
+    if "engine" not in r:
+        return r["tool"]
+    return f"{r['tool']} ({r['engine']}{', default' if r.get('default') else ''})"
+
+
+def emit(r: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        keys = (*FIELDS, "engine", "default", "process_seconds", "build_seconds", "ratio")
+        print(json.dumps({k: r[k] for k in keys if k in r}))
+    else:
+        line = (f"{r['model']:<42} {tool_name(r):<28} {r['distinct_states']:>10,} states "
+                f"{r['transitions']:>11,} transitions {r['seconds']:>8.2f} s "
+                f"{r['states_per_second']:>10,.0f} states/s "
+                f"{r['bytes_per_state']:>8.1f} B/state "
+                f"peak {r['peak_rss_bytes'] / 2**20:>7.1f} MiB")
+        if "process_seconds" in r:
+            line += f"   process {r['process_seconds']:.2f} s"
+        if "build_seconds" in r:
+            line += f" (build {r['build_seconds']:.2f} s)"
+        if "ratio" in r:
+            line += (f"   lifecheck/SPIN: process {r['ratio']['process']:.2f}x, "
+                     f"states/s {r['ratio']['speed']:.3f}x")
+        print(line)
+    sys.stdout.flush()
+
+
+def results_markdown(rows: list[dict[str, Any]], repeat: int) -> str:
+    """The committed results file: the table, what each column means, the date measured."""
+    today = datetime.date.today().isoformat()
+    lines = ["# Benchmark results", "",
+             f"Measured {today} on this project's 2-core machine with `lifecheck bench "
+             f"--results bench/RESULTS.md`. The machine is shared and noisy: every time is "
+             f"the median of {repeat} runs of each tool, taken in turn (lifecheck, SPIN, "
+             "lifecheck, SPIN, ...); peak RSS is the highest of the runs.", "",
+             "- Transitions count states generated, the initial state included (as SPIN and "
+             "TLC count them); every row of a model must agree on states and transitions or "
+             "the run fails.",
+             "- seconds and states/s: exploration alone (lifecheck: in a forked child, the model "
+             "already compiled, to the verdict, a liveness benchmark's fair-cycle search "
+             "included; SPIN: the time `./pan` reports).",
+             "- process s: the whole process from start to verdict, the median of its runs: "
+             "`python -m lifecheck check FILE::NAME` (interpreter start, imports and compiling "
+             "the model included; `--engine E --fingerprints` for an engine asked for, no flag "
+             "at all for the default), and SPIN's `./pan`. build s: SPIN's `spin -a` and gcc, "
+             "paid once per model, not in process s.",
+             "- process lifecheck/SPIN: lifecheck's process time over SPIN's (above 1: "
+             "lifecheck takes longer). states/s lifecheck/SPIN: exploration speed, ours over "
+             "SPIN's (above 1: lifecheck explores faster).",
+             "- bytes/state: what lifecheck keeps per distinct state (the seen-set of 64-bit "
+             "fingerprints, or of states for the default engine's exact run, plus the 8 bytes "
+             "per state from which counterexamples are replayed); SPIN's reported memory for "
+             "states. A liveness benchmark (a name ending in leads-to) keeps the whole graph.",
+             "- Engines: vector (levels in numpy, steps learned once), bfs (state by state), "
+             "and the one `lifecheck check` uses unasked, marked default. bfs rows are kept to "
+             "the smaller sizes: at its few thousand states a second, a million would take "
+             "minutes a run.", "",
+             "| model | tool | distinct states | transitions | seconds | states/s | "
+             "bytes/state | peak RSS (MiB) | process s | build s | process lifecheck/SPIN | "
+             "states/s lifecheck/SPIN |",
+             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for r in rows:
+        ratio = r.get("ratio") or {}
+        over_process = f"{ratio['process']:.2f}" if ratio else ""
+        over_speed = f"{ratio['speed']:.3f}" if ratio else ""
+        process = f"{r['process_seconds']:.2f}" if "process_seconds" in r else ""
+        build = f"{r['build_seconds']:.2f}" if "build_seconds" in r else ""
+        lines.append(f"| {r['model']} | {tool_name(r)} | {r['distinct_states']:,} | "
+                     f"{r['transitions']:,} | {r['seconds']:.2f} | {r['states_per_second']:,.0f} | "
+                     f"{r['bytes_per_state']:.1f} | {r['peak_rss_bytes'] / 2**20:.1f} | "
+                     f"{process} | {build} | {over_process} | {over_speed} |")
+    return "\n".join(lines) + "\n"
