@@ -17,6 +17,8 @@ import pytest
 from lifecheck import Spec, check_spec
 from lifecheck.result import Result, Violation
 
+FINGERPRINTED = "states were told apart by 64-bit fingerprints"
+
 Pin = tuple[str, frozenset[str], int, int]  # verdict, violated properties, states, depth
 
 
@@ -55,7 +57,10 @@ class PinnedSpecs:
         @pytest.mark.parametrize("name", [n for n, pin in pinned.items() if pin[0] == "holds"])
         def test_holds_specs_cover_every_action(name: str) -> None:
             result = result_of(name)
-            assert result.warnings == []
+            # Nothing vacuous; a run the default engine handed over to fingerprints past
+            # 2,000 states also reports its collision chance, which is no warning about
+            # the proof.
+            assert [w for w in result.warnings if FINGERPRINTED not in w] == []
             assert all(count > 0 for count in result.coverage.values()), result.coverage
 
         return (test_every_spec_is_pinned_and_names_are_unique, test_spec_outcome,

@@ -19,9 +19,9 @@ from lifecheck.explore import handover
 from lifecheck.explore.checkpoint import save_checkpoint
 from lifecheck.models.classic.philosophers import Philosophers
 from lifecheck.result import Result
+from tests.pinned import FINGERPRINTED
 
 ROOT = Path(__file__).resolve().parents[2]
-FINGERPRINTED = "states were told apart by 64-bit fingerprints"
 
 
 def _ends_of_each_file() -> list[Spec]:
