@@ -553,7 +553,7 @@ def test_symmetry_keeps_the_verdict_and_one_state_per_orbit(desc: ModelDesc) -> 
         assert reduced.stats.depth == full.stats.depth
 
 
-@settings(HARNESS, max_examples=max(1, EXAMPLES // 3))
+@settings(HARNESS, max_examples=max(1, EXAMPLES // 6))
 @given(model_descs().filter(lambda d: d.count >= 2 and not d.liveness), st.integers(1, 4))
 def test_the_vector_engine_reduces_symmetry_as_bfs_does(tmp_path_factory: Any, desc: ModelDesc,
                                                         levels: int) -> None:

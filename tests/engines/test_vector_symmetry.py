@@ -128,7 +128,7 @@ def _rows(run: VectorRun, states: list[Any]) -> np.ndarray:
                      for s in states], np.int32).reshape(len(states), len(run.learner.columns))
 
 
-@settings(max_examples=30, deadline=None,
+@settings(max_examples=10, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(diff.model_descs().filter(lambda d: d.count >= 2 and not d.liveness
                                  and d.state_bound is None))
