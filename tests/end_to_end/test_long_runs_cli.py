@@ -37,6 +37,8 @@ from lifecheck.result import Expectation, Result, Stats
 from tests.snapshot import assert_snapshot
 
 ROOT = Path(__file__).resolve().parents[2]
+# Runs on BIG that must last (a time bound, an interrupt) use --exact: the bfs explorer takes
+# minutes over its million states, where the default engine can finish in seconds.
 BIG = "philosophers/n=12"
 SPECS = (
     "from lifecheck import Bounds, Spec, holds\n"
@@ -241,7 +243,7 @@ def _run_on_a_terminal(command: list[str]) -> tuple[int, str]:
 
 def test_a_terminal_shows_a_long_run_its_progress(spec_file: Path) -> None:
     """A time bound of 4 s makes the run last past the 2 s after which a terminal shows it."""
-    code, out = _run_on_a_terminal(_command(f"{spec_file}::{BIG}", "--max-seconds", "4",
+    code, out = _run_on_a_terminal(_command(f"{spec_file}::{BIG}", "--exact", "--max-seconds", "4",
                                             "--no-timing"))
     assert code == 1
     live = [part for part in out.split("\r") if f"[{BIG}]" in part]
@@ -252,13 +254,13 @@ def test_a_terminal_shows_a_long_run_its_progress(spec_file: Path) -> None:
 
 
 def test_no_progress_on_a_terminal_when_refused(spec_file: Path) -> None:
-    code, out = _run_on_a_terminal(_command(f"{spec_file}::{BIG}", "--max-seconds", "4",
+    code, out = _run_on_a_terminal(_command(f"{spec_file}::{BIG}", "--exact", "--max-seconds", "4",
                                             "--no-progress", "--no-timing"))
     assert code == 1 and "states/s" not in out and f"{BIG}: incomplete" in out
 
 
 def test_a_long_run_into_a_pipe_shows_no_progress(spec_file: Path) -> None:
-    done = subprocess.run(_command(f"{spec_file}::{BIG}", "--max-seconds", "4", "--no-timing"),
+    done = subprocess.run(_command(f"{spec_file}::{BIG}", "--exact", "--max-seconds", "4", "--no-timing"),
                           cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 1
     assert done.stderr == ""
@@ -281,7 +283,7 @@ def _interrupt_when_running(command: list[str], how: int = signal.SIGINT
     return proc.returncode, out, err, rest
 
 
-ENGINES = {"bfs": (), "vector": ("--engine", "vector"), "two-workers": ("--workers", "2")}
+ENGINES = {"bfs": ("--exact",), "vector": ("--engine", "vector"), "two-workers": ("--workers", "2")}
 
 
 @pytest.mark.parametrize("engine", list(ENGINES))
@@ -305,7 +307,8 @@ def test_ctrl_c_ends_the_spec_incomplete_with_its_figures_and_a_hint(spec_file: 
 def test_ctrl_c_leaves_the_incomplete_result_in_the_json(spec_file: Path, tmp_path: Path) -> None:
     out_file = tmp_path / "results.json"
     code, out, _, notice = _interrupt_when_running(
-        _command(str(spec_file), "--json", "--out", str(out_file), "--table", str(tmp_path / "t.md")))
+        _command(str(spec_file), "--exact", "--json", "--out", str(out_file),
+                 "--table", str(tmp_path / "t.md")))
     assert code == 130
     (row,) = json.loads(out)
     assert json.loads(out_file.read_text()) == [row]
@@ -319,7 +322,7 @@ def test_ctrl_c_leaves_the_incomplete_result_in_the_json(spec_file: Path, tmp_pa
 def test_sigterm_stops_like_ctrl_c_and_keeps_the_checkpoint(spec_file: Path, tmp_path: Path) -> None:
     ckpt = tmp_path / "ckpt"
     code, out, _, notice = _interrupt_when_running(
-        _command(f"{spec_file}::{BIG}", "--checkpoint", str(ckpt), "--checkpoint-every", "0",
+        _command(f"{spec_file}::{BIG}", "--exact", "--checkpoint", str(ckpt), "--checkpoint-every", "0",
                  "--no-timing"), signal.SIGTERM)
     assert code == 130
     assert "incomplete: interrupted by SIGTERM; this is not a proof" in out
