@@ -96,7 +96,7 @@ class _VectorPhase(VectorRun):
         width = len(learner.columns)
         rows = np.array([[values.intern(c, v) for c, v in enumerate(learner.encode(state))]
                          for state in bfs.states], np.int32).reshape(len(bfs.states), width)
-        keys = getattr(self, "key_fingerprints", fingerprints)(rows)
+        keys = self.key_fingerprints(rows)
         order = np.argsort(keys, kind="stable")
         self.seen, self.seen_ids = keys[order], order.astype(np.int64)
         self.parents, self.vias = array("i", bfs.parents), array("I", bfs.via)
