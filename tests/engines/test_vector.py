@@ -255,6 +255,53 @@ def test_the_two_zobrist_codes_agree(pairs: list[tuple[int, int]]) -> None:
     assert zobrist(cols, ids).tolist() == [zobrist_code(c, i) for c, i in pairs]
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 2**64 - 1), max_size=60), st.integers(1, 8))
+def test_distinct_is_numpys_unique(keys: list[int], spread: int) -> None:
+    """A level's successors are deduplicated by :func:`distinct`, which sorts unstably for
+    speed; which successor is kept (the first in bfs order) must be exactly np.unique's."""
+    from lifecheck.explore.vector.hashing import distinct
+
+    # Few distinct values, so that most keys repeat and the first of each run matters.
+    arr = np.array([k % (spread * 7 + 1) * 0x9E3779B97F4A7C15 % 2**64 for k in keys], np.uint64)
+    got = distinct(arr)
+    want = np.unique(arr, return_index=True, return_inverse=True)
+    for g, w in zip(got, want, strict=True):
+        assert g.tolist() == w.reshape(-1).tolist()
+
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 4), st.integers(0, 2)), min_size=1, max_size=40),
+       st.sets(st.integers(0, 5)), st.data())
+def test_entries_are_rechecked_alike_on_arrays_and_lists(
+        cells: list[tuple[int, int]], unverified: set[int], data: st.DataObject) -> None:
+    """Each learned entry is re-run once on a row other than its origin; a wide level
+    (numpy) and a thin one (lists) must pick the same rows, or a step that is not a
+    function of what it reads could go unnoticed on one path."""
+    from lifecheck.explore.vector.memo import ColumnMemo, ValueIds
+
+    entries = [e for e, _ in cells]
+    rows = [[e, v] for e, v in cells]  # rows may repeat, as (source, target) pairs do
+    memos = []
+    for _ in range(2):
+        memo = ColumnMemo(ValueIds(2))
+        memo.origins = [(e, data.draw(st.integers(0, 2), label=f"origin {e}")) if _ == 0
+                        else memos[0].origins[e] for e in range(6)]
+        memo.unverified = set(unverified)
+        memos.append(memo)
+    on_lists = memos[0].to_verify(entries, rows)
+    on_arrays = memos[1].to_verify(np.array(entries, np.int64), np.array(rows, np.int32))
+    assert on_arrays == on_lists
+    assert memos[0].unverified == memos[1].unverified
+    for r, e in on_lists:  # each re-check is on a row of that entry, not its origin
+        assert entries[r] == e and tuple(rows[r]) != memos[0].origins[e]
+    # and every entry that has such a row is re-checked
+    for e in unverified & set(entries):
+        assert any(x == e and tuple(rows[r]) != memos[0].origins[e] for r, x in enumerate(entries)) \
+            == (e not in memos[0].unverified)
+
+
 class Idle(Model):
     """A step whose footprint is empty: its guard reads only its parameter."""
 

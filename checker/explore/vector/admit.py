@@ -17,6 +17,7 @@ from lifecheck.explore.checks import (
     does_not_hold,
     state_bound,
 )
+from lifecheck.explore.vector.hashing import distinct
 from lifecheck.explore.vector.memo import (
     RECENT,
 )
@@ -114,7 +115,7 @@ class Admission:
             order = order[inside]
         fps_o = fps[order]
         keys_o = self.successor_keys(rows, parents[order], ks[order], ts[order], fps_o)
-        unique, first, inverse = np.unique(keys_o, return_index=True, return_inverse=True)
+        unique, first, inverse = distinct(keys_o)
         seen = self.seen
         pos = np.searchsorted(seen, unique)
         pos[pos == len(seen)] = 0

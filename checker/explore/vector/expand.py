@@ -45,8 +45,10 @@ class Expansion:
         nonfault = np.zeros(n, np.int64)
         got: list[tuple[np.ndarray, ...]] = []
         failures: Failures = {}
+        columns = np.ascontiguousarray(rows.T)  # (each table reads a few columns of every row)
         for k, table in enumerate(self.tables):
-            entry = table.lookup(rows, lambda r, k=k: self.learn_step(k, rows[r].tolist(), sid0 + r))
+            entry = table.lookup(rows, lambda r, k=k: self.learn_step(k, rows[r].tolist(), sid0 + r),
+                                 columns)
             for r, e in table.to_verify(entry, rows):
                 self.verify_step(k, e, rows[r].tolist(), sid0 + r)
             table.arrays()

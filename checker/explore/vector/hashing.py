@@ -58,3 +58,27 @@ def fingerprints(rows: np.ndarray) -> np.ndarray:
     for c in range(rows.shape[1]):
         h ^= zobrist(np.full(len(rows), c), rows[:, c])
     return h
+
+
+def distinct(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What ``np.unique(keys, return_index=True, return_inverse=True)`` gives for a 1-d
+    array: the sorted distinct keys, where each first occurs, and each key's place
+    among them.
+
+    An unstable sort with the first index taken per run of equal keys is about twice
+    as fast as ``np.unique``'s stable sort, and deduplicating a level's successors
+    is the largest single cost of a wide level.
+    """
+    n = len(keys)
+    if not n:
+        return keys[:0], np.empty(0, np.int64), np.empty(0, np.int64)
+    order = np.argsort(keys)
+    ordered = keys[order]
+    starts = np.empty(n, bool)
+    starts[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=starts[1:])
+    at = np.flatnonzero(starts)
+    first = np.minimum.reduceat(order, at)
+    inverse = np.empty(n, np.int64)
+    inverse[order] = np.cumsum(starts) - 1
+    return ordered[at], first.astype(np.int64), inverse

@@ -19,6 +19,7 @@ from lifecheck.typed_values import same_typed, typed_key
 CHUNK = 1 << 16  # frontier rows expanded at once: bounds the memory a level's successors take
 SMALL = 32  # up to this many rows, a chunk is expanded in plain Python (numpy's cost is per call)
 RECENT = 1 << 16  # fingerprints kept in a set before they are merged into the sorted array
+TABLE_BITS = 16  # keys of up to this many bits are looked up in a table indexed by the key
 
 
 class ValueIds:
@@ -92,33 +93,44 @@ class ColumnMemo:
         self._indexed = 0  # keys already in the sorted numpy index
         self._sorted: np.ndarray | None = np.empty(0, np.int64)
         self._entries = np.empty(0, np.int64)
+        self._table: np.ndarray | None = None
 
-    def _pack(self, sub: np.ndarray) -> np.ndarray | None:
+    def _widths(self) -> list[int]:
         width, n = self.values.width, len(self.values.width)
-        widths = [width[c % n] for c in self.cols]  # a pair of rows has each column twice
+        return [width[c % n] for c in self.cols]  # a pair of rows has each column twice
+
+    def _pack(self, columns: list[np.ndarray], n: int) -> np.ndarray | None:
+        """Each row's key columns (``columns[j]``: column ``cols[j]`` of every row) as
+        one integer, or None when they take more than 62 bits."""
+        widths = self._widths()
         if sum(widths) > 62:
             return None
-        key = np.zeros(len(sub), np.int64)
-        for j, w in enumerate(widths):
+        key = np.zeros(n, np.int64)
+        for column, w in zip(columns, widths, strict=True):
             key <<= w
-            key |= sub[:, j]
+            key |= column
         return key
 
     def _sync(self) -> None:
-        """Bring the sorted index of packed keys up to date with the learned keys."""
+        """Bring the index of packed keys up to date with the learned keys: a sorted
+        array, and where the keys take few bits a table indexed by the key itself."""
         if self._packed_version != self.values.version:
             self._packed_version = self.values.version
             self._indexed = 0
             self._sorted = np.empty(0, np.int64)
             self._entries = np.empty(0, np.int64)
+            bits = sum(self._widths())
+            self._table = np.full(1 << bits, -1, np.int32) if bits <= TABLE_BITS else None
         if self._sorted is None or self._indexed == len(self.keys):
             return
         fresh = matrix(self.keys[self._indexed:], len(self.cols), np.int64)
-        packed = self._pack(fresh)
+        packed = self._pack([fresh[:, j] for j in range(len(self.cols))], len(fresh))
         if packed is None:
             self._sorted = None  # too wide for one integer: the dict serves every lookup
             return
         entries = np.arange(self._indexed, len(self.keys), dtype=np.int64)
+        if self._table is not None:
+            self._table[packed] = entries
         order = np.argsort(packed, kind="stable")
         packed, entries = packed[order], entries[order]
         at = np.searchsorted(self._sorted, packed)
@@ -150,47 +162,78 @@ class ColumnMemo:
         than the one it was learned on; those entries count as checked from now on."""
         if not self.unverified:
             return []
-        used = set(np.unique(entries).tolist()) if isinstance(entries, np.ndarray) else set(entries)
+        if not isinstance(entries, np.ndarray):
+            return self._to_verify_listed(entries, rows)
+        # Rows of the entries not re-checked yet, grouped by entry, each group in row order.
+        pending = np.fromiter(sorted(self.unverified), np.int64, len(self.unverified))
+        at = np.flatnonzero(np.isin(entries, pending))
+        if not len(at):
+            return []
+        at = at[np.argsort(entries[at], kind="stable")]
+        grouped = entries[at]
+        starts = np.flatnonzero(np.r_[True, grouped[1:] != grouped[:-1]]).tolist()
         out = []
-        for e in sorted(self.unverified & used):
+        for lo, hi in zip(starts, [*starts[1:], len(at)], strict=True):
+            e = int(grouped[lo])
             origin = self.origins[e]
-            where = np.nonzero(entries == e)[0] if isinstance(entries, np.ndarray) else \
-                [r for r, x in enumerate(entries) if x == e]
-            for r in where:
-                row = rows[int(r)]
-                if tuple(row.tolist() if isinstance(row, np.ndarray) else row) != origin:
-                    out.append((int(r), e))
+            # (Rows of a level are distinct states, so this stops at the first or second.)
+            for r in map(int, at[lo:hi]):
+                if tuple(rows[r].tolist()) != origin:
+                    out.append((r, e))
                     self.unverified.discard(e)
                     break
         return out
 
-    def lookup(self, rows: np.ndarray, learn: Callable[[int], tuple[set[int], Any]]) -> np.ndarray:
+    def _to_verify_listed(self, entries: list[int], rows: list[list[int]]) -> list[tuple[int, int]]:
+        out = []
+        for e in sorted(self.unverified & set(entries)):
+            origin = self.origins[e]
+            for r, x in enumerate(entries):
+                if x == e and tuple(rows[r]) != origin:
+                    out.append((r, e))
+                    self.unverified.discard(e)
+                    break
+        return out
+
+    def lookup(self, rows: np.ndarray, learn: Callable[[int], tuple[set[int], Any]],
+               columns: np.ndarray | None = None) -> np.ndarray:
         """The entry of every row, calling ``learn(row)`` for each combination not yet known.
 
         ``learn`` returns the columns its run touched and the payload; when those are
         not all among this memo's columns, the memo widens and starts again.
+        ``columns``, when given, is ``rows`` transposed and contiguous, so that a
+        column is read without striding across every row.
         """
+        n = len(rows)
         while True:
-            sub = rows[:, self.cols] if self.cols else np.zeros((len(rows), 0), np.int32)
             self._sync()
-            keys = self._pack(sub) if self._sorted is not None else None
+            keys = None
+            if self._sorted is not None:
+                cols = [columns[c] for c in self.cols] if columns is not None else \
+                    [rows[:, c] for c in self.cols]
+                keys = self._pack(cols, n)
             if keys is None or self._sorted is None:
+                sub = rows[:, self.cols] if self.cols else np.zeros((n, 0), np.int32)
                 uniq, inverse = np.unique(sub, axis=0, return_inverse=True)
                 index = self.index
                 found = np.array([index.get(tuple(u), -1) for u in uniq.tolist()], np.int64)
-                entries = found[inverse.reshape(-1)] if len(found) else np.zeros(len(sub), np.int64)
-                missing = np.nonzero(entries < 0)[0]
+                entries = found[inverse.reshape(-1)] if len(found) else np.zeros(n, np.int64)
+                missing = np.flatnonzero(entries < 0)
+            elif self._table is not None:
+                entries = self._table[keys]
+                missing = np.flatnonzero(entries < 0)
             else:
                 pos = np.searchsorted(self._sorted, keys)
                 pos[pos == len(self._sorted)] = 0
-                hit = self._sorted[pos] == keys if len(self._sorted) else np.zeros(len(keys), bool)
+                hit = self._sorted[pos] == keys if len(self._sorted) else np.zeros(n, bool)
                 entries = np.where(hit, self._entries[pos] if len(self._sorted) else 0, -1)
-                missing = np.nonzero(~hit)[0]
+                missing = np.flatnonzero(~hit)
             if not len(missing):
                 return entries
-            _, first = np.unique(sub[missing], axis=0, return_index=True)
-            reps = missing[np.sort(first)].tolist()
-            self._learn([(r, tuple(sub[r].tolist())) for r in reps], learn,
+            sub = rows[missing][:, self.cols] if self.cols else np.zeros((len(missing), 0), np.int32)
+            _, first = np.unique(sub, axis=0, return_index=True)
+            reps = np.sort(first).tolist()
+            self._learn([(int(missing[j]), tuple(sub[j].tolist())) for j in reps], learn,
                         lambda r: tuple(rows[r].tolist()))
 
     def lookup_small(self, rows: list[list[int]],

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from lifecheck.explore.stable_hash import fingerprint
-from lifecheck.explore.vector.hashing import finalise, finalise_int, fingerprints, zobrist_code
+from lifecheck.explore.vector.hashing import distinct, finalise, finalise_int, fingerprints, zobrist_code
 
 _SLOTS = 1 << 20  # code spaces of a symmetric role's fields: (role, field) past every column
 _PLACES = 1 << 21  # and of a block's place among its role's blocks
@@ -152,7 +152,7 @@ class Reducing:
         row built and keyed once."""
         if self.orbits is None:
             return fps
-        unique, first, inverse = np.unique(fps, return_index=True, return_inverse=True)
+        unique, first, inverse = distinct(fps)
         order = np.argsort(first)  # the bfs explorer's order, which meets a bad name first
         at = first[order]
         keys = np.empty(len(unique), np.uint64)
