@@ -95,6 +95,11 @@ class Learner:
             parts[index] = tuple(row[lo:hi])
         return tuple(parts)
 
+    @property
+    def part_slices(self) -> list[tuple[int, int, int]]:
+        """Each holder part's index in a state and its columns ``lo:hi`` in a row."""
+        return self._slices
+
     def value(self, state: tuple, column: int) -> Any:
         part, slot = self.columns[column]
         return state[part] if slot < 0 else state[part][slot]

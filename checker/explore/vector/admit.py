@@ -166,7 +166,8 @@ class Admission:
         if fp in self.recent:
             return True
         seen = self.seen
-        i = int(np.searchsorted(seen, np.uint64(fp)))
+        i = int(seen.searchsorted(np.uint64(fp)))  # (a uint64: a Python int below 2**63 would be
+        # compared as a float, the whole array converted; the method: a thin level calls this per state)
         return i < len(seen) and int(seen[i]) == fp
 
     def merge_recent(self) -> None:

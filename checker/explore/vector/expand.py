@@ -23,6 +23,7 @@ from lifecheck.explore.vector.memo import (
     RECENT,
     SMALL,
 )
+from lifecheck.modelling.runtime import BUDGET_PART
 
 # Per property, the first failed step of a level: (row, step index, (property, kind, message)).
 Failures = dict[str, tuple[int, int, tuple[str, str, str]]]
@@ -186,14 +187,10 @@ class Expansion:
                         self.note(Found(*failed_step(step, out), sid, via))
                         continue
                     try:
-                        new = [values.intern(c, v) for c, v in enumerate(learner.encode(out))]
+                        new, fp = self.successor_row(state, row, parent_fp, out)
                     except TypeError as exc:
                         raise unhashable(exc, f"{step.who()} {step.label()}").within(
                             step=self.depth + 1) from None
-                    fp = parent_fp
-                    for c, (a, b) in enumerate(zip(row, new, strict=True)):
-                        if a != b:
-                            fp ^= zobrist_code(c, a) ^ zobrist_code(c, b)
                     reached.append((sid, via, out, new, fp))
             keys = self.row_keys([new for _, _, _, new, _ in reached], [fp for *_, fp in reached])
             for (sid, via, out, new, fp), key in zip(reached, keys, strict=True):
@@ -226,6 +223,28 @@ class Expansion:
                 break  # (after one level at least, so that every call makes progress)
         self.frontier = (np.array(rows_l, np.int32).reshape(len(rows_l), len(learner.columns)),
                          np.array(fps_l, np.uint64))
+
+    def successor_row(self, state: tuple, row: list[int], fp: int, out: tuple) -> tuple[list[int], int]:
+        """The row and fingerprint of ``out``, a successor of ``state`` (whose are ``row`` and
+        ``fp``). Model code leaves a part it does not write the very object it was, so
+        only the parts a step wrote are interned again."""
+        new = list(row)
+        intern = self.values.intern
+        if out[BUDGET_PART] is not state[BUDGET_PART]:
+            i = intern(0, out[BUDGET_PART])
+            if i != new[0]:
+                fp ^= zobrist_code(0, new[0]) ^ zobrist_code(0, i)
+                new[0] = i
+        for index, lo, hi in self.learner.part_slices:
+            part = out[index]
+            if part is state[index]:
+                continue
+            for c, v in zip(range(lo, hi), part, strict=False):  # (as encode: the fields only)
+                i = intern(c, v)
+                if i != new[c]:
+                    fp ^= zobrist_code(c, new[c]) ^ zobrist_code(c, i)
+                    new[c] = i
+        return new, fp
 
     def check_state(self, sid: int, state: tuple) -> None:
         """One new state, checked by the model's compiled properties (the thin path)."""
