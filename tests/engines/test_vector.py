@@ -192,9 +192,11 @@ def test_what_it_cannot_check_is_refused_with_the_reason() -> None:
                                           Options(engine="warp")).error
 
 
-@pytest.mark.parametrize("width", [4, 40])
+@pytest.mark.parametrize("width", [4, 10, 40])
 def test_memo_learns_each_key_once_whether_keys_pack_or_not(width: int) -> None:
-    """Keys wider than one integer (three 40-bit columns) go through the dict path."""
+    """Three ways to look a key up: a table indexed by the packed key (two 4-bit
+    columns), a sorted array of packed keys (two 10-bit columns: too wide for a table),
+    and a dict (two 40-bit columns: wider than one integer)."""
     from lifecheck.explore.vector import ColumnMemo as _Memo
     from lifecheck.explore.vector import ValueIds as _Values
 
@@ -214,7 +216,11 @@ def test_memo_learns_each_key_once_whether_keys_pack_or_not(width: int) -> None:
     assert calls == [0, 0, 1, 3]
     assert list(memo.lookup(rows[::-1].copy(), learn)) == list(entries[::-1])
     assert memo.lookup_small(rows.tolist(), learn) == list(entries)
+    columns = np.ascontiguousarray(rows.T)  # (as a wide level passes them)
+    assert list(memo.lookup(rows, learn, columns)) == list(entries)
     assert calls == [0, 0, 1, 3]
+    assert (memo._table is not None) == (width == 4)
+    assert (memo._sorted is not None) == (width != 40)
 
 
 class _LateBug(TokenRing):
