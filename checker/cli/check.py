@@ -11,6 +11,7 @@ from typing import Any
 
 from lifecheck.cli.exports import file_stem, itf_files, write_new_files
 from lifecheck.cli.interrupt import EXIT_INTERRUPTED, Interruption, interrupted_notice
+from lifecheck.cli.jobs import check_side_by_side
 from lifecheck.cli.progress import progress_line
 from lifecheck.cli.targets import load_targets
 from lifecheck.contract import HANDOVER_STATES, Options
@@ -80,6 +81,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     check.add_argument("--workers", type=int, default=1, metavar="N",
                        help="explore with N worker processes, each with the bfs explorer (safety "
                             "properties only)")
+    check.add_argument("--jobs", "-j", type=_positive(int), default=1, metavar="N",
+                       help="check up to N specs at once, each in a process of its own "
+                            "(default 1); the output is the same, in the same order. Progress "
+                            "is then shown only when asked (--progress), a line at a time")
     check.add_argument("--ray", nargs="?", const="local", default=None, metavar="ADDRESS",
                        help="run the workers as Ray actors: on a local Ray, or on the cluster "
                             "at ADDRESS (needs lifecheck[distributed])")
@@ -98,23 +103,37 @@ def run(args: argparse.Namespace) -> int:
         print("lifecheck check: --exact keeps states exactly, which the vector engine never "
               "does; drop --engine vector", file=sys.stderr)
         return 2
+    if args.jobs > 1 and (args.workers > 1 or args.ray is not None):
+        print("lifecheck check: --jobs checks several specs at once, each in one process; "
+              "--workers and --ray spread one spec over several: use one or the other",
+              file=sys.stderr)
+        return 2
     specs = load_targets(args.targets)
     if not specs:
         return 2
     results: list[Result] = []
     timing = not args.no_timing
+    side_by_side = args.jobs > 1 and len(specs) > 1
+
+    def shown(result: Result) -> None:
+        if not args.json and (not args.quiet or not result.matches):
+            print(render_result(result, timing=timing))
+            print()
+            sys.stdout.flush()
+
     # Ctrl-C and SIGTERM stop the spec being checked at its next safe point (incomplete)
     # and the specs after it: see lifecheck.cli.interrupt.
     with Interruption() as interruption:
-        for spec in specs:
+        if side_by_side:
+            results = check_side_by_side(
+                specs, args.jobs, interruption,
+                lambda spec, stop: _check_one(spec, args, stop, live=False), shown)
+        for spec in [] if side_by_side else specs:
             if interruption.reason():
                 break
             result = _check_one(spec, args, interruption)
             results.append(result)
-            if not args.json and (not args.quiet or not result.matches):
-                print(render_result(result, timing=timing))
-                print()
-                sys.stdout.flush()
+            shown(result)
     stopped = bool(interruption.reason())
     payload = [r.to_json() for r in results]
     if args.json:
@@ -128,8 +147,7 @@ def run(args: argparse.Namespace) -> int:
     if args.table and not stopped:
         write_atomically(args.table, verdict_table(results))
     if stopped:
-        last = results[-1] if results else None
-        cut = last if last is not None and last.incomplete_reason == interruption.reason() else None
+        cut = [r for r in results if r.incomplete_reason == interruption.reason()]
         sys.stdout.flush()
         print(interrupted_notice(cut, len(specs) - len(results), timing=timing,
                                  checkpoint=bool(args.checkpoint), table_skipped=bool(args.table)),
@@ -140,9 +158,11 @@ def run(args: argparse.Namespace) -> int:
     return 0 if all(r.matches for r in results) else 1
 
 
-def _check_one(spec: Spec, args: argparse.Namespace, interruption: Interruption) -> Result:
-    """One spec, with the command line's bounds over the spec's own, and its progress line."""
-    line = progress_line(spec.name, args.progress)
+def _check_one(spec: Spec, args: argparse.Namespace, interruption: Any, live: bool = True) -> Result:
+    """One spec, with the command line's bounds over the spec's own, and its progress line
+    (not ``live``: specs checked side by side show progress only when asked, a line at
+    a time, since one line rewritten in place cannot show several runs)."""
+    line = progress_line(spec.name, args.progress if live or args.progress else False, live=live)
     options = Options(bounds=dataclasses.replace(spec.bounds, **_bounds_given(args)),
                       check_deadlock=spec.deadlock,
                       progress=line.show if line else None,

@@ -56,18 +56,20 @@ class Interruption:
         return f"interrupted by {self.signal_name}" if self.signal_name else ""
 
 
-def interrupted_notice(result: Result | None, not_run: int, *, timing: bool = True,
+def interrupted_notice(cut: list[Result], not_run: int, *, timing: bool = True,
                        checkpoint: bool = False, table_skipped: bool = False) -> str:
     """What the command says on stderr after an interruption: where the run stood (the
-    figures of the spec it stopped, ``result``: None if it stopped between specs), what
-    was not done, and a hint on bounding a run so that it ends by itself."""
-    if result is None:
-        where = "between two specs (the last one checked had finished)"
-    else:
+    figures of each spec it stopped, ``cut``: none if it stopped between specs; several
+    with ``--jobs``), what was not done, and a hint on bounding a run so that it ends
+    by itself."""
+    lines = []
+    for result in cut:
         s = result.stats
-        where = (f"while checking {result.spec}: {result.verdict} after {s.distinct_states:,} "
-                 f"states, depth {s.depth}" + (f", {s.seconds:.2f} s" if timing else ""))
-    lines = [f"lifecheck: interrupted {where}"]
+        lines.append(f"lifecheck: interrupted while checking {result.spec}: {result.verdict} after "
+                     f"{s.distinct_states:,} states, depth {s.depth}"
+                     + (f", {s.seconds:.2f} s" if timing else ""))
+    if not cut:
+        lines.append("lifecheck: interrupted between two specs (the last one checked had finished)")
     if not_run:
         lines.append(f"lifecheck: {not_run} spec{'s' if not_run != 1 else ''} not checked")
     if checkpoint:

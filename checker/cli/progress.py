@@ -76,15 +76,17 @@ class ProgressLine:
             self.shown = 0
 
 
-def progress_line(name: str, asked: bool | None, stream: TextIO | None = None) -> ProgressLine | None:
+def progress_line(name: str, asked: bool | None, stream: TextIO | None = None,
+                  live: bool = True) -> ProgressLine | None:
     """The progress line for one spec, or None: ``asked`` is True for ``--progress``,
     False for ``--no-progress``, None when neither was given (then a terminal gets
-    the live line once a run lasts ``SHOW_AFTER`` seconds, anything else none)."""
+    the live line once a run lasts ``SHOW_AFTER`` seconds, anything else none).
+    Not ``live``: a line per report even on a terminal, never one rewritten in place."""
     stream = stream if stream is not None else sys.stderr
     terminal = _is_terminal(stream)
     if asked is False or (asked is None and not terminal):
         return None
-    return ProgressLine(name, live=terminal, after=SHOW_AFTER if asked is None else 0.0,
+    return ProgressLine(name, live=terminal and live, after=SHOW_AFTER if asked is None else 0.0,
                         stream=stream)
 
 

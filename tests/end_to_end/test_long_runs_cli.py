@@ -337,6 +337,6 @@ def test_the_interrupted_text() -> None:
                     faults="none", stats=Stats(21_917, 91_529, 6, 4.16, 0),
                     incomplete_reason="interrupted by Ctrl-C (SIGINT)")
     text = (render_result(result) + "\n\n"
-            + interrupted_notice(result, 2, checkpoint=True, table_skipped=True) + "\n\n"
-            + interrupted_notice(None, 1, timing=False) + "\n")
+            + interrupted_notice([result], 2, checkpoint=True, table_skipped=True) + "\n\n"
+            + interrupted_notice([], 1, timing=False) + "\n")
     assert_snapshot("render_interrupted.txt", text)
