@@ -23,6 +23,7 @@ import multiprocessing as mp
 import os
 import pickle
 import signal
+import sys
 import traceback
 from collections.abc import Callable
 from multiprocessing.connection import wait
@@ -70,6 +71,8 @@ def check_side_by_side(specs: list[Spec], jobs: int, interruption: Interruption,
             if interruption.reason():
                 flag.value = 1 if "SIGINT" in interruption.reason() else 2
             while started < len(specs) and len(running) < jobs and not interruption.reason():
+                sys.stdout.flush()  # (a child would print again what its copy of a buffer holds)
+                sys.stderr.flush()
                 here, there = ctx.Pipe(duplex=False)
                 proc = ctx.Process(target=_child, args=(check_one, specs[started], relayed, there),
                                    daemon=True)
