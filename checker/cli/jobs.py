@@ -1,10 +1,11 @@
 """Checking several specs side by side: ``lifecheck check --jobs N``.
 
 A designer's main job is every spec of a project, each a search of its own, and the
-machine has more than one core. Each spec is checked in a process forked once the
-specs are loaded, so nothing about a spec is pickled on the way there; its result
-comes back pickled. Results are handed on in the order of the specs, whatever
-order they finish in, so what a run prints is what a sequential run prints.
+machine has more than one core. N processes, forked once the specs are loaded, each
+check one spec after another: a spec travels as its index, so nothing about it is
+pickled on the way there, and its result comes back pickled. Results are handed on
+in the order of the specs, whatever order they finish in, so what a run prints is
+what a sequential run prints.
 
 A result that cannot be pickled (a state holding an instance of a class defined
 inside a function, say) is checked again in this process: slower, never different.
@@ -58,78 +59,142 @@ def check_side_by_side(specs: list[Spec], jobs: int, interruption: Interruption,
                        done: Callable[[Result], None]) -> list[Result]:
     """Check ``specs`` with up to ``jobs`` at once; ``check_one(spec, interruption)``
     checks one, ``done(result)`` is called for each in the order of ``specs``.
-    Returns the results of the specs checked: all of them, or after a signal those
-    started before it."""
+    Returns the results of the specs checked, in the order of ``specs``: all of them,
+    or after a signal those started before it.
+
+    Each of the ``jobs`` processes checks one spec after another, as a sequential
+    run does, so what a first check pays once (importing scipy for liveness, a
+    model's compiled caches) is paid once per process, not once per spec.
+    """
     ctx = mp.get_context("fork")
     flag = ctx.Value("i", 0, lock=False)
     relayed = _Relayed(flag, os.getpid())
-    running: dict[int, tuple[Any, Any]] = {}  # spec index -> (process, connection)
+    plan = _Plan(specs)
+    team: list[_Worker] = []
     finished: dict[int, Result] = {}
-    started = handed = 0
+    handed = 0
     try:
-        while started < len(specs) or running:
+        while True:
             if interruption.reason():
                 flag.value = 1 if "SIGINT" in interruption.reason() else 2
-            while started < len(specs) and len(running) < jobs and not interruption.reason():
-                sys.stdout.flush()  # (a child would print again what its copy of a buffer holds)
-                sys.stderr.flush()
-                here, there = ctx.Pipe(duplex=False)
-                proc = ctx.Process(target=_child, args=(check_one, specs[started], relayed, there),
-                                   daemon=True)
-                proc.start()
-                there.close()
-                running[started] = (proc, here)
-                started += 1
-            if not running:
+            elif plan:
+                for worker in team:  # give every idle worker its next spec
+                    if worker.spec is None and plan:
+                        worker.give(*plan.next_for(worker.file))
+                while len(team) < jobs and plan:
+                    worker = _Worker(ctx, check_one, specs, relayed)
+                    team.append(worker)
+                    worker.give(*plan.next_for(None))
+            busy = [w for w in team if w.spec is not None]
+            if not busy:
                 break
-            ready = wait([conn for _, conn in running.values()], timeout=POLL)
-            for i in [i for i, (_, conn) in running.items() if conn in ready]:
-                proc, conn = running.pop(i)
-                finished[i] = _received(conn, specs[i], check_one, interruption)
-                conn.close()
-                proc.join()
+            ready = wait([w.conn for w in busy], timeout=POLL)
+            for worker in [w for w in busy if w.conn in ready]:
+                i = worker.spec
+                assert i is not None
+                finished[i] = worker.result(specs[i], check_one, interruption)
+                if not worker.alive:
+                    team.remove(worker)
             while handed in finished:
                 done(finished[handed])
                 handed += 1
     finally:
-        for proc, conn in running.values():  # (a second signal, or an error here)
-            proc.kill()
-            proc.join()
-            conn.close()
-    return [finished[i] for i in range(handed)]
+        for worker in team:
+            worker.stop()
+    # After a signal, a spec not started leaves a gap: the specs after it that were
+    # checked (another worker was on another file) are handed on too, in order.
+    for i in sorted(i for i in finished if i >= handed):
+        done(finished[i])
+    return [finished[i] for i in sorted(finished)]
 
 
-def _received(conn: Any, spec: Spec, check_one: Callable[[Spec, Any], Result],
-              interruption: Interruption) -> Result:
-    try:
-        kind, payload = pickle.loads(conn.recv_bytes())
-    except EOFError:  # killed from outside: the kernel's out-of-memory killer, say
-        return Result(spec.name, repr(spec.model), ERROR, expected=spec.expect,
-                      error=f"{spec.name}: the process checking it ended without a result "
-                            "(killed from outside, or out of memory?); check it alone, or with "
-                            "--max-memory-mb, to see how far it gets")
-    if kind == "result":
-        return payload
-    if kind == "unpicklable":
-        return check_one(spec, interruption)
-    raise RuntimeError(f"checking {spec.name} failed in its own process:\n{payload}")
+class _Plan:
+    """Which spec a worker checks next: the next of the file it is on, so that the specs
+    of one model run in one process and share what its first check compiled and cached
+    (checked apart, specs/ took a fifth longer); else the first of a file nobody has
+    started; else, at the end, one of the file with the most left. Specs start in
+    order within a file."""
+
+    def __init__(self, specs: list[Spec]) -> None:
+        self.files: dict[str, list[int]] = {}
+        for i, spec in enumerate(specs):
+            self.files.setdefault(spec.source or "", []).append(i)
+        self.untouched = list(self.files)
+
+    def __bool__(self) -> bool:
+        return any(self.files.values())
+
+    def next_for(self, file: str | None) -> tuple[int, str]:
+        if file is None or not self.files.get(file):
+            file = self.untouched.pop(0) if self.untouched else \
+                max(self.files, key=lambda f: len(self.files[f]))
+            if file in self.untouched:
+                self.untouched.remove(file)
+        return self.files[file].pop(0), file
 
 
-def _child(check_one: Callable[[Spec, Any], Result], spec: Spec, relayed: _Relayed,
-           conn: Any) -> None:
+class _Worker:
+    """One forked process that checks the specs it is given, one at a time."""
+
+    def __init__(self, ctx: Any, check_one: Callable[[Spec, Any], Result], specs: list[Spec],
+                 relayed: _Relayed) -> None:
+        sys.stdout.flush()  # (a child would print again what its copy of a buffer holds)
+        sys.stderr.flush()
+        self.conn, there = ctx.Pipe()
+        self.proc = ctx.Process(target=_work, args=(check_one, specs, relayed, there), daemon=True)
+        self.proc.start()
+        there.close()
+        self.spec: int | None = None  # the index of the spec it is checking
+        self.file: str | None = None  # the file that spec came from
+        self.alive = True
+
+    def give(self, index: int, file: str) -> None:
+        self.conn.send(index)
+        self.spec, self.file = index, file
+
+    def result(self, spec: Spec, check_one: Callable[[Spec, Any], Result],
+               interruption: Interruption) -> Result:
+        self.spec = None
+        try:
+            kind, payload = pickle.loads(self.conn.recv_bytes())
+        except EOFError:  # killed from outside: the kernel's out-of-memory killer, say
+            self.alive = False
+            self.stop()
+            return Result(spec.name, repr(spec.model), ERROR, expected=spec.expect,
+                          error=f"{spec.name}: the process checking it ended without a result "
+                                "(killed from outside, or out of memory?); check it alone, or "
+                                "with --max-memory-mb, to see how far it gets")
+        if kind == "result":
+            return payload
+        if kind == "unpicklable":
+            return check_one(spec, interruption)
+        raise RuntimeError(f"checking {spec.name} failed in its own process:\n{payload}")
+
+    def stop(self) -> None:
+        if self.proc.is_alive():
+            self.proc.kill()
+        self.proc.join()
+        self.conn.close()
+
+
+def _work(check_one: Callable[[Spec, Any], Result], specs: list[Spec], relayed: _Relayed,
+          conn: Any) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    try:
-        result = check_one(spec, relayed)
+    while True:
         try:
-            data = pickle.dumps(("result", result))
-        except Exception:  # a value of the model's that pickle cannot name
-            data = pickle.dumps(("unpicklable", None))
-    except BaseException:
-        data = pickle.dumps(("failed", traceback.format_exc()))
-    try:
-        conn.send_bytes(data)
-    except (BrokenPipeError, OSError):
-        pass  # the parent is gone
-    finally:
-        conn.close()
+            index = conn.recv()
+        except (EOFError, OSError):
+            return  # the parent is gone, or done with this process
+        try:
+            result = check_one(specs[index], relayed)
+            try:
+                data = pickle.dumps(("result", result))
+            except Exception:  # a value of the model's that pickle cannot name
+                data = pickle.dumps(("unpicklable", None))
+        except BaseException:
+            data = pickle.dumps(("failed", traceback.format_exc()))
+        try:
+            conn.send_bytes(data)
+        except (BrokenPipeError, OSError):
+            return  # the parent is gone

@@ -207,3 +207,20 @@ def test_one_spec_with_jobs_runs_here(mixed: Path, capsys: Any, monkeypatch: Any
 
 if sys.platform != "linux":  # pragma: no cover
     pytestmark = pytest.mark.skip("forked children")
+
+
+def test_after_ctrl_c_every_spec_checked_is_reported_in_order_with_gaps(tmp_path: Path) -> None:
+    """Each worker keeps to one file's specs; a signal can then leave a spec not started
+    between two that were checked: both of those are reported, in the specs' order."""
+    head = ("from lifecheck import Spec, holds\n"
+            "from lifecheck.models.classic.philosophers import Philosophers\n")
+    (tmp_path / "a.py").write_text(head + "SPECS = [Spec('a/big', Philosophers(n=12), holds()),\n"
+                                          "         Spec('a/small', Philosophers(n=3), holds())]\n")
+    (tmp_path / "b.py").write_text(head + "SPECS = [Spec('b/big', Philosophers(n=12), holds())]\n")
+    code, out, _, notice = _interrupt_when_running(_command(str(tmp_path), "--exact", "-j", "2"))
+    assert code == EXIT_INTERRUPTED
+    assert "a/small" not in out, "not started: its file's worker was still on a/big"
+    assert out.index("a/big: incomplete") < out.index("b/big: incomplete")
+    assert [line.split(":")[1] for line in notice if "interrupted while checking" in line] == \
+        [" interrupted while checking a/big", " interrupted while checking b/big"]
+    assert "lifecheck: 1 spec not checked" in notice
