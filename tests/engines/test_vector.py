@@ -26,6 +26,7 @@ from lifecheck import (
     require,
     role,
     transition,
+    violated,
     volatile,
 )
 from lifecheck.contract import ALWAYS, Property, Step, TransitionSystem
@@ -249,6 +250,46 @@ def test_a_long_thin_space_runs_steps_as_written_and_agrees(model: Model,
     assert runs and runs[0].direct
     assert _outcome(vector) == _outcome(bfs)
 
+
+
+class _Counter(Process):
+    count = durable(0)
+
+
+class _EveryCountRead(Model):
+    """Wide levels where each step's guard reads every counter: no two states share a
+    learned outcome, so learning never pays."""
+
+    workers = role(_Counter, count=5)
+
+    @action(_Counter)
+    def tick(self, w):
+        require(w.count < 3 and sum(x.count for x in self.workers) < 15)
+        w.count += 1
+
+    @always
+    def not_nearly_done(self):
+        return sum(x.count for x in self.workers) < 13
+
+
+@pytest.mark.parametrize("handover", [None, 40])
+def test_wide_levels_where_learning_does_not_pay_run_steps_as_written_and_agree(
+        handover: int | None, monkeypatch: pytest.MonkeyPatch) -> None:
+    spec = Spec("counts", _EveryCountRead(), violated("NotNearlyDone"), deadlock=False)
+    bfs = check_spec(spec, _options(spec, "bfs"))
+    runs: list[Any] = []
+    original = vector_module.VectorRun.finish
+
+    def keep(run: Any) -> Any:
+        runs.append(run)
+        return original(run)
+
+    monkeypatch.setattr(vector_module.VectorRun, "finish", keep)
+    engine = {"engine": "vector"} if handover is None else {"engine": "auto", "handover": handover}
+    got = check_spec(spec, Options(bounds=spec.bounds, check_deadlock=False, **engine))
+    assert runs and runs[0].direct_wide and runs[0].learned * 10 > runs[0].looked_up
+    assert bfs.verdict == "violated" and bfs.stats.distinct_states > 500
+    assert _outcome(got) == _outcome(bfs)
 
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 2**31 - 1), st.integers(0, 2**31 - 1)), min_size=1))

@@ -21,6 +21,7 @@ from lifecheck.explore.checks import (
 from lifecheck.explore.vector.hashing import zobrist_code
 from lifecheck.explore.vector.memo import (
     RECENT,
+    RUN_AS_WRITTEN,
     SMALL,
 )
 from lifecheck.modelling.runtime import BUDGET_PART
@@ -82,6 +83,9 @@ class Expansion:
                     at, t, via = at[keep], t[keep], via[keep]
                 got.append((fps[at] ^ table.delta[t], at, np.full(len(at), k, np.int32), t, via))
             offset += count
+        self.looked_up += n * len(self.tables)
+        if self.looked_up >= 4096 and self.learned * RUN_AS_WRITTEN > self.looked_up:
+            self.direct_wide = True
         self.after_expansion(rows, sid0, failures, np.nonzero(nonfault == 0)[0])
         if not got:
             return rows[:0], fps[:0]
@@ -155,15 +159,16 @@ class Expansion:
                                 built, at_bound)
 
     def thin(self, until: float | None) -> None:
-        """Levels of a few states, one after another, with steps run as written (as bfs
-        runs them): where learning does not pay, numpy's cost per call would dominate.
-        Returns when a level grows past :data:`SMALL` states, or at ``until`` (so that
-        a checkpoint can be saved)."""
+        """Levels one after another with steps run as written (as bfs runs them): levels
+        of a few states, where numpy's cost per call would dominate, or any level once
+        learning has not paid (``direct_wide``). Returns when a level grows past
+        :data:`SMALL` states (unless ``direct_wide``), or at ``until`` (so that a
+        checkpoint can be saved)."""
         system, learner, values, coverage = self.system, self.learner, self.values, self.coverage
         bounds, options = self.bounds, self.options
         rows_l, fps_l = self.frontier[0].tolist(), self.frontier[1].tolist()
         states = [learner.decode(values.row(row)) for row in rows_l]
-        while rows_l and len(rows_l) <= SMALL and not self.stopped:
+        while rows_l and (len(rows_l) <= SMALL or self.direct_wide) and not self.stopped:
             at_bound = bounds.max_depth is not None and self.depth >= bounds.max_depth
             sid0 = self.level_starts[-1]
             self.level_starts.append(self.count)
@@ -172,6 +177,8 @@ class Expansion:
             reached: list[tuple[int, int, tuple, list[int], int]] = []  # (sid, via, state, row, fp)
             for r, state in enumerate(states):
                 sid = sid0 + r
+                if r % 256 == 255 and self.must_stop(len(reached)):
+                    break  # (a wide level: the bounds are looked at as often as bfs does)
                 try:
                     succs = system.successors(state)
                     audit(system, options, sid, state, succs)

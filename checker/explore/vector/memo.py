@@ -19,6 +19,7 @@ from lifecheck.typed_values import same_typed, typed_key
 CHUNK = 1 << 16  # frontier rows expanded at once: bounds the memory a level's successors take
 SMALL = 32  # up to this many rows, a chunk is expanded in plain Python (numpy's cost is per call)
 RECENT = 1 << 16  # fingerprints kept in a set before they are merged into the sorted array
+RUN_AS_WRITTEN = 10  # a wide level's lookups per learned step below which steps run as written
 TABLE_BITS = 16  # keys of up to this many bits are looked up in a table indexed by the key
 
 

@@ -59,7 +59,8 @@ class VectorRun(Learning, Expansion, Admission, GraphRecording, Constraining, Re
     ENGINE = "vector"
     SAVED = ("values", "tables", "predicates", "seen", "recent", "parents", "vias", "count",
              "found", "sometimes_seen", "coverage", "transitions", "level_starts", "complete",
-             "reason", "depth", "looked_up", "learned", "direct", "frontier", "class_ids",
+             "reason", "depth", "looked_up", "learned", "direct", "direct_wide", "frontier",
+             "class_ids",
              "seen_ids", "edge_parts", "enabled_parts", "bit_parts", "row_parts", "outside")
 
     def __init__(self, system: Any, learner: Learner, options: Options,
@@ -90,11 +91,15 @@ class VectorRun(Learning, Expansion, Admission, GraphRecording, Constraining, Re
         self.complete, self.reason, self.stopped = True, "", False
         self.depth = 0
         self.next_report = self.started + options.progress_every
-        # Learning pays when steps are reused; counted on the few-row path, which turns
-        # to running steps as written when nearly every lookup has to learn.
+        # Learning pays when steps are reused. On the few-row path, where numpy's cost per
+        # call weighs, steps are run as written once more than one lookup in 50 has to
+        # learn (``direct``); on wide levels, where a learned step is also run a second
+        # time to confirm it, once more than one in RUN_AS_WRITTEN does (``direct_wide``):
+        # both then cost what they cost the bfs explorer.
         self.looked_up = 0
         self.learned = 0
         self.direct = False
+        self.direct_wide = False
         self.frontier: tuple[np.ndarray, np.ndarray] = (np.empty((0, 0), np.int32),
                                                         np.empty(0, np.uint64))
         self.elapsed = 0.0  # seconds spent by the runs this one resumes
@@ -117,8 +122,8 @@ class VectorRun(Learning, Expansion, Admission, GraphRecording, Constraining, Re
         return bool(len(self.frontier[0]))
 
     def advance(self, until: float | None) -> None:
-        if (self.direct and len(self.frontier[0]) <= SMALL and not self.checks.transitions
-                and not self.keeps_graph and not self.constrained):
+        if ((self.direct and len(self.frontier[0]) <= SMALL) or self.direct_wide) and \
+                not self.checks.transitions and not self.keeps_graph and not self.constrained:
             self.thin(until)
             return
         out = self.level(*self.frontier)
