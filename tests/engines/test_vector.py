@@ -224,6 +224,20 @@ def test_memo_learns_each_key_once_whether_keys_pack_or_not(width: int) -> None:
     assert (memo._sorted is not None) == (width != 40)
 
 
+def _finished_runs(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """The vector runs that finish from now on, as they were at the end (to look at how
+    they explored, not only at what they found)."""
+    runs: list[Any] = []
+    original = vector_module.VectorRun.finish
+
+    def keep(run: Any) -> Any:
+        runs.append(run)
+        return original(run)
+
+    monkeypatch.setattr(vector_module.VectorRun, "finish", keep)
+    return runs
+
+
 class _LateBug(TokenRing):
     @always
     def round_stays_small(self):
@@ -238,14 +252,7 @@ def test_a_long_thin_space_runs_steps_as_written_and_agrees(model: Model,
     running steps as written (the direct path), with the same results."""
     spec = Spec("ring", model, holds())
     bfs = check_spec(spec, _options(spec, "bfs", check_liveness=False))
-    runs: list[Any] = []
-    original = vector_module.VectorRun.finish
-
-    def keep(run: Any) -> Any:
-        runs.append(run)
-        return original(run)
-
-    monkeypatch.setattr(vector_module.VectorRun, "finish", keep)
+    runs = _finished_runs(monkeypatch)
     vector = check_spec(spec, _options(spec, "vector", check_liveness=False))
     assert runs and runs[0].direct
     assert _outcome(vector) == _outcome(bfs)
@@ -277,14 +284,7 @@ def test_wide_levels_where_learning_does_not_pay_run_steps_as_written_and_agree(
         handover: int | None, monkeypatch: pytest.MonkeyPatch) -> None:
     spec = Spec("counts", _EveryCountRead(), violated("NotNearlyDone"), deadlock=False)
     bfs = check_spec(spec, _options(spec, "bfs"))
-    runs: list[Any] = []
-    original = vector_module.VectorRun.finish
-
-    def keep(run: Any) -> Any:
-        runs.append(run)
-        return original(run)
-
-    monkeypatch.setattr(vector_module.VectorRun, "finish", keep)
+    runs = _finished_runs(monkeypatch)
     engine = {"engine": "vector"} if handover is None else {"engine": "auto", "handover": handover}
     got = check_spec(spec, Options(bounds=spec.bounds, check_deadlock=False, **engine))
     assert runs and runs[0].direct_wide and runs[0].learned * 10 > runs[0].looked_up
