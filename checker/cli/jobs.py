@@ -60,9 +60,34 @@ def check_side_by_side(specs: list[Spec], jobs: int, interruption: Interruption,
     """Check ``specs`` with up to ``jobs`` at once; ``check_one(spec, interruption)``
     checks one, ``done(result)`` is called for each in the order of ``specs``.
     Returns the results of the specs checked, in the order of ``specs``: all of them,
-    or after a signal those started before it.
+    or after a signal those started before it. A spec whose process was killed from
+    outside gets an error result."""
+    return side_by_side(specs, jobs, interruption, check_one, done, _killed_result)
 
-    Each of the ``jobs`` processes checks one spec after another, as a sequential
+
+def _killed_result(spec: Spec) -> Result:
+    return Result(spec.name, repr(spec.model), ERROR, expected=spec.expect,
+                  error=f"{spec.name}: the process checking it ended without a result "
+                        "(killed from outside, or out of memory?); check it alone, or "
+                        "with --max-memory-mb, to see how far it gets")
+
+
+class NeverStop:
+    """For work that no signal stops at a safe point (a second one is not needed): a
+    Ctrl-C raises ``KeyboardInterrupt`` in the parent, which kills its children."""
+
+    def reason(self) -> str:
+        return ""
+
+
+def side_by_side(specs: list[Spec], jobs: int, interruption: Any,
+                 work: Callable[[Spec, Any], Any], done: Callable[[Any], None],
+                 lost: Callable[[Spec], Any]) -> list[Any]:
+    """``work(spec, stop)`` for each of ``specs``, up to ``jobs`` at once; ``done`` is
+    called with each outcome in the order of ``specs``, ``lost(spec)`` gives the
+    outcome of a spec whose process was killed from outside.
+
+    Each of the ``jobs`` processes works on one spec after another, as a sequential
     run does, so what a first check pays once (importing scipy for liveness, a
     model's compiled caches) is paid once per process, not once per spec.
     """
@@ -71,7 +96,7 @@ def check_side_by_side(specs: list[Spec], jobs: int, interruption: Interruption,
     relayed = _Relayed(flag, os.getpid())
     plan = _Plan(specs)
     team: list[_Worker] = []
-    finished: dict[int, Result] = {}
+    finished: dict[int, Any] = {}
     handed = 0
     try:
         while True:
@@ -82,7 +107,7 @@ def check_side_by_side(specs: list[Spec], jobs: int, interruption: Interruption,
                     if worker.spec is None and plan:
                         worker.give(*plan.next_for(worker.file))
                 while len(team) < jobs and plan:
-                    worker = _Worker(ctx, check_one, specs, relayed)
+                    worker = _Worker(ctx, work, specs, relayed)
                     team.append(worker)
                     worker.give(*plan.next_for(None))
             busy = [w for w in team if w.spec is not None]
@@ -92,7 +117,7 @@ def check_side_by_side(specs: list[Spec], jobs: int, interruption: Interruption,
             for worker in [w for w in busy if w.conn in ready]:
                 i = worker.spec
                 assert i is not None
-                finished[i] = worker.result(specs[i], check_one, interruption)
+                finished[i] = worker.result(specs[i], work, interruption, lost)
                 if not worker.alive:
                     team.remove(worker)
             while handed in finished:
@@ -136,15 +161,15 @@ class _Plan:
 class _Worker:
     """One forked process that checks the specs it is given, one at a time."""
 
-    def __init__(self, ctx: Any, check_one: Callable[[Spec, Any], Result], specs: list[Spec],
+    def __init__(self, ctx: Any, work: Callable[[Spec, Any], Any], specs: list[Spec],
                  relayed: _Relayed) -> None:
         sys.stdout.flush()  # (a child would print again what its copy of a buffer holds)
         sys.stderr.flush()
         self.conn, there = ctx.Pipe()
-        self.proc = ctx.Process(target=_work, args=(check_one, specs, relayed, there), daemon=True)
+        self.proc = ctx.Process(target=_work, args=(work, specs, relayed, there), daemon=True)
         self.proc.start()
         there.close()
-        self.spec: int | None = None  # the index of the spec it is checking
+        self.spec: int | None = None  # the index of the spec it is working on
         self.file: str | None = None  # the file that spec came from
         self.alive = True
 
@@ -152,22 +177,19 @@ class _Worker:
         self.conn.send(index)
         self.spec, self.file = index, file
 
-    def result(self, spec: Spec, check_one: Callable[[Spec, Any], Result],
-               interruption: Interruption) -> Result:
+    def result(self, spec: Spec, work: Callable[[Spec, Any], Any], interruption: Any,
+               lost: Callable[[Spec], Any]) -> Any:
         self.spec = None
         try:
             kind, payload = pickle.loads(self.conn.recv_bytes())
         except EOFError:  # killed from outside: the kernel's out-of-memory killer, say
             self.alive = False
             self.stop()
-            return Result(spec.name, repr(spec.model), ERROR, expected=spec.expect,
-                          error=f"{spec.name}: the process checking it ended without a result "
-                                "(killed from outside, or out of memory?); check it alone, or "
-                                "with --max-memory-mb, to see how far it gets")
+            return lost(spec)
         if kind == "result":
             return payload
         if kind == "unpicklable":
-            return check_one(spec, interruption)
+            return work(spec, interruption)
         raise RuntimeError(f"checking {spec.name} failed in its own process:\n{payload}")
 
     def stop(self) -> None:
@@ -177,7 +199,7 @@ class _Worker:
         self.conn.close()
 
 
-def _work(check_one: Callable[[Spec, Any], Result], specs: list[Spec], relayed: _Relayed,
+def _work(work: Callable[[Spec, Any], Any], specs: list[Spec], relayed: _Relayed,
           conn: Any) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
@@ -187,9 +209,9 @@ def _work(check_one: Callable[[Spec, Any], Result], specs: list[Spec], relayed: 
         except (EOFError, OSError):
             return  # the parent is gone, or done with this process
         try:
-            result = check_one(specs[index], relayed)
+            outcome = work(specs[index], relayed)
             try:
-                data = pickle.dumps(("result", result))
+                data = pickle.dumps(("result", outcome))
             except Exception:  # a value of the model's that pickle cannot name
                 data = pickle.dumps(("unpicklable", None))
         except BaseException:

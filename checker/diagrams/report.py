@@ -82,9 +82,12 @@ class Report:
         return [c.result for life in self.lifecycles for c in life.specs]
 
 
-def build_report(specs: Sequence[Spec]) -> Report:
-    """Check every spec and build every file of the report in memory."""
-    lifecycles = group_lifecycles([check_for_report(spec) for spec in specs])
+def build_report(specs: Sequence[Spec], checked: Sequence[CheckedSpec] | None = None) -> Report:
+    """Check every spec and build every file of the report in memory; ``checked``: what
+    :func:`check_for_report` gives for each spec, when the caller has it already
+    (``lifecheck report --jobs`` checks them side by side)."""
+    lifecycles = group_lifecycles(list(checked) if checked is not None else
+                                  [check_for_report(spec) for spec in specs])
     per_lifecycle = [(life, lifecycle_figures(life)) for life in lifecycles]
     figures = [fig for _, figs in per_lifecycle for fig in figs.all()]
     paths = [fig.path for fig in figures]

@@ -338,3 +338,18 @@ def test_a_whole_state_graph_too_wide_gives_way_to_its_control_state_classes(tmp
     files = build_report(specs).files
     assert "The 9 reachable states, drawn as 6 classes" in files["shrink.md"]
     assert "(control states)" in files["shrink/two.states.dot"]
+
+
+def test_side_by_side_the_report_is_the_same(tmp_path: Path, capsys) -> None:
+    """`--jobs 2`: specs checked in processes of their own (results and graphs pickled
+    back, two spec files so that both processes work) give every file byte for byte."""
+    targets = [TUTORIAL, str(ROOT / "specs" / "two_phase_backup.py")]
+    one, two = tmp_path / "one", tmp_path / "two"
+    assert main(targets, out=str(one), check=False) == 0
+    assert cli_main(["report", *targets, "--out", str(two), "-j", "2"]) == 0
+    written = sorted(p.relative_to(one) for p in one.rglob("*") if p.is_file())
+    assert written and written == sorted(p.relative_to(two) for p in two.rglob("*") if p.is_file())
+    for rel in written:
+        assert (one / rel).read_bytes() == (two / rel).read_bytes(), rel
+    assert any(str(rel).endswith(".svg") for rel in written)
+    capsys.readouterr()
