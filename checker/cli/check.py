@@ -29,8 +29,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         description="Check specs and compare each verdict with the expected one. Ctrl-C (or "
                     "SIGTERM) stops the spec being checked at its next safe point: it is "
                     "reported incomplete with the states, depth and time it reached, the specs "
-                    "after it are not checked, and the command exits 130 (a second Ctrl-C "
-                    "stops at once).")
+                    "after it are not checked (with --jobs, every spec being checked stops and "
+                    "no other starts), and the command exits 130 (a second Ctrl-C stops at "
+                    "once).")
     check.add_argument("targets", nargs="*", default=["specs"], metavar="PATH[::NAME]",
                        help="a spec file or folder, optionally ::NAME of one spec (default: specs)")
     check.add_argument("--json", action="store_true", help="print results as JSON")
@@ -82,9 +83,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                        help="explore with N worker processes, each with the bfs explorer (safety "
                             "properties only)")
     check.add_argument("--jobs", "-j", type=_positive(int), default=1, metavar="N",
-                       help="check up to N specs at once, each in a process of its own "
-                            "(default 1); the output is the same, in the same order. Progress "
-                            "is then shown only when asked (--progress), a line at a time")
+                       help="check up to N specs at once, in N processes (default 1); the "
+                            "output is the same, in the same order. Progress is then shown "
+                            "only when asked (--progress), a line at a time")
     check.add_argument("--ray", nargs="?", const="local", default=None, metavar="ADDRESS",
                        help="run the workers as Ray actors: on a local Ray, or on the cluster "
                             "at ADDRESS (needs lifecheck[distributed])")

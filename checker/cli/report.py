@@ -23,8 +23,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     report.add_argument("--check", action="store_true",
                         help="write nothing; exit 1 if the folder differs from what would be written")
     report.add_argument("--jobs", "-j", type=_positive(int), default=1, metavar="N",
-                        help="check up to N specs at once, each in a process of its own "
-                             "(default 1); the files are the same")
+                        help="check up to N specs at once, in N processes (default 1); the "
+                             "files are the same")
     report.set_defaults(run=lambda args: report_command(args.targets, out=args.out, check=args.check,
                                                         jobs=args.jobs))
 
