@@ -129,12 +129,13 @@ def run(args: argparse.Namespace) -> int:
             results = check_side_by_side(
                 specs, args.jobs, interruption,
                 lambda spec, stop: _check_one(spec, args, stop, live=False), shown)
-        for spec in [] if side_by_side else specs:
-            if interruption.reason():
-                break
-            result = _check_one(spec, args, interruption)
-            results.append(result)
-            shown(result)
+        else:
+            for spec in specs:
+                if interruption.reason():
+                    break
+                result = _check_one(spec, args, interruption)
+                results.append(result)
+                shown(result)
     stopped = bool(interruption.reason())
     payload = [r.to_json() for r in results]
     if args.json:
@@ -163,7 +164,7 @@ def _check_one(spec: Spec, args: argparse.Namespace, interruption: Any, live: bo
     """One spec, with the command line's bounds over the spec's own, and its progress line
     (not ``live``: specs checked side by side show progress only when asked, a line at
     a time, since one line rewritten in place cannot show several runs)."""
-    line = progress_line(spec.name, args.progress if live or args.progress else False, live=live)
+    line = progress_line(spec.name, args.progress if live else bool(args.progress), live=live)
     options = Options(bounds=dataclasses.replace(spec.bounds, **_bounds_given(args)),
                       check_deadlock=spec.deadlock,
                       progress=line.show if line else None,

@@ -130,14 +130,15 @@ class ColumnMemo:
             self._sorted = None  # too wide for one integer: the dict serves every lookup
             return
         entries = np.arange(self._indexed, len(self.keys), dtype=np.int64)
-        if self._table is not None:
+        self._indexed = len(self.keys)
+        if self._table is not None:  # (the sorted array then stays empty: lookups use the table)
             self._table[packed] = entries
+            return
         order = np.argsort(packed, kind="stable")
         packed, entries = packed[order], entries[order]
         at = np.searchsorted(self._sorted, packed)
         self._sorted = np.insert(self._sorted, at, packed)
         self._entries = np.insert(self._entries, at, entries)
-        self._indexed = len(self.keys)
 
     def _learn(self, todo: list[tuple[int, tuple[int, ...]]],
                learn: Callable[[int], tuple[set[int], Any]],
