@@ -75,6 +75,8 @@ def _check_mirror(system: ModelSystem, swap: Any, state: tuple,
                          f"mirror image with {pair} swapped; {advice}")
     theirs = system.successors(mirror)
     key = system.state_key
+    # Branches are paired by their steps: run_branches refuses one step naming two branches
+    # that end apart, so a step repeated in the list repeats its outcome too.
     want = {_mirror_step(swap, step): out for step, out in succs}
     got = {step: out for step, out in theirs}
     for step, out in succs:

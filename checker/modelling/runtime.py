@@ -14,15 +14,14 @@ is a separate step whose label records the choices, in a deterministic order.
 from __future__ import annotations
 
 import contextlib
-import difflib
-import os
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from lifecheck.contract import ActionFailure, Step
 from lifecheck.errors import ModelError
+from lifecheck.modelling.blame import raised_at, view_typo
 from lifecheck.modelling.symmetry import order_key
-from lifecheck.typed_values import equal_types
+from lifecheck.typed_values import equal_types, typed_key
 from lifecheck.values import FAST_IMMUTABLE, MutableValueError, check_immutable
 
 
@@ -36,6 +35,7 @@ class Context:
     __slots__ = (
         "budget",
         "budget_index",
+        "calls",
         "choices",
         "dirty",
         "fault_caps",
@@ -67,6 +67,7 @@ class Context:
         self.budget_index: dict[str, int] = {}
         self.fault_caps: tuple[int, ...] = ()
         self.faulted: list[str] = []
+        self.calls: dict[str, int] = {}  # fault() calls so far in the branch, by failure label
         self.where = ""
         # Set only while the checker learns what a step reads and writes (see
         # lifecheck.modelling.footprint): (part, slot) pairs, with slot -1 for the whole fault budget.
@@ -268,6 +269,9 @@ def fault(kind: str, label: str | None = None) -> bool:
         raise ModelError(f"fault({kind!r}) was called, but the spec gives no budget for faults of "
                          f"kind {kind!r}: add Fail(kind={kind!r}, max=N) to its faults "
                          "(max=0 checks the design without such failures)")
+    text = f"{kind} fails" if label is None else label
+    calls = ctx.calls  # calls that would fail alike are counted together
+    call = calls[text] = calls.get(text, 0) + 1
     if ctx.budget[index] >= ctx.fault_caps[index]:
         return False
     if ctx.choose_index(2) == 0:
@@ -276,8 +280,17 @@ def fault(kind: str, label: str | None = None) -> bool:
     budget[index] += 1
     ctx.budget = tuple(budget)
     ctx.faulted.append(kind)
-    ctx.labels.append(f"{kind} fails" if label is None else label)
+    # A step that makes two calls that fail alike ("remote fails") has two branches where
+    # one of them fails; the label says which, or a trace (and the symmetry check) could
+    # not tell them apart.
+    ctx.labels.append(text if call == 1 else f"{text} ({ordinal(call)} call)")
     return True
+
+
+def ordinal(n: int) -> str:
+    """1st, 2nd, 3rd, 4th, ..., 11th, 12th, 13th, ..., 21st."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
 def faults_left(kind: str) -> int:
@@ -344,6 +357,8 @@ def run_branches(ctx: Context, state: tuple, fn: Callable[..., None], args: tupl
             ctx.budget = budget
             if ctx.faulted:
                 ctx.faulted = []
+            if ctx.calls:
+                ctx.calls = {}
             outcome: Any = None
             try:
                 fn(*args, **kwargs)
@@ -395,7 +410,36 @@ def run_branches(ctx: Context, state: tuple, fn: Callable[..., None], args: tupl
         _ACTIVE.pop()
         ctx.readonly = True
         ctx.sampler = None
+    if len(results) > 1:
+        try:
+            repeated = len({step for step, _ in results}) < len(results)
+        except TypeError:  # a choice labelled by a list: told apart by its text below
+            repeated = True
+        if repeated:
+            _told_apart(results, where)
     return results
+
+
+def _told_apart(results: list[tuple[Step, Any]], where: str) -> None:
+    """Refuse two branches of one step under one name with different outcomes: a trace
+    names a step by its label, and so do the symmetry check and a walk that looks its
+    step up again, so each would take one branch for the other. ``==`` calls some
+    labels the same that are not (``1`` and ``True``); those are told apart by type."""
+    outcomes: dict[Any, Any] = {}
+    for step, out in results:
+        try:
+            hash(step)
+            key = typed_key(step)
+        except TypeError:
+            key = repr(step)
+        mine = typed_key(out) if isinstance(out, tuple) else out
+        other = outcomes.setdefault(key, mine)
+        if other != mine:
+            raise ModelError(
+                f"{step.who()} {step.label()} names two branches of the step that end in "
+                f"different states: a choice's label= gives the same text for two options (or "
+                f"note() does not tell them apart), so a trace could not say which happened; "
+                f"make the label tell the options apart", action=where)
 
 
 def with_reading(ctx: Context, state: tuple, where: str, fn: Callable[[], Any]) -> Any:
@@ -432,41 +476,3 @@ def as_bool(value: Any, where: str) -> bool:
 def _short(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
-
-
-_OWN = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep  # the package root
-
-
-def raised_at(exc: BaseException) -> str:
-    """Where model code raised: the innermost frame outside lifecheck, as `` (at file:line)``."""
-    tb, found = exc.__traceback__, None
-    while tb is not None:
-        file = tb.tb_frame.f_code.co_filename
-        if not os.path.abspath(file).startswith(_OWN):
-            found = (file, tb.tb_lineno)
-        tb = tb.tb_next
-    if found is None:
-        return ""
-    file, line = found
-    try:
-        shown = os.path.relpath(file)
-    except ValueError:
-        shown = file
-    return f" (at {file if shown.startswith('..') else shown}:{line})"
-
-
-def view_typo(exc: BaseException, where: str) -> ModelError | None:
-    """An attribute read on a model, component or process view that names nothing there
-    (``p.phsae``): a typo in the model, with the closest names as a suggestion."""
-    if not isinstance(exc, AttributeError) or exc.name is None:
-        return None
-    view = getattr(exc, "obj", None)
-    if view is None or "_field_names" not in type(view).__dict__:
-        return None
-    known = {n for n in dir(type(view)) if not n.startswith("_")}
-    known |= {n for n in vars(view) if not n.startswith("_")}
-    close = difflib.get_close_matches(exc.name, sorted(known), n=3)
-    hint = "; did you mean " + " or ".join(repr(c) for c in close) + "?" if close else ""
-    base = type(view).__mro__[1].__name__
-    return ModelError(f"{where} read {view._prefix}{exc.name}, which is not a declared field, "
-                      f"parameter or method of {base}{hint}")

@@ -116,7 +116,11 @@ class Executor(Component):
         mine = tuple(dict.fromkeys(t for t in self.pending
                                    if t.owner == me and (where is None or where(t.work))))
         require(mine)
-        task = choose_from(mine, label=lambda t: repr(t.work))
+        works = [t.work for t in mine]
+        # A task is named by its work; the same work submitted both with and without a
+        # reply is two branches, so those two also say which one runs.
+        task = choose_from(mine, label=lambda t: repr(t.work) if works.count(t.work) == 1
+                           else repr(t.work) + ("" if t.reply else " (no reply)"))
         self.pending = _without_one(self.pending, task)
         return task
 

@@ -530,7 +530,7 @@ class FileSystem(Component):
             else:
                 options = _outcomes(self.persistence, disk, synced, pending, self.block_size,
                                     self.max_outcomes)
-            chosen = choose_from(options, label=lambda o: fates_label(pending, o.fates))
+            chosen = choose_from(options, label=lambda o: fates_label(pending, o.fates, o.tears))
             disk, synced = chosen.tree, chosen.data
         self.tree, self.data = disk, live(synced, disk)
         self.durable_tree, self.synced, self.pending = None, None, ()

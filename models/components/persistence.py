@@ -367,7 +367,10 @@ class Outcome:
     tree: FrozenMap
     data: FrozenMap
     fates: tuple[str, ...]  # per pending operation: "kept", "lost" or "torn"
+    tears: tuple[str, ...] = ()  # per torn operation, in order: how much of it persisted
 
+
+_Story = tuple[tuple[str, ...], tuple[str, ...]]  # an outcome's fates and tears so far
 
 MAX_OUTCOMES = 1 << 14
 """The most disk states one power loss may leave before the checker refuses to go on."""
@@ -391,33 +394,35 @@ def outcomes(model: Persistence, tree: FrozenMap, data: FrozenMap, pending: Sequ
         for i in ps:
             last_use[i] = max(last_use[i], j)
     tear = block if (model.torn_appends or model.torn_overwrites) and block else None
-    # key: (tree, data, excluded operations some later one requires) -> fates so far
-    frontier: dict[tuple[FrozenMap, FrozenMap, frozenset[int]], tuple[str, ...]] = {
-        (tree, data, frozenset()): ()}
+    # key: (tree, data, excluded operations some later one requires) -> (fates, tears) so far
+    frontier: dict[tuple[FrozenMap, FrozenMap, frozenset[int]], _Story] = {
+        (tree, data, frozenset()): ((), ())}
     for j, op in enumerate(pending):
-        grown: dict[tuple[FrozenMap, FrozenMap, frozenset[int]], tuple[str, ...]] = {}
+        grown: dict[tuple[FrozenMap, FrozenMap, frozenset[int]], _Story] = {}
 
-        def add(t: FrozenMap, d: FrozenMap, out: frozenset[int], fates: tuple[str, ...],
+        def add(t: FrozenMap, d: FrozenMap, out: frozenset[int], story: _Story,
                 j: int = j, grown: dict = grown) -> None:
             key = (t, d, frozenset(i for i in out if last_use[i] > j))
-            grown.setdefault(key, fates)
+            grown.setdefault(key, story)
 
-        for (t, d, out), fates in frontier.items():
+        for (t, d, out), (fates, tears) in frontier.items():
             # Losing first: of the ways to reach one disk state, the one that keeps
             # least is the one a trace reports (the simplest story).
-            add(t, d, out | {j}, (*fates, "lost"))
+            add(t, d, out | {j}, ((*fates, "lost"), tears))
             if not (preds[j] & out):
                 if op[0] == "write":
                     ino, content = op[1], op[2]
                     if tear:
-                        for part in torn(d.get(ino, EMPTY), content, tear,
+                        old = d.get(ino, EMPTY)
+                        for part in torn(old, content, tear,
                                          model.torn_appends, model.torn_overwrites):
-                            add(t, set_content(d, ino, part), out | {j}, (*fates, "torn"))
-                    add(t, set_content(d, ino, content), out, (*fates, "kept"))
+                            add(t, set_content(d, ino, part), out | {j},
+                                ((*fates, "torn"), (*tears, tear_text(old, part, content, tear))))
+                    add(t, set_content(d, ino, content), out, ((*fates, "kept"), tears))
                 else:
                     grown_tree = dict(t)
                     apply_namespace(grown_tree, op)
-                    add(FrozenMap(grown_tree), d, out, (*fates, "kept"))
+                    add(FrozenMap(grown_tree), d, out, ((*fates, "kept"), tears))
         frontier = grown
         if len(frontier) > limit:
             raise ModelError(
@@ -427,10 +432,10 @@ def outcomes(model: Persistence, tree: FrozenMap, data: FrozenMap, pending: Sequ
                 f"{', ...' if len(pending) > 6 else ''}). Checking every one is out of reach: "
                 "fsync earlier in the design, model fewer files or writes, or raise "
                 "FileSystem(max_outcomes=...)")
-    merged: dict[tuple[FrozenMap, FrozenMap], tuple[str, ...]] = {}
-    for (t, d, _), fates in frontier.items():
-        merged.setdefault((t, live(d, t)), fates)
-    return tuple(Outcome(t, d, fates) for (t, d), fates in merged.items())
+    merged: dict[tuple[FrozenMap, FrozenMap], _Story] = {}
+    for (t, d, _), story in frontier.items():
+        merged.setdefault((t, live(d, t)), story)
+    return tuple(Outcome(t, d, *story) for (t, d), story in merged.items())
 
 
 KEEP_RATES = (0, 50, 100)
@@ -454,6 +459,7 @@ def random_outcome(model: Persistence, tree: FrozenMap, data: FrozenMap, pending
     ns = dict(tree)
     out: set[int] = set()
     fates: list[str] = []
+    tears: list[str] = []
     for j, op in enumerate(pending):
         write = op[0] == "write"
         if preds[j] & out or draw(100) >= (keep_write if write else keep_dir):
@@ -468,6 +474,7 @@ def random_outcome(model: Persistence, tree: FrozenMap, data: FrozenMap, pending
                      model.torn_overwrites) if tear else ()
         pick = draw(len(parts) + 1)
         if pick < len(parts):
+            tears.append(tear_text(data.get(op[1], EMPTY), parts[pick], op[2], tear or 1))
             data = set_content(data, op[1], parts[pick])
             out.add(j)
             fates.append("torn")
@@ -475,7 +482,7 @@ def random_outcome(model: Persistence, tree: FrozenMap, data: FrozenMap, pending
             data = set_content(data, op[1], op[2])
             fates.append("kept")
     final = FrozenMap(ns)
-    return Outcome(final, live(data, final), tuple(fates))
+    return Outcome(final, live(data, final), tuple(fates), tuple(tears))
 
 
 def describe(op: Op) -> str:
@@ -488,11 +495,28 @@ def describe(op: Op) -> str:
     return f"{kind} {op[1]}"
 
 
-def fates_label(pending: Sequence[Op], fates: Sequence[str]) -> str:
-    """"kept: append /d/a; lost: create /d/undo": what a power-loss step did."""
+def tear_text(old: Any, part: Any, new: Any, block: int) -> str:
+    """How much of a torn write persisted: "1 of 3 units" of an append, "blocks 1, 3 of 3
+    new" of an overwrite. Each way one write tears is its own outcome, which a trace
+    must tell apart."""
+    base = new[:0] if old == EMPTY else old
+    if len(part) != len(new):
+        return f"{len(part) - len(base)} of {len(new) - len(base)} units"
+    starts = range(0, len(new), block)
+    fresh = [str(k + 1) for k, b in enumerate(starts)
+             if part[b:b + block] == new[b:b + block] != base[b:b + block]]
+    return f"blocks {', '.join(fresh)} of {len(starts)} new"
+
+
+def fates_label(pending: Sequence[Op], fates: Sequence[str], tears: Sequence[str]) -> str:
+    """"kept: append /d/a; lost: create /d/undo": what a power-loss step did; a torn
+    write says how much of it persisted ("torn: append /d/a (1 of 2 units)")."""
+    said = iter(tears)
+    texts = [describe(op) + (f" ({next(said)})" if f == "torn" else "")
+             for op, f in zip(pending, fates, strict=True)]
     parts = []
     for fate in ("kept", "torn", "lost"):
-        ops = [describe(op) for op, f in zip(pending, fates, strict=True) if f == fate]
+        ops = [text for text, f in zip(texts, fates, strict=True) if f == fate]
         if ops:
             parts.append(f"{fate}: " + ", ".join(ops))
     return "; ".join(parts)

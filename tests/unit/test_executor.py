@@ -140,6 +140,14 @@ def test_tasks_run_in_any_order_and_identical_ones_are_one_branch() -> None:
     assert executor(sys, state)[0] == (Task("worker1", "a"), Task("worker1", "b"))
 
 
+def test_the_same_work_with_and_without_a_reply_are_two_branches_told_apart() -> None:
+    """Regression: both were labelled by the work alone, so a trace could not say which ran."""
+    sys = system(((0, "a", True), (0, "a", False)))
+    state = walk(sys, "worker1 submit", "worker1 submit")
+    assert enabled(sys, state) == [f"worker1 run_task -> {w}, {o}"
+                                   for w in ("'a'", "'a' (no reply)") for o in ("ok", "failed")]
+
+
 def test_the_order_of_submissions_does_not_make_a_different_state() -> None:
     ab = system(((0, "a", True), (0, "b", False)))
     ba = system(((0, "b", False), (0, "a", True)))

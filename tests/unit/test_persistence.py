@@ -541,6 +541,24 @@ def test_the_last_outcome_of_a_power_loss_keeps_every_pending_operation() -> Non
     assert len({(o.tree, o.data) for o in found}) == len(found)  # merged: each disk once
 
 
+def test_each_way_a_write_tears_has_a_label_of_its_own() -> None:
+    """Regression: every torn outcome of one write was labelled "torn: append /tmp/b", so
+    a power loss named two branches alike (caught by the check that branches differ)."""
+    from lifecheck.components.persistence import EXT4_JOURNAL, POSIX, fates_label, outcomes
+
+    root = FrozenMap({"/tmp": DIR, "/tmp/b": "b"})
+    append = (("write", "b", "xyz", "append"),)
+    found = outcomes(EXT4_JOURNAL, root, FrozenMap(), append, block=1)
+    labels = [fates_label(append, o.fates, o.tears) for o in found]
+    assert labels == ["lost: append b", "torn: append b (1 of 3 units)",
+                      "torn: append b (2 of 3 units)", "kept: append b"]
+    overwrite = (("write", "b", "xyz", "overwrite"),)
+    found = outcomes(POSIX, root, FrozenMap({"b": "abc"}), overwrite, block=1)
+    labels = [fates_label(overwrite, o.fates, o.tears) for o in found]
+    assert len(set(labels)) == len(labels) == 8
+    assert "torn: overwrite b (blocks 1, 3 of 3 new)" in labels
+
+
 class BoundedScript(Script):
     """A file system that refuses a power loss with more than 100 outcomes."""
 
