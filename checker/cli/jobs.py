@@ -31,6 +31,7 @@ from multiprocessing.connection import wait
 from typing import Any
 
 from lifecheck.cli.interrupt import Interruption
+from lifecheck.explore.forked import fork_worker
 from lifecheck.modelling.spec import Spec
 from lifecheck.result import ERROR, Result
 
@@ -107,7 +108,7 @@ def side_by_side(specs: list[Spec], jobs: int, interruption: Any,
                     if worker.spec is None and plan:
                         worker.give(*plan.next_for(worker.file))
                 while len(team) < jobs and plan:
-                    worker = _Worker(ctx, work, specs, relayed)
+                    worker = _Worker(ctx, work, specs, relayed, team)
                     team.append(worker)
                     worker.give(*plan.next_for(None))
             busy = [w for w in team if w.spec is not None]
@@ -162,13 +163,11 @@ class _Worker:
     """One forked process that checks the specs it is given, one at a time."""
 
     def __init__(self, ctx: Any, work: Callable[[Spec, Any], Any], specs: list[Spec],
-                 relayed: _Relayed) -> None:
+                 relayed: _Relayed, team: list[_Worker]) -> None:
         sys.stdout.flush()  # (a child would print again what its copy of a buffer holds)
         sys.stderr.flush()
-        self.conn, there = ctx.Pipe()
-        self.proc = ctx.Process(target=_work, args=(work, specs, relayed, there), daemon=True)
-        self.proc.start()
-        there.close()
+        self.conn, self.proc = fork_worker(ctx, _work, (work, specs, relayed),
+                                           [w.conn for w in team if w.alive])
         self.spec: int | None = None  # the index of the spec it is working on
         self.file: str | None = None  # the file that spec came from
         self.alive = True

@@ -45,6 +45,7 @@ from lifecheck.explore.checks import (
 )
 from lifecheck.explore.engines import team_refusal
 from lifecheck.explore.exploration import Exploration, resident_bytes
+from lifecheck.explore.forked import fork_worker
 from lifecheck.explore.stable_hash import PartHasher
 from lifecheck.explore.team import Ref, coordinate, worker_error
 from lifecheck.typed_values import same_typed
@@ -68,11 +69,7 @@ class _ForkedWorkers:
         self.pipes: list[Any] = []
         self.procs: list[Any] = []
         for w in range(size):
-            here, there = ctx.Pipe()
-            proc = ctx.Process(target=_worker_main, args=(system, options, w, size, there),
-                               daemon=True)
-            proc.start()
-            there.close()
+            here, proc = fork_worker(ctx, _worker_main, (system, options, w, size), self.pipes)
             self.pipes.append(here)
             self.procs.append(proc)
 

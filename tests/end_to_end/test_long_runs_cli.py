@@ -20,6 +20,7 @@ import struct
 import subprocess
 import sys
 import termios
+import time
 from pathlib import Path
 from unittest import mock
 
@@ -330,6 +331,48 @@ def test_sigterm_stops_like_ctrl_c_and_keeps_the_checkpoint(spec_file: Path, tmp
     assert not notice[0].endswith(" s"), "--no-timing leaves the seconds out here too"
     assert "lifecheck: the same command resumes from the last checkpoint" in notice
     assert (ckpt / "philosophers_n=12.ckpt").exists()
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (from /proc)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and _stat(int(entry))[1:2] == [str(pid)]:
+            found.append(int(entry))
+    return found
+
+
+def _stat(pid: int) -> list[str]:
+    """State and parent of ``pid`` from /proc, [] when it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[:2]
+    except OSError:
+        return []
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
+@pytest.mark.parametrize("how", [("--workers", "2"), ("-j", "2")], ids=["workers", "jobs"])
+def test_processes_forked_by_a_killed_command_end(spec_file: Path, how: tuple[str, str]) -> None:
+    """Regression: after a kill -9 of `lifecheck check --workers 2`, its workers waited
+    for orders forever, each holding its own pipe's other end open."""
+    proc = subprocess.Popen([*_command(str(spec_file), "--exact", *how, "--progress")], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = proc.stderr.readline()  # type: ignore[union-attr]
+    assert "states/s" in first, first + proc.stderr.read()  # type: ignore[union-attr]
+    forked = _children(proc.pid)
+    assert len(forked) >= 2, forked
+    proc.kill()
+    proc.wait(timeout=60)  # (not communicate: the children hold its output pipes open)
+    proc.stdout.close()  # type: ignore[union-attr]
+    proc.stderr.close()  # type: ignore[union-attr]
+    deadline = time.monotonic() + 30
+    while (left := [p for p in forked if _stat(p)[:1] not in ([], ["Z"])]) and \
+            time.monotonic() < deadline:
+        time.sleep(0.1)
+    for p in left:  # (not to leave them behind when the test fails)
+        os.kill(p, signal.SIGKILL)
+    assert not left, "forked processes outlived the command"
 
 
 def test_the_interrupted_text() -> None:
