@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import difflib
 import os
+from typing import Any
 
+from lifecheck.contract import Step
 from lifecheck.errors import ModelError
+from lifecheck.typed_values import typed_key
 
 _OWN = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep  # the package root
 
@@ -48,3 +51,25 @@ def view_typo(exc: BaseException, where: str) -> ModelError | None:
     base = type(view).__mro__[1].__name__
     return ModelError(f"{where} read {view._prefix}{exc.name}, which is not a declared field, "
                       f"parameter or method of {base}{hint}")
+
+
+def told_apart(results: list[tuple[Step, Any]], where: str) -> None:
+    """Refuse two branches of one step under one name with different outcomes: a trace
+    names a step by its label, and so do the symmetry check and a walk that looks its
+    step up again, so each would take one branch for the other. ``==`` calls some
+    labels the same that are not (``1`` and ``True``); those are told apart by type."""
+    outcomes: dict[Any, Any] = {}
+    for step, out in results:
+        try:
+            hash(step)
+            key = typed_key(step)
+        except TypeError:
+            key = repr(step)
+        mine = typed_key(out) if isinstance(out, tuple) else out
+        other = outcomes.setdefault(key, mine)
+        if other != mine:
+            raise ModelError(
+                f"{step.who()} {step.label()} names two branches of the step that end in "
+                f"different states: a choice's label= gives the same text for two options (or "
+                f"note() does not tell them apart), so a trace could not say which happened; "
+                f"make the label tell the options apart", action=where)

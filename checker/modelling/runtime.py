@@ -19,7 +19,7 @@ from typing import Any
 
 from lifecheck.contract import ActionFailure, Step
 from lifecheck.errors import ModelError
-from lifecheck.modelling.blame import raised_at, view_typo
+from lifecheck.modelling.blame import raised_at, told_apart, view_typo
 from lifecheck.modelling.symmetry import order_key
 from lifecheck.typed_values import equal_types, typed_key
 from lifecheck.values import FAST_IMMUTABLE, MutableValueError, check_immutable
@@ -48,6 +48,7 @@ class Context:
         "reads",
         "sampler",
         "trail",
+        "typed_interned",
         "where",
         "writes",
     )
@@ -57,6 +58,9 @@ class Context:
         self.dirty: set[int] | None = None
         # One object per distinct written value (see :meth:`write`).
         self.interned: dict[Any, Any] = {}
+        # The same for values equal to an interned one only across types ((True,) beside
+        # (1,)), by typed key: so that each of them is shared too.
+        self.typed_interned: dict[Any, Any] = {}
         self.readonly = True
         self.choices: tuple[int, ...] = ()  # the prefix of choice indices to replay
         self.sampler: Any = None  # a random.Random: take one random branch, not every one
@@ -117,6 +121,10 @@ class Context:
             held = None
         if held is not None and (held is value or equal_types(held, value)):
             return held
+        if held is not None:  # equal across types only
+            again = self.typed_interned.get(typed_key(value))
+            if again is not None:
+                return again
         try:
             check_immutable(value, f"field {name!r}")
         except MutableValueError as exc:
@@ -126,7 +134,15 @@ class Context:
                 table.clear()  # a bound on memory: what is forgotten is only shared less
             with contextlib.suppress(TypeError):
                 table[value] = value
+        else:
+            self._hold_typed(value)
         return value
+
+    def _hold_typed(self, value: Any) -> None:
+        typed = self.typed_interned
+        if len(typed) >= INTERNED:
+            typed.clear()
+        typed[typed_key(value)] = value
 
     def intern_part(self, part: tuple) -> tuple:
         """The object already held for a part of a state equal to ``part`` with the same types,
@@ -144,8 +160,15 @@ class Context:
             return part
         for x, y in zip(held, part, strict=True):
             if x is not y and not equal_types(x, y):
-                return part
-        return held
+                break
+        else:
+            return held
+        key = typed_key(part)  # equal across types only: shared by its typed key
+        again = self.typed_interned.get(key)
+        if again is not None:
+            return again
+        self._hold_typed(part)
+        return part
 
     def write_part(self, part: int, value: tuple) -> None:
         """Replace a whole part (the fault budget) in the state under construction."""
@@ -416,30 +439,8 @@ def run_branches(ctx: Context, state: tuple, fn: Callable[..., None], args: tupl
         except TypeError:  # a choice labelled by a list: told apart by its text below
             repeated = True
         if repeated:
-            _told_apart(results, where)
+            told_apart(results, where)
     return results
-
-
-def _told_apart(results: list[tuple[Step, Any]], where: str) -> None:
-    """Refuse two branches of one step under one name with different outcomes: a trace
-    names a step by its label, and so do the symmetry check and a walk that looks its
-    step up again, so each would take one branch for the other. ``==`` calls some
-    labels the same that are not (``1`` and ``True``); those are told apart by type."""
-    outcomes: dict[Any, Any] = {}
-    for step, out in results:
-        try:
-            hash(step)
-            key = typed_key(step)
-        except TypeError:
-            key = repr(step)
-        mine = typed_key(out) if isinstance(out, tuple) else out
-        other = outcomes.setdefault(key, mine)
-        if other != mine:
-            raise ModelError(
-                f"{step.who()} {step.label()} names two branches of the step that end in "
-                f"different states: a choice's label= gives the same text for two options (or "
-                f"note() does not tell them apart), so a trace could not say which happened; "
-                f"make the label tell the options apart", action=where)
 
 
 def with_reading(ctx: Context, state: tuple, where: str, fn: Callable[[], Any]) -> Any:

@@ -47,6 +47,25 @@ class Point:
     y: int
 
 
+def test_parts_equal_across_types_are_each_shared() -> None:
+    """Regression: once (1,) was interned, every (True,) stayed a fresh object, so states
+    holding it shared nothing (the thin path of the vector engine interned it again and
+    again: the token ring's round 1 against a station's flag)."""
+    ctx = Context()
+    one = ctx.intern_part(tuple([1]))
+    flag = ctx.intern_part(tuple([True]))
+    assert flag is not one and ctx.intern_part(tuple([True])) is flag
+    assert ctx.intern_part(tuple([1])) is one
+    assert ctx.intern_part(tuple([1.0])) is not one
+
+
+def test_values_equal_across_types_are_each_shared() -> None:
+    ctx = Context()
+    zero = ctx.intern(tuple([0, "a"]), "f")
+    false = ctx.intern(tuple([False, "a"]), "f")
+    assert false is not zero and ctx.intern(tuple([False, "a"]), "f") is false
+
+
 @pytest.mark.parametrize(("first", "second"), [
     ((0, "a"), (False, "a")), (frozenset({0}), frozenset({False})), (Point(1, 0), Point(True, 0)),
     (1, 1.0), ((0.0,), (-0.0,)),
