@@ -161,6 +161,9 @@ class Stats:
     seconds: float = 0.0
     stored_bytes: int = 0  #: bytes held by the stored states (0 unless ``Options.measure_memory``)
     outside: int = 0  #: steps into states outside the spec's constraints (checked, not explored)
+    #: With states told apart by 64-bit fingerprints (not compared whole), the chance that
+    #: two of them collided and a state was missed, as TLC reports it; None when exact.
+    collision_chance: float | None = None
 
     @property
     def states_per_second(self) -> float:
@@ -231,8 +234,7 @@ class Result:
     #: and is also reported in :attr:`warnings`.
     coverage: dict[str, int] = field(default_factory=dict)
     #: What the run found worth saying that is not a violation: an action that never
-    #: fired, the chance that fingerprints collided, a property an incomplete run left
-    #: unchecked.
+    #: fired, a property an incomplete run left unchecked.
     warnings: list[str] = field(default_factory=list)
     incomplete_reason: str = ""  #: which bound was hit, for an ``incomplete`` verdict
     #: For an ``error`` verdict, the message naming the spec, the action and the step.

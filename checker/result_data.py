@@ -22,8 +22,9 @@ from lifecheck.values import FrozenMap
 #: The ``schema`` field of every result: which document this is.
 SCHEMA = "lifecheck-result"
 #: The ``version`` field: 2 is the first typed, schema-described shape (1 was the text
-#: report's fields as JSON, before ``schema`` and ``version`` existed).
-VERSION = 2
+#: report's fields as JSON, before ``schema`` and ``version`` existed); 3 adds
+#: ``collision_chance`` (which was one of the ``warnings`` before).
+VERSION = 3
 
 
 def result_data(result: Result) -> dict[str, Any]:
@@ -64,6 +65,7 @@ def result_data(result: Result) -> dict[str, Any]:
         "reduction": result.reduction or None,
         "resumed_at_states": result.resumed_at or None,
         "outside_constraint": result.stats.outside,
+        "collision_chance": result.stats.collision_chance,
     }
 
 

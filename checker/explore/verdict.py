@@ -92,17 +92,14 @@ def check_system(system: TransitionSystem, options: Options, result: Result) -> 
 def to_result(system: TransitionSystem, exploration: Exploration, options: Options,
               result: Result) -> Exploration:
     """The verdict, whichever engine explored: every engine's result is read the same way."""
+    chance = collision_probability(exploration.distinct_states) if exploration.fingerprints else None
     result.stats = Stats(exploration.distinct_states, exploration.transitions, exploration.depth,
-                         exploration.seconds, exploration.stored_bytes, exploration.outside)
+                         exploration.seconds, exploration.stored_bytes, exploration.outside,
+                         chance)
     result.coverage = dict(exploration.coverage)
     result.resumed_at = exploration.resumed_at
     result.warnings = [f"action {name} never fired: a proof over it is vacuous"
                        for name, count in exploration.coverage.items() if count == 0]
-    if exploration.fingerprints:
-        result.warnings.append(
-            f"states were told apart by 64-bit fingerprints: the chance that two of them "
-            f"collided (and a state was missed) is about "
-            f"{collision_probability(exploration.distinct_states):.1g}")
     violations = [_safety_violation(system, exploration, f) for f in exploration.in_order()]
     if exploration.complete:
         for p in system.properties:

@@ -37,6 +37,9 @@ def render_result(result: Result, *, timing: bool = True) -> str:
         lines.append(f"  error     {result.error}")
     else:
         lines.append("  " + render_stats(result, timing=timing))
+        if result.stats.collision_chance is not None:
+            lines.append(f"  fingerprint 64-bit: the chance that two states collided (one missed) "
+                         f"is about {result.stats.collision_chance:.1g}")
     if result.resumed_at:
         lines.append(f"  resumed   from a checkpoint with {result.resumed_at:,} states")
     if result.incomplete_reason:

@@ -55,7 +55,7 @@ def without_timing(row: dict[str, Any]) -> dict[str, Any]:
 @pytest.mark.parametrize("name", ["job/holds", "job/fails", "job/typo"])
 def test_check_json_is_valid_and_snapshotted(capsys, name):
     code, (row,) = check_json(capsys, f"{SPECS}::{name}")
-    assert row["schema"] == "lifecheck-result" and row["version"] == 2
+    assert row["schema"] == "lifecheck-result" and row["version"] == 3
     assert code == {"job/holds": 0, "job/fails": 0, "job/typo": 2}[name]
     snapshot = json.dumps(without_timing(row), indent=2, sort_keys=True) + "\n"
     assert_snapshot(f"json_{name.replace('/', '_')}.json", snapshot)

@@ -60,7 +60,8 @@ def _lasso_result() -> Result:
     stutter = Trace({"p.x": 0}, [], [0], loop_start=0, stutter=True)
     w = Violation("Other", "liveness", "Other never holds", stutter)
     return Result("demo/lasso", "M()", "violated", expected=Expectation("holds"), violations=[v, w],
-                  stats=Stats(3, 4, 2, 0.1, 100), coverage={"go": 1, "retry": 1, "back": 1, "idle": 0},
+                  stats=Stats(3, 4, 2, 0.1, 100, collision_chance=2.7e-19),
+                  coverage={"go": 1, "retry": 1, "back": 1, "idle": 0},
                   warnings=["action idle never fired: a proof over it is vacuous"], faults="none")
 
 
