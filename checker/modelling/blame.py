@@ -60,11 +60,7 @@ def told_apart(results: list[tuple[Step, Any]], where: str) -> None:
     labels the same that are not (``1`` and ``True``); those are told apart by type."""
     outcomes: dict[Any, Any] = {}
     for step, out in results:
-        try:
-            hash(step)
-            key = typed_key(step)
-        except TypeError:
-            key = repr(step)
+        key = step_key(step)
         mine = typed_key(out) if isinstance(out, tuple) else out
         other = outcomes.setdefault(key, mine)
         if other != mine:
@@ -73,3 +69,13 @@ def told_apart(results: list[tuple[Step, Any]], where: str) -> None:
                 f"different states: a choice's label= gives the same text for two options (or "
                 f"note() does not tell them apart), so a trace could not say which happened; "
                 f"make the label tell the options apart", action=where)
+
+
+def step_key(step: Step) -> Any:
+    """A step as a dictionary key: told apart by type (``1`` and ``True``), and by its text
+    where a choice's label cannot be hashed (a list)."""
+    try:
+        hash(step)
+    except TypeError:
+        return repr(step)
+    return typed_key(step)

@@ -19,6 +19,7 @@ from lifecheck.contract import (
     Step,
 )
 from lifecheck.errors import ModelError
+from lifecheck.modelling.blame import step_key
 from lifecheck.modelling.symmetry import GluedName, Reducer, generators, renamings
 from lifecheck.typed_values import same_typed, typed_key
 from lifecheck.values import FrozenMap
@@ -77,11 +78,11 @@ def _check_mirror(system: ModelSystem, swap: Any, state: tuple,
     key = system.state_key
     # Branches are paired by their steps: run_branches refuses one step naming two branches
     # that end apart, so a step repeated in the list repeats its outcome too.
-    want = {_mirror_step(swap, step): out for step, out in succs}
-    got = {step: out for step, out in theirs}
+    want = {step_key(_mirror_step(swap, step)): out for step, out in succs}
+    got = {step_key(step): (step, out) for step, out in theirs}
     for step, out in succs:
         image = _mirror_step(swap, step)
-        other = got.get(image, _NONE)
+        _, other = got.get(step_key(image), (None, _NONE))
         who = f"{step.who()} {step.label()}"
         if other is _NONE:
             raise ModelError(f"{broken}: {who} is enabled in a state, but in its mirror image "
@@ -112,8 +113,8 @@ def _check_mirror(system: ModelSystem, swap: Any, state: tuple,
                 raise ModelError(f"{broken}: property {p.name} across {who} differs from "
                                  f"across its mirror image with {pair} swapped; {advice}",
                                  action=who)
-    for step in got:
-        if step not in want:
+    for key, (step, _) in got.items():
+        if key not in want:
             image = _mirror_step(swap, step)
             raise ModelError(f"{broken}: {step.who()} {step.label()} is enabled in a state, "
                              f"but in its mirror image with {pair} swapped {image.who()} "

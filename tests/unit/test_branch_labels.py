@@ -135,7 +135,8 @@ class Picks(Model):
     """One choice among the options of ``case`` (see _OPTIONS)."""
 
     case = parameter("alike")
-    workers = role(Worker, count=1)
+    n = parameter(1)
+    workers = role(Worker, count="n")
     picked = durable(0)
 
     @action(Worker)
@@ -157,6 +158,12 @@ def test_a_label_that_does_not_tell_two_outcomes_apart_is_a_modelling_error() ->
 def test_the_same_option_twice_is_not_an_ambiguity() -> None:
     result = check_spec(Spec("same", Picks(case="repeated"), holds(), deadlock=False))
     assert result.verdict == "holds", result.error
+
+
+def test_symmetry_pairs_steps_labelled_by_lists() -> None:
+    """Regression: the mirror check keyed steps by themselves and raised a bare TypeError."""
+    spec = Spec("listed", Picks(case="listed", n=2), holds(), deadlock=False, symmetry=("workers",))
+    assert check_spec(spec).verdict == "holds"
 
 
 def test_options_labelled_by_lists_are_told_apart_by_their_text() -> None:
