@@ -28,7 +28,10 @@ def raised_at(exc: BaseException) -> str:
         tb = tb.tb_next
     if found is None:
         return ""
-    file, line = found
+    return _at(*found)
+
+
+def _at(file: str, line: int) -> str:
     try:
         shown = os.path.relpath(file)
     except ValueError:
@@ -53,22 +56,25 @@ def view_typo(exc: BaseException, where: str) -> ModelError | None:
                       f"parameter or method of {base}{hint}")
 
 
-def told_apart(results: list[tuple[Step, Any]], where: str) -> None:
+def told_apart(results: list[tuple[Step, Any]], where: str, fn: Any) -> None:
     """Refuse two branches of one step under one name with different outcomes: a trace
     names a step by its label, and so do the symmetry check and a walk that looks its
     step up again, so each would take one branch for the other. ``==`` calls some
-    labels the same that are not (``1`` and ``True``); those are told apart by type."""
+    labels the same that are not (``1`` and ``True``); those are told apart by type.
+    ``fn``, the step's code, is named where the user wrote it."""
     outcomes: dict[Any, Any] = {}
     for step, out in results:
         key = step_key(step)
         mine = typed_key(out) if isinstance(out, tuple) else out
         other = outcomes.setdefault(key, mine)
         if other != mine:
+            code = getattr(fn, "__code__", None)
+            own = code is None or os.path.abspath(code.co_filename).startswith(_OWN)
             raise ModelError(
                 f"{step.who()} {step.label()} names two branches of the step that end in "
-                f"different states: a choice's label= gives the same text for two options (or "
-                f"note() does not tell them apart), so a trace could not say which happened; "
-                f"make the label tell the options apart", action=where)
+                f"different states: a choice's label= gives the same text for two options, "
+                f"so a trace could not say which happened; make the label tell the options "
+                f"apart{'' if own else _at(code.co_filename, code.co_firstlineno)}", action=where)
 
 
 def step_key(step: Step) -> Any:

@@ -439,7 +439,7 @@ def run_branches(ctx: Context, state: tuple, fn: Callable[..., None], args: tupl
         except TypeError:  # a choice labelled by a list: told apart by its text below
             repeated = True
         if repeated:
-            told_apart(results, where)
+            told_apart(results, where, fn)
     return results
 
 

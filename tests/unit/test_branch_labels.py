@@ -153,6 +153,8 @@ def test_a_label_that_does_not_tell_two_outcomes_apart_is_a_modelling_error() ->
     assert result.verdict == "error"
     assert "worker1 pick -> a number" in result.error
     assert "label" in result.error and "tell" in result.error
+    detail = result.error_detail
+    assert detail is not None and detail.file is not None and detail.file.endswith(__file__.rsplit("/", 1)[1])
 
 
 def test_the_same_option_twice_is_not_an_ambiguity() -> None:
