@@ -345,9 +345,13 @@ def _worker_main(system: TransitionSystem, options: Options, me: int, workers: i
     while True:
         try:
             message = pipe.recv()
-        except EOFError:
-            return
+        except (EOFError, OSError):
+            return  # the coordinator is gone
         if message[0] == "stop":
             return
-        pipe.send(part.handle(message[0], *message[1:]))
+        reply = part.handle(message[0], *message[1:])
+        try:
+            pipe.send(reply)
+        except (BrokenPipeError, OSError):
+            return  # the coordinator is gone (killed while this worker expanded its level)
 

@@ -364,15 +364,17 @@ def test_processes_forked_by_a_killed_command_end(spec_file: Path, how: tuple[st
     assert len(forked) >= 2, forked
     proc.kill()
     proc.wait(timeout=60)  # (not communicate: the children hold its output pipes open)
-    proc.stdout.close()  # type: ignore[union-attr]
-    proc.stderr.close()  # type: ignore[union-attr]
     deadline = time.monotonic() + 30
     while (left := [p for p in forked if _stat(p)[:1] not in ([], ["Z"])]) and \
             time.monotonic() < deadline:
         time.sleep(0.1)
     for p in left:  # (not to leave them behind when the test fails)
         os.kill(p, signal.SIGKILL)
+    proc.stdout.close()  # type: ignore[union-attr]
+    rest = proc.stderr.read()  # type: ignore[union-attr]  (what the children wrote as they ended)
+    proc.stderr.close()  # type: ignore[union-attr]
     assert not left, "forked processes outlived the command"
+    assert "Traceback" not in rest, rest
 
 
 def test_the_interrupted_text() -> None:
