@@ -261,9 +261,10 @@ def _child_main(fn: Any, args: tuple, conn: Any) -> None:
     try:
         got = fn(*args)
     except ModelError as exc:
-        conn.send({"error": str(exc)})
+        got = {"error": str(exc)}
     else:
         got["peak_rss_bytes"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    with contextlib.suppress(BrokenPipeError, OSError):  # (the command was killed meanwhile)
         conn.send(got)
     conn.close()
 
