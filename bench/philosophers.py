@@ -19,6 +19,9 @@ SPECS = [
          known_counts=(102_571, 714_869)),
 ]
 
+# The default engine beside SPIN, and the team `lifecheck check --workers 2` uses (vector workers).
+ENGINES = {"philosophers/n=12": ("vector", "2 workers")}
+
 PROMELA = {
     "philosophers/n=10": ("philosophers.pml", {"N": 10}),
     "philosophers/n=12": ("philosophers.pml", {"N": 12}),

@@ -36,7 +36,7 @@ import sys
 import time
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +72,7 @@ class Plan:
 
     engine: str
     default: bool = False
+    workers: int = 1  # more than 1: the default engine's team of this many forked workers
 
 
 def load_benchmarks(targets: Sequence[str]) -> list[Benchmark]:
@@ -156,12 +157,21 @@ def plans(bench: Benchmark, asked: Sequence[str] = ()) -> list[Plan]:
     spec = bench.spec
     default = _default_engine(spec)
     if asked:
-        return [Plan(default, True) if e == DEFAULT else Plan(e) for e in dict.fromkeys(asked)]
+        return [Plan(default, True) if e == DEFAULT else _plan(e) for e in dict.fromkeys(asked)]
     named = bench.engines or (_fallback_engine(spec),)
-    out = [Plan(e) for e in named]
+    out = [_plan(e) for e in named]
     if default != "bfs" or "bfs" in named:
         out.insert(0, Plan(default, True))
     return out
+
+
+def _plan(name: str) -> Plan:
+    """A row named in a benchmark's ``ENGINES``: an engine, or ``"N workers"`` (the team
+    ``lifecheck check --workers N`` uses unasked)."""
+    count, _, rest = name.partition(" ")
+    if rest == "workers" and count.isdigit() and int(count) > 1:
+        return Plan(name, workers=int(count))
+    return Plan(name)
 
 
 def _measure(bench: Benchmark, rows: list[Plan], with_spin: bool,
@@ -263,7 +273,9 @@ def _child_main(fn: Any, args: tuple, conn: Any) -> None:
     except ModelError as exc:
         got = {"error": str(exc)}
     else:
-        got["peak_rss_bytes"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        # (A team's forked workers have ended by now: the largest process of the run.)
+        got["peak_rss_bytes"] = max(resource.getrusage(who).ru_maxrss for who in (
+            resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)) * 1024
     with contextlib.suppress(BrokenPipeError, OSError):  # (the command was killed meanwhile)
         conn.send(got)
     conn.close()
@@ -271,7 +283,10 @@ def _child_main(fn: Any, args: tuple, conn: Any) -> None:
 
 def _measure_lifecheck(spec: Spec, plan: Plan) -> dict[str, Any]:
     system = spec.system()
-    options = _default_options(spec) if plan.default else _bench_options(spec, plan.engine)
+    if plan.workers > 1:
+        options = replace(_default_options(spec), workers=plan.workers)
+    else:
+        options = _default_options(spec) if plan.default else _bench_options(spec, plan.engine)
     exp = engine_for(system, options).explore(system, options, spec)
     # A liveness benchmark is timed to its verdict: the fair-cycle search on the graph too.
     started = time.perf_counter()
@@ -295,7 +310,9 @@ def _time_check(bench: Benchmark, plan: Plan, ours: dict[str, Any]) -> float:
     counts must be the in-process run's."""
     command = [sys.executable, "-m", "lifecheck", "check", f"{bench.file}::{bench.spec.name}",
                "--json", "--no-progress"]
-    if not plan.default:
+    if plan.workers > 1:
+        command += ["--workers", str(plan.workers)]
+    elif not plan.default:
         command += ["--engine", plan.engine, "--fingerprints"]
     started = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True)

@@ -55,6 +55,20 @@ def test_rows_have_every_field_and_the_counts_match(tmp_path: Path, capsys) -> N
     assert rows[2]["bytes_per_state"] == 16.0  # 8-byte fingerprint + parent + step index
 
 
+def test_a_team_row_counts_the_same_and_keeps_20_bytes_a_state(tmp_path: Path, capsys) -> None:
+    """"2 workers": the team ``lifecheck check --workers 2`` uses unasked (vector workers
+    here), timed in process and as a whole command that must count the same."""
+    status = run_bench([str(_bench_file(tmp_path, COUNTS, engines='("vector", "2 workers")'))],
+                       as_json=True, spin=False, repeat=1)
+    rows = _rows(capsys.readouterr().out)
+    assert status == 0
+    assert [r["engine"] for r in rows][-2:] == ["vector", "2 workers"]
+    team = rows[-1]
+    assert (team["distinct_states"], team["transitions"]) == COUNTS
+    assert team["process_seconds"] > 0 and team["peak_rss_bytes"] > 0
+    assert team["bytes_per_state"] == 20.0  # fingerprint + parent (worker, index) + step index
+
+
 @pytest.mark.parametrize(("default", "named", "rows"), [
     ("bfs", ("bfs", "vector"), [("bfs", True), ("bfs", False), ("vector", False)]),
     ("bfs", ("vector",), [("vector", False)]),  # bfs where the file cannot afford it: left out
