@@ -14,7 +14,7 @@ class ModelError(Exception):
 
     def __init__(self, message: str, *, spec: str | None = None, action: str | None = None,
                  step: int | None = None, replay_key: list[int] | None = None,
-                 failed_at: tuple[int, int] | None = None) -> None:
+                 failed_at: tuple[int, ...] | None = None) -> None:
         self.message = message
         self.spec = spec
         self.action = action

@@ -60,7 +60,24 @@ def team_refusal(system: TransitionSystem, options: Options) -> str | None:
                 "the depth instead (workers explore whole levels)")
     if options.workers < 1:
         return "workers must be at least 1"
+    if options.engine == "vector":
+        from lifecheck.explore.vector.partition import refusal
+
+        why = refusal(system, options)
+        if why is not None:
+            return (f"the vector engine cannot check this spec in a team of workers: {why}; "
+                    "use --engine bfs (or --engine auto, which uses it only where it can)")
     return None
+
+
+def team_kind(system: TransitionSystem, options: Options) -> str:
+    """What each worker of a team explores with: "vector" (steps learned, fingerprints)
+    where it can check the spec and was not told otherwise, else "bfs" (exact)."""
+    if options.engine == "bfs" or options.fingerprints:
+        return "bfs"
+    from lifecheck.explore.vector.partition import refusal
+
+    return "vector" if refusal(system, options) is None else "bfs"
 
 
 def _ray_refusal(system: TransitionSystem, options: Options) -> str | None:
@@ -109,8 +126,10 @@ ENGINES: dict[str, Engine] = {e.name: e for e in (
     Engine("vector", "whole levels in numpy with each step's effect learned once",
            _vector_refusal, _vector),
     Engine("auto", "bfs while a run is small, the vector engine once it grows", _none, _auto),
-    Engine("parallel", "forked workers, level by level; safety only", team_refusal, _parallel),
-    Engine("ray", "Ray actors, level by level; safety only", _ray_refusal, _ray),
+    Engine("parallel", "forked workers, level by level, each a vector (or bfs) explorer; safety "
+           "only", team_refusal, _parallel),
+    Engine("ray", "Ray actors, level by level, each a vector (or bfs) explorer; safety only",
+           _ray_refusal, _ray),
 )}
 
 

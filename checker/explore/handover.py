@@ -31,7 +31,7 @@ from lifecheck.explore.bfs import _Run
 from lifecheck.explore.checkpoint import load_checkpoint, run_signature
 from lifecheck.explore.exploration import Exploration
 from lifecheck.explore.search import Search
-from lifecheck.explore.vector import VectorRun, fingerprints
+from lifecheck.explore.vector import VectorRun
 from lifecheck.explore.vector import refusal as vector_refusal
 from lifecheck.modelling.footprint import learner_for
 
@@ -106,7 +106,7 @@ class _VectorPhase(VectorRun):
         self.level_starts = list(bfs.level_starts)
         self.complete, self.reason, self.outside = bfs.complete, bfs.reason, bfs.outside
         start = self.level_starts[-1]
-        self.frontier = (rows[start:], fingerprints(rows[start:]))
+        self.frontier = (rows[start:], values.fingerprints(rows[start:]))
         self.started, self.elapsed = bfs.started, bfs.elapsed
         self.resumed_at, self.next_report = bfs.resumed_at, bfs.next_report
         if self.keeps_graph:

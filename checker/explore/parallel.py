@@ -11,10 +11,14 @@ in the order sent), so the run is deterministic and its distinct states are
 exactly the sequential explorer's.
 
 Workers are forked after the model is compiled, so they share it without any
-pickling, and Python's hash (the partition function) agrees between them. What
-crosses a process boundary per state is the state itself, its parent reference
-(worker, index) and the step index. Deduplication is exact (states, not
-fingerprints).
+pickling. Each worker is a vector engine where that engine can check the spec
+(the default; :mod:`lifecheck.explore.vector.partition`: steps learned once,
+fingerprints, and rows sent only for states their owner has never seen), and a
+bfs explorer otherwise (state constraints) or when asked
+(``--engine bfs``, ``--exact``): ``_Partition`` below, whose owners are chosen by
+Python's hash (it agrees between forked processes) and deduplicate exactly
+(states, not fingerprints); what crosses a process boundary per state is then the
+state itself, its parent reference (worker, index) and the step index.
 
 Liveness needs the whole graph in one place, so a spec that checks liveness is
 refused here with a message; safety properties, deadlocks, failing actions,
@@ -29,7 +33,6 @@ import contextlib
 import multiprocessing as mp
 import pickle
 import signal
-import traceback
 from dataclasses import replace
 from typing import Any
 
@@ -43,11 +46,11 @@ from lifecheck.explore.checks import (
     failed_step,
     stuck,
 )
-from lifecheck.explore.engines import team_refusal
+from lifecheck.explore.engines import team_kind, team_refusal
 from lifecheck.explore.exploration import Exploration, resident_bytes
 from lifecheck.explore.forked import fork_worker
 from lifecheck.explore.stable_hash import PartHasher
-from lifecheck.explore.team import Ref, coordinate, worker_error
+from lifecheck.explore.team import Ref, coordinate, serve, worker_error
 from lifecheck.typed_values import same_typed
 
 
@@ -65,11 +68,13 @@ class _ForkedWorkers:
 
     def __init__(self, system: TransitionSystem, options: Options, size: int) -> None:
         self.size = size
+        self.kind = team_kind(system, options)
         ctx = mp.get_context("fork")
         self.pipes: list[Any] = []
         self.procs: list[Any] = []
         for w in range(size):
-            here, proc = fork_worker(ctx, _worker_main, (system, options, w, size), self.pipes)
+            here, proc = fork_worker(ctx, _worker_main, (system, options, w, size, self.kind),
+                                     self.pipes)
             self.pipes.append(here)
             self.procs.append(proc)
 
@@ -88,7 +93,10 @@ class _ForkedWorkers:
     def all(self, command: str, args: list[tuple]) -> list[Any]:
         for pipe, a in zip(self.pipes, args, strict=True):
             pipe.send((command, *a))
-        return [_answer(pipe) for pipe in self.pipes]
+        # Every reply is read before a failed one is raised: a reply left in its pipe
+        # would be taken for the answer to the next command (the path to the error).
+        replies = [pipe.recv() for pipe in self.pipes]
+        return [_unwrap(reply) for reply in replies]
 
     def one(self, worker: int, command: str, *args: Any) -> Any:
         self.pipes[worker].send((command, *args))
@@ -96,9 +104,12 @@ class _ForkedWorkers:
 
 
 def _answer(pipe: Any) -> Any:
-    reply = pipe.recv()
+    return _unwrap(pipe.recv())
+
+
+def _unwrap(reply: tuple) -> Any:
     if reply[0] == "error":
-        raise worker_error(reply[1], reply[2])
+        raise worker_error(*reply[1:])
     return reply[1]
 
 
@@ -227,8 +238,9 @@ class _Partition:
                 succs = system.successors(state)
                 audit(system, options, self.expanded, state, succs)
             except ModelError as exc:
+                exc = exc.within(step=depth + 1)  # (the step being taken, as bfs says)
                 exc.failed_at = ref
-                raise
+                raise exc from None
             self.expanded += 1
             if options.check_deadlock:
                 try:
@@ -290,30 +302,13 @@ class _Partition:
         return True
 
     def handle(self, command: str, *args: Any) -> tuple:
-        """One command from the coordinator: ("ok", reply) or ("error", message, where)."""
-        try:
-            if command == "init":
-                reply: Any = self.init(*args)
-            elif command == "expand":
-                reply = self.expand(*args)
-            elif command == "absorb":
-                reply = self.absorb(*args)
-            elif command == "parent":
-                reply = (self.parents[args[0]], self.via[args[0]])
-            elif command == "save":
-                reply = pickle.dumps({name: getattr(self, name) for name in self.SAVED},
-                                     protocol=pickle.HIGHEST_PROTOCOL)
-            elif command == "load":
-                self.load(*args)
-                reply = None
-            else:
-                raise ModelError(f"unknown command {command!r}")
-            return ("ok", reply)
-        except ModelError as exc:
-            return ("error", str(exc), exc.failed_at)
-        except Exception as exc:  # a bug of ours: say so rather than hang the coordinator
-            return ("error", f"worker {self.me} failed: {type(exc).__name__}: {exc}\n"
-                             f"{traceback.format_exc()}", None)
+        """One command from the coordinator: ("ok", reply) or ("error", ...)."""
+        return serve(self.me, {
+            "init": self.init, "expand": self.expand, "absorb": self.absorb,
+            "parent": lambda sid: (self.parents[sid], self.via[sid]),
+            "save": lambda: pickle.dumps({name: getattr(self, name) for name in self.SAVED},
+                                         protocol=pickle.HIGHEST_PROTOCOL),
+            "load": self.load}, command, args)
 
     def absorb(self, inboxes: list[bytes], at_bound: bool, depth: int) -> dict[str, Any]:
         found: list[Found] = []
@@ -333,7 +328,17 @@ class _Partition:
                 "rss": resident_bytes()}
 
 
-def _worker_main(system: TransitionSystem, options: Options, me: int, workers: int,
+def partition(system: TransitionSystem, options: Options, me: int, workers: int, kind: str,
+              stable_partitions: bool = False) -> Any:
+    """One worker's partition: explored by the vector engine or state by state."""
+    if kind == "vector":
+        from lifecheck.explore.vector.partition import VectorPartition
+
+        return VectorPartition(system, options, me, workers)
+    return _Partition(system, options, me, workers, stable_partitions)
+
+
+def _worker_main(system: TransitionSystem, options: Options, me: int, workers: int, kind: str,
                  pipe: Any) -> None:
     # A Ctrl-C reaches the whole process group: the coordinator decides what it means
     # (a stop at the end of the level), so a worker neither dies of it nor prints a
@@ -341,7 +346,7 @@ def _worker_main(system: TransitionSystem, options: Options, me: int, workers: i
     # coordinator had when it forked.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    part = _Partition(system, options, me, workers)
+    part = partition(system, options, me, workers, kind)
     while True:
         try:
             message = pipe.recv()

@@ -20,6 +20,8 @@ is salted per process), so the resumed team owns the states it saved.
 from __future__ import annotations
 
 import time
+import traceback
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from lifecheck.contract import Options, TransitionSystem
@@ -30,12 +32,14 @@ from lifecheck.explore.exploration import Exploration, resident_bytes
 from lifecheck.explore.search import Search
 
 Ref = tuple[int, int]  # (worker, index of the state in that worker)
+Where = tuple[int, ...]  # a Ref, or (worker, index, step index) for a step out of that state
 
 
 class Team(Protocol):
     """How the coordinator talks to its workers: forked processes or Ray actors."""
 
     size: int
+    kind: str  # what each worker explores with: "vector" or "bfs" (see engines.team_kind)
 
     def all(self, command: str, args: list[tuple]) -> list[Any]:
         """Send ``command`` with ``args[w]`` to each worker w; their replies, in order."""
@@ -44,11 +48,28 @@ class Team(Protocol):
         """Ask one worker and wait for its reply."""
 
 
-def worker_error(message: str, failed_at: Ref | None) -> ModelError:
-    error = ModelError(message)
+def worker_error(message: str, failed_at: Where | None, action: str | None = None,
+                 step: int | None = None) -> ModelError:
+    """A worker's error, told the coordinator as its parts: it adds the path to it."""
+    error = ModelError(message, action=action, step=step)
     if failed_at is not None:
         error.failed_at = failed_at
     return error
+
+
+def serve(me: int, handlers: dict[str, Callable[..., Any]], command: str, args: tuple) -> tuple:
+    """A worker runs one command from the coordinator: ("ok", reply), or ("error", message,
+    where, action, step) for the coordinator to raise (:func:`worker_error`)."""
+    try:
+        handler = handlers.get(command)
+        if handler is None:
+            raise ModelError(f"unknown command {command!r}")
+        return ("ok", handler(*args))
+    except ModelError as exc:
+        return ("error", exc.message, exc.failed_at, exc.action, exc.step)
+    except Exception as exc:  # a bug of ours: say so rather than hang the coordinator
+        return ("error", f"worker {me} failed: {type(exc).__name__}: {exc}\n"
+                         f"{traceback.format_exc()}", None)
 
 
 def coordinate(system: TransitionSystem, options: Options, team: Team) -> Exploration:
@@ -76,13 +97,16 @@ class TeamSearch(Search):
         self.coverage: dict[str, int] = {name: 0 for name in system.actions()}
         self.totals = [0] * team.size
         self.worker_rss = [0] * team.size
+        self.stored = [0] * team.size  # bytes each worker keeps per state, as it reports them
         self.transitions = 0
         self.outside = 0  # steps that left the spec's constraints
         self.frontier = 0
         self.depth = 0
         self.complete, self.reason, self.stopped = True, "", False
-        # The partitions depend on the number of workers: a run resumes only with as many.
-        self.signature = run_signature(system, options, f"{self.ENGINE} of {team.size}")
+        # The partitions depend on the number of workers and on what they explore with: a
+        # run resumes only with as many, of the same kind.
+        kind = "" if team.kind == "bfs" else f"{team.kind} "
+        self.signature = run_signature(system, options, f"{kind}{self.ENGINE} of {team.size}")
 
     @property
     def count(self) -> int:  # type: ignore[override]
@@ -93,7 +117,8 @@ class TeamSearch(Search):
             return super().run()
         except ModelError as exc:
             if exc.failed_at is not None:
-                exc = exc.at(self.path(exc.failed_at))
+                worker, index, *via = exc.failed_at
+                exc = exc.at([*self.path((worker, index)), *via])
             raise exc from None
 
     # -- saving and resuming: the coordinator's figures and every worker's partition -----
@@ -142,7 +167,9 @@ class TeamSearch(Search):
         inboxes = [([outboxes[src][w] for src in range(size)], at_bound, self.depth + 1)
                    for w in range(size)]
         self.frontier = 0
-        for w, report in enumerate(self.team.all("absorb", inboxes)):
+        reports = (self.claimed(inboxes) if self.team.kind == "vector"
+                   else self.team.all("absorb", inboxes))
+        for w, report in enumerate(reports):
             self.absorbed(w, report)
             if report["blocked"]:
                 self.complete, self.reason = False, depth_bound(bounds.max_depth)  # type: ignore[arg-type]
@@ -150,8 +177,24 @@ class TeamSearch(Search):
             self.depth += 1
         self.must_stop(0)
 
+    def claimed(self, inboxes: list[tuple]) -> list[dict[str, Any]]:
+        """Vector workers absorb in three steps (see :mod:`lifecheck.explore.vector.partition`):
+        owners claim the fingerprints they have never seen, senders deliver the rows of
+        those only, owners admit them."""
+        size = self.team.size
+        claims = self.team.all("claim", inboxes)
+        blocked = any(c["blocked"] for c in claims)
+        boxes = self.team.all("deliver", [([claims[w]["wants"][src] for w in range(size)],)
+                                          for src in range(size)])
+        reports = self.team.all("admit", [([boxes[src][w] for src in range(size)],)
+                                          for w in range(size)])
+        for report in reports:
+            report["blocked"] = blocked
+        return reports
+
     def absorbed(self, w: int, report: dict[str, Any]) -> None:
         self.totals[w] = report["states"]
+        self.stored[w] = report.get("stored", 0)
         self.frontier += report["new"]
         self.worker_rss[w] = report["rss"]
         self.merge(report["found"])
@@ -188,6 +231,8 @@ class TeamSearch(Search):
                            seconds=self.elapsed + time.perf_counter() - self.started,
                            coverage=self.coverage, complete=self.complete,
                            incomplete_reason=self.reason, sometimes_seen=self.sometimes_seen,
-                           graph=None, stored_bytes=0, count=self.count, keys=keys,
+                           graph=None, stored_bytes=sum(self.stored) if self.options.measure_memory
+                           else 0, count=self.count, keys=keys,
                            workers=self.team.size, per_worker=list(self.totals),
+                           fingerprints=self.team.kind == "vector",
                            resumed_at=self.resumed_at, outside=self.outside)

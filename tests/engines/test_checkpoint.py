@@ -84,9 +84,12 @@ def test_resuming_in_process_gives_the_same_exploration(tmp_path: Path) -> None:
     assert list(resumed.parents) == list(full.parents) and list(resumed.via) == list(full.via)
 
 
-def test_resuming_a_team_run_in_process_gives_the_same_exploration(tmp_path: Path) -> None:
+@pytest.mark.parametrize("engine, kind", [("bfs", ""), ("auto", "vector ")])
+def test_resuming_a_team_run_in_process_gives_the_same_exploration(tmp_path: Path, engine: str,
+                                                                   kind: str) -> None:
     """A team's checkpoint holds every worker's partition; a new team (new processes,
-    so another salt for Python's hash) takes them up and owns the states it saved."""
+    so another salt for Python's hash) takes them up and owns the states it saved.
+    Workers of either kind: bfs explorers, or vector engines (the default)."""
     from lifecheck.explore.parallel import _ForkedWorkers, explore_parallel
     from lifecheck.explore.team import TeamSearch
 
@@ -94,7 +97,7 @@ def test_resuming_a_team_run_in_process_gives_the_same_exploration(tmp_path: Pat
     options = Options(check_liveness=False)
     full = explore(system, options)
     path = str(tmp_path / "team.ckpt")
-    saving = Options(check_liveness=False, checkpoint=path)
+    saving = Options(check_liveness=False, checkpoint=path, engine=engine)
     with _ForkedWorkers(system, saving, 2) as team:
         run = TeamSearch(system, saving, team)
         run.start()
@@ -107,7 +110,8 @@ def test_resuming_a_team_run_in_process_gives_the_same_exploration(tmp_path: Pat
     assert (resumed.distinct_states, resumed.transitions, resumed.depth) == \
         (full.distinct_states, full.transitions, full.depth)
     assert resumed.distinct_states == 862
-    with pytest.raises(ModelError, match="engine: saved 'team of 2', now 'team of 3'"):
+    assert resumed.fingerprints == bool(kind)
+    with pytest.raises(ModelError, match=f"engine: saved '{kind}team of 2', now '{kind}team of 3'"):
         explore_parallel(system, saving, 3)
 
 

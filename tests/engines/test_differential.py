@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -508,12 +509,14 @@ def test_every_engine_agrees_with_the_reference(desc: ModelDesc, handover: int) 
         assert sorted(map(repr, map(typed, reachable(spec, "vector")))) == want
 
 
+@pytest.mark.parametrize("engine", ["bfs", "vector"])
 @settings(HARNESS, max_examples=max(1, EXAMPLES // 3))
-@given(model_descs())
-def test_two_workers_agree_with_the_reference(desc: ModelDesc) -> None:
+@given(desc=model_descs())
+def test_two_workers_agree_with_the_reference(engine: str, desc: ModelDesc) -> None:
+    """Each worker a bfs explorer, or a vector engine (the default where it can)."""
     assume(small(desc))
     spec = spec_of(desc)
-    two = run(spec, workers=2)
+    two = run(spec, workers=2, engine=engine)
     reference = run(spec)
     if reference.error:
         assert two.error == reference.error
@@ -521,8 +524,27 @@ def test_two_workers_agree_with_the_reference(desc: ModelDesc) -> None:
         assert two.verdict == "error" and "liveness" in two.error
     elif desc.state_bound:  # the first N states in BFS order: one process's order, refused
         assert two.verdict == "error" and "state bound" in two.error
+    elif engine == "vector" and (desc.constraint or desc.action_constraint):  # left to bfs workers
+        assert two.verdict == "error" and "constraints across workers" in two.error
     else:
         assert outcome(two) == outcome(reference)
+        assert (two.stats.collision_chance is not None) == (engine == "vector")
+
+
+@settings(HARNESS, max_examples=max(1, EXAMPLES // 6))
+@given(model_descs().filter(lambda d: d.count >= 2 and d.state_bound is None and not d.liveness
+                            and not d.constraint and not d.action_constraint))
+def test_two_vector_workers_reduce_symmetry_as_the_reference_does(desc: ModelDesc) -> None:
+    """Owners chosen by orbit key: one state per orbit, as the bfs explorer keeps."""
+    assume(small(desc))
+    spec = spec_of(desc, symmetric=True)
+    reference = run(spec)
+    two = run(spec, workers=2, engine="vector")
+    if reference.error:
+        assert two.error == reference.error
+    else:
+        assert outcome(two) == outcome(reference)
+        assert two.stats.collision_chance is not None
 
 
 @settings(HARNESS, max_examples=max(1, EXAMPLES // 3))

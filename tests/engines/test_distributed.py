@@ -3,11 +3,12 @@ of every spec file."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 
-from lifecheck import Options, Spec, check_spec
+from lifecheck import Options, Spec, check_spec, holds
 from lifecheck.modelling.spec import load_specs
 
 ray = pytest.importorskip("ray", reason="distributed exploration needs the distributed extra")
@@ -62,3 +63,14 @@ def test_ray_actors_agree_with_the_sequential_explorer(spec: Spec):
 def test_a_spec_of_every_file_is_checked_on_ray() -> None:
     assert {s.source for s in SPECS} == {s.source for s in ALL_SPECS}
     assert len({s.source for s in ALL_SPECS}) > 10
+
+
+@pytest.mark.parametrize("engine", ["bfs", "auto"])
+def test_actors_check_the_spec_as_narrowed_in_memory_not_as_in_its_file(engine: str):
+    """Actors load the spec from its file; the properties chosen in memory travel with it,
+    or an actor would check a property the caller dropped and report it broken."""
+    (spec,) = [s for s in ALL_SPECS if s.name == "extraction/in-place/crash"]
+    narrowed = dataclasses.replace(spec, properties=["NoLeak", "NoClobber"], expect=holds())
+    result = check_spec(narrowed, Options(workers=2, ray=True, engine=engine))
+    assert result.error == "" and result.verdict == "holds", (result.verdict, result.error)
+    assert result.stats.distinct_states == check_spec(narrowed, Options()).stats.distinct_states

@@ -17,7 +17,7 @@ from lifecheck.explore.checks import (
     does_not_hold,
     state_bound,
 )
-from lifecheck.explore.vector.hashing import distinct
+from lifecheck.explore.vector.hashing import distinct, in_sorted
 from lifecheck.explore.vector.memo import (
     RECENT,
 )
@@ -117,9 +117,7 @@ class Admission:
         keys_o = self.successor_keys(rows, parents[order], ks[order], ts[order], fps_o)
         unique, first, inverse = distinct(keys_o)
         seen = self.seen
-        pos = np.searchsorted(seen, unique)
-        pos[pos == len(seen)] = 0
-        known = seen[pos] == unique if len(seen) else np.zeros(len(unique), bool)
+        known, pos = in_sorted(seen, unique)
         fresh = np.sort(first[~known])
         if len(fresh) and at_bound:
             self.complete, self.reason = False, depth_bound(self.bounds.max_depth)

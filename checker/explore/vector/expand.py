@@ -18,7 +18,6 @@ from lifecheck.explore.checks import (
     stuck,
     unhashable,
 )
-from lifecheck.explore.vector.hashing import zobrist_code
 from lifecheck.explore.vector.memo import (
     RECENT,
     RUN_AS_WRITTEN,
@@ -236,11 +235,11 @@ class Expansion:
         ``fp``). Model code leaves a part it does not write the very object it was, so
         only the parts a step wrote are interned again."""
         new = list(row)
-        intern = self.values.intern
+        intern, code = self.values.intern, self.values.code
         if out[BUDGET_PART] is not state[BUDGET_PART]:
             i = intern(0, out[BUDGET_PART])
             if i != new[0]:
-                fp ^= zobrist_code(0, new[0]) ^ zobrist_code(0, i)
+                fp ^= code(0, new[0]) ^ code(0, i)
                 new[0] = i
         for index, lo, hi in self.learner.part_slices:
             part = out[index]
@@ -249,7 +248,7 @@ class Expansion:
             for c, v in zip(range(lo, hi), part, strict=False):  # (as encode: the fields only)
                 i = intern(c, v)
                 if i != new[c]:
-                    fp ^= zobrist_code(c, new[c]) ^ zobrist_code(c, i)
+                    fp ^= code(c, new[c]) ^ code(c, i)
                     new[c] = i
         return new, fp
 

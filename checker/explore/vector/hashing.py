@@ -82,3 +82,11 @@ def distinct(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     inverse = np.empty(n, np.int64)
     inverse[order] = np.cumsum(starts) - 1
     return ordered[at], first.astype(np.int64), inverse
+
+
+def in_sorted(ordered: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Whether each key is in ``ordered`` (sorted), and where (its position where it is)."""
+    pos = np.searchsorted(ordered, keys)
+    pos[pos == len(ordered)] = 0
+    found = ordered[pos] == keys if len(ordered) else np.zeros(len(keys), bool)
+    return found, pos

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from lifecheck.contract import ActionFailure, Step
-from lifecheck.explore.vector.hashing import zobrist_code
+from lifecheck.explore.vector.hashing import fingerprints, zobrist_code
 from lifecheck.typed_values import same_typed, typed_key
 
 CHUNK = 1 << 16  # frontier rows expanded at once: bounds the memory a level's successors take
@@ -59,6 +59,16 @@ class ValueIds:
                 self.width[column] = i.bit_length() + 1
                 self.version += 1
         return i
+
+    def code(self, column: int, i: int) -> int:
+        """The 64-bit code of id ``i`` of ``column``, of which a row's fingerprint is the
+        xor (Zobrist hashing; a team's workers code values instead: see
+        :mod:`lifecheck.explore.vector.partition`)."""
+        return zobrist_code(column, i)
+
+    def fingerprints(self, rows: np.ndarray) -> np.ndarray:
+        """The fingerprint of each row: the xor of its columns' codes."""
+        return fingerprints(rows)
 
     def row(self, ids: Any) -> list[Any]:
         ids = ids.tolist() if isinstance(ids, np.ndarray) else ids
@@ -274,12 +284,12 @@ class StepTable(ColumnMemo):
 
     def add_transitions(self, key: tuple[int, ...], news: list[tuple[int, ...]]) -> None:
         """Fingerprint deltas of transitions out of ``key``: its columns' old codes XOR new."""
-        cols = self.cols
+        cols, code = self.cols, self.values.code
         for new in news:
             delta = 0
             for c, a, b in zip(cols, key, new, strict=True):
                 if a != b:
-                    delta ^= zobrist_code(c, a) ^ zobrist_code(c, b)
+                    delta ^= code(c, a) ^ code(c, b)
             self.deltas.append(delta)
 
     def arrays(self) -> None:

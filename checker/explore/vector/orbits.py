@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from lifecheck.explore.stable_hash import fingerprint
-from lifecheck.explore.vector.hashing import distinct, finalise, finalise_int, fingerprints, zobrist_code
+from lifecheck.explore.vector.hashing import distinct, finalise, finalise_int, zobrist_code
 
 _SLOTS = 1 << 20  # code spaces of a symmetric role's fields: (role, field) past every column
 _PLACES = 1 << 21  # and of a block's place among its role's blocks
@@ -142,7 +142,7 @@ class Reducing:
     def key_fingerprints(self, rows: np.ndarray) -> np.ndarray:
         """The fingerprints under which these rows are kept in the seen-set."""
         if self.orbits is None:
-            return fingerprints(rows)
+            return self.values.fingerprints(rows)
         return self.orbits.keys(rows, self.values)
 
     def successor_keys(self, rows: np.ndarray, parents: np.ndarray, ks: np.ndarray,

@@ -18,7 +18,6 @@ from lifecheck.explore.vector.admit import Admission
 from lifecheck.explore.vector.constrain import Constraining
 from lifecheck.explore.vector.expand import Expansion
 from lifecheck.explore.vector.graph import GraphRecording
-from lifecheck.explore.vector.hashing import fingerprints
 from lifecheck.explore.vector.memo import (
     CHUNK,
     SMALL,
@@ -57,6 +56,7 @@ class VectorRun(Learning, Expansion, Admission, GraphRecording, Constraining, Re
     """One vector run (see :class:`~lifecheck.explore.search.Search`)."""
 
     ENGINE = "vector"
+    VALUES: type[ValueIds] = ValueIds  # how values are interned and coded
     SAVED = ("values", "tables", "predicates", "seen", "recent", "parents", "vias", "count",
              "found", "sometimes_seen", "coverage", "transitions", "level_starts", "complete",
              "reason", "depth", "looked_up", "learned", "direct", "direct_wide", "frontier",
@@ -68,7 +68,7 @@ class VectorRun(Learning, Expansion, Admission, GraphRecording, Constraining, Re
         self.system, self.learner, self.options, self.on_state = system, learner, options, on_state
         self.bounds = options.bounds
         self.started = time.perf_counter()
-        self.values = ValueIds(len(learner.columns))
+        self.values = self.VALUES(len(learner.columns))
         self.tables = [StepTable(self.values) for _ in learner.steps]
         self.checks = Checks(system)
         self.start_graph()
@@ -115,6 +115,10 @@ class VectorRun(Learning, Expansion, Admission, GraphRecording, Constraining, Re
     def locate(self, exc: ModelError, sid: int) -> ModelError:
         return exc.at(self.path(sid))
 
+    def locate_step(self, exc: ModelError, sid: int, via: int) -> ModelError:
+        """``exc`` located at step ``via`` out of state ``sid``."""
+        return exc.at([*self.path(sid), via])
+
 
     # -- learning ------------------------------------------------------------------------
 
@@ -141,7 +145,7 @@ class VectorRun(Learning, Expansion, Admission, GraphRecording, Constraining, Re
             except TypeError as exc:
                 raise unhashable(exc, "the initial state") from None
         init = np.array(rows, np.int32).reshape(len(rows), len(self.learner.columns))
-        fps = fingerprints(init)
+        fps = self.values.fingerprints(init)
         keys = self.key_fingerprints(init)
         _, first = np.unique(keys, return_index=True)
         keep = np.sort(first)

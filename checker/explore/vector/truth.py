@@ -104,7 +104,7 @@ class Learning:
                 return self.learner.transition(name, before, after)
             except ModelError as exc:
                 sid, via, step = where(r)
-                raise exc.at([*self.path(sid), via]).within(
+                raise self.locate_step(exc, sid, via).within(
                     action=f"{step.who()} {step.label()}") from None
 
         entries = memo.lookup(pairs, learn)
@@ -115,7 +115,7 @@ class Learning:
                                    "across two steps that agree on every field it reads; a property "
                                    "must depend only on the states it compares",
                                    action=f"{step.who()} {step.label()}")
-                raise error.at([*self.path(sid), via])
+                raise self.locate_step(error, sid, via)
         return memo.truth(entries)
 
     def columns_named(self, cols: list[int]) -> str:

@@ -1,0 +1,420 @@
+"""One worker's partition of a team run, explored with the vector engine.
+
+A team (forked workers or Ray actors, :mod:`lifecheck.explore.team`) runs the same
+level-synchronous search whatever its workers are; this worker expands its share
+of each level as the vector engine does (steps learned once, looked up for whole
+chunks of rows) instead of running every step as the bfs workers do.
+
+Fingerprints are the same in every worker: the code of a value in a column is
+derived from the value itself (:func:`lifecheck.explore.stable_hash.fingerprint`,
+typed, so 0 and False differ), not from the small integer a worker interned it
+as. So a worker computes its successors' fingerprints from their parents' (the
+learned step's delta, as the vector engine does), and the owner of a state is its
+fingerprint modulo the number of workers. A level then goes in four steps, each a
+command from the coordinator:
+
+1. ``expand``: each worker expands its frontier and sends each owner the
+   fingerprints of the distinct successors it owns, in breadth-first order (8
+   bytes each), keeping how to build each one;
+2. ``claim``: each owner takes the fingerprints sender by sender, in the order
+   sent, and claims the ones it has never seen (the first claim of each wins);
+3. ``deliver``: each worker builds the rows of the successors claimed from it, and
+   only those, and sends them: a row in the sender's ids (4 bytes per column),
+   its parent reference (8) and step index (4), and, the first time the sender
+   uses an id with that owner, the value it stands for;
+4. ``admit``: each owner translates the rows into its own ids (per sender and
+   column, an array from the sender's ids to its own: one numpy indexing per
+   column) and keeps them as the next frontier, checking them.
+
+So a distinct successor costs 8 bytes across, and a new state about 4 bytes per
+column plus 12; the rows of states already seen are never built nor sent, which
+is where most successors of a level go. The seen-set is the vector engine's, 8
+bytes per state: the run is fingerprinted and reports the chance of a collision.
+
+Under symmetry reduction the keys claimed and kept are orbits' keys (computed from
+the values too, :mod:`lifecheck.explore.vector.orbits`), which also choose the
+owner, while the rows delivered are the states reached, as in one vector run.
+State constraints are left to the bfs workers (see :func:`refusal`); liveness, like
+every team, is refused before the run.
+"""
+
+from __future__ import annotations
+
+import pickle
+from array import array
+from dataclasses import replace
+from itertools import pairwise
+from typing import Any
+
+import numpy as np
+
+from lifecheck.contract import ActionFailure, Options
+from lifecheck.errors import ModelError
+from lifecheck.explore.checks import Found, audit, deadlock, failed_step, stuck, unhashable
+from lifecheck.explore.exploration import resident_bytes
+from lifecheck.explore.stable_hash import fingerprint
+from lifecheck.explore.team import serve
+from lifecheck.explore.vector.hashing import distinct, finalise_int, in_sorted
+from lifecheck.explore.vector.memo import CHUNK, SMALL, ValueIds
+from lifecheck.explore.vector.run import VectorRun
+from lifecheck.explore.vector.run import refusal as single_refusal
+from lifecheck.modelling.footprint import learner_for
+
+_MASK = (1 << 64) - 1
+_GOLDEN = 0x9E3779B97F4A7C15
+
+
+def refusal(system: Any, options: Options) -> str | None:
+    """Why a team cannot explore this system with vector workers (None when it can)."""
+    why = single_refusal(system, replace(options, workers=1, ray=False))
+    if why is not None:
+        return why
+    if getattr(system, "constraint", None) is not None:
+        return "it does not apply state constraints across workers"
+    return None
+
+
+def narrow(ids: np.ndarray) -> np.ndarray:
+    """Non-negative integers in the smallest unsigned type that holds them: most columns
+    hold a few values, so a row crosses in a byte per column rather than four."""
+    top = int(ids.max()) if ids.size else 0
+    for dtype in (np.uint8, np.uint16, np.uint32):
+        if top <= np.iinfo(dtype).max:
+            return ids.astype(dtype)
+    return ids
+
+
+class CodedValues(ValueIds):
+    """Value ids whose codes come from the values, so every process fingerprints alike."""
+
+    def __init__(self, columns: int) -> None:
+        super().__init__(columns)
+        self.codes: list[list[int]] = [[] for _ in range(columns)]
+        self.arrays = [np.empty(0, np.uint64) for _ in range(columns)]
+
+    def intern(self, column: int, value: Any) -> int:
+        i = super().intern(column, value)
+        codes = self.codes[column]
+        if i == len(codes):
+            codes.append(finalise_int(fingerprint(value) ^ ((column + 1) * _GOLDEN & _MASK)))
+        return i
+
+    def code(self, column: int, i: int) -> int:
+        return self.codes[column][i]
+
+    def fingerprints(self, rows: np.ndarray) -> np.ndarray:
+        h = np.zeros(len(rows), np.uint64)
+        for c, codes in enumerate(self.codes):
+            if len(self.arrays[c]) < len(codes):
+                self.arrays[c] = np.array(codes, np.uint64)
+            h ^= self.arrays[c][rows[:, c]]
+        return h
+
+
+class _Pending:
+    """The distinct successors of a level that one owner may claim, in breadth-first
+    order: each as its frontier row and learned transition, or as a row built
+    already (levels whose steps ran as written)."""
+
+    def __init__(self) -> None:
+        self.fps: list[np.ndarray] = []
+        self.parents: list[np.ndarray] = []  # index in the frontier
+        self.vias: list[np.ndarray] = []
+        self.ks: list[np.ndarray] = []
+        self.ts: list[np.ndarray] = []
+        self.rows: list[np.ndarray] = []
+
+
+class VectorPartition(VectorRun):
+    """The states one worker owns, as vector-engine rows, and its share of each level."""
+
+    ENGINE = "vector team"
+    VALUES = CodedValues
+    SAVED = (*VectorRun.SAVED, "refs", "sent", "translations", "level_start", "expanded")
+
+    def __init__(self, system: Any, options: Options, me: int, workers: int) -> None:
+        super().__init__(system, learner_for(system), options, None)
+        assert not self.keeps_graph and not self.constrained, \
+            "refused before the team starts (see refusal)"
+        self.me, self.workers = me, workers
+        width = len(self.learner.columns)
+        self.refs = array("q")  # per owned state: parent as index * workers + worker; -1: initial
+        self.level_start = 0  # the id of the frontier's first state
+        self.expanded = 0
+        self.sent = [[0] * width for _ in range(workers)]  # per owner: ids described to it
+        self.translations: list[list[np.ndarray]] = [
+            [np.empty(0, np.int32) for _ in range(width)] for _ in range(workers)]
+        self.reported: list[Found] = []
+        self.here = 0  # the depth of the states being expanded or admitted
+        self.built: list[list[Any]] = []  # per chunk of the level: (fps, parents, vias, ks, ts, rows)
+        self.pending: list[tuple[np.ndarray, ...]] = []  # per owner: what it may claim
+        self.claimed = np.empty(0, np.uint64)  # fingerprints of the states being admitted
+        self.own: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+
+    # -- where things are: a team rebuilds paths from worker to worker ------------------
+    def locate(self, exc: ModelError, sid: int) -> ModelError:
+        exc.failed_at = (self.me, sid)
+        return exc
+
+    def locate_step(self, exc: ModelError, sid: int, via: int) -> ModelError:
+        exc.failed_at = (self.me, sid, via)
+        return exc
+
+    def note(self, f: Found) -> None:
+        """A worker's first violation of each property is its shallowest; the coordinator
+        keeps the shallowest of all workers' (then the first worker's)."""
+        if f.property in self.found:
+            return
+        self.found[f.property] = f
+        depth = self.here + (f.step_index is not None)
+        self.reported.append(replace(f, state=(self.me, f.state), depth=depth))
+
+    # -- the team's commands --------------------------------------------------------------
+    def handle(self, command: str, *args: Any) -> tuple:
+        """One command from the coordinator: ("ok", reply) or ("error", ...)."""
+        return serve(self.me, {
+            "init": self.init, "expand": self.expand_level, "claim": self.claim,
+            "deliver": self.deliver, "admit": self.admit_level, "parent": self.parent,
+            "save": lambda: pickle.dumps(self.snapshot(), protocol=pickle.HIGHEST_PROTOCOL),
+            "load": lambda blob: self.restore(pickle.loads(blob))}, command, args)
+
+    def parent(self, sid: int) -> tuple[tuple[int, int] | None, int]:
+        ref = self.refs[sid]
+        return (None if ref < 0 else (ref % self.workers, ref // self.workers)), self.vias[sid]
+
+    def report(self, new: int, **more: Any) -> dict[str, Any]:
+        found, self.reported = self.reported, []
+        stored = self.seen.nbytes + self.refs.itemsize * len(self.refs) + \
+            self.vias.itemsize * len(self.vias)
+        return {"states": self.count, "new": new, "found": found, "stored": stored,
+                "sometimes": set(self.sometimes_seen), "rss": resident_bytes(), **more}
+
+    def init(self, inits: list[Any]) -> dict[str, Any]:
+        """Keep the initial states this worker owns (each worker sees them all)."""
+        width = len(self.learner.columns)
+        try:
+            rows = np.array([[self.values.intern(c, v) for c, v in enumerate(self.learner.encode(s))]
+                             for s in inits], np.int32).reshape(len(inits), width)
+        except TypeError as exc:
+            raise unhashable(exc, "the initial state") from None
+        keys = self.key_fingerprints(rows)
+        _, first, _ = distinct(keys)
+        first = np.sort(first)
+        keep = first[self.owner(keys[first]) == self.me]
+        self.here = 0
+        self.seen = np.sort(keys[keep])
+        self.admitted(rows[keep], self.values.fingerprints(rows[keep]),
+                      np.full(len(keep), -1, np.int64), keep)
+        return self.report(len(keep))
+
+    def owner(self, fps: np.ndarray) -> np.ndarray:
+        return (fps % np.uint64(self.workers)).astype(np.int64)
+
+    def admitted(self, rows: np.ndarray, fps: np.ndarray, refs: np.ndarray, vias: np.ndarray) -> None:
+        """New states (already in the seen-set), in the order they were reached: stored,
+        checked, the next frontier."""
+        count0 = self.level_start = self.count
+        self.count += len(rows)
+        self.refs.frombytes(refs.astype(np.int64).tobytes())
+        self.vias.frombytes(vias.astype(np.uint32).tobytes())
+        self.frontier = (rows, fps)
+        if len(rows):
+            self.check_states(rows, count0)
+
+    # -- 1. expand ------------------------------------------------------------------------
+    def expand_level(self, depth: int) -> dict[str, Any]:
+        """Expand the frontier; send each owner the fingerprints of its distinct successors."""
+        self.depth = self.here = depth
+        transitions0, coverage0 = self.transitions, dict(self.coverage)
+        rows, fps = self.frontier
+        self.built = []
+        if self.direct_wide or (self.direct and len(rows) <= SMALL):
+            self.as_written(rows, fps)
+        else:
+            for lo in range(0, len(rows), CHUNK):
+                self.expand(rows[lo:lo + CHUNK], fps[lo:lo + CHUNK], self.level_start + lo, False)
+        self.expanded += len(rows)
+        self.pending = self.by_owner()
+        coverage = {name: n - coverage0.get(name, 0) for name, n in self.coverage.items()
+                    if n != coverage0.get(name, 0)}
+        return {"transitions": self.transitions - transitions0, "coverage": coverage,
+                "found": self.report(0)["found"], "outbox": [p[0] for p in self.pending],
+                "rss": resident_bytes(), "outside": 0}
+
+    def by_owner(self) -> list[tuple[np.ndarray, ...]]:
+        """The level's successors, each distinct one once (its first), split by owner."""
+        width = len(self.learner.columns)
+        if not self.built:
+            empty = (np.empty(0, np.uint64), *(np.empty(0, np.int64) for _ in range(4)),
+                     np.empty((0, width), np.int32))
+            return [empty] * self.workers
+        fps, parents, vias, ks, ts, rows = (np.concatenate(part) for part in zip(*self.built,
+                                                                                strict=True))
+        self.built = []
+        _, first, _ = distinct(fps)
+        first = np.sort(first)
+        owners = self.owner(fps[first])
+        out = []
+        for w in range(self.workers):
+            at = first[owners == w]
+            out.append((fps[at], parents[at], vias[at], ks[at], ts[at],
+                        rows[at] if len(rows) else rows))
+        return out
+
+    def pend(self, keys: np.ndarray, parents: np.ndarray, vias: np.ndarray, ks: np.ndarray,
+             ts: np.ndarray, rows: np.ndarray | None = None) -> None:
+        """Successors of a chunk in bfs order, by their seen-set keys (``parents``: indices in
+        the frontier; ``rows``: given where already built, else built from the frontier
+        row and transition)."""
+        width = len(self.learner.columns)
+        self.built.append((keys.astype(np.uint64), parents.astype(np.int64), vias.astype(np.int64),
+                           ks.astype(np.int64), ts.astype(np.int64),
+                           np.empty((0, width), np.int32) if rows is None else rows))
+
+    # The vector engine's expansion admits what it generates; a worker pends it instead.
+    def admit(self, rows: np.ndarray, sid0: int, fps: np.ndarray, parents: np.ndarray,
+              ks: np.ndarray, ts: np.ndarray, vias: np.ndarray,
+              at_bound: bool) -> tuple[np.ndarray, np.ndarray]:
+        order = np.argsort(parents, kind="stable")  # the bfs order: by parent, then step
+        parents, ks, ts, vias, fps = parents[order], ks[order], ts[order], vias[order], fps[order]
+        if self.checks.transitions:
+            self.check_steps(rows, sid0, parents, ks, ts, vias)
+        keys = self.successor_keys(rows, parents, ks, ts, fps)
+        self.pend(keys, parents + (sid0 - self.level_start), vias, ks, ts)
+        return rows[:0], fps[:0]
+
+    def admit_small(self, rows: np.ndarray, sid0: int, cands: list[tuple[int, int, int, Any]],
+                    built: Any, at_bound: bool) -> tuple[np.ndarray, np.ndarray]:
+        lo = sid0 - self.level_start
+        r, via, fp, how = zip(*cands, strict=True) if cands else ((), (), (), ())
+        keys = self.row_keys([built(i, *h) for i, h in zip(r, how, strict=True)], list(fp)) \
+            if self.orbits is not None else fp
+        self.pend(np.array(keys, np.uint64), np.array(r, np.int64) + lo, np.array(via, np.int64),
+                  np.array([k for k, _ in how], np.int64), np.array([t for _, t in how], np.int64))
+        return rows[:0], np.empty(0, np.uint64)
+
+    def as_written(self, rows: np.ndarray, fps: np.ndarray) -> None:
+        """The frontier expanded by running steps as written, where learning has not paid
+        (what the vector engine's thin path does)."""
+        system, options, learner, values = self.system, self.options, self.learner, self.values
+        new, new_fps, parents, vias = [], [], [], []
+        sid0 = self.level_start
+        for r, (row, parent_fp) in enumerate(zip(rows.tolist(), fps.tolist(), strict=True)):
+            sid = sid0 + r
+            state = learner.decode(values.row(row))
+            try:
+                succs = system.successors(state)
+                audit(system, options, self.expanded + r, state, succs)
+                if options.check_deadlock and stuck(system, state, succs):
+                    self.note(Found(*deadlock(), sid))
+                self.transitions += len(succs)
+                for via, (step, out) in enumerate(succs):
+                    self.coverage[step.action] = self.coverage.get(step.action, 0) + 1
+                    if isinstance(out, ActionFailure):
+                        self.note(Found(*failed_step(step, out), sid, via))
+                        continue
+                    for broken in self.checks.across(state, step, out):
+                        self.note(Found(*broken, sid, via))
+                    try:
+                        succ, fp = self.successor_row(state, row, parent_fp, out)
+                    except TypeError as exc:
+                        raise unhashable(exc, f"{step.who()} {step.label()}") from None
+                    new.append(succ)
+                    new_fps.append(fp)
+                    parents.append(r)
+                    vias.append(via)
+            except ModelError as exc:
+                raise self.locate(exc.within(step=self.depth + 1), sid) from None
+        none = np.zeros(len(new), np.int64)
+        self.pend(np.array(self.row_keys(new, new_fps), np.uint64), np.array(parents, np.int64),
+                  np.array(vias, np.int64), none, none,
+                  np.array(new, np.int32).reshape(len(new), rows.shape[1]))
+
+    # -- 2. claim -------------------------------------------------------------------------
+    def claim(self, inboxes: list[np.ndarray], at_bound: bool, depth: int) -> dict[str, Any]:
+        """Of the fingerprints every worker sent, in sender order, the ones never seen
+        before: per sender, the positions this worker wants built."""
+        fps = np.concatenate(inboxes) if inboxes else np.empty(0, np.uint64)
+        unique, first, _ = distinct(fps)
+        seen = self.seen
+        fresh = np.sort(first[~in_sorted(seen, unique)[0]])
+        blocked = bool(len(fresh)) and at_bound
+        if blocked:
+            fresh = fresh[:0]
+        self.claimed = fps[fresh]
+        merged = np.concatenate((seen, self.claimed))
+        merged.sort(kind="stable")
+        self.seen = merged
+        bounds = np.cumsum([0, *map(len, inboxes)])
+        wants = [narrow(fresh[(fresh >= lo) & (fresh < hi)] - lo) for lo, hi in pairwise(bounds.tolist())]
+        return {"wants": wants, "blocked": blocked}
+
+    # -- 3. deliver -----------------------------------------------------------------------
+    def deliver(self, wants: list[np.ndarray]) -> list[Any]:
+        """The rows each owner claimed from this worker (this worker's own stay here)."""
+        frontier = self.frontier[0]
+        for table in self.tables:  # (steps learned on a few rows in plain Python: as arrays)
+            table.arrays()
+        boxes: list[Any] = []
+        for w, (want, (_, parents, vias, ks, ts, rows)) in enumerate(
+                zip(wants, self.pending, strict=True)):
+            out = rows[want] if len(rows) else self.build(frontier, parents[want], ks[want], ts[want])
+            refs = (self.level_start + parents[want]) * self.workers + self.me
+            batch = (out, refs, vias[want])
+            if w == self.me:
+                self.own = batch
+                boxes.append(b"")
+            else:
+                boxes.append(self.packed(w, batch))
+        self.pending = []
+        self.frontier = (frontier[:0], self.frontier[1][:0])
+        return boxes
+
+    def packed(self, owner: int, batch: tuple[np.ndarray, np.ndarray, np.ndarray]) -> bytes:
+        """A batch for another worker: rows in this worker's ids, and the values of the ids
+        it has not been told yet."""
+        sent = self.sent[owner]
+        news = []
+        for c, values in enumerate(self.values.values):
+            if len(values) > sent[c]:
+                news.append((c, values[sent[c]:]))
+                sent[c] = len(values)
+        rows, refs, vias = batch
+        return pickle.dumps((news, narrow(rows), refs, vias.astype(np.uint32)),
+                            protocol=pickle.HIGHEST_PROTOCOL)
+
+    # -- 4. admit -------------------------------------------------------------------------
+    def admit_level(self, inboxes: list[bytes]) -> dict[str, Any]:
+        """The rows claimed, sender by sender: the next frontier."""
+        width = len(self.learner.columns)
+        rows_in, refs_in, vias_in = [], [], []
+        for sender, blob in enumerate(inboxes):
+            if sender == self.me:
+                assert self.own is not None
+                rows, refs, vias = self.own
+                self.own = None
+            else:
+                news, rows, refs, vias = pickle.loads(blob)
+                rows = self.translated(sender, news, rows)
+            rows_in.append(rows)
+            refs_in.append(refs)
+            vias_in.append(vias)
+        rows = np.concatenate(rows_in) if rows_in else np.empty((0, width), np.int32)
+        assert len(rows) == len(self.claimed), "every claimed state delivered"
+        self.here += 1
+        # (The seen-set holds the claimed keys: under symmetry, orbits' keys, while the
+        # frontier goes on from the rows reached, with their own fingerprints.)
+        fps = self.claimed if self.orbits is None else self.values.fingerprints(rows)
+        self.admitted(rows, fps, np.concatenate(refs_in), np.concatenate(vias_in))
+        return self.report(len(rows))
+
+    def translated(self, sender: int, news: list[tuple[int, list[Any]]], rows: np.ndarray) -> np.ndarray:
+        """``rows`` in the sender's ids, in this worker's."""
+        table = self.translations[sender]
+        for c, values in news:
+            ids = np.array([self.values.intern(c, v) for v in values], np.int32)
+            table[c] = np.concatenate((table[c], ids))
+        out = np.empty(rows.shape, np.int32)
+        for c in range(rows.shape[1]):
+            out[:, c] = table[c][rows[:, c]]
+        return out
