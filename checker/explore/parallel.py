@@ -14,8 +14,8 @@ Workers are forked after the model is compiled, so they share it without any
 pickling. Each worker is a vector engine where that engine can check the spec
 (the default; :mod:`lifecheck.explore.vector.partition`: steps learned once,
 fingerprints, and rows sent only for states their owner has never seen), and a
-bfs explorer otherwise (state constraints) or when asked
-(``--engine bfs``, ``--exact``): ``_Partition`` below, whose owners are chosen by
+bfs explorer when asked (``--engine bfs``, ``--exact``) or for a transition system
+not written with the modelling API: ``_Partition`` below, whose owners are chosen by
 Python's hash (it agrees between forked processes) and deduplicate exactly
 (states, not fingerprints); what crosses a process boundary per state is then the
 state itself, its parent reference (worker, index) and the step index.

@@ -55,6 +55,7 @@ class Stopper(Model):
 
 
 ENGINES: dict[str, dict[str, Any]] = {"bfs": {}, "vector": {"engine": "vector"}, "workers": {"workers": 2},
+                                     "bfs workers": {"workers": 2, "engine": "bfs"},
                                      "auto": {"engine": "auto"}}
 
 

@@ -34,8 +34,9 @@ bytes per state: the run is fingerprinted and reports the chance of a collision.
 Under symmetry reduction the keys claimed and kept are orbits' keys (computed from
 the values too, :mod:`lifecheck.explore.vector.orbits`), which also choose the
 owner, while the rows delivered are the states reached, as in one vector run.
-State constraints are left to the bfs workers (see :func:`refusal`); liveness, like
-every team, is refused before the run.
+State constraints are applied where a step is taken, by its sender: a step out of
+them is checked there and its state sent nowhere. Liveness, like every team, is
+refused before the run.
 """
 
 from __future__ import annotations
@@ -69,8 +70,6 @@ def refusal(system: Any, options: Options) -> str | None:
     why = single_refusal(system, replace(options, workers=1, ray=False))
     if why is not None:
         return why
-    if getattr(system, "constraint", None) is not None:
-        return "it does not apply state constraints across workers"
     return None
 
 
@@ -134,8 +133,7 @@ class VectorPartition(VectorRun):
 
     def __init__(self, system: Any, options: Options, me: int, workers: int) -> None:
         super().__init__(system, learner_for(system), options, None)
-        assert not self.keeps_graph and not self.constrained, \
-            "refused before the team starts (see refusal)"
+        assert not self.keeps_graph, "liveness is refused before a team starts"
         self.me, self.workers = me, workers
         width = len(self.learner.columns)
         self.refs = array("q")  # per owned state: parent as index * workers + worker; -1: initial
@@ -225,7 +223,7 @@ class VectorPartition(VectorRun):
     def expand_level(self, depth: int) -> dict[str, Any]:
         """Expand the frontier; send each owner the fingerprints of its distinct successors."""
         self.depth = self.here = depth
-        transitions0, coverage0 = self.transitions, dict(self.coverage)
+        transitions0, outside0, coverage0 = self.transitions, self.outside, dict(self.coverage)
         rows, fps = self.frontier
         self.built = []
         if self.direct_wide or (self.direct and len(rows) <= SMALL):
@@ -239,7 +237,7 @@ class VectorPartition(VectorRun):
                     if n != coverage0.get(name, 0)}
         return {"transitions": self.transitions - transitions0, "coverage": coverage,
                 "found": self.report(0)["found"], "outbox": [p[0] for p in self.pending],
-                "rss": resident_bytes(), "outside": 0}
+                "rss": resident_bytes(), "outside": self.outside - outside0}
 
     def by_owner(self) -> list[tuple[np.ndarray, ...]]:
         """The level's successors, each distinct one once (its first), split by owner."""
@@ -279,6 +277,14 @@ class VectorPartition(VectorRun):
         parents, ks, ts, vias, fps = parents[order], ks[order], ts[order], vias[order], fps[order]
         if self.checks.transitions:
             self.check_steps(rows, sid0, parents, ks, ts, vias)
+        if self.constrained:
+            # Steps out of the constraints are checked here, their states sent nowhere.
+            # An invariant broken there is reported at the step (its depth the next
+            # level's, as a kept state's would be): the coordinator keeps the shallowest.
+            inside, rivals = self.within(rows, sid0, parents, ks, ts, vias)
+            for name in rivals:
+                self.note_rival(name, rivals)
+            parents, ks, ts, vias, fps = (a[inside] for a in (parents, ks, ts, vias, fps))
         keys = self.successor_keys(rows, parents, ks, ts, fps)
         self.pend(keys, parents + (sid0 - self.level_start), vias, ks, ts)
         return rows[:0], fps[:0]
@@ -299,6 +305,7 @@ class VectorPartition(VectorRun):
         system, options, learner, values = self.system, self.options, self.learner, self.values
         new, new_fps, parents, vias = [], [], [], []
         sid0 = self.level_start
+        constrained = self.constrained
         for r, (row, parent_fp) in enumerate(zip(rows.tolist(), fps.tolist(), strict=True)):
             sid = sid0 + r
             state = learner.decode(values.row(row))
@@ -315,6 +322,8 @@ class VectorPartition(VectorRun):
                         continue
                     for broken in self.checks.across(state, step, out):
                         self.note(Found(*broken, sid, via))
+                    if constrained and self.left(state, step, out, sid, via):
+                        continue
                     try:
                         succ, fp = self.successor_row(state, row, parent_fp, out)
                     except TypeError as exc:
@@ -324,11 +333,28 @@ class VectorPartition(VectorRun):
                     parents.append(r)
                     vias.append(via)
             except ModelError as exc:
-                raise self.locate(exc.within(step=self.depth + 1), sid) from None
+                if exc.failed_at is None:  # (one a step located already keeps its place)
+                    exc = self.locate(exc.within(step=self.depth + 1), sid)
+                raise exc from None
         none = np.zeros(len(new), np.int64)
         self.pend(np.array(self.row_keys(new, new_fps), np.uint64), np.array(parents, np.int64),
                   np.array(vias, np.int64), none, none,
                   np.array(new, np.int32).reshape(len(new), rows.shape[1]))
+
+    def left(self, state: tuple, step: Any, out: tuple, sid: int, via: int) -> bool:
+        """Whether step ``via`` out of ``sid`` leaves the constraints; the state it reaches
+        is then checked here and sent nowhere."""
+        try:
+            if self.system.in_model(state, out):
+                return False
+            self.outside += 1
+            for broken in self.checks.broken(out):
+                self.note(Found(*broken, sid, via))
+            self.checks.witness(out, self.sometimes_seen)
+        except ModelError as exc:
+            raise self.locate_step(exc, sid, via).within(
+                action=f"{step.who()} {step.label()}") from None
+        return True
 
     # -- 2. claim -------------------------------------------------------------------------
     def claim(self, inboxes: list[np.ndarray], at_bound: bool, depth: int) -> dict[str, Any]:
