@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import difflib
 import os
+import sys
+from collections.abc import Sequence
 from typing import Any
 
 from lifecheck.contract import Step
@@ -29,6 +31,15 @@ def raised_at(exc: BaseException) -> str:
     if found is None:
         return ""
     return _at(*found)
+
+
+def called_at() -> tuple[str, int] | None:
+    """Where model code called into lifecheck: the innermost frame of the running stack
+    outside lifecheck (file, line); cheap, for it is taken on a hot path."""
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(_OWN):
+        frame = frame.f_back
+    return None if frame is None else (frame.f_code.co_filename, frame.f_lineno)
 
 
 def _at(file: str, line: int) -> str:
@@ -56,25 +67,33 @@ def view_typo(exc: BaseException, where: str) -> ModelError | None:
                       f"parameter or method of {base}{hint}")
 
 
-def told_apart(results: list[tuple[Step, Any]], where: str, fn: Any) -> None:
+def told_apart(results: list[tuple[Step, Any]], where: str, fn: Any,
+               label_sites: Sequence[tuple[str, int] | None] = ()) -> None:
     """Refuse two branches of one step under one name with different outcomes: a trace
     names a step by its label, and so do the symmetry check and a walk that looks its
     step up again, so each would take one branch for the other. ``==`` calls some
     labels the same that are not (``1`` and ``True``); those are told apart by type.
-    ``fn``, the step's code, is named where the user wrote it."""
+    Named where the user wrote it: the choices given a ``label=`` (``label_sites``, where
+    a branch made them), else ``fn``, the step's code."""
     outcomes: dict[Any, Any] = {}
     for step, out in results:
         key = step_key(step)
         mine = typed_key(out) if isinstance(out, tuple) else out
         other = outcomes.setdefault(key, mine)
         if other != mine:
-            code = getattr(fn, "__code__", None)
-            own = code is None or os.path.abspath(code.co_filename).startswith(_OWN)
+            sites = [_at(*site) for site in dict.fromkeys(label_sites) if site]
+            if sites:
+                at = sites[0] if len(sites) == 1 else " (" + ", ".join(
+                    site.strip()[1:-1] for site in sites) + ")"
+            else:
+                code = getattr(fn, "__code__", None)
+                own = code is None or os.path.abspath(code.co_filename).startswith(_OWN)
+                at = "" if own else _at(code.co_filename, code.co_firstlineno)
             raise ModelError(
                 f"{step.who()} {step.label()} names two branches of the step that end in "
                 f"different states: a choice's label= gives the same text for two options, "
                 f"so a trace could not say which happened; make the label tell the options "
-                f"apart{'' if own else _at(code.co_filename, code.co_firstlineno)}", action=where)
+                f"apart{at}", action=where)
 
 
 def step_key(step: Step) -> Any:

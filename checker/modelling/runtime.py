@@ -19,7 +19,7 @@ from typing import Any
 
 from lifecheck.contract import ActionFailure, Step
 from lifecheck.errors import ModelError
-from lifecheck.modelling.blame import raised_at, told_apart, view_typo
+from lifecheck.modelling.blame import called_at, raised_at, told_apart, view_typo
 from lifecheck.modelling.symmetry import order_key
 from lifecheck.typed_values import equal_types, typed_key
 from lifecheck.values import FAST_IMMUTABLE, MutableValueError, check_immutable
@@ -41,6 +41,7 @@ class Context:
         "fault_caps",
         "faulted",
         "interned",
+        "label_sites",
         "labels",
         "parts",
         "process",
@@ -72,6 +73,7 @@ class Context:
         self.fault_caps: tuple[int, ...] = ()
         self.faulted: list[str] = []
         self.calls: dict[str, int] = {}  # fault() calls so far in the branch, by failure label
+        self.label_sites: list[tuple[str, int] | None] = []  # where label= choices were made
         self.where = ""
         # Set only while the checker learns what a step reads and writes (see
         # lifecheck.modelling.footprint): (part, slot) pairs, with slot -1 for the whole fault budget.
@@ -252,7 +254,11 @@ def _pick(ctx: Context, options: tuple, label: Callable[[Any], Any] | None) -> A
     if not options:
         raise Disabled()
     value = options[ctx.choose_index(len(options))]
-    ctx.labels.append(label(value) if label else value)
+    if label is None:
+        ctx.labels.append(value)
+    else:
+        ctx.labels.append(label(value))
+        ctx.label_sites.append(called_at())  # (for the error when it tells two options alike)
     return value
 
 
@@ -382,6 +388,8 @@ def run_branches(ctx: Context, state: tuple, fn: Callable[..., None], args: tupl
                 ctx.faulted = []
             if ctx.calls:
                 ctx.calls = {}
+            if ctx.label_sites:
+                ctx.label_sites = []
             outcome: Any = None
             try:
                 fn(*args, **kwargs)
@@ -439,7 +447,7 @@ def run_branches(ctx: Context, state: tuple, fn: Callable[..., None], args: tupl
         except TypeError:  # a choice labelled by a list: told apart by its text below
             repeated = True
         if repeated:
-            told_apart(results, where, fn)
+            told_apart(results, where, fn, ctx.label_sites)
     return results
 
 

@@ -439,9 +439,10 @@ def typed(state: Any) -> Any:
 def resumed(spec: Spec, tmp: str, engine: str, levels: int) -> Result:
     """A run saved after ``levels`` levels, then resumed to the end from its checkpoint."""
     path = os.path.join(tmp, f"{engine}.ckpt")
-    team = engine == "team"
+    team = engine in ("team", "vector team")
     options = Options(bounds=spec.bounds, check_deadlock=False, check_liveness=not team,
-                      checkpoint=path, checkpoint_every=0.0, engine="bfs" if team else engine,
+                      checkpoint=path, checkpoint_every=0.0,
+                      engine={"team": "bfs", "vector team": "auto"}.get(engine, engine),
                       workers=2 if team else 1)
     system = spec.system()
     if engine == "bfs":
@@ -545,13 +546,13 @@ def test_two_vector_workers_reduce_symmetry_as_the_reference_does(desc: ModelDes
 
 
 @settings(HARNESS, max_examples=max(1, EXAMPLES // 3))
-@given(model_descs(), st.integers(1, 4), st.sampled_from(["bfs", "vector", "team"]))
+@given(model_descs(), st.integers(1, 4), st.sampled_from(["bfs", "vector", "team", "vector team"]))
 def test_a_resumed_run_agrees_with_an_uninterrupted_one(tmp_path_factory: Any, desc: ModelDesc,
                                                         levels: int, engine: str) -> None:
     assume(small(desc))
-    assume(engine != "team" or not (desc.state_bound or desc.liveness))  # refused (see above)
+    assume("team" not in engine or not (desc.state_bound or desc.liveness))  # refused (see above)
     spec = spec_of(desc)
-    reference = run(spec, engine="bfs" if engine == "team" else engine)
+    reference = run(spec, engine="bfs" if "team" in engine else engine)
     tmp = str(tmp_path_factory.mktemp("ckpt"))
     assert outcome(resumed(spec, tmp, engine, levels)) == outcome(reference)
 

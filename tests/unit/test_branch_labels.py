@@ -8,6 +8,7 @@ symmetry check compared the wrong branches and refused a symmetric design.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -155,6 +156,9 @@ def test_a_label_that_does_not_tell_two_outcomes_apart_is_a_modelling_error() ->
     assert "label" in result.error and "tell" in result.error
     detail = result.error_detail
     assert detail is not None and detail.file is not None and detail.file.endswith(__file__.rsplit("/", 1)[1])
+    # The line of the choice whose label= says the same for both, not the action's.
+    lines = Path(__file__).read_text().splitlines()
+    assert lines[detail.line - 1].strip() == "picked = choose_from(options, label=label)"
 
 
 def test_the_same_option_twice_is_not_an_ambiguity() -> None:
