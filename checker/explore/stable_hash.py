@@ -28,6 +28,7 @@ import hashlib
 import struct
 from typing import Any
 
+from lifecheck.errors import ModelError
 from lifecheck.typed_values import equal_types
 from lifecheck.values import FrozenMap
 
@@ -358,7 +359,37 @@ def _fp_other(value: Any) -> int:
         if isinstance(value, base):
             return _fmix(_EXACT[base](base(value)) ^ _type_tag(t))
     hash(value)  # a TypeError for unhashable values, as the exact seen-set would raise
-    return _text(_P_REPR + f"{t.__module__}:{t.__qualname__}:{value!r}".encode())
+    text = f"{t.__module__}:{t.__qualname__}:{value!r}"
+    _check_repr(value, text)
+    return _text(_P_REPR + text.encode())
+
+
+# Values fingerprinted by their repr, both ways: a repr must tell apart what == does.
+_by_repr: dict[str, Any] = {}
+_repr_of: dict[tuple[type, Any], str] = {}
+
+
+def _check_repr(value: Any, text: str) -> None:
+    """Refuse a type whose repr does not follow its ``==``: two different values printed
+    alike would share a fingerprint (a state silently lost from a fingerprinted run),
+    and equal values printed differently would not (a state counted twice)."""
+    held = _by_repr.setdefault(text, value)
+    if held is not value and held != value:
+        raise ModelError(
+            f"{type(value).__qualname__} values {held!r} and {value!r} differ (==) but print "
+            "alike: lifecheck fingerprints a value of this type by its repr, so the two would "
+            "be taken for one; give the class a __repr__ that shows every field == compares, "
+            "or make it a frozen dataclass, a namedtuple or a tuple")
+    known = _repr_of.setdefault((type(value), value), text)  # (equal across types: apart)
+    if known != text:
+        raise ModelError(
+            f"{type(value).__qualname__} values are equal (==) but print differently ({known} "
+            f"and {text}): lifecheck fingerprints a value of this type by its repr, so equal "
+            "states would be counted apart; give the class a __repr__ that shows exactly the "
+            "fields == compares, or make it a frozen dataclass, a namedtuple or a tuple")
+    if len(_by_repr) > _CACHE_LIMIT:
+        _by_repr.clear()
+        _repr_of.clear()
 
 
 class Fingerprinter:

@@ -10,6 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lifecheck import Options, Spec, check_spec, holds
+from lifecheck.contract import ALWAYS, Property, Step, TransitionSystem
+from lifecheck.errors import ModelError
 from lifecheck.explore.bfs import explore
 from lifecheck.explore.seen import FingerprintTable, collision_probability
 from lifecheck.modelling.spec import load_specs
@@ -85,3 +87,42 @@ def test_distinct_values_get_distinct_stable_hashes(values):
     from lifecheck.explore.stable_hash import stable
 
     assert len({stable(v) for v in values}) == len(values)
+
+
+class _Reading:
+    """A state value compared by ``n`` but printed without it: fingerprinted by its repr."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Reading) and other.n == self.n
+
+    def __hash__(self) -> int:
+        return hash(self.n)
+
+    def __repr__(self) -> str:
+        return "Reading"
+
+
+class _Readings(TransitionSystem):
+    """Reading(0) -> Reading(1) -> Reading(2): three states, one repr."""
+
+    name = "readings"
+
+    def __init__(self) -> None:
+        self.properties = [Property("Small", ALWAYS, lambda s: s.n < 5)]
+
+    def init_states(self) -> list[_Reading]:
+        return [_Reading(0)]
+
+    def successors(self, state: _Reading) -> list[tuple[Step, _Reading]]:
+        return [(Step(None, "up"), _Reading(state.n + 1))] if state.n < 2 else []
+
+
+def test_states_a_fingerprint_could_not_tell_apart_are_an_error_not_one_state() -> None:
+    """Before, --fingerprints counted 1 state where there are 3, and said holds."""
+    exact = explore(_Readings(), Options())
+    assert exact.distinct_states == 3
+    with pytest.raises(ModelError, match="print alike"):
+        explore(_Readings(), Options(fingerprints=True))

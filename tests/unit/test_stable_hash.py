@@ -230,3 +230,57 @@ def test_parts_at_different_indices_never_answer_for_each_other():
         assert fingerprinter(state) == fingerprint(state)
 
 
+
+
+class _Tag:
+    """Hashable, compared by ``n``, printed without it: a type fingerprinted by its repr."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Tag) and other.n == self.n
+
+    def __hash__(self) -> int:
+        return hash(self.n)
+
+    def __repr__(self) -> str:
+        return "Tag"
+
+
+class _Addressed(_Tag):
+    """Compared by ``n``, printed with its address: equal values that print differently."""
+
+    def __repr__(self) -> str:
+        return object.__repr__(self)
+
+
+def test_a_type_whose_repr_hides_what_it_compares_is_refused_not_merged():
+    """Two different values with one repr would share a fingerprint: a state silently lost
+    in every fingerprinted seen-set. So the second is refused, with the way out."""
+    from lifecheck.errors import ModelError
+
+    fingerprint(_Tag(0))
+    with pytest.raises(ModelError, match=r"_Tag.*print alike.*repr"):
+        fingerprint(_Tag(1))
+
+
+def test_equal_values_that_print_differently_are_refused_not_counted_twice():
+    from lifecheck.errors import ModelError
+
+    fingerprint(_Addressed(5))
+    with pytest.raises(ModelError, match=r"_Addressed.*equal.*print differently"):
+        fingerprint(_Addressed(5))
+
+
+def test_equal_values_of_two_types_printed_apart_are_two_values_not_an_error():
+    class Sub(_Tag):
+        def __repr__(self) -> str:
+            return f"Sub({self.n})"
+
+    class Base(_Tag):
+        def __repr__(self) -> str:
+            return f"Base({self.n})"
+
+    assert Sub(7) == Base(7)  # equal across types, as 1 == True: told apart by type
+    assert fingerprint(Sub(7)) != fingerprint(Base(7))
