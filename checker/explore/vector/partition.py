@@ -26,10 +26,38 @@ command from the coordinator:
    column, an array from the sender's ids to its own: one numpy indexing per
    column) and keeps them as the next frontier, checking them.
 
-So a distinct successor costs 8 bytes across, and a new state about 4 bytes per
+So a distinct successor costs 8 bytes across, and a new state a byte or two per
 column plus 12; the rows of states already seen are never built nor sent, which
 is where most successors of a level go. The seen-set is the vector engine's, 8
 bytes per state: the run is fingerprinted and reports the chance of a collision.
+
+Scaling, on paper. With W workers, a level whose senders reach S distinct successors
+(each sender's repeats dropped) of which N are new, and F fields a state:
+
+* bytes across: 8 S (W-1)/W of keys, at most 4 N of claims back, N (W-1)/W (F + 12)
+  of rows (F bytes while no field holds more than 256 values), and each distinct value
+  once per pair of workers (W^2 copies of the value tables at most, which is what
+  grows with W). On the crash benchmark (38 fields, about 3.5 distinct successors per
+  new state, each sender's counted apart) that is about 45 bytes a state with 2
+  workers and about 80 with many, where its row alone takes 152 bytes in memory;
+* work: each worker expands and deduplicates its share (S/W lookups and one sort of
+  its keys), but learns every step it meets itself: the learned steps are paid W
+  times (1,128 per worker on the crash benchmark, against 961,441 states; a spec whose
+  steps run as written pays per state anyway, which splits evenly);
+* waits: four round trips through the coordinator per level, and every worker waits
+  for the slowest (a fingerprint modulo W spreads states evenly: 480,577 and 480,864
+  on the crash benchmark).
+
+So 8 workers on one machine should scale with its cores and its memory bandwidth
+(forked workers relay every batch through the coordinator's pipes, which caps the
+total at what one process can pass on: a pipe carried 0.4 GB/s here, so a few
+million states a second at two hops each); at 64 and 512, on Ray, batches go actor
+to actor through the object store and what bounds a run is the slowest worker per
+level and the four round trips per level: a space as deep as the crash benchmark's
+48 levels pays about 200 of them, a long thin space (the token ring's 300,000 levels)
+far too many to gain anything.
+Measured here, on 2 cores where two numpy-heavy processes each run at about 0.7 of
+their speed alone: see the README.
 
 Under symmetry reduction the keys claimed and kept are orbits' keys (computed from
 the values too, :mod:`lifecheck.explore.vector.orbits`), which also choose the
@@ -67,10 +95,7 @@ _GOLDEN = 0x9E3779B97F4A7C15
 
 def refusal(system: Any, options: Options) -> str | None:
     """Why a team cannot explore this system with vector workers (None when it can)."""
-    why = single_refusal(system, replace(options, workers=1, ray=False))
-    if why is not None:
-        return why
-    return None
+    return single_refusal(system, replace(options, workers=1, ray=False))
 
 
 def narrow(ids: np.ndarray) -> np.ndarray:
@@ -108,20 +133,6 @@ class CodedValues(ValueIds):
                 self.arrays[c] = np.array(codes, np.uint64)
             h ^= self.arrays[c][rows[:, c]]
         return h
-
-
-class _Pending:
-    """The distinct successors of a level that one owner may claim, in breadth-first
-    order: each as its frontier row and learned transition, or as a row built
-    already (levels whose steps ran as written)."""
-
-    def __init__(self) -> None:
-        self.fps: list[np.ndarray] = []
-        self.parents: list[np.ndarray] = []  # index in the frontier
-        self.vias: list[np.ndarray] = []
-        self.ks: list[np.ndarray] = []
-        self.ts: list[np.ndarray] = []
-        self.rows: list[np.ndarray] = []
 
 
 class VectorPartition(VectorRun):
