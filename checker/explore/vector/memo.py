@@ -60,11 +60,11 @@ class ValueIds:
                 self.version += 1
         return i
 
-    def code(self, column: int, i: int) -> int:
-        """The 64-bit code of id ``i`` of ``column``, of which a row's fingerprint is the
-        xor (Zobrist hashing; a team's workers code values instead: see
-        :mod:`lifecheck.explore.vector.partition`)."""
-        return zobrist_code(column, i)
+    # The 64-bit code of id ``i`` of ``column``, of which a row's fingerprint is the xor
+    # (Zobrist hashing; a team's workers code values instead: see
+    # lifecheck.explore.vector.partition). Called as it is, with no frame of its own: the
+    # thin path codes every field a step changes.
+    code = staticmethod(zobrist_code)
 
     def fingerprints(self, rows: np.ndarray) -> np.ndarray:
         """The fingerprint of each row: the xor of its columns' codes."""
