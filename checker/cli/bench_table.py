@@ -72,8 +72,9 @@ def results_markdown(rows: list[dict[str, Any]], repeat: int) -> str:
              "included; SPIN: the time `./pan` reports).",
              "- process s: the whole process from start to verdict, the median of its runs: "
              "`python -m lifecheck check FILE::NAME` (interpreter start, imports and compiling "
-             "the model included; `--engine E --fingerprints` for an engine asked for, no flag "
-             "at all for the default), and SPIN's `./pan`. build s: SPIN's `spin -a` and gcc, "
+             "the model included; `--engine E --fingerprints` for an engine asked for, "
+             "`--workers N` for N workers, no flag at all for the default), and SPIN's "
+             "`./pan`. build s: SPIN's `spin -a` and gcc, "
              "paid once per model, not in process s.",
              "- process lifecheck/SPIN: lifecheck's process time over SPIN's (above 1: "
              "lifecheck takes longer). states/s lifecheck/SPIN: exploration speed, ours over "
@@ -81,9 +82,12 @@ def results_markdown(rows: list[dict[str, Any]], repeat: int) -> str:
              "- bytes/state: what lifecheck keeps per distinct state (the seen-set of 64-bit "
              "fingerprints, or of states for the default engine's exact run, plus the 8 bytes "
              "per state from which counterexamples are replayed); SPIN's reported memory for "
-             "states. A liveness benchmark (a name ending in leads-to) keeps the whole graph.",
+             "states. A liveness benchmark (a name ending in leads-to) keeps the whole graph; "
+             "N workers keep 20 bytes a state (a parent is a worker and an index).",
              "- Engines: vector (levels in numpy, steps learned once), bfs (state by state), "
-             "and the one `lifecheck check` uses unasked, marked default. bfs rows are kept to "
+             "the one `lifecheck check` uses unasked, marked default, and N workers: the "
+             "team `--workers N` uses (vector workers; peak RSS is its largest process). "
+             "bfs rows are kept to "
              "the smaller sizes: at its few thousand states a second, a million would take "
              "minutes a run.", "",
              "| model | tool | distinct states | transitions | seconds | states/s | "
