@@ -129,8 +129,9 @@ class CodedValues(ValueIds):
     def fingerprints(self, rows: np.ndarray) -> np.ndarray:
         h = np.zeros(len(rows), np.uint64)
         for c, codes in enumerate(self.codes):
-            if len(self.arrays[c]) < len(codes):
-                self.arrays[c] = np.array(codes, np.uint64)
+            have = len(self.arrays[c])
+            if have < len(codes):  # (the codes of the values interned since: appended)
+                self.arrays[c] = np.concatenate((self.arrays[c], np.array(codes[have:], np.uint64)))
             h ^= self.arrays[c][rows[:, c]]
         return h
 
@@ -155,9 +156,9 @@ class VectorPartition(VectorRun):
             [np.empty(0, np.int32) for _ in range(width)] for _ in range(workers)]
         self.reported: list[Found] = []
         self.here = 0  # the depth of the states being expanded or admitted
-        self.built: list[list[Any]] = []  # per chunk of the level: (fps, parents, vias, ks, ts, rows)
+        self.built: list[Any] = []  # per chunk of the level: (keys, parents, vias, ks, ts, rows)
         self.pending: list[tuple[np.ndarray, ...]] = []  # per owner: what it may claim
-        self.claimed = np.empty(0, np.uint64)  # fingerprints of the states being admitted
+        self.claimed = np.empty(0, np.uint64)  # seen-set keys of the states being admitted
         self.own: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     # -- where things are: a team rebuilds paths from worker to worker ------------------
@@ -216,8 +217,8 @@ class VectorPartition(VectorRun):
                       np.full(len(keep), -1, np.int64), keep)
         return self.report(len(keep))
 
-    def owner(self, fps: np.ndarray) -> np.ndarray:
-        return (fps % np.uint64(self.workers)).astype(np.int64)
+    def owner(self, keys: np.ndarray) -> np.ndarray:
+        return (keys % np.uint64(self.workers)).astype(np.int64)
 
     def admitted(self, rows: np.ndarray, fps: np.ndarray, refs: np.ndarray, vias: np.ndarray) -> None:
         """New states (already in the seen-set), in the order they were reached: stored,
@@ -257,16 +258,16 @@ class VectorPartition(VectorRun):
             empty = (np.empty(0, np.uint64), *(np.empty(0, np.int64) for _ in range(4)),
                      np.empty((0, width), np.int32))
             return [empty] * self.workers
-        fps, parents, vias, ks, ts, rows = (np.concatenate(part) for part in zip(*self.built,
-                                                                                strict=True))
+        keys, parents, vias, ks, ts, rows = (np.concatenate(part) for part in zip(*self.built,
+                                                                                 strict=True))
         self.built = []
-        _, first, _ = distinct(fps)
+        _, first, _ = distinct(keys)
         first = np.sort(first)
-        owners = self.owner(fps[first])
+        owners = self.owner(keys[first])
         out = []
         for w in range(self.workers):
             at = first[owners == w]
-            out.append((fps[at], parents[at], vias[at], ks[at], ts[at],
+            out.append((keys[at], parents[at], vias[at], ks[at], ts[at],
                         rows[at] if len(rows) else rows))
         return out
 
