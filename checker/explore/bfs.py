@@ -194,21 +194,6 @@ class _Run(Search):
         if self.on_state is not None:
             self.on_state(sid, state)
 
-    def outside_constraint(self, sid: int, k: int, state: Any, step: Any, out: Any) -> bool:
-        """Whether step ``k`` out of ``sid`` leaves the spec's constraints; the state it
-        reaches is then checked here, and neither kept nor explored."""
-        try:
-            if self.system.in_model(state, out):
-                return False
-            self.outside += 1
-            for broken in self.checks.broken(out):
-                self.note(Found(*broken, sid, k))
-            self.checks.witness(out, self.sometimes_seen)
-        except ModelError as exc:
-            raise self.locate_step(exc, sid, k).within(
-                action=f"{step.who()} {step.label()}") from None
-        return True
-
     def locate(self, exc: ModelError, sid: int) -> ModelError:
         """Say where bad input showed up: the step number and the path to that state."""
         return exc.at(path_key(self.parents, self.via, sid))

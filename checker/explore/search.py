@@ -13,6 +13,7 @@ import time
 from typing import Any
 
 from lifecheck.contract import Options, Progress, TransitionSystem
+from lifecheck.errors import ModelError
 from lifecheck.explore.checkpoint import load_checkpoint, run_signature, save_checkpoint
 from lifecheck.explore.checks import Found
 from lifecheck.explore.exploration import Exploration, resident_bytes, watch_run
@@ -34,6 +35,9 @@ class Search:
     transitions: int
     depth: int
     found: dict[str, Found]
+    checks: Any  # the safety checks (lifecheck.explore.checks.Checks)
+    sometimes_seen: set[str]
+    outside: int  # steps that left the spec's constraints
     complete: bool
     reason: str
     stopped: bool
@@ -85,6 +89,22 @@ class Search:
         if f.property not in self.found:
             self.found[f.property] = f
 
+    def outside_constraint(self, sid: int, k: int, state: Any, step: Any, out: Any) -> bool:
+        """Whether step ``k`` out of ``sid`` leaves the spec's constraints; the state it
+        reaches is then checked here, and neither kept nor explored (an engine that runs
+        steps as written; the vector engine learns the constraints instead)."""
+        try:
+            if self.system.in_model(state, out):
+                return False
+            self.outside += 1
+            for broken in self.checks.broken(out):
+                self.note(Found(*broken, sid, k))
+            self.checks.witness(out, self.sometimes_seen)
+        except ModelError as exc:
+            raise self.locate_step(exc, sid, k).within(
+                action=f"{step.who()} {step.label()}") from None
+        return True
+
     def must_stop(self, pending: int) -> bool:
         """Bounds on time and memory, and the progress line; ``pending``: states found
         for the next level so far (the progress line's frontier counts them)."""
@@ -128,4 +148,8 @@ class Search:
         return self.count
 
     def finish(self) -> Exploration:
+        raise NotImplementedError
+
+    def locate_step(self, exc: ModelError, sid: int, via: int) -> ModelError:
+        """``exc`` located at step ``via`` out of state ``sid``."""
         raise NotImplementedError

@@ -16,6 +16,7 @@ from lifecheck.explore.bfs import explore
 from lifecheck.explore.seen import FingerprintTable, collision_probability
 from lifecheck.modelling.spec import load_specs
 from lifecheck.models.classic.philosophers import Philosophers
+from tests.unit.test_stable_hash import PrintedAlike
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -89,35 +90,19 @@ def test_distinct_values_get_distinct_stable_hashes(values):
     assert len({stable(v) for v in values}) == len(values)
 
 
-class _Reading:
-    """A state value compared by ``n`` but printed without it: fingerprinted by its repr."""
-
-    def __init__(self, n: int) -> None:
-        self.n = n
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Reading) and other.n == self.n
-
-    def __hash__(self) -> int:
-        return hash(self.n)
-
-    def __repr__(self) -> str:
-        return "Reading"
-
-
 class _Readings(TransitionSystem):
-    """Reading(0) -> Reading(1) -> Reading(2): three states, one repr."""
+    """PrintedAlike(0) -> (1) -> (2): three states, one repr."""
 
     name = "readings"
 
     def __init__(self) -> None:
         self.properties = [Property("Small", ALWAYS, lambda s: s.n < 5)]
 
-    def init_states(self) -> list[_Reading]:
-        return [_Reading(0)]
+    def init_states(self) -> list[PrintedAlike]:
+        return [PrintedAlike(0)]
 
-    def successors(self, state: _Reading) -> list[tuple[Step, _Reading]]:
-        return [(Step(None, "up"), _Reading(state.n + 1))] if state.n < 2 else []
+    def successors(self, state: PrintedAlike) -> list[tuple[Step, PrintedAlike]]:
+        return [(Step(None, "up"), PrintedAlike(state.n + 1))] if state.n < 2 else []
 
 
 def test_states_a_fingerprint_could_not_tell_apart_are_an_error_not_one_state() -> None:

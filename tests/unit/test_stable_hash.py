@@ -232,14 +232,15 @@ def test_parts_at_different_indices_never_answer_for_each_other():
 
 
 
-class _Tag:
-    """Hashable, compared by ``n``, printed without it: a type fingerprinted by its repr."""
+class PrintedAlike:
+    """Hashable, compared by ``n``, printed without it: a type fingerprinted by its repr
+    (tests/engines/test_fingerprints.py explores states of it too)."""
 
     def __init__(self, n: int) -> None:
         self.n = n
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Tag) and other.n == self.n
+        return isinstance(other, PrintedAlike) and other.n == self.n
 
     def __hash__(self) -> int:
         return hash(self.n)
@@ -248,7 +249,7 @@ class _Tag:
         return "Tag"
 
 
-class _Addressed(_Tag):
+class _Addressed(PrintedAlike):
     """Compared by ``n``, printed with its address: equal values that print differently."""
 
     def __repr__(self) -> str:
@@ -260,9 +261,9 @@ def test_a_type_whose_repr_hides_what_it_compares_is_refused_not_merged():
     in every fingerprinted seen-set. So the second is refused, with the way out."""
     from lifecheck.errors import ModelError
 
-    fingerprint(_Tag(0))
-    with pytest.raises(ModelError, match=r"_Tag.*print alike.*repr"):
-        fingerprint(_Tag(1))
+    fingerprint(PrintedAlike(0))
+    with pytest.raises(ModelError, match=r"PrintedAlike.*print alike.*repr"):
+        fingerprint(PrintedAlike(1))
 
 
 def test_equal_values_that_print_differently_are_refused_not_counted_twice():
@@ -274,11 +275,11 @@ def test_equal_values_that_print_differently_are_refused_not_counted_twice():
 
 
 def test_equal_values_of_two_types_printed_apart_are_two_values_not_an_error():
-    class Sub(_Tag):
+    class Sub(PrintedAlike):
         def __repr__(self) -> str:
             return f"Sub({self.n})"
 
-    class Base(_Tag):
+    class Base(PrintedAlike):
         def __repr__(self) -> str:
             return f"Base({self.n})"
 

@@ -334,7 +334,7 @@ class VectorPartition(VectorRun):
                         continue
                     for broken in self.checks.across(state, step, out):
                         self.note(Found(*broken, sid, via))
-                    if constrained and self.left(state, step, out, sid, via):
+                    if constrained and self.outside_constraint(sid, via, state, step, out):
                         continue
                     try:
                         succ, fp = self.successor_row(state, row, parent_fp, out)
@@ -352,21 +352,6 @@ class VectorPartition(VectorRun):
         self.pend(np.array(self.row_keys(new, new_fps), np.uint64), np.array(parents, np.int64),
                   np.array(vias, np.int64), none, none,
                   np.array(new, np.int32).reshape(len(new), rows.shape[1]))
-
-    def left(self, state: tuple, step: Any, out: tuple, sid: int, via: int) -> bool:
-        """Whether step ``via`` out of ``sid`` leaves the constraints; the state it reaches
-        is then checked here and sent nowhere."""
-        try:
-            if self.system.in_model(state, out):
-                return False
-            self.outside += 1
-            for broken in self.checks.broken(out):
-                self.note(Found(*broken, sid, via))
-            self.checks.witness(out, self.sometimes_seen)
-        except ModelError as exc:
-            raise self.locate_step(exc, sid, via).within(
-                action=f"{step.who()} {step.label()}") from None
-        return True
 
     # -- 2. claim -------------------------------------------------------------------------
     def claim(self, inboxes: list[np.ndarray], at_bound: bool, depth: int) -> dict[str, Any]:
