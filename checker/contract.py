@@ -251,6 +251,11 @@ class Bounds:
 # Where the vector engine starts to pay (measured on specs/: below a few thousand states
 # the bfs explorer finishes first); see lifecheck.explore.handover.
 HANDOVER_STATES = 2000
+# A run whose levels stay thin (a frontier of a few states, where the vector engine's cost
+# per numpy call and per encoded row is not repaid; about 1.9x bfs's time on a long chain)
+# stays in the bfs explorer until it is this big: from then on its exact states cost
+# memory worth saving.
+THIN_HANDOVER_STATES = 1_000_000
 
 
 @dataclass
@@ -286,6 +291,8 @@ class Options:
     #: "bfs" (state by state, exact: the reference) or "vector" (levels at a time, steps learned)
     engine: str = "auto"
     handover: int = HANDOVER_STATES  #: the states after which "auto" turns to the vector engine
+    #: ... while the frontier is wider than a few states; past this many, whatever its width
+    thin_handover: int = THIN_HANDOVER_STATES
 
 
 @dataclass

@@ -14,7 +14,7 @@ from lifecheck.cli.interrupt import EXIT_INTERRUPTED, Interruption, interrupted_
 from lifecheck.cli.jobs import check_side_by_side
 from lifecheck.cli.progress import progress_line
 from lifecheck.cli.targets import load_targets
-from lifecheck.contract import HANDOVER_STATES, Options
+from lifecheck.contract import HANDOVER_STATES, THIN_HANDOVER_STATES, Options
 from lifecheck.explore.verdict import check_spec
 from lifecheck.files import write_atomically
 from lifecheck.modelling.spec import Spec
@@ -75,8 +75,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     check.add_argument("--engine", choices=("auto", "bfs", "vector"), default="auto",
                        help="auto (default): the bfs explorer, exact, while a run is small, "
                             "handed over to the vector engine once it passes "
-                            f"{HANDOVER_STATES:,} states (fingerprints from then on, with the "
-                            "chance of a collision reported); bfs: state by state, exact, the "
+                            f"{HANDOVER_STATES:,} states with a frontier of more than 32 (or "
+                            f"{THIN_HANDOVER_STATES:,} states): fingerprints from then on, "
+                            "with the chance of a collision reported; bfs: state by state, exact, the "
                             "reference; vector: whole levels in numpy with each step's effect "
                             "learned once, fingerprints")
     check.add_argument("--workers", type=int, default=1, metavar="N",

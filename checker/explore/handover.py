@@ -7,7 +7,12 @@ explorer finishes first; past that, learned steps are reused level after level a
 the vector engine is several times faster, in 16 bytes per state instead of the
 exact states. So a run starts in the bfs explorer, exact, and at the first level
 boundary past :data:`HANDOVER_STATES` states (``Options.handover``) hands its run
-over to the vector engine, which goes on from the same frontier.
+over to the vector engine, which goes on from the same frontier. Where the levels are
+thin (a frontier of at most :data:`~lifecheck.explore.vector.memo.SMALL` states: a long
+chain, a counter), the vector engine runs steps one state at a time and pays for
+encoding each state as a row on top, so the run stays in the bfs explorer until its
+frontier widens or it passes ``Options.thin_handover`` states, where the memory of its
+exact states starts to weigh.
 
 Both engines number states in the same breadth-first order (successors by source,
 then step index) and keep the same parent and step arrays, so the handover moves
@@ -33,6 +38,7 @@ from lifecheck.explore.exploration import Exploration
 from lifecheck.explore.search import Search
 from lifecheck.explore.vector import VectorRun
 from lifecheck.explore.vector import refusal as vector_refusal
+from lifecheck.explore.vector.memo import SMALL
 from lifecheck.modelling.footprint import learner_for
 
 ENGINE = "auto"  # the checkpoint signature of a run in either phase
@@ -70,6 +76,8 @@ class _BfsPhase(_Run):
     def successor(self) -> Search | None:
         if self.stopped or not self.frontier or self.count < self.options.handover:
             return None
+        if len(self.frontier) <= SMALL and self.count < self.options.thin_handover:
+            return None  # (a thin level: bfs is the faster here, see THIN_HANDOVER_STATES)
         return _VectorPhase.taking_over(self)
 
 

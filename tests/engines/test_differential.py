@@ -494,7 +494,7 @@ def test_every_engine_agrees_with_the_reference(desc: ModelDesc, handover: int) 
         assert "not deterministic" not in reference.error, reference.error
     expected = outcome(reference)
     for name, options in [("vector", {"engine": "vector"}),
-                          ("auto", {"engine": "auto", "handover": handover}),
+                          ("auto", {"engine": "auto", "handover": handover, "thin_handover": handover}),
                           ("fingerprints", {"fingerprints": True})]:
         got = run(spec, **options)
         assert outcome(got) == expected, name

@@ -18,6 +18,7 @@ from lifecheck.contract import HANDOVER_STATES
 from lifecheck.explore import handover
 from lifecheck.explore.checkpoint import save_checkpoint
 from lifecheck.models.classic.philosophers import Philosophers
+from lifecheck.models.classic.token_ring import TokenRing
 from lifecheck.result import Result
 from tests.pinned import FINGERPRINTED
 
@@ -49,7 +50,7 @@ def _options(spec: Spec, **extra: Any) -> Options:
 @pytest.mark.parametrize("spec", _ends_of_each_file(), ids=lambda s: s.name)
 def test_a_spec_handed_over_after_its_first_level_reads_as_on_bfs(spec: Spec) -> None:
     reference = check_spec(spec, _options(spec, engine="bfs"))
-    handed = check_spec(spec, _options(spec, engine="auto", handover=1))
+    handed = check_spec(spec, _options(spec, engine="auto", handover=1, thin_handover=1))
     assert _as_read(handed) == _as_read(reference)
 
 
@@ -62,6 +63,18 @@ def test_a_small_run_stays_exact_and_a_big_one_turns_to_fingerprints() -> None:
     assert handed.stats.collision_chance is not None and 0 < handed.stats.collision_chance < 1e-9
     assert handed.warnings == small.warnings == []
     assert _as_read(handed) == _as_read(small)
+
+
+def test_a_thin_run_stays_in_the_bfs_explorer_until_it_is_big() -> None:
+    """A long chain (one state a level) past the mark stays exact: there the vector engine
+    runs steps one state at a time as bfs does, and encodes rows on top."""
+    spec = Spec("token-ring", TokenRing(n=3, rounds=1000), holds())  # 3,000 states in a chain
+    thin = check_spec(spec, Options())
+    assert thin.stats.distinct_states > HANDOVER_STATES
+    assert thin.stats.collision_chance is None, "handed over on a level of one state"
+    big = check_spec(spec, Options(thin_handover=2500))
+    assert big.stats.collision_chance is not None, "not handed over past thin_handover"
+    assert _as_read(big) == _as_read(thin)
 
 
 def test_fingerprints_from_the_start_stay_in_the_bfs_explorer(monkeypatch: Any) -> None:

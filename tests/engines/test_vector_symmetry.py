@@ -193,10 +193,11 @@ def test_a_symmetric_run_handed_over_from_bfs_keeps_the_states_bfs_keeps(spec: S
     from lifecheck.explore.handover import explore_handing_over
 
     def handing_over(system: Any, options: Options, on_state: Any) -> Any:
-        return explore_handing_over(system, replace(options, handover=handover), on_state)
+        handing = replace(options, handover=handover, thin_handover=handover)
+        return explore_handing_over(system, handing, on_state)
 
     assert _kept(spec, handing_over) == _kept(spec, explore)
-    handed = check_spec(spec, _options(spec, "auto", handover=handover))
+    handed = check_spec(spec, _options(spec, "auto", handover=handover, thin_handover=handover))
     bfs = check_spec(spec, _options(spec))
     assert (handed.verdict, handed.stats.distinct_states, handed.stats.transitions,
             handed.stats.depth, handed.coverage) == \
