@@ -277,6 +277,9 @@ class Options:
     measure_memory: bool = False  #: count the bytes held per state (a walk, after the run's seconds)
     record_graph: bool = False  #: keep every edge (for diagrams), even with no liveness property
     fingerprints: bool = False  #: seen-set of 64-bit fingerprints: compact, probabilistic
+    #: compare states wherever fingerprints agree, so that no collision can hide one: the
+    #: vector engine (and "auto" once it hands over) then keeps every state's row, packed
+    exact: bool = False
     progress: Callable[[Progress], None] | None = None  #: called about once a second on long runs
     progress_every: float = 1.0  #: seconds between progress reports
     #: polled at the search's safe points (where the bounds are): a non-empty answer, the

@@ -73,6 +73,7 @@ class Plan:
     engine: str
     default: bool = False
     workers: int = 1  # more than 1: the default engine's team of this many forked workers
+    exact: bool = False  # the default engine with --exact (rows compared, no collision chance)
 
 
 def load_benchmarks(targets: Sequence[str]) -> list[Benchmark]:
@@ -166,8 +167,11 @@ def plans(bench: Benchmark, asked: Sequence[str] = ()) -> list[Plan]:
 
 
 def _plan(name: str) -> Plan:
-    """A row named in a benchmark's ``ENGINES``: an engine, or ``"N workers"`` (the team
-    ``lifecheck check --workers N`` uses unasked)."""
+    """A row named in a benchmark's ``ENGINES``: an engine, ``"N workers"`` (the team
+    ``lifecheck check --workers N`` uses unasked), or ``"exact"`` (``lifecheck check
+    --exact``)."""
+    if name == "exact":
+        return Plan(name, exact=True)
     count, _, rest = name.partition(" ")
     if rest == "workers" and count.isdigit() and int(count) > 1:
         return Plan(name, workers=int(count))
@@ -285,6 +289,8 @@ def _measure_lifecheck(spec: Spec, plan: Plan) -> dict[str, Any]:
     system = spec.system()
     if plan.workers > 1:
         options = replace(_default_options(spec), workers=plan.workers)
+    elif plan.exact:
+        options = replace(_default_options(spec), exact=True)
     else:
         options = _default_options(spec) if plan.default else _bench_options(spec, plan.engine)
     exp = engine_for(system, options).explore(system, options, spec)
@@ -306,12 +312,15 @@ def _measure_lifecheck(spec: Spec, plan: Plan) -> dict[str, Any]:
 
 def _time_check(bench: Benchmark, plan: Plan, ours: dict[str, Any]) -> float:
     """The wall time of ``lifecheck check`` on the benchmark, as a user would run it: the
-    bare command for the default engine, ``--engine E --fingerprints`` for another. Its
+    bare command for the default engine, ``--engine E --fingerprints`` for another (and
+    ``--workers N``, ``--exact`` for those rows). Its
     counts must be the in-process run's."""
     command = [sys.executable, "-m", "lifecheck", "check", f"{bench.file}::{bench.spec.name}",
                "--json", "--no-progress"]
     if plan.workers > 1:
         command += ["--workers", str(plan.workers)]
+    elif plan.exact:
+        command += ["--exact"]
     elif not plan.default:
         command += ["--engine", plan.engine, "--fingerprints"]
     started = time.perf_counter()

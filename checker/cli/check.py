@@ -65,9 +65,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         help="resident memory of the checker (and its workers), in MiB")
     storage = check.add_mutually_exclusive_group()
     storage.add_argument("--exact", action="store_true",
-                         help="keep every state exactly to the end of the run: the bfs "
-                              "explorer, the reference engine (no fingerprint collision can "
-                              "hide a state; slower, and a few hundred bytes per state)")
+                         help="deduplicate exactly to the end of the run: no fingerprint "
+                              "collision can hide a state. The vector engine (and auto once "
+                              "it hands over) then also keeps each state's row, packed (a "
+                              "byte or so per field), and compares rows wherever "
+                              "fingerprints agree; under symmetry reduction, and with "
+                              "--workers, the run stays in the bfs explorer")
     storage.add_argument("--fingerprints", action="store_true",
                          help="keep 64-bit fingerprints instead of states from the first "
                               "state on, in the bfs explorer (16 bytes per state; a collision, "
@@ -102,10 +105,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.exact and args.engine == "vector":
-        print("lifecheck check: --exact keeps states exactly, which the vector engine never "
-              "does; drop --engine vector", file=sys.stderr)
-        return 2
     if args.jobs > 1 and (args.workers > 1 or args.ray is not None):
         print("lifecheck check: --jobs checks several specs at once, each in one process; "
               "--workers and --ray spread one spec over several: use one or the other",
@@ -173,8 +172,7 @@ def _check_one(spec: Spec, args: argparse.Namespace, interruption: Any, live: bo
                       progress_every=line.every if line else 1.0,
                       stop_requested=interruption.reason,
                       workers=args.workers, ray=args.ray is not None,
-                      fingerprints=args.fingerprints,
-                      engine="bfs" if args.exact else args.engine,
+                      fingerprints=args.fingerprints, exact=args.exact, engine=args.engine,
                       ray_address=None if args.ray in (None, "local") else args.ray)
     if args.checkpoint:
         options.checkpoint = str(Path(args.checkpoint) / (file_stem(spec.name) + ".ckpt"))

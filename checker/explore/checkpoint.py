@@ -27,7 +27,7 @@ from typing import Any
 from lifecheck.errors import ModelError
 from lifecheck.files import write_atomically
 
-FORMAT = 2
+FORMAT = 3  # (3: a vector run keeps its rows as one packed array, and the keys it drew)
 
 
 def run_signature(system: Any, options: Any, engine: str) -> dict[str, Any]:
@@ -46,6 +46,7 @@ def run_signature(system: Any, options: Any, engine: str) -> dict[str, Any]:
         "symmetry": tuple(getattr(system, "symmetry", ())),
         "engine": engine,
         "fingerprints": bool(options.fingerprints),
+        "exact": bool(getattr(options, "exact", False)),
         "source": {str(f): _digest(Path(f)) for f in sources},
         "lifecheck": _lifecheck_version(),
     }

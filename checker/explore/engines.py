@@ -73,7 +73,7 @@ def team_refusal(system: TransitionSystem, options: Options) -> str | None:
 def team_kind(system: TransitionSystem, options: Options) -> str:
     """What each worker of a team explores with: "vector" (steps learned, fingerprints)
     where it can check the spec and was not told otherwise, else "bfs" (exact)."""
-    if options.engine == "bfs" or options.fingerprints:
+    if options.engine == "bfs" or options.fingerprints or options.exact:
         return "bfs"
     from lifecheck.explore.vector.partition import refusal
 

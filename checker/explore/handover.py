@@ -104,7 +104,7 @@ class _VectorPhase(VectorRun):
         width = len(learner.columns)
         rows = np.array([[values.intern(c, v) for c, v in enumerate(learner.encode(state))]
                          for state in bfs.states], np.int32).reshape(len(bfs.states), width)
-        keys = self.key_fingerprints(rows)
+        keys, _ = self.exact_keys(rows, self.key_fingerprints(rows))  # (exact: one key a state)
         order = np.argsort(keys, kind="stable")
         self.seen, self.seen_ids = keys[order], order.astype(np.int64)
         self.parents, self.vias = array("i", bfs.parents), array("I", bfs.via)
@@ -117,11 +117,13 @@ class _VectorPhase(VectorRun):
         self.frontier = (rows[start:], values.fingerprints(rows[start:]))
         self.started, self.elapsed = bfs.started, bfs.elapsed
         self.resumed_at, self.next_report = bfs.resumed_at, bfs.next_report
+        if self.keeps_rows:
+            self.kept.add(rows)
         if self.keeps_graph:
             assert bfs.graph is not None
-            self.take_graph(bfs, rows)
+            self.take_graph(bfs)
 
-    def take_graph(self, bfs: _BfsPhase, rows: np.ndarray) -> None:
+    def take_graph(self, bfs: _BfsPhase) -> None:
         """The graph the bfs explorer recorded, as this engine's arrays."""
         graph = bfs.graph
         assert graph is not None
@@ -134,7 +136,6 @@ class _VectorPhase(VectorRun):
         if enabled:
             sids, cids = (np.array(col, np.int64) for col in zip(*enabled, strict=True))
             self.enabled_parts = [(sids, cids)]
-        self.row_parts = [rows]
         for name, bits in graph.predicate_bits.items():
             trigger = np.array([t for t, _ in bits], bool)
             goal = np.array([g for _, g in bits], bool)

@@ -69,6 +69,17 @@ def test_a_team_row_counts_the_same_and_keeps_20_bytes_a_state(tmp_path: Path, c
     assert team["bytes_per_state"] == 20.0  # fingerprint + parent (worker, index) + step index
 
 
+def test_an_exact_row_counts_the_same(tmp_path: Path, capsys) -> None:
+    """"exact": ``lifecheck check --exact``, in process and as a whole command."""
+    status = run_bench([str(_bench_file(tmp_path, COUNTS, engines='("exact",)'))],
+                       as_json=True, spin=False, repeat=1)
+    rows = _rows(capsys.readouterr().out)
+    assert status == 0
+    assert [r["engine"] for r in rows][-1] == "exact"
+    assert (rows[-1]["distinct_states"], rows[-1]["transitions"]) == COUNTS
+    assert rows[-1]["process_seconds"] > 0
+
+
 @pytest.mark.parametrize(("default", "named", "rows"), [
     ("bfs", ("bfs", "vector"), [("bfs", True), ("bfs", False), ("vector", False)]),
     ("bfs", ("vector",), [("vector", False)]),  # bfs where the file cannot afford it: left out

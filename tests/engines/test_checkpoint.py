@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -241,6 +242,22 @@ def test_resuming_a_vector_run_in_process_gives_the_same_exploration(tmp_path: P
     # A bfs checkpoint is not resumed by the vector explorer, nor the other way round.
     with pytest.raises(ModelError, match="belongs to another run"):
         explore(system, Options(checkpoint=path))
+
+
+def test_a_fingerprinted_vector_checkpoint_is_not_resumed_exactly(tmp_path: Path) -> None:
+    """An exact run compares rows it must have kept from the first state on."""
+    from lifecheck.explore.vector import VectorRun as _VectorRun
+    from lifecheck.explore.vector import explore_vector
+    from lifecheck.modelling.footprint import learner_for
+
+    system = Spec("p", Philosophers(n=6), holds()).system()
+    path = str(tmp_path / "run.ckpt")
+    saving = Options(check_liveness=False, checkpoint=path, checkpoint_every=0)
+    run = _VectorRun(system, learner_for(system), saving, None)
+    run.start()
+    save_checkpoint(path, run_signature(system, saving, "vector"), run.snapshot())
+    with pytest.raises(ModelError, match=r"not resumed: exact: saved False, now True"):
+        explore_vector(system, replace(saving, exact=True))
 
 
 def test_a_thin_vector_run_saves_and_resumes_between_its_levels(tmp_path: Path) -> None:

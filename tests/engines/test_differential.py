@@ -17,6 +17,9 @@ Each is checked by every engine and option, which must give:
   same verdict, violated properties and counterexample lengths, and the same
   distinct states, transitions and depth (and, where the engine can show them,
   the same reachable states, types included);
+* exact runs of the vector and auto engines, also with their seen-set keys cut to two
+  bits, so that most states collide and every collision must be told apart by its
+  row (a fingerprinted run then loses states; an exact one may not);
 * symmetry reduction (on a role of two or three processes, with no state bound):
   the same verdict and counterexample lengths, and one state per true orbit,
   counted here with a renaming written independently of the checker's;
@@ -78,6 +81,7 @@ from lifecheck.explore.checkpoint import save_checkpoint
 from lifecheck.explore.verdict import check_spec
 from lifecheck.result import Result
 from tests import reference as ref
+from tests.engines.colliding import colliding_keys
 
 SOAK = os.environ.get("HYPOTHESIS_PROFILE") == "soak"
 EXAMPLES = int(os.environ.get("LIFECHECK_SOAK_EXAMPLES", "3000")) if SOAK else 60
@@ -442,8 +446,9 @@ def resumed(spec: Spec, tmp: str, engine: str, levels: int) -> Result:
     team = engine in ("team", "vector team")
     options = Options(bounds=spec.bounds, check_deadlock=False, check_liveness=not team,
                       checkpoint=path, checkpoint_every=0.0,
-                      engine={"team": "bfs", "vector team": "auto"}.get(engine, engine),
-                      workers=2 if team else 1)
+                      engine={"team": "bfs", "vector team": "auto", "vector exact": "vector"}.get(
+                          engine, engine),
+                      workers=2 if team else 1, exact=engine == "vector exact")
     system = spec.system()
     if engine == "bfs":
         partial = _Run(system, options, None)
@@ -495,7 +500,8 @@ def test_every_engine_agrees_with_the_reference(desc: ModelDesc, handover: int) 
     expected = outcome(reference)
     for name, options in [("vector", {"engine": "vector"}),
                           ("auto", {"engine": "auto", "handover": handover, "thin_handover": handover}),
-                          ("fingerprints", {"fingerprints": True})]:
+                          ("fingerprints", {"fingerprints": True}),
+                          ("vector exact", {"engine": "vector", "exact": True})]:
         got = run(spec, **options)
         assert outcome(got) == expected, name
         if name in ("vector", "auto"):  # the same violations, found at the same steps
@@ -508,6 +514,25 @@ def test_every_engine_agrees_with_the_reference(desc: ModelDesc, handover: int) 
         # The same reachable states, told apart by type (0 is not False).
         want = sorted(map(repr, map(typed, reachable(spec))))
         assert sorted(map(repr, map(typed, reachable(spec, "vector")))) == want
+
+
+@settings(HARNESS, max_examples=max(1, EXAMPLES // 3))
+@given(model_descs(), st.integers(0, 40))
+def test_exact_runs_tell_colliding_keys_apart(desc: ModelDesc, handover: int) -> None:
+    """Keys cut to two bits: nearly every new state collides with a kept one, and the
+    rows must tell them apart (the same counts and counterexamples as the reference)."""
+    assume(small(desc))
+    spec = spec_of(desc)
+    reference = run(spec)
+    with colliding_keys(2):
+        for name, options in [("vector", {"engine": "vector", "exact": True}),
+                              ("auto", {"engine": "auto", "exact": True, "handover": handover,
+                                        "thin_handover": handover})]:
+            got = run(spec, **options)
+            assert outcome(got) == outcome(reference), name
+            assert got.stats.collision_chance is None
+            assert [(v.property, v.trace.key if v.trace else None) for v in got.violations] == \
+                [(v.property, v.trace.key if v.trace else None) for v in reference.violations], name
 
 
 @pytest.mark.parametrize("engine", ["bfs", "vector"])
@@ -546,13 +571,14 @@ def test_two_vector_workers_reduce_symmetry_as_the_reference_does(desc: ModelDes
 
 
 @settings(HARNESS, max_examples=max(1, EXAMPLES // 3))
-@given(model_descs(), st.integers(1, 4), st.sampled_from(["bfs", "vector", "team", "vector team"]))
+@given(model_descs(), st.integers(1, 4),
+       st.sampled_from(["bfs", "vector", "vector exact", "team", "vector team"]))
 def test_a_resumed_run_agrees_with_an_uninterrupted_one(tmp_path_factory: Any, desc: ModelDesc,
                                                         levels: int, engine: str) -> None:
     assume(small(desc))
     assume("team" not in engine or not (desc.state_bound or desc.liveness))  # refused (see above)
     spec = spec_of(desc)
-    reference = run(spec, engine="bfs" if "team" in engine else engine)
+    reference = run(spec, engine="bfs" if "team" in engine else engine.split()[0])
     tmp = str(tmp_path_factory.mktemp("ckpt"))
     assert outcome(resumed(spec, tmp, engine, levels)) == outcome(reference)
 

@@ -138,8 +138,17 @@ def test_exact_keeps_every_state_to_the_end(tmp_path: Path) -> None:
     assert "9,403" in exact.stdout or "9403" in exact.stdout
 
 
-@pytest.mark.parametrize("clash", [["--engine", "vector"], ["--fingerprints"]])
-def test_exact_refuses_what_would_not_be_exact(clash: list[str]) -> None:
-    proc = _cli("specs/extraction.py", "--exact", *clash)
+def test_exact_refuses_fingerprints() -> None:
+    proc = _cli("specs/extraction.py", "--exact", "--fingerprints")
     assert proc.returncode == 2
     assert "--exact" in proc.stderr
+
+
+def test_the_vector_engine_is_exact_but_for_symmetry() -> None:
+    plain = _cli("specs/extraction.py::extraction/marker/crash", "--exact", "--engine", "vector")
+    assert plain.returncode == 0, plain.stdout + plain.stderr
+    assert FINGERPRINTED not in plain.stdout
+    symmetric = _cli("specs/extraction.py::extraction/rename/2-brokers/crash/symmetric", "--exact",
+                     "--engine", "vector")
+    assert symmetric.returncode == 2, symmetric.stdout + symmetric.stderr
+    assert "exactly only without symmetry reduction" in symmetric.stdout + symmetric.stderr

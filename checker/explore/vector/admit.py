@@ -115,7 +115,11 @@ class Admission:
             order = order[inside]
         fps_o = fps[order]
         keys_o = self.successor_keys(rows, parents[order], ks[order], ts[order], fps_o)
-        unique, first, inverse = distinct(keys_o)
+        built, groups = None, None
+        if self.exact:  # (every successor's row, to compare where keys agree)
+            built = self.build(rows, parents[order], ks[order], ts[order])
+            keys_o, groups = self.exact_keys(built, keys_o)
+        unique, first, inverse = distinct(keys_o) if groups is None else groups
         seen = self.seen
         known, pos = in_sorted(seen, unique)
         fresh = np.sort(first[~known])
@@ -139,14 +143,14 @@ class Admission:
             return rows[:0], fps[:0]
         pick = order[fresh]
         new_fps, new_keys = fps_o[fresh], keys_o[fresh]
-        if self.keeps_graph:
+        if self.keeps_rows:
             self.seen_with_ids(new_keys, count0 + np.arange(len(fresh)))
         else:
             merged = np.concatenate((seen, new_keys))
             merged.sort(kind="stable")
             self.seen = merged
         self.record(len(new_fps), sid0 + parents[pick], vias[pick])
-        new = self.build(rows, parents[pick], ks[pick], ts[pick])
+        new = self.build(rows, parents[pick], ks[pick], ts[pick]) if built is None else built[fresh]
         self.check_states(new, count0, rivals, (sid0 + parents[pick], vias[pick]))
         return new, new_fps
 
@@ -195,6 +199,8 @@ class Admission:
         """New states ``sid0``.. checked; ``rivals``: per invariant, a step out of the
         constraints that broke it at this level, reported instead where it came first
         (``origins``: each new state's source and step index)."""
+        if self.keeps_rows:
+            self.kept.add(rows)
         if self.keeps_graph:
             self.note_states(rows, sid0)
         rivals = rivals or {}

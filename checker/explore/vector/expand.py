@@ -38,7 +38,7 @@ class Expansion:
         Successors are kept as (parent, step instance, transition, step index) and their
         fingerprints; rows are built only for the states that turn out to be new.
         """
-        if (len(rows) <= SMALL and not self.checks.transitions and not self.keeps_graph
+        if (len(rows) <= SMALL and not self.checks.transitions and not self.keeps_rows
                 and not self.constrained):
             return self.expand_small(rows, fps, sid0, at_bound)
         n = len(rows)

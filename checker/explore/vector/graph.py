@@ -36,7 +36,6 @@ class GraphRecording:
         self.edge_parts: list[tuple[np.ndarray, ...]] = []  # (source, step index, target, class)
         self.enabled_parts: list[tuple[np.ndarray, np.ndarray]] = []  # (state, class)
         self.bit_parts: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}  # (trigger, goal)
-        self.row_parts: list[np.ndarray] = []
 
     def class_of(self, step: Any) -> int:
         """The id of the fairness class ``step`` belongs to (-1: none, or no graph kept)."""
@@ -70,7 +69,6 @@ class GraphRecording:
 
     def note_states(self, rows: np.ndarray, sid0: int) -> None:
         """Rows ``sid0``.. were kept: label them with each liveness property's truth."""
-        self.row_parts.append(rows.copy())
         for p in self.liveness:
             goal = self.truth(p.name, rows, lambda r: sid0 + r)
             trigger = (self.truth(trigger_of(p.name), rows, lambda r: sid0 + r)
@@ -113,9 +111,7 @@ class GraphRecording:
         return graph
 
     def kept_states(self) -> RowStates:
-        rows = (np.concatenate(self.row_parts) if self.row_parts
-                else np.empty((0, len(self.learner.columns)), np.int32))
-        return RowStates(rows, self.values, self.learner)
+        return RowStates(self.kept.rows(), self.values, self.learner)
 
 
 class RowStates:

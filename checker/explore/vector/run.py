@@ -16,6 +16,7 @@ from lifecheck.explore.exploration import Exploration, path_key
 from lifecheck.explore.search import Search
 from lifecheck.explore.vector.admit import Admission
 from lifecheck.explore.vector.constrain import Constraining
+from lifecheck.explore.vector.exact import Exactness
 from lifecheck.explore.vector.expand import Expansion
 from lifecheck.explore.vector.graph import GraphRecording
 from lifecheck.explore.vector.memo import (
@@ -39,6 +40,9 @@ def refusal(system: Any, options: Options) -> str | None:
                 f"and {type(system).__name__} is not one")
     if options.workers > 1 or options.ray:
         return "it runs in one process"
+    if options.exact and getattr(system, "reduces_symmetry", False):
+        return ("it compares states exactly only without symmetry reduction (a key stands for "
+                "an orbit, whose members' rows differ)")
     return None
 
 
@@ -52,7 +56,8 @@ def explore_vector(system: Any, options: Options,
     return VectorRun(system, learner_for(system), options, on_state).run()
 
 
-class VectorRun(Learning, Expansion, Admission, GraphRecording, Constraining, Reducing, Search):
+class VectorRun(Learning, Expansion, Admission, GraphRecording, Exactness, Constraining, Reducing,
+                Search):
     """One vector run (see :class:`~lifecheck.explore.search.Search`)."""
 
     ENGINE = "vector"
@@ -61,7 +66,8 @@ class VectorRun(Learning, Expansion, Admission, GraphRecording, Constraining, Re
              "found", "sometimes_seen", "coverage", "transitions", "level_starts", "complete",
              "reason", "depth", "looked_up", "learned", "direct", "direct_wide", "frontier",
              "class_ids",
-             "seen_ids", "edge_parts", "enabled_parts", "bit_parts", "row_parts", "outside")
+             "seen_ids", "edge_parts", "enabled_parts", "bit_parts", "kept", "salted", "salted_keys",
+             "outside")
 
     def __init__(self, system: Any, learner: Learner, options: Options,
                  on_state: Callable[[int, Any], None] | None) -> None:
@@ -74,6 +80,7 @@ class VectorRun(Learning, Expansion, Admission, GraphRecording, Constraining, Re
         self.start_graph()
         self.start_constraints()
         self.start_symmetry()
+        self.start_exactness()
         self.predicates = {name: Predicate(self.values)
                            for name in [*learner.predicates, *learner.transition_checks]}
         # The seen-set: a sorted array of fingerprints, and a small set of the latest
@@ -127,7 +134,7 @@ class VectorRun(Learning, Expansion, Admission, GraphRecording, Constraining, Re
 
     def advance(self, until: float | None) -> None:
         if ((self.direct and len(self.frontier[0]) <= SMALL) or self.direct_wide) and \
-                not self.checks.transitions and not self.keeps_graph and not self.constrained:
+                not self.checks.transitions and not self.keeps_rows and not self.constrained:
             self.thin(until)
             return
         out = self.level(*self.frontier)
@@ -146,7 +153,7 @@ class VectorRun(Learning, Expansion, Admission, GraphRecording, Constraining, Re
                 raise unhashable(exc, "the initial state") from None
         init = np.array(rows, np.int32).reshape(len(rows), len(self.learner.columns))
         fps = self.values.fingerprints(init)
-        keys = self.key_fingerprints(init)
+        keys, _ = self.exact_keys(init, self.key_fingerprints(init))
         _, first = np.unique(keys, return_index=True)
         keep = np.sort(first)
         if self.bounds.max_states is not None and len(keep) > self.bounds.max_states:
@@ -180,12 +187,14 @@ class VectorRun(Learning, Expansion, Admission, GraphRecording, Constraining, Re
         stored = (self.seen.nbytes + parents.itemsize * len(parents) + via.itemsize * len(via)
                   if self.options.measure_memory else 0)
         graph = self.recorded_graph() if self.keeps_graph else None
+        if self.keeps_rows and self.options.measure_memory:
+            stored += self.seen_ids.nbytes + self.kept.nbytes
         if graph is not None and self.options.measure_memory:
-            stored += self.seen_ids.nbytes + sum(a.nbytes for part in self.edge_parts for a in part)
-        return Exploration(self.kept_states() if graph is not None else [], parents, via,
+            stored += sum(a.nbytes for part in self.edge_parts for a in part)
+        return Exploration(self.kept_states() if self.keeps_rows else [], parents, via,
                            self.level_starts, self.found, self.transitions,
                            self.depth, self.elapsed + time.perf_counter() - self.started,
                            self.coverage,
                            self.complete, self.reason, self.sometimes_seen, graph, stored,
                            self.resumed_at,
-                           self.count, True, outside=self.outside)
+                           self.count, not self.exact, outside=self.outside)
