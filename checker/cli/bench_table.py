@@ -73,7 +73,8 @@ def results_markdown(rows: list[dict[str, Any]], repeat: int) -> str:
              "- process s: the whole process from start to verdict, the median of its runs: "
              "`python -m lifecheck check FILE::NAME` (interpreter start, imports and compiling "
              "the model included; `--engine E --fingerprints` for an engine asked for, "
-             "`--workers N` for N workers, no flag at all for the default), and SPIN's "
+             "`--workers N` for N workers, `--exact` for exact, no flag at all for the "
+             "default), and SPIN's "
              "`./pan`. build s: SPIN's `spin -a` and gcc, "
              "paid once per model, not in process s.",
              "- process lifecheck/SPIN: lifecheck's process time over SPIN's (above 1: "
@@ -83,10 +84,14 @@ def results_markdown(rows: list[dict[str, Any]], repeat: int) -> str:
              "fingerprints, or of states for the default engine's exact run, plus the 8 bytes "
              "per state from which counterexamples are replayed); SPIN's reported memory for "
              "states. A liveness benchmark (a name ending in leads-to) keeps the whole graph; "
-             "N workers keep 20 bytes a state (a parent is a worker and an index).",
+             "N workers keep 20 bytes a state (a parent is a worker and an index); an exact "
+             "run also keeps each state's id beside its fingerprint and its row, a byte or so "
+             "a field.",
              "- Engines: vector (levels in numpy, steps learned once), bfs (state by state), "
              "the one `lifecheck check` uses unasked, marked default, and N workers: the "
-             "team `--workers N` uses (vector workers; peak RSS is its largest process). "
+             "team `--workers N` uses (vector workers; peak RSS is its largest process), and "
+             "exact: what `--exact` runs (the default engine, comparing rows wherever "
+             "fingerprints agree, so that no collision can hide a state). "
              "bfs rows are kept to "
              "the smaller sizes: at its few thousand states a second, a million would take "
              "minutes a run.", "",
