@@ -54,6 +54,16 @@ def test_a_spec_handed_over_after_its_first_level_reads_as_on_bfs(spec: Spec) ->
     assert _as_read(handed) == _as_read(reference)
 
 
+@pytest.mark.parametrize("spec", _ends_of_each_file(), ids=lambda s: s.name)
+def test_an_exact_run_handed_over_reads_as_on_bfs(spec: Spec) -> None:
+    """--exact past the handover: the vector engine keeping and comparing rows (a
+    symmetric spec stays in the bfs explorer)."""
+    reference = check_spec(spec, _options(spec, engine="bfs"))
+    handed = check_spec(spec, _options(spec, exact=True, handover=1, thin_handover=1))
+    assert _as_read(handed) == _as_read(reference)
+    assert handed.stats.collision_chance is None
+
+
 def test_a_small_run_stays_exact_and_a_big_one_turns_to_fingerprints() -> None:
     spec = Spec("philosophers/n=6", Philosophers(n=6), holds())  # 862 states
     small = check_spec(spec, Options())
