@@ -135,6 +135,10 @@ ENGINES: dict[str, Engine] = {e.name: e for e in (
 
 def engine_for(system: TransitionSystem, options: Options) -> Engine:
     """The engine ``options`` ask for, or :class:`EngineRefused` with the way out."""
+    if options.exact and options.fingerprints:
+        raise EngineRefused("exact=True (compare states wherever fingerprints agree) and "
+                            "fingerprints=True (keep fingerprints only) contradict each other; "
+                            "ask for one of them")
     if options.ray:
         name = "ray"
     elif options.workers > 1:

@@ -87,3 +87,13 @@ def test_kept_rows_widen_their_type_and_grow_without_losing_a_row() -> None:
     assert (kept[np.array([1, 3001])] == np.array([[4, 5, 255], wide[-1]])).all()
     kept.add(np.array([[70_000, 0, 0]], np.int32))
     assert kept.array.dtype == np.uint32 and int(kept[3002][0]) == 70_000
+
+
+def test_exact_and_fingerprints_together_are_refused() -> None:
+    """Options(exact=True, fingerprints=True) would otherwise run a fingerprinted bfs
+    explorer and report it as asked: neither is what the caller meant."""
+    spec = Spec("philosophers/n=3", Philosophers(n=3), holds())
+    for engine in ("auto", "bfs", "vector"):
+        result = check_spec(spec, Options(exact=True, fingerprints=True, engine=engine))
+        assert result.verdict == "error"
+        assert "exact" in result.error and "fingerprints" in result.error
