@@ -18,6 +18,7 @@ from lifecheck.explore.vector.exact import KeptRows
 from lifecheck.modelling.footprint import learner_for
 from lifecheck.modelling.spec import load_specs
 from lifecheck.models.classic.philosophers import Philosophers
+from lifecheck.models.classic.token_ring import TokenRing
 from lifecheck.result import Result
 from tests.engines.colliding import colliding_keys
 
@@ -97,3 +98,13 @@ def test_exact_and_fingerprints_together_are_refused() -> None:
         result = check_spec(spec, Options(exact=True, fingerprints=True, engine=engine))
         assert result.verdict == "error"
         assert "exact" in result.error and "fingerprints" in result.error
+
+
+def test_rows_widen_past_256_values_of_a_field_mid_run() -> None:
+    """The token ring's round counter passes 255: the kept rows, and the successors built
+    in their type to be compared, widen to two bytes a field mid-run, keys colliding."""
+    spec = Spec("token-ring", TokenRing(n=3, rounds=300), holds())  # 899 states
+    reference = _check(spec, engine="bfs")
+    with colliding_keys(2):
+        exact = _check(spec, engine="vector", exact=True)
+    assert _as_read(exact) == _as_read(reference)

@@ -62,10 +62,18 @@ class Admission:
         return new, np.array(new_fps, np.uint64)
 
     def build(self, rows: np.ndarray, parents: np.ndarray, ks: np.ndarray,
-              ts: np.ndarray) -> np.ndarray:
-        """The rows the steps (parent row, step instance, transition) lead to."""
+              ts: np.ndarray, packed: Any = None) -> np.ndarray:
+        """The rows the steps (parent row, step instance, transition) lead to; in the type
+        ``packed`` (:class:`~lifecheck.explore.vector.exact.KeptRows`) keeps rows in, when
+        given: a quarter of the bytes to write and compare."""
+        steps = np.unique(ks).tolist()
+        if packed is not None:
+            packed.fit(rows)
+            for k in steps:
+                packed.fit(self.tables[k].new)
+            rows = rows.astype(packed.array.dtype)
         out = rows[parents]
-        for k in np.unique(ks).tolist():
+        for k in steps:
             table = self.tables[k]
             if table.cols:
                 at = np.nonzero(ks == k)[0]
@@ -117,7 +125,7 @@ class Admission:
         keys_o = self.successor_keys(rows, parents[order], ks[order], ts[order], fps_o)
         built, groups = None, None
         if self.exact:  # (every successor's row, to compare where keys agree)
-            built = self.build(rows, parents[order], ks[order], ts[order])
+            built = self.build(rows, parents[order], ks[order], ts[order], self.kept)
             keys_o, groups = self.exact_keys(built, keys_o)
         unique, first, inverse = distinct(keys_o) if groups is None else groups
         seen = self.seen
@@ -150,7 +158,8 @@ class Admission:
             merged.sort(kind="stable")
             self.seen = merged
         self.record(len(new_fps), sid0 + parents[pick], vias[pick])
-        new = self.build(rows, parents[pick], ks[pick], ts[pick]) if built is None else built[fresh]
+        new = self.build(rows, parents[pick], ks[pick], ts[pick]) if built is None else \
+            built[fresh].astype(rows.dtype)
         self.check_states(new, count0, rivals, (sid0 + parents[pick], vias[pick]))
         return new, new_fps
 
