@@ -46,7 +46,7 @@ def run_signature(system: Any, options: Any, engine: str) -> dict[str, Any]:
         "symmetry": tuple(getattr(system, "symmetry", ())),
         "engine": engine,
         "fingerprints": bool(options.fingerprints),
-        "exact": bool(getattr(options, "exact", False)),
+        "exact": bool(options.exact),
         "source": {str(f): _digest(Path(f)) for f in sources},
         "lifecheck": _lifecheck_version(),
     }

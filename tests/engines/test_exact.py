@@ -85,9 +85,9 @@ def test_kept_rows_widen_their_type_and_grow_without_losing_a_row() -> None:
     assert kept.array.dtype == np.uint16
     assert kept.count == 3002 and kept.nbytes == 3002 * 3 * 2
     assert (kept.rows() == np.concatenate((small, wide))).all()
-    assert (kept[np.array([1, 3001])] == np.array([[4, 5, 255], wide[-1]])).all()
+    assert (kept.rows()[[1, 3001]] == np.array([[4, 5, 255], wide[-1]])).all()
     kept.add(np.array([[70_000, 0, 0]], np.int32))
-    assert kept.array.dtype == np.uint32 and int(kept[3002][0]) == 70_000
+    assert kept.array.dtype == np.uint32 and int(kept.rows()[3002][0]) == 70_000
 
 
 def test_exact_and_fingerprints_together_are_refused() -> None:

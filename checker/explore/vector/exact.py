@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from lifecheck.explore.vector.hashing import distinct, in_sorted
+from lifecheck.explore.vector.hashing import distinct, in_sorted, smallest_unsigned
 
 
 class KeptRows:
@@ -36,9 +36,8 @@ class KeptRows:
 
     def fit(self, rows: np.ndarray) -> None:
         """Widen the type rows are kept in to one that holds every id of ``rows``."""
-        top = int(rows.max()) if rows.size else 0
-        if top > np.iinfo(self.array.dtype).max:
-            wider = next(t for t in (np.uint8, np.uint16, np.uint32) if top <= np.iinfo(t).max)
+        wider = smallest_unsigned(rows)
+        if np.dtype(wider).itemsize > self.array.itemsize:
             self.array = self.array.astype(wider)
 
     def packed(self, rows: np.ndarray) -> np.ndarray:
@@ -65,9 +64,6 @@ class KeptRows:
 
     def rows(self) -> np.ndarray:
         return self.array[:self.count]
-
-    def __getitem__(self, sids: Any) -> np.ndarray:
-        return self.array[:self.count][sids]
 
     @property
     def nbytes(self) -> int:

@@ -90,3 +90,10 @@ def in_sorted(ordered: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.nda
     pos[pos == len(ordered)] = 0
     found = ordered[pos] == keys if len(ordered) else np.zeros(len(keys), bool)
     return found, pos
+
+
+def smallest_unsigned(ids: np.ndarray) -> type:
+    """The smallest unsigned type that holds these non-negative integers (uint64 past
+    uint32): most columns hold a few values, so a row takes a byte a field, not four."""
+    top = int(ids.max()) if ids.size else 0
+    return next((t for t in (np.uint8, np.uint16, np.uint32) if top <= np.iinfo(t).max), np.uint64)

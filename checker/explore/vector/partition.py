@@ -83,7 +83,7 @@ from lifecheck.explore.checks import Found, audit, deadlock, failed_step, stuck,
 from lifecheck.explore.exploration import resident_bytes
 from lifecheck.explore.stable_hash import fingerprint
 from lifecheck.explore.team import serve
-from lifecheck.explore.vector.hashing import distinct, finalise_int, in_sorted
+from lifecheck.explore.vector.hashing import distinct, finalise_int, in_sorted, smallest_unsigned
 from lifecheck.explore.vector.memo import CHUNK, SMALL, ValueIds
 from lifecheck.explore.vector.run import VectorRun
 from lifecheck.explore.vector.run import refusal as single_refusal
@@ -99,13 +99,10 @@ def refusal(system: Any, options: Options) -> str | None:
 
 
 def narrow(ids: np.ndarray) -> np.ndarray:
-    """Non-negative integers in the smallest unsigned type that holds them: most columns
-    hold a few values, so a row crosses in a byte per column rather than four."""
-    top = int(ids.max()) if ids.size else 0
-    for dtype in (np.uint8, np.uint16, np.uint32):
-        if top <= np.iinfo(dtype).max:
-            return ids.astype(dtype)
-    return ids
+    """Non-negative integers in the smallest unsigned type that holds them: a row crosses in
+    a byte per column rather than four."""
+    dtype = smallest_unsigned(ids)
+    return ids if dtype is np.uint64 else ids.astype(dtype)
 
 
 class CodedValues(ValueIds):
