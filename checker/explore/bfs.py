@@ -46,10 +46,12 @@ from lifecheck.explore.exploration import Exploration, Graph, _stored_bytes, pat
 from lifecheck.explore.search import Search
 from lifecheck.explore.seen import FingerprintTable
 from lifecheck.explore.stable_hash import Fingerprinter
+from lifecheck.modelling.straight import straight_predicates, straight_successors
 
 
 def explore(system: TransitionSystem, options: Options,
-            on_state: Callable[[int, Any], None] | None = None) -> Exploration:
+            on_state: Callable[[int, Any], None] | None = None,
+            straight: bool = False) -> Exploration:
     """Explore every state reachable within ``options.bounds``.
 
     ``on_state(id, state)``, when given, sees every distinct state once (tests use it
@@ -57,7 +59,10 @@ def explore(system: TransitionSystem, options: Options,
     ``options.checkpoint`` set, the run saves itself at level boundaries and, if that
     file already holds a run of the same system, resumes from it.
     """
-    return _Run(system, options, on_state).run()
+    run = _Run(system, options, on_state)
+    if straight:
+        run.go_straight()
+    return run.run()
 
 
 class _Run(Search):
@@ -72,6 +77,9 @@ class _Run(Search):
     def __init__(self, system: TransitionSystem, options: Options,
                  on_state: Callable[[int, Any], None] | None) -> None:
         self.system = system
+        # The reference runs every step as written; the default engine's bfs phase
+        # runs plain actions as translated code (lifecheck.modelling.straight).
+        self.successors = system.successors
         self.options = options
         self.bounds = options.bounds
         self.on_state = on_state
@@ -115,6 +123,12 @@ class _Run(Search):
         self.state_key = system.state_key
         self.typing_version = system.typing_version
         self.canons: list[Any] = []  # under symmetry, each kept state's representative
+
+    def go_straight(self) -> None:
+        """Run actions and state properties as translated code where they translate (the
+        default engine; the reference runs everything as written)."""
+        self.successors = straight_successors(self.system)
+        self.checks = Checks(self.system, straight_predicates(self.system))
 
     # -- saving and resuming ----------------------------------------------------------
     @property
@@ -250,7 +264,7 @@ class _Run(Search):
         self.level_starts.append(self.count)
         for sid, state in self.frontier:
             try:
-                succs = system.successors(state)
+                succs = self.successors(state)
                 audit(system, options, self.expanded, state, succs)
             except ModelError as exc:
                 raise self.locate(exc.within(step=depth + 1), sid) from None

@@ -9,7 +9,7 @@ violation reads the same whichever engine or walk found it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from lifecheck.contract import (
@@ -22,7 +22,7 @@ from lifecheck.contract import (
     TransitionSystem,
 )
 from lifecheck.errors import ModelError
-from lifecheck.modelling.runtime import as_bool
+from lifecheck.modelling.reading import as_bool
 from lifecheck.typed_values import same_typed
 
 STUCK = "no step is enabled and this is not a declared final state"
@@ -153,13 +153,21 @@ def _diff_outcomes(system: TransitionSystem, x: Any, y: Any) -> str:
     return "two runs from the same state gave different successors"
 
 
+def _with_check(p: Any, check: Callable[[Any], bool] | None) -> Any:
+    return p if check is None else replace(p, check=check)
+
+
 class Checks:
     """The safety properties of one system, sorted by kind once and checked the same way
     by every explorer and walk: a state's broken invariants, the ``sometimes``
     properties it witnesses, and the transition properties a step breaks."""
 
-    def __init__(self, system: TransitionSystem) -> None:
-        props = list(system.properties)
+    def __init__(self, system: TransitionSystem,
+                 translated: dict[str, Callable[[Any], bool]] | None = None) -> None:
+        """``translated``: a check of one state to use in place of a state property's own
+        (the default engine's translated code, :mod:`lifecheck.modelling.straight`)."""
+        props = [_with_check(p, translated.get(p.name)) if translated else p
+                 for p in system.properties]
         self.invariants = [p for p in props if p.kind == ALWAYS]
         self.sometimes = [p for p in props if p.kind == SOMETIMES]
         self.transitions = [p for p in props if p.kind == TRANSITION]

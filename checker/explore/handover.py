@@ -53,7 +53,7 @@ def explore_handing_over(system: TransitionSystem, options: Options,
     if options.fingerprints or vector_refusal(system, options) is not None:
         from lifecheck.explore.bfs import explore
 
-        return explore(system, options, on_state)
+        return explore(system, options, on_state, straight=True)
     if options.checkpoint:
         saved = load_checkpoint(options.checkpoint, run_signature(system, options, ENGINE))
         if saved is not None and saved.get("phase") == "vector":
@@ -70,6 +70,7 @@ class _BfsPhase(_Run):
     def __init__(self, system: TransitionSystem, options: Options,
                  on_state: Callable[[int, Any], None] | None) -> None:
         super().__init__(system, options, on_state)
+        self.go_straight()
         self.phase = "bfs"
         assert not self.compact, "the handover needs every state found so far"
 

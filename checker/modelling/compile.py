@@ -34,13 +34,8 @@ from lifecheck.modelling.guards import lift_guard
 from lifecheck.modelling.initial import initial_states, part_initial, reset_volatile
 from lifecheck.modelling.mirror import Mirrored, refused_index
 from lifecheck.modelling.model import Component, Model, Process, component_fields, process_fields
-from lifecheck.modelling.runtime import (
-    BUDGET_PART,
-    Context,
-    as_bool,
-    run_branches,
-    with_reading,
-)
+from lifecheck.modelling.reading import as_bool, with_reading
+from lifecheck.modelling.runtime import BUDGET_PART, Context, run_branches
 from lifecheck.modelling.views import MODEL, Part, Views, make_view_class
 from lifecheck.typed_values import TypedFields, type_clashes, typed_key
 
@@ -264,25 +259,47 @@ class ModelSystem(Mirrored, TransitionSystem):
         return bool(clashes) and self.typed.mark(clashes)
 
     def successors(self, state: tuple) -> list[tuple[Step, tuple | ActionFailure]]:
-        ctx = self._ctx
         out: list[tuple[Step, Any]] = []
-        for fn, args, kwargs, pname, name, params, where, guard in self.instances:
-            if guard is not None:
-                # The lifted guard reads the state through the same views, read-only.
-                ctx.parts = state
-                ctx.readonly = True
-                try:
-                    if not guard(*args, **kwargs):
-                        continue
-                except Exception:
-                    pass
-            out.extend(run_branches(ctx, state, fn, args, kwargs, pname, name, params, where,
-                                    BUDGET))
+        for inst in self.instances:
+            found = self.run_instance(state, inst)
+            if found:
+                out.extend(found)
+        out.extend(self.fault_successors(state))
+        return out
+
+    def run_instance(self, state: tuple, inst: tuple) -> list[tuple[Step, Any]] | None:
+        """One action instance's steps out of ``state`` (None: its lifted guard is false)."""
+        fn, args, kwargs, pname, name, params, where, guard = inst
+        ctx = self._ctx
+        if guard is not None:
+            # The lifted guard reads the state through the same views, read-only.
+            ctx.parts = state
+            ctx.readonly = True
+            try:
+                if not guard(*args, **kwargs):
+                    return None
+            except Exception:
+                pass
+        return run_branches(ctx, state, fn, args, kwargs, pname, name, params, where, BUDGET)
+
+    def fault_successors(self, state: tuple) -> list[tuple[Step, Any]]:
+        """The fault steps (crashes, stops, pauses, power losses) the budget still allows."""
+        out: list[tuple[Step, Any]] = []
         budget = state[BUDGET]
         for entry in self.fault_steps:
             if budget[entry[0]] < entry[1]:
                 out.extend(self.run_fault(self._views, state, entry))
         return out
+
+    def straight_steps(self) -> Any:
+        """This model's steps with its plain actions translated into functions of the
+        state (:mod:`lifecheck.modelling.straight`), built once."""
+        built = self.__dict__.get("_straight")
+        if built is None:
+            from lifecheck.modelling.straight.steps import StraightSteps
+
+            built = self._straight = StraightSteps(self)
+        return built
 
     fault_sampler: Any = None
     """A random.Random while random walks run: each fault step then gives one random outcome

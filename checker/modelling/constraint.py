@@ -22,7 +22,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from lifecheck.errors import ModelError
-from lifecheck.modelling.runtime import as_bool, with_reading
+from lifecheck.modelling.reading import as_bool, with_reading
 
 if TYPE_CHECKING:
     from lifecheck.modelling.compile import ModelSystem

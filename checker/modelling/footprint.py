@@ -22,7 +22,8 @@ from typing import Any
 
 from lifecheck.contract import ALWAYS, SOMETIMES, TRANSITION, ActionFailure, Step
 from lifecheck.errors import ModelError
-from lifecheck.modelling.runtime import BUDGET_PART, Context, as_bool, run_branches, with_reading
+from lifecheck.modelling.reading import as_bool, with_reading
+from lifecheck.modelling.runtime import BUDGET_PART, Context, run_branches
 
 StepOutcome = tuple | ActionFailure
 

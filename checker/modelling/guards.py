@@ -16,13 +16,12 @@ the checker's) or raises, the action simply runs as written.
 from __future__ import annotations
 
 import ast
-import inspect
-import textwrap
 import types
 from collections.abc import Callable
 from typing import Any
 
 from lifecheck.modelling import runtime
+from lifecheck.modelling.straight.syntax import NotStraight, parse_function, without_docstring
 
 _NONDETERMINISTIC = {"choose", "fault", "note", "faults_left", "current_process"}
 
@@ -34,15 +33,11 @@ def lift_guard(fn: Callable[..., Any]) -> Callable[..., Any] | None:
     if fn.__globals__.get("require") is not runtime.require:
         return None
     try:
-        source = textwrap.dedent(inspect.getsource(fn))
-        tree = ast.parse(source)
-    except (OSError, TypeError, SyntaxError):
+        fdef = parse_function(fn)  # (shared: only read here, its lines already the file's)
+    except NotStraight:
         return None
-    if not tree.body or not isinstance(tree.body[0], ast.FunctionDef):
-        return None
-    fdef = tree.body[0]
     conditions = []
-    for stmt in _without_docstring(fdef.body):
+    for stmt in without_docstring(fdef.body):
         call = stmt.value if isinstance(stmt, ast.Expr) else None
         if (isinstance(call, ast.Call) and isinstance(call.func, ast.Name)
                 and call.func.id == "require" and len(call.args) == 1 and not call.keywords):
@@ -58,7 +53,6 @@ def lift_guard(fn: Callable[..., Any]) -> Callable[..., Any] | None:
                               fdef)
     module = ast.Module(body=[guard], type_ignores=[])
     ast.fix_missing_locations(module)
-    ast.increment_lineno(module, fn.__code__.co_firstlineno - 1)  # errors point at the model
     try:
         code = compile(module, fn.__code__.co_filename, "exec")
     except (SyntaxError, ValueError):
@@ -67,13 +61,6 @@ def lift_guard(fn: Callable[..., Any]) -> Callable[..., Any] | None:
     lifted = types.FunctionType(func_code, fn.__globals__, func_code.co_name, fn.__defaults__)
     lifted.__kwdefaults__ = fn.__kwdefaults__
     return lifted
-
-
-def _without_docstring(body: list[ast.stmt]) -> list[ast.stmt]:
-    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
-            and isinstance(body[0].value.value, str):
-        return body[1:]
-    return body
 
 
 def _calls_nondeterminism(node: ast.AST) -> bool:

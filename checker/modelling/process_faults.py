@@ -24,7 +24,8 @@ from lifecheck.errors import ModelError
 from lifecheck.modelling.faults import FaultKind, Pause, ProcessFault, Stop
 from lifecheck.modelling.fields import DURABLE, Field
 from lifecheck.modelling.initial import reset_volatile
-from lifecheck.modelling.runtime import Disabled, as_bool
+from lifecheck.modelling.reading import as_bool
+from lifecheck.modelling.runtime import Disabled
 
 if TYPE_CHECKING:
     from lifecheck.modelling.views import Part, Views

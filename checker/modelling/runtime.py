@@ -227,7 +227,11 @@ def choose(*options: Any, label: Callable[[Any], Any] | None = None) -> Any:
     as the only argument is refused, since it cannot be told whether it is one
     option or a list of them (``choose(("1a", 0))``).
     """
-    ctx = _context("choose")
+    return choose_in(_context("choose"), options, label)
+
+
+def choose_in(ctx: Context, options: tuple, label: Callable[[Any], Any] | None) -> Any:
+    """:func:`choose` in ``ctx`` (translated steps pass their own: see lifecheck.modelling.straight)."""
     if len(options) == 1 and isinstance(options[0], Iterable) \
             and not isinstance(options[0], (str, bytes)):
         raise ModelError(f"choose({options[0]!r}) has one argument, a collection: write "
@@ -241,7 +245,10 @@ def choose_from(options: Iterable[Any], label: Callable[[Any], Any] | None = Non
     explored as a separate step. Sets are taken in sorted order, not in their iteration
     order (which follows the string hash salt of the process), so that a replay key means
     the same steps in every process."""
-    ctx = _context("choose_from")
+    return choose_from_in(_context("choose_from"), options, label)
+
+
+def choose_from_in(ctx: Context, options: Iterable[Any], label: Callable[[Any], Any] | None) -> Any:
     if isinstance(options, (set, frozenset, Mapping)) or type(options).__name__ in (
             "dict_keys", "dict_values", "dict_items"):
         listed = tuple(sorted(options, key=order_key))
@@ -291,7 +298,10 @@ def fault(kind: str, label: str | None = None) -> bool:
     for a failure whose meaning the kind alone does not tell ("store.put timed out
     after taking effect (timeout)"); it should name the kind, as diagrams look for it.
     """
-    ctx = _context("fault")
+    return fault_in(_context("fault"), kind, label)
+
+
+def fault_in(ctx: Context, kind: str, label: str | None) -> bool:
     _reads_budget(ctx)
     index = ctx.budget_index.get(kind)
     if index is None:
@@ -330,7 +340,10 @@ def faults_left(kind: str) -> int:
     which keeps states that differ only in such bookkeeping from multiplying. It
     is 0 when the spec does not enable ``kind``.
     """
-    ctx = _context("faults_left")
+    return faults_left_in(_context("faults_left"), kind)
+
+
+def faults_left_in(ctx: Context, kind: str) -> int:
     _reads_budget(ctx)
     index = ctx.budget_index.get(kind)
     if index is None:
@@ -377,19 +390,7 @@ def run_branches(ctx: Context, state: tuple, fn: Callable[..., None], args: tupl
     _ACTIVE.append(ctx)
     try:
         while True:
-            ctx.parts = state
-            ctx.dirty = None
-            ctx.readonly = False
-            ctx.choices = prefix
-            trail.clear()
-            labels.clear()
-            ctx.budget = budget
-            if ctx.faulted:
-                ctx.faulted = []
-            if ctx.calls:
-                ctx.calls = {}
-            if ctx.label_sites:
-                ctx.label_sites = []
+            start_branch(ctx, state, prefix, budget)
             outcome: Any = None
             try:
                 fn(*args, **kwargs)
@@ -411,14 +412,7 @@ def run_branches(ctx: Context, state: tuple, fn: Callable[..., None], args: tupl
             if trail and sampler is None:
                 if pending is None:
                     pending = []
-                # A stack of prefixes: shallow alternatives go in first and each depth's in
-                # reverse, so the deepest, smallest alternative is popped next. That visits
-                # the branches in lexicographic order of their choices.
-                for depth in range(len(prefix), len(trail)):
-                    taken, n = trail[depth]
-                    base = tuple(t for t, _ in trail[:depth])
-                    for alternative in range(n - 1, taken, -1):
-                        pending.append((*base, alternative))
+                queue_alternatives(pending, len(prefix), trail)
             if outcome is not Disabled:
                 step = Step(process, action, params, tuple(labels),
                             fault_step or ",".join(ctx.faulted))
@@ -451,37 +445,35 @@ def run_branches(ctx: Context, state: tuple, fn: Callable[..., None], args: tupl
     return results
 
 
-def with_reading(ctx: Context, state: tuple, where: str, fn: Callable[[], Any]) -> Any:
-    """Evaluate read-only model code (a property, a final-state predicate) on ``state``."""
-    ctx.read(state)
-    ctx.where = where
-    _ACTIVE.append(ctx)
-    try:
-        return fn()
-    except ModelError:
-        raise
-    except Exception as exc:
-        typo = view_typo(exc, where)
-        if typo is not None:
-            raise typo from None
-        raise ModelError(f"{where} raised {type(exc).__name__}: {exc}{raised_at(exc)}; it must "
-                         "return True or False on every reachable state") from None
-    finally:
-        _ACTIVE.pop()
+def start_branch(ctx: Context, state: tuple, prefix: tuple[int, ...],
+                 budget: tuple[int, ...]) -> None:
+    """Point ``ctx`` at ``state`` to run one branch: the choices of ``prefix`` replayed,
+    nothing chosen, labelled or spent yet."""
+    ctx.parts = state
+    ctx.dirty = None
+    ctx.readonly = False
+    ctx.choices = prefix
+    ctx.trail.clear()
+    ctx.labels.clear()
+    ctx.budget = budget
+    if ctx.faulted:
+        ctx.faulted = []
+    if ctx.calls:
+        ctx.calls = {}
+    if ctx.label_sites:
+        ctx.label_sites = []
 
 
-def as_bool(value: Any, where: str) -> bool:
-    """A property's value, which must be True or False: None (a forgotten ``return``) or a
-    number is a mistake in the model, not a verdict about the design."""
-    if value is True or value is False:
-        return value
-    if type(value).__name__ == "bool_":  # numpy's
-        return bool(value)
-    what = "None" if value is None else f"{_short(value)} ({type(value).__name__})"
-    raise ModelError(f"{where} returned {what}; it must return True or False"
-                     + (" (a missing return gives None)" if value is None else ""))
+def queue_alternatives(pending: list[tuple[int, ...]], replayed: int,
+                       trail: list[tuple[int, int]]) -> None:
+    """Push the branches not yet taken at each choice made past the ``replayed`` ones.
 
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    A stack of prefixes: shallow alternatives go in first and each depth's in reverse,
+    so the deepest, smallest alternative is popped next. That visits the branches in
+    lexicographic order of their choices.
+    """
+    for depth in range(replayed, len(trail)):
+        taken, n = trail[depth]
+        base = tuple(t for t, _ in trail[:depth])
+        for alternative in range(n - 1, taken, -1):
+            pending.append((*base, alternative))

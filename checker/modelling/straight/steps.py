@@ -1,0 +1,237 @@
+"""A compiled model's successors with its actions run as translated code.
+
+The default engine's state-by-state phase calls :meth:`StraightSteps.successors` in
+place of the system's own. Each action instance the translation covers
+(:mod:`lifecheck.modelling.straight.translate`) runs as a function of the state tuple;
+fault steps, the instances it does not cover, and any instance whose translated code
+raised (but for a failed ``require``) run as written, through the interpreter, which
+therefore decides every failure, error message and label. A step that chooses runs once
+per branch, as the interpreter runs it, in the same order: only faster. The two agree
+step for step, outcome for outcome: ``tests/unit/test_straight.py`` checks it on every
+spec's states.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from lifecheck.contract import ALWAYS, SOMETIMES, Step
+from lifecheck.modelling import runtime
+from lifecheck.modelling.runtime import (
+    BUDGET_PART,
+    Context,
+    Disabled,
+    queue_alternatives,
+    start_branch,
+)
+from lifecheck.modelling.straight.layout import layout_of
+from lifecheck.modelling.straight.syntax import DISABLED, NotStraight
+from lifecheck.modelling.straight.units import Units
+
+if TYPE_CHECKING:
+    from lifecheck.modelling.compile import ModelSystem
+
+
+def _checked(code: Any, written: Callable[[tuple], bool]) -> Callable[[tuple], bool]:
+    def check(state: tuple) -> bool:
+        reading = _READING  # (a local: the sandbox looks for it, see below)
+        active = runtime._ACTIVE
+        active.append(reading)
+        try:
+            value = code(state)
+        except BaseException:  # the property's own check says what went wrong
+            return written(state)
+        finally:
+            active.pop()
+        if value is True or value is False:
+            return value
+        return written(state)  # (a numpy bool, or a mistake the interpreter words)
+
+    return check
+
+
+def _read_only() -> Context:
+    ctx = Context()
+    ctx.where = "translated code"
+    return ctx
+
+
+# Translated code that neither chooses nor fails a call runs with a read-only context on
+# the runtime's stack, held as a local of the frame that pushed it, as the interpreter
+# holds its own: so the sandbox (lifecheck.modelling.sandbox) still refuses a clock or a
+# random draw, and a helper run as written that tries to choose fails; either way the
+# step then runs as written, and the interpreter says what is wrong.
+_READING = _read_only()
+
+HOT, RUN = 256, 4
+"""An action instance is translated once it has cost about HOT guards as written, a run
+costing RUN: a spec of a few hundred states is over before translating would pay."""
+
+
+class StraightSteps:
+    """One compiled model's action instances, each translated where it can be."""
+
+    def __init__(self, system: ModelSystem) -> None:
+        self.system = system
+        intern_part = system._ctx.intern_part
+
+        def finish(state: tuple, parts: list, dirty: list, branch: Context | None) -> tuple:
+            if branch is not None and branch.budget != state[BUDGET_PART]:
+                parts[BUDGET_PART] = branch.budget  # (as the context's write_part: not shared)
+            elif not dirty:
+                return state
+            for i in dirty:
+                parts[i] = intern_part(tuple(parts[i]))
+            return tuple(parts)
+
+        self.units = Units(layout_of(system), system._ctx.intern, finish)
+        # The branch translated steps that choose run in: a context of their own.
+        self.branch = Context()
+        self.branch.budget_index = system.budget_index
+        self.branch.fault_caps = system.fault_caps
+        self.why_not: dict[str, str] = {}  # action -> why it runs as written
+        self.decls = system.model.action_decls()
+        # Per instance: [code or None, whether it branches, (process, action, params), the
+        # instance, how many more runs as written before it is translated (-1: never)].
+        self.plan: list[list[Any]] = [[None, False, inst[3:6], inst, HOT]
+                                      for inst in system.instances]
+
+    def translate_all(self) -> StraightSteps:
+        """Translate every instance now, not once it is run often enough to pay."""
+        for entry in self.plan:
+            if entry[4] >= 0:
+                self._translate(entry)
+        return self
+
+    def predicates(self) -> dict[str, Callable[[tuple], bool]]:
+        """The state properties (``always``, ``sometimes``) whose code translates, each as
+        a check of one state: the property's own check wherever the translated code
+        raises or gives other than True or False, so that its errors are the
+        interpreter's."""
+        decls = {d.name: d for d in self.system.model.property_decls().values()}
+        out: dict[str, Callable[[tuple], bool]] = {}
+        for p in self.system.properties:
+            decl = decls.get(p.name)
+            if p.kind not in (ALWAYS, SOMETIMES) or decl is None or decl.trigger is not None:
+                continue
+            try:
+                code = self.units.predicate(decl.check)
+            except NotStraight as exc:
+                self.why_not.setdefault(f"property {p.name}", str(exc))
+                continue
+            out[p.name] = _checked(code, p.check)
+        return out
+
+    def translated(self) -> list[str]:
+        """The actions that run as translated code (every instance of them)."""
+        self.translate_all()
+        return sorted({inst[4] for code, _, _, inst, _ in self.plan if code is not None}
+                      - set(self.why_not))
+
+    def _translate(self, entry: list[Any]) -> None:
+        entry[4] = -1
+        inst = entry[3]
+        fn, args, kwargs, pname, name = inst[:5]
+        decl = self.decls.get(name)
+        gate = None
+        if decl is not None and decl.fn is not fn and pname is not None:
+            view = args[1]  # gated: a process that may stop or pause steps while it runs
+            gate = (view._part, view.__dict__["_status_slot"])
+        if decl is None or (decl.fn is not fn and gate is None):
+            self.why_not.setdefault(name, "a step the checker adds")
+            return
+        own = None
+        if pname is not None:
+            view = args[1]
+            own = (view.role, self.units.layout.roles[view.role].names.index(pname))
+        try:
+            entry[0], entry[1] = self.units.action(decl.fn, args, kwargs, own, gate)
+        except NotStraight as exc:
+            self.why_not.setdefault(name, str(exc))
+
+    def successors(self, state: tuple) -> list[tuple[Step, Any]]:
+        system = self.system
+        active = runtime._ACTIVE
+        out: list[tuple[Step, Any]] = []
+        for entry in self.plan:
+            code, branching, (pname, name, params), inst, hot = entry
+            if code is not None:
+                try:
+                    if branching:
+                        found = self._branches(code, state, pname, name, params)
+                        if found is not None:
+                            out.extend(found)
+                            continue
+                        outcome = None
+                    else:
+                        reading = _READING  # (a local: see _READING)
+                        active.append(reading)
+                        try:
+                            outcome = code(state, None)
+                        finally:
+                            active.pop()
+                except Disabled:
+                    continue
+                except BaseException:  # whatever it was, the interpreter decides what it means
+                    outcome = None
+                if outcome is DISABLED:
+                    continue
+                if outcome is not None:
+                    out.append((Step(pname, name, params, (), ""), outcome))
+                    continue
+            found = system.run_instance(state, inst)
+            if hot >= 0:  # a run as written costs about as much as RUN lifted guards
+                hot -= 1 if found is None else RUN
+                if hot < 0:
+                    self._translate(entry)
+                else:
+                    entry[4] = hot
+            if found:
+                out.extend(found)
+        out.extend(system.fault_successors(state))
+        return out
+
+    def _branches(self, code: Any, state: tuple, pname: str | None, name: str,
+                  params: tuple) -> list[tuple[Step, Any]] | None:
+        """Every branch of a translated step that may choose, in the interpreter's order
+        (:func:`~lifecheck.modelling.runtime.run_branches`); None where the interpreter
+        must say (two branches read alike)."""
+        branch = self.branch
+        branch.process = pname
+        results: list[tuple[Step, Any]] = []
+        pending: list[tuple[int, ...]] = []
+        prefix: tuple[int, ...] = ()
+        budget = state[BUDGET_PART]
+        active = runtime._ACTIVE
+        active.append(branch)  # a helper run as written chooses in this branch too
+        try:
+            while True:
+                start_branch(branch, state, prefix, budget)
+                try:
+                    outcome = code(state, branch)
+                except Disabled:
+                    outcome = DISABLED
+                trail = branch.trail
+                if outcome is not DISABLED:
+                    faulted = branch.faulted
+                    results.append((Step(pname, name, params, tuple(branch.labels),
+                                         ",".join(faulted) if faulted else ""), outcome))
+                if not trail:
+                    if not pending:
+                        break
+                else:
+                    queue_alternatives(pending, len(prefix), trail)
+                    if not pending:
+                        break
+                prefix = pending.pop()
+        finally:
+            active.pop()
+        if len(results) > 1:
+            try:
+                repeated = len({step for step, _ in results}) < len(results)
+            except TypeError:
+                repeated = True
+            if repeated:  # the interpreter says which choices read alike
+                return None
+        return results

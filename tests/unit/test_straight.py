@@ -1,0 +1,269 @@
+"""Translated actions give the interpreter's successors: the same steps, in the same order,
+to the same states with the same types, and the interpreter's failures and errors.
+
+The default engine's state-by-state phase runs plain actions as translated code
+(:mod:`lifecheck.modelling.straight`); the reference explorer runs them as written. The
+law is checked on every spec's first states, and on models written to reach each
+corner of the translation.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+import pytest
+
+from lifecheck import (
+    Crash,
+    FrozenMap,
+    Model,
+    ModelError,
+    Options,
+    Process,
+    Spec,
+    action,
+    always,
+    durable,
+    holds,
+    parameter,
+    require,
+    role,
+    volatile,
+)
+from lifecheck.cli.targets import load_targets
+from lifecheck.contract import ActionFailure
+from lifecheck.explore.bfs import explore
+from lifecheck.explore.verdict import check_spec
+from lifecheck.typed_values import same_typed
+
+STATES_PER_SPEC = 400
+
+
+def reachable(spec: Spec, limit: int) -> list[Any]:
+    found: list[Any] = []
+    options = Options(bounds=spec.bounds, check_deadlock=False, check_liveness=False)
+    explore(spec.system(), options, on_state=lambda _, s: found.append(s) if len(found) < limit
+            else None)
+    return found
+
+
+def assert_same_successors(system: Any, states: list[Any]) -> None:
+    """The law: successors and state properties, translated and as written, agree."""
+    straight = system.straight_steps().translate_all()
+    predicates = straight.predicates()
+    as_written = {p.name: p.check for p in system.properties}
+    for state in states:
+        for name, check in predicates.items():
+            assert check(state) is as_written[name](state), (name, state)
+        written = system.successors(state)
+        translated = straight.successors(state)
+        assert [step for step, _ in translated] == [step for step, _ in written], state
+        for (step, a), (_, b) in zip(translated, written, strict=True):
+            if isinstance(b, ActionFailure):
+                assert a == b, (state, step)
+            else:
+                assert same_typed(a, b), (state, step, a, b)
+
+
+SPECS = load_targets(["specs"])
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=[s.name for s in SPECS])
+def test_every_spec_steps_alike_translated_and_as_written(spec: Spec) -> None:
+    system = spec.system()
+    assert_same_successors(system, reachable(spec, STATES_PER_SPEC))
+
+
+def test_the_translation_covers_the_classic_models_and_most_of_the_specs() -> None:
+    """Not a law but a guard against the translation quietly covering less."""
+    from lifecheck.models.classic.philosophers import Philosophers
+    from lifecheck.models.classic.token_ring import TokenRing
+
+    for model in (Philosophers(n=3), TokenRing(n=3, rounds=3)):
+        steps = Spec("classic", model, holds()).system().straight_steps()
+        assert steps.translated() and not steps.why_not, steps.why_not
+    actions = translated = 0
+    for spec in SPECS:
+        steps = spec.system().straight_steps()
+        names = {inst[4] for inst in steps.system.instances}
+        actions += len(names)
+        translated += len(steps.translated())
+    assert translated >= 0.9 * actions, (translated, actions)
+
+
+# -- corners ------------------------------------------------------------------------------
+
+class Node(Process):
+    pc = durable(0)
+    seen = volatile(frozenset())
+    votes = durable(0, count=2)
+
+
+class Corners(Model):
+    n = parameter(3)
+    nodes = role(Node, count="n")
+    turn = durable(0)
+    log = durable(())
+    table = durable(FrozenMap())
+    slots = durable(False, count=3)
+    LIMIT = 2
+
+    def next_of(self, p: Node) -> int:
+        return (p.index + 1) % self.n
+
+    @action(Node)
+    def advance(self, p):
+        """A docstring, leading requires, a helper, a role indexed, an augmented field."""
+        require(p.pc < self.LIMIT)
+        require(self.turn == p.index)
+        p.pc += 1
+        nxt = self.nodes[self.next_of(p)]
+        self.turn = nxt.index
+        self.log = (*self.log, p.name) if len(self.log) < 2 else self.log
+        if nxt.pc == p.pc:
+            return
+        nxt.seen = nxt.seen | {p.index}
+
+    @action(Node, which=(0, 1))
+    def vote(self, p, which):
+        require(p.votes[which] == 0 and not all(s for s in self.slots))
+        p.votes[which] = 1
+        for i in range(len(self.slots)):
+            if not self.slots[i]:
+                self.slots[i] = True
+                break
+        self.table = self.table.set(p.name, sum(p.votes))
+
+    @action(Node)
+    def reset(self, p):
+        require(p.pc == self.LIMIT and any(q.pc == 0 for q in self.nodes))
+        for q in self.nodes:
+            q.pc = 0 if q.index != p.index else q.pc
+        total = sum(q.pc for q in self.nodes)
+        assert total < 10, "too many"
+
+    @action(Node)
+    def divide(self, p):
+        require(p.pc == 1 and self.turn == 2)
+        self.turn = 10 // (p.pc - 1)  # fails: the interpreter's failure is the one kept
+
+    @always
+    def fine(self):
+        return len(self.log) <= 2
+
+
+def corners_spec() -> Spec:
+    return Spec("corners", Corners(), holds(), faults=[Crash(max=1)])
+
+
+def test_corners_translate_and_step_alike() -> None:
+    spec = corners_spec()
+    system = spec.system()
+    steps = system.straight_steps()
+    assert steps.translated() == ["advance", "divide", "reset", "vote"], steps.why_not
+    states = reachable(spec, 5000)
+    assert len(states) > 200
+    assert_same_successors(system, states)
+    failures = [out for s in states for _, out in steps.successors(s)
+                if isinstance(out, ActionFailure)]
+    assert failures and all("ZeroDivisionError" in f.message for f in failures)
+
+
+def test_the_default_engine_reads_as_the_reference_on_the_corners() -> None:
+    spec = corners_spec()
+    a = check_spec(spec, Options(bounds=spec.bounds, engine="bfs"))
+    b = check_spec(spec, Options(bounds=spec.bounds, engine="auto"))
+    assert (a.verdict, a.stats.distinct_states, a.stats.transitions) == \
+        (b.verdict, b.stats.distinct_states, b.stats.transitions)
+    assert a.verdict == "violated"  # the failing division
+
+
+class Leaky(Model):
+    stash = durable(())
+
+    @action()
+    def keep(self):
+        require(len(self.stash) == 0)
+        self.stash = [1, 2]  # a list: refused as the interpreter refuses it
+
+
+def test_a_mutable_value_is_refused_with_the_interpreters_error() -> None:
+    spec = Spec("leaky", Leaky(), holds())
+    system = spec.system()
+    assert system.straight_steps().translated() == ["keep"]
+    with pytest.raises(ModelError) as written:
+        system.successors(system.init_states()[0])
+    with pytest.raises(ModelError) as translated:
+        system.straight_steps().successors(system.init_states()[0])
+    assert str(translated.value) == str(written.value)
+
+
+class Untranslated(Model):
+    flag = durable(False)
+
+    @action()
+    def flip(self):
+        with contextlib.suppress(ValueError):  # (a with: not translated)
+            self.flag = not self.flag
+
+
+def test_what_is_not_translated_runs_as_written_and_says_why() -> None:
+    system = Spec("untranslated", Untranslated(), holds()).system()
+    steps = system.straight_steps()
+    assert steps.translated() == []
+    assert "With" in steps.why_not["flip"]
+    state = system.init_states()[0]
+    assert steps.successors(state) == system.successors(state)
+
+
+class Counted(Model):
+    count = durable(0)
+
+    @action()
+    def tick(self):
+        require(self.count < 2)
+        self.count += 1
+
+    @always
+    def small(self):
+        return self.count < 5
+
+    @always
+    def numeric(self):
+        return self.count  # not a bool: a mistake the interpreter words
+
+
+def test_a_translated_property_answers_as_written_and_errs_as_written() -> None:
+    system = Spec("counted", Counted(), holds()).system()
+    checks = system.straight_steps().predicates()
+    assert set(checks) == {"Small", "Numeric"}
+    written = {p.name: p.check for p in system.properties}
+    state = system.init_states()[0]
+    assert checks["Small"](state) is True
+    with pytest.raises(ModelError) as translated:
+        checks["Numeric"](state)
+    with pytest.raises(ModelError) as as_written:
+        written["Numeric"](state)
+    assert str(translated.value) == str(as_written.value)
+
+
+class Lazy(Model):
+    a = durable(0)
+    b = durable(0)
+
+    @action()
+    def late_read(self):
+        require(self.a == 0)
+        later = (x for x in (self.a, self.b) if x)  # made before the write, read after it
+        pending = (self.a + 1 for _ in range(1))
+        self.a = 1
+        self.b = sum(later) + next(pending)
+
+
+def test_a_generator_made_before_the_first_write_reads_what_is_written() -> None:
+    system = Spec("lazy", Lazy(), holds()).system()
+    steps = system.straight_steps()
+    assert steps.translated() == ["late_read"]
+    state = system.init_states()[0]
+    assert_same_successors(system, [state])
