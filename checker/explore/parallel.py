@@ -51,6 +51,7 @@ from lifecheck.explore.exploration import Exploration, resident_bytes
 from lifecheck.explore.forked import fork_worker
 from lifecheck.explore.stable_hash import PartHasher
 from lifecheck.explore.team import Ref, coordinate, serve, worker_error
+from lifecheck.modelling.straight import straight_predicates, straight_successors
 from lifecheck.typed_values import same_typed
 
 
@@ -128,7 +129,11 @@ class _Partition:
         self.options = options
         self.me = me
         self.workers = workers
-        self.checks = Checks(system)
+        # A team of the reference engine (--engine bfs) runs steps as written; otherwise
+        # actions and properties run as translated code (lifecheck.modelling.straight).
+        reference = options.engine == "bfs"
+        self.successors = system.successors if reference else straight_successors(system)
+        self.checks = Checks(system, None if reference else straight_predicates(system))
         self.seen: dict[Any, int] = {}
         self.typing_version = system.typing_version
         self.states: list[Any] = []
@@ -235,7 +240,7 @@ class _Partition:
             state = self.states[sid]
             ref = (self.me, sid)
             try:
-                succs = system.successors(state)
+                succs = self.successors(state)
                 audit(system, options, self.expanded, state, succs)
             except ModelError as exc:
                 exc = exc.within(step=depth + 1)  # (the step being taken, as bfs says)

@@ -179,7 +179,7 @@ class Expansion:
                 if r % 256 == 255 and self.must_stop(len(reached)):
                     break  # (a wide level: the bounds are looked at as often as bfs does)
                 try:
-                    succs = system.successors(state)
+                    succs = self.successors(state)
                     audit(system, options, sid, state, succs)
                     if options.check_deadlock and stuck(system, state, succs):
                         self.note(Found(*deadlock(), sid))

@@ -319,7 +319,7 @@ class VectorPartition(VectorRun):
             sid = sid0 + r
             state = learner.decode(values.row(row))
             try:
-                succs = system.successors(state)
+                succs = self.successors(state)
                 audit(system, options, self.expanded + r, state, succs)
                 if options.check_deadlock and stuck(system, state, succs):
                     self.note(Found(*deadlock(), sid))

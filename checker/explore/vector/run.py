@@ -29,6 +29,7 @@ from lifecheck.explore.vector.memo import (
 from lifecheck.explore.vector.orbits import Reducing
 from lifecheck.explore.vector.truth import Learning
 from lifecheck.modelling.footprint import Learner, learner_for
+from lifecheck.modelling.straight import straight_predicates, straight_successors
 
 
 def refusal(system: Any, options: Options) -> str | None:
@@ -76,7 +77,9 @@ class VectorRun(Learning, Expansion, Admission, GraphRecording, Exactness, Const
         self.started = time.perf_counter()
         self.values = self.VALUES(len(learner.columns))
         self.tables = [StepTable(self.values) for _ in learner.steps]
-        self.checks = Checks(system)
+        # Steps run one state at a time (thin levels), and properties, as translated code.
+        self.successors = straight_successors(system)
+        self.checks = Checks(system, straight_predicates(system))
         self.start_graph()
         self.start_constraints()
         self.start_symmetry()
