@@ -14,6 +14,7 @@ spec's states.
 from __future__ import annotations
 
 from collections.abc import Callable
+from time import perf_counter
 from typing import TYPE_CHECKING, Any
 
 from lifecheck.contract import ALWAYS, SOMETIMES, Step
@@ -33,22 +34,49 @@ if TYPE_CHECKING:
     from lifecheck.modelling.compile import ModelSystem
 
 
-def _checked(code: Any, written: Callable[[tuple], bool]) -> Callable[[tuple], bool]:
-    def check(state: tuple) -> bool:
-        reading = _READING  # (a local: the sandbox looks for it, see below)
+class _Check:
+    """One state property's check: as written until it has run for HOT seconds, then
+    translated (where it translates)."""
+
+    __slots__ = ("code", "countdown", "fn", "name", "steps", "written")
+
+    def __init__(self, steps: StraightSteps, name: str, fn: Any,
+                 written: Callable[[tuple], bool]) -> None:
+        self.steps, self.name, self.fn, self.written = steps, name, fn, written
+        self.code: Any = None
+        self.countdown = HOT
+
+    def translate(self) -> None:
+        self.countdown = -1
+        try:
+            self.code = self.steps.units.predicate(self.fn)
+        except NotStraight as exc:
+            self.steps.why_not.setdefault(f"property {self.name}", str(exc))
+
+    def __call__(self, state: tuple) -> bool:
+        code = self.code
+        if code is None:
+            if self.countdown < 0:
+                return self.written(state)
+            began = perf_counter()
+            try:
+                return self.written(state)
+            finally:
+                self.countdown -= perf_counter() - began
+                if self.countdown < 0:
+                    self.translate()
+        reading = _READING  # (a local: the sandbox looks for it, see _READING)
         active = runtime._ACTIVE
         active.append(reading)
         try:
             value = code(state)
         except BaseException:  # the property's own check says what went wrong
-            return written(state)
+            return self.written(state)
         finally:
             active.pop()
         if value is True or value is False:
             return value
-        return written(state)  # (a numpy bool, or a mistake the interpreter words)
-
-    return check
+        return self.written(state)  # (a numpy bool, or a mistake the interpreter words)
 
 
 def _read_only() -> Context:
@@ -64,9 +92,10 @@ def _read_only() -> Context:
 # step then runs as written, and the interpreter says what is wrong.
 _READING = _read_only()
 
-HOT, RUN = 256, 4
-"""An action instance is translated once it has cost about HOT guards as written, a run
-costing RUN: a spec of a few hundred states is over before translating would pay."""
+HOT = 0.03
+"""Seconds an action instance (or a property) runs as written before it is translated: a
+few times what translating it costs, so that a spec over before that pays nothing, and
+one that goes on pays it back (a JIT's rule)."""
 
 
 class StraightSteps:
@@ -93,7 +122,8 @@ class StraightSteps:
         self.why_not: dict[str, str] = {}  # action -> why it runs as written
         self.decls = system.model.action_decls()
         # Per instance: [code or None, whether it branches, (process, action, params), the
-        # instance, how many more runs as written before it is translated (-1: never)].
+        # instance, the seconds it may still run as written before it is translated (-1:
+        # never)].
         self.plan: list[list[Any]] = [[None, False, inst[3:6], inst, HOT]
                                       for inst in system.instances]
 
@@ -104,23 +134,24 @@ class StraightSteps:
                 self._translate(entry)
         return self
 
-    def predicates(self) -> dict[str, Callable[[tuple], bool]]:
-        """The state properties (``always``, ``sometimes``) whose code translates, each as
-        a check of one state: the property's own check wherever the translated code
-        raises or gives other than True or False, so that its errors are the
-        interpreter's."""
+    def predicates(self, eager: bool = False) -> dict[str, Callable[[tuple], bool]]:
+        """The state properties (``always``, ``sometimes``), each as a check of one state
+        that runs translated code once it has run for HOT seconds (``eager``: from the
+        first call, and only for the properties that translate). The property's own check
+        answers wherever the translated code raises or gives other than True or False, so
+        that its errors are the interpreter's."""
         decls = {d.name: d for d in self.system.model.property_decls().values()}
         out: dict[str, Callable[[tuple], bool]] = {}
         for p in self.system.properties:
             decl = decls.get(p.name)
             if p.kind not in (ALWAYS, SOMETIMES) or decl is None or decl.trigger is not None:
                 continue
-            try:
-                code = self.units.predicate(decl.check)
-            except NotStraight as exc:
-                self.why_not.setdefault(f"property {p.name}", str(exc))
-                continue
-            out[p.name] = _checked(code, p.check)
+            check = _Check(self, p.name, decl.check, p.check)
+            if eager:
+                check.translate()
+                if check.code is None:
+                    continue
+            out[p.name] = check
         return out
 
     def translated(self) -> list[str]:
@@ -180,13 +211,16 @@ class StraightSteps:
                 if outcome is not None:
                     out.append((Step(pname, name, params, (), ""), outcome))
                     continue
-            found = system.run_instance(state, inst)
-            if hot >= 0:  # a run as written costs about as much as RUN lifted guards
-                hot -= 1 if found is None else RUN
+            if hot >= 0:
+                began = perf_counter()
+                found = system.run_instance(state, inst)
+                hot -= perf_counter() - began
                 if hot < 0:
                     self._translate(entry)
                 else:
                     entry[4] = hot
+            else:
+                found = system.run_instance(state, inst)
             if found:
                 out.extend(found)
         out.extend(system.fault_successors(state))
