@@ -30,11 +30,6 @@ class Holder:
     name: str | None = None  # the component's attribute, or the process's role
     index: ast.expr | None = None
 
-    @property
-    def static(self) -> bool:
-        """Known when the code is built: nothing to pass at run time."""
-        return self.kind != PROCESS or isinstance(self.index, ast.Constant)
-
     def key(self) -> tuple:
         """What a translated helper is specialised on."""
         if self.kind == PROCESS:
