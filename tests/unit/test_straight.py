@@ -230,6 +230,10 @@ class Counted(Model):
         return self.count < 5
 
     @always
+    def ordered(self):
+        return sorted([self.count, 3], key=lambda v: -v)[0] == 3  # a lambda, read-only
+
+    @always
     def numeric(self):
         return self.count  # not a bool: a mistake the interpreter words
 
@@ -237,7 +241,7 @@ class Counted(Model):
 def test_a_translated_property_answers_as_written_and_errs_as_written() -> None:
     system = Spec("counted", Counted(), holds()).system()
     checks = system.straight_steps().predicates(eager=True)
-    assert set(checks) == {"Small", "Numeric"}
+    assert set(checks) == {"Small", "Ordered", "Numeric"}
     written = {p.name: p.check for p in system.properties}
     state = system.init_states()[0]
     assert checks["Small"](state) is True

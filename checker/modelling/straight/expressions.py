@@ -157,13 +157,12 @@ class Expressions:
         raise NotStraight(f"{attr} used as a value")
 
     def _lambda(self, node: ast.Lambda) -> ast.expr:
-        """A lambda of values (its parameters shadow nothing the action names): its body
-        reads fields when it is called, as a view would."""
+        """A lambda of values (its parameters shadow no view): its body reads fields when
+        it is called, as a view would. (An action has copied its parts by then: a
+        statement that makes a lambda counts as one that may write, see may_write.)"""
         spec = node.args
         names = [a.arg for a in [*spec.posonlyargs, *spec.args, *spec.kwonlyargs]]
         names += [a.arg for a in (spec.vararg, spec.kwarg) if a is not None]
-        if not self.copied:
-            raise NotStraight("a lambda made before the step's first write")
         if set(names) & set(self.holders):
             raise NotStraight("a lambda's parameter shadows a view")
         if spec.defaults or any(d is not None for d in spec.kw_defaults):
