@@ -285,7 +285,7 @@ class Options:
     #: polled at the search's safe points (where the bounds are): a non-empty answer, the
     #: reason, ends the run there as ``incomplete``, as a bound does (Ctrl-C on the command line)
     stop_requested: Callable[[], str] | None = None
-    workers: int = 1  #: processes exploring in parallel (partitioned by state), safety only
+    workers: int = 1  #: processes exploring in parallel (partitioned by state)
     ray: bool = False  #: run the workers as Ray actors (distributed) instead of forked processes
     ray_address: str | None = None  #: an existing Ray cluster; None starts a local one
     checkpoint: str | None = None  #: file to save the run to between levels, and resume from

@@ -84,9 +84,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                             "reference; vector: whole levels in numpy with each step's effect "
                             "learned once, fingerprints")
     check.add_argument("--workers", type=int, default=1, metavar="N",
-                       help="explore with N worker processes (safety properties only), each a "
-                            "vector engine where that engine can check the spec (fingerprints), "
-                            "else a bfs explorer (exact; always with --engine bfs or --exact)")
+                       help="explore with N worker processes, each a vector engine where that "
+                            "engine can check the spec (fingerprints), else a bfs explorer (exact; "
+                            "always with --engine bfs or --exact, and where liveness is checked)")
     check.add_argument("--jobs", "-j", type=_positive(int), default=1, metavar="N",
                        help="check up to N specs at once, in N processes (default 1); the "
                             "output is the same, in the same order. Progress is then shown "

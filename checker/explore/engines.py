@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from lifecheck.contract import Options, TransitionSystem
 from lifecheck.errors import EngineRefused
 from lifecheck.explore.exploration import Exploration
+from lifecheck.explore.team_graph import keeps_graph
 
 if TYPE_CHECKING:
     from lifecheck.modelling.spec import Spec
@@ -49,11 +50,6 @@ def _vector_refusal(system: TransitionSystem, options: Options) -> str | None:
 
 def team_refusal(system: TransitionSystem, options: Options) -> str | None:
     """Why workers (forked or Ray actors) cannot check this spec."""
-    live = [p.name for p in system.properties if p.is_liveness]
-    if live and options.check_liveness:
-        return (f"parallel exploration checks safety properties only, and this spec "
-                f"checks liveness ({', '.join(live)}), which needs the whole graph in "
-                "one process; use one worker, or check the safety properties alone")
     if options.bounds.max_states is not None:
         return ("a state bound explores the first N states in breadth-first order, an "
                 "order that only one process knows; explore with one worker, or bound "
@@ -72,8 +68,11 @@ def team_refusal(system: TransitionSystem, options: Options) -> str | None:
 
 def team_kind(system: TransitionSystem, options: Options) -> str:
     """What each worker of a team explores with: "vector" (steps learned, fingerprints)
-    where it can check the spec and was not told otherwise, else "bfs" (exact)."""
+    where it can check the spec and was not told otherwise, else "bfs" (exact). A run
+    that checks liveness records the graph, which only bfs workers do so far."""
     if options.engine == "bfs" or options.fingerprints or options.exact:
+        return "bfs"
+    if keeps_graph(system, options):
         return "bfs"
     from lifecheck.explore.vector.partition import refusal
 
@@ -126,9 +125,9 @@ ENGINES: dict[str, Engine] = {e.name: e for e in (
     Engine("vector", "whole levels in numpy with each step's effect learned once",
            _vector_refusal, _vector),
     Engine("auto", "bfs while a run is small, the vector engine once it grows", _none, _auto),
-    Engine("parallel", "forked workers, level by level, each a vector (or bfs) explorer; safety "
-           "only", team_refusal, _parallel),
-    Engine("ray", "Ray actors, level by level, each a vector (or bfs) explorer; safety only",
+    Engine("parallel", "forked workers, level by level, each a vector (or bfs) explorer",
+           team_refusal, _parallel),
+    Engine("ray", "Ray actors, level by level, each a vector (or bfs) explorer",
            _ray_refusal, _ray),
 )}
 

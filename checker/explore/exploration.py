@@ -35,6 +35,7 @@ class Graph:
     strong: frozenset[int] = frozenset()  # the class ids that are strongly fair
     predicate_bits: dict[str, list[tuple[bool, bool]]] = field(default_factory=dict)  # (P, Q)
     steps: Any = None  # every step as (source, target, class) arrays, once the search needs them
+    lassos: dict[str, Any] = field(default_factory=dict)  # each liveness property's, once found
 
     def step_arrays(self) -> tuple[Any, Any, Any]:
         """Every step as arrays, built once for all the liveness properties checked."""

@@ -45,7 +45,16 @@ class Lasso:
 
 
 def check_leads_to(name: str, exploration: Exploration, eventually: bool) -> Lasso | None:
-    """The shortest-stem lasso violating the property, or None if it holds."""
+    """The shortest-stem lasso violating the property, or None if it holds (found once per
+    graph: a team finds it to fetch the states it shows, the verdict reads it again)."""
+    graph = exploration.graph
+    assert graph is not None
+    if name not in graph.lassos:
+        graph.lassos[name] = _leads_to(name, exploration, eventually)
+    return graph.lassos[name]
+
+
+def _leads_to(name: str, exploration: Exploration, eventually: bool) -> Lasso | None:
     graph = exploration.graph
     assert graph is not None
     bits = graph.predicate_bits[name]

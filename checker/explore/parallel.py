@@ -20,11 +20,13 @@ Python's hash (it agrees between forked processes) and deduplicate exactly
 (states, not fingerprints); what crosses a process boundary per state is then the
 state itself, its parent reference (worker, index) and the step index.
 
-Liveness needs the whole graph in one place, so a spec that checks liveness is
-refused here with a message; safety properties, deadlocks, failing actions,
-symmetry, the depth, time and memory bounds, the progress line and checkpoints all
-work as in the sequential explorer (the coordinator runs the same search loop:
-:mod:`lifecheck.explore.team`).
+Liveness needs the whole graph in one place: a spec that checks it goes to bfs
+workers, which record their shares of it (:mod:`lifecheck.explore.team_graph`), and
+the coordinator joins them once the run is complete
+(:mod:`lifecheck.explore.team_liveness`). Safety properties, deadlocks, failing
+actions, symmetry, the depth, time and memory bounds, the progress line and
+checkpoints all work as in the sequential explorer (the coordinator runs the same
+search loop: :mod:`lifecheck.explore.team`).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ import contextlib
 import multiprocessing as mp
 import pickle
 import signal
+from array import array
 from dataclasses import replace
 from typing import Any
 
@@ -51,6 +54,7 @@ from lifecheck.explore.exploration import Exploration, resident_bytes
 from lifecheck.explore.forked import fork_worker
 from lifecheck.explore.stable_hash import PartHasher
 from lifecheck.explore.team import Ref, coordinate, serve, worker_error
+from lifecheck.explore.team_graph import PartitionGraph, keeps_graph
 from lifecheck.modelling.straight import straight_predicates, straight_successors
 from lifecheck.typed_values import same_typed
 
@@ -143,14 +147,19 @@ class _Partition:
         self.frontier: list[int] = []
         self.sometimes_seen: set[str] = set()
         self.expanded = 0
+        # A run that checks liveness records this worker's share of the graph.
+        self.graph = PartitionGraph(system) if keeps_graph(system, options) else None
 
     SAVED = ("seen", "states", "canons", "parents", "via", "frontier", "sometimes_seen",
-             "expanded", "types")
+             "expanded", "types", "graph")
 
     def load(self, blob: bytes) -> None:
         """Take up a partition saved from :data:`SAVED` (the coordinator checked it is ours)."""
         data = pickle.loads(blob)
         types = data.pop("types")
+        saved_graph = data.pop("graph")
+        if self.graph is not None and saved_graph is not None:
+            self.graph.restore(saved_graph)
         for name, value in data.items():
             setattr(self, name, value)
         typed = getattr(self.system, "typed", None)
@@ -211,6 +220,8 @@ class _Partition:
             found.extend(Found(*broken, (self.me, sid), None, depth)
                          for broken in self.checks.broken(state))
             self.checks.witness(state, self.sometimes_seen)
+            if self.graph is not None:
+                self.graph.note_state(state)
         except ModelError as exc:
             exc.failed_at = (self.me, sid)
             raise
@@ -230,8 +241,10 @@ class _Partition:
         system, options = self.system, self.options
         # Per destination, each key once (the first time this worker reached it): most
         # successors of a level repeat, and every repeat would cross a process boundary.
-        outbox: list[dict[Any, tuple[Any, Any, Ref, int]]] = [{} for _ in range(self.workers)]
-        extras: list[list[tuple[Any, Any, Ref, int]]] = [[] for _ in range(self.workers)]
+        # A successor's slot is its place in the batch for its owner.
+        batches: list[list[tuple[Any, Any, Ref, int]]] = [[] for _ in range(self.workers)]
+        slots: list[dict[Any, int]] = [{} for _ in range(self.workers)]
+        graph = self.graph
         found: list[Found] = []
         coverage: dict[str, int] = {}
         transitions = outside = 0
@@ -254,9 +267,15 @@ class _Partition:
                 except ModelError as exc:
                     exc.failed_at = ref
                     raise
+            enabled: set[int] = set()
             for k, (step, out) in enumerate(succs):
                 transitions += 1
                 coverage[step.action] = coverage.get(step.action, 0) + 1
+                cid = -1
+                if graph is not None:
+                    cid = graph.class_of(step)
+                    if cid >= 0:
+                        enabled.add(cid)
                 if isinstance(out, ActionFailure):
                     found.append(Found(*failed_step(step, out), ref, k, depth + 1))
                     continue
@@ -268,29 +287,41 @@ class _Partition:
                 try:
                     canon = self.canon(out)
                     owner = self.owner(canon)
-                    if owner == self.me and self.lookup(canon)[1] is not None:
-                        continue
+                    tid = self.lookup(canon)[1] if owner == self.me else None
                 except TypeError as exc:
                     raise ModelError(f"the state reached by {step.who()} {step.label()} is not "
                                      f"hashable ({exc})") from None
-                # Per destination, each state once; the owner confirms types, so a state
-                # that only compares equal to one already in the box goes too.
-                box = outbox[owner]
-                key = system.state_key(canon)
-                held = box.get(key)
-                if held is None:
-                    box[key] = (out, canon, ref, k)
-                elif held[1] is not canon and not same_typed(held[1], canon):
-                    extras[owner].append((out, canon, ref, k))
+                if tid is None:
+                    tid = -1 - self.batched(batches[owner], slots[owner], out, canon, ref, k)
+                if graph is not None:
+                    graph.note_step(sid, k, cid, owner, tid)
+            if graph is not None:
+                graph.note_enabled(sid, enabled)
         self.frontier = []
         symmetric = self.system.reduces_symmetry
         # Pickled here, once, and forwarded as bytes: the coordinator never unpickles them.
         blobs = [pickle.dumps([(out, canon if symmetric else None, ref, k)
-                               for out, canon, ref, k in [*box.values(), *extra]],
+                               for out, canon, ref, k in batch],
                               protocol=pickle.HIGHEST_PROTOCOL)
-                 for box, extra in zip(outbox, extras, strict=True)]
+                 for batch in batches]
         return {"transitions": transitions, "coverage": coverage, "found": found,
                 "outbox": blobs, "rss": resident_bytes(), "outside": outside}
+
+    def batched(self, batch: list[tuple[Any, Any, Ref, int]], slots: dict[Any, int], out: Any,
+                canon: Any, ref: Ref, k: int) -> int:
+        """The slot of a successor in the batch for its owner, added the first time: per
+        destination each state goes once. The owner confirms types, so a state that only
+        compares equal to one already batched goes too."""
+        key = self.system.state_key(canon)
+        slot = slots.get(key)
+        if slot is not None:
+            held = batch[slot][1]
+            if held is canon or same_typed(held, canon):
+                return slot
+        batch.append((out, canon, ref, k))
+        if slot is None:
+            slots[key] = len(batch) - 1
+        return len(batch) - 1
 
     def outside_constraint(self, state: Any, out: Any, ref: Ref, k: int, depth: int,
                            found: list[Found]) -> bool:
@@ -313,24 +344,38 @@ class _Partition:
             "parent": lambda sid: (self.parents[sid], self.via[sid]),
             "save": lambda: pickle.dumps({name: getattr(self, name) for name in self.SAVED},
                                          protocol=pickle.HIGHEST_PROTOCOL),
-            "load": self.load}, command, args)
+            "load": self.load, "resolve": self.resolve, "share": self.share,
+            "states": lambda sids: [self.states[sid] for sid in sids]}, command, args)
+
+    def resolve(self, ids: list[Any]) -> None:
+        assert self.graph is not None
+        self.graph.resolve(ids)
+
+    def share(self) -> dict[str, Any]:
+        assert self.graph is not None
+        return self.graph.share(self.parents, self.via)
 
     def absorb(self, inboxes: list[bytes], at_bound: bool, depth: int) -> dict[str, Any]:
         found: list[Found] = []
         blocked = False
+        answers = []  # with a graph kept: per sender, the id of each slot of its batch
         for blob in inboxes:
+            ids = array("q")
             for out, canon, parent, k in pickle.loads(blob):
                 canon = out if canon is None else canon
                 key, sid = self.lookup(canon)
-                if sid is not None:
-                    continue
-                if at_bound:
-                    blocked = True
-                    continue
-                self.add(out, key, canon, parent, k, depth, found)
+                if sid is None:
+                    if at_bound:
+                        blocked = True
+                        sid = -1
+                    else:
+                        sid = len(self.states)
+                        self.add(out, key, canon, parent, k, depth, found)
+                ids.append(sid)
+            answers.append(ids if self.graph is not None else None)
         return {"states": len(self.states), "new": len(self.frontier), "found": found,
                 "sometimes": set(self.sometimes_seen), "blocked": blocked,
-                "rss": resident_bytes()}
+                "rss": resident_bytes(), "ids": answers}
 
 
 def partition(system: TransitionSystem, options: Options, me: int, workers: int, kind: str,

@@ -30,6 +30,8 @@ from lifecheck.explore.checkpoint import run_signature
 from lifecheck.explore.checks import Found, depth_bound
 from lifecheck.explore.exploration import Exploration, resident_bytes
 from lifecheck.explore.search import Search
+from lifecheck.explore.team_graph import keeps_graph
+from lifecheck.explore.team_liveness import with_liveness
 
 Ref = tuple[int, int]  # (worker, index of the state in that worker)
 Where = tuple[int, ...]  # a Ref, or (worker, index, step index) for a step out of that state
@@ -82,7 +84,7 @@ class TeamSearch(Search):
 
     ENGINE = "team"
     SAVED = ("found", "sometimes_seen", "coverage", "totals", "transitions", "frontier",
-             "depth", "complete", "reason", "outside")
+             "depth", "complete", "reason", "outside", "rivals")
 
     def __init__(self, system: TransitionSystem, options: Options, team: Team) -> None:
         self.system = system
@@ -93,6 +95,7 @@ class TeamSearch(Search):
         self.resumed_at = 0
         self.next_report = self.started + options.progress_every
         self.found: dict[str, Found] = {}
+        self.rivals: dict[str, list[Found]] = {}  # with a graph kept: every violation as shallow
         self.sometimes_seen: set[str] = set()
         self.coverage: dict[str, int] = {name: 0 for name in system.actions()}
         self.totals = [0] * team.size
@@ -103,6 +106,10 @@ class TeamSearch(Search):
         self.frontier = 0
         self.depth = 0
         self.complete, self.reason, self.stopped = True, "", False
+        # Liveness needs the whole graph: workers record their shares (bfs workers only;
+        # see engines.team_kind), resolved level by level, joined at the end.
+        self.keeps_graph = keeps_graph(system, options)
+        assert not self.keeps_graph or team.kind == "bfs"
         # The partitions depend on the number of workers and on what they explore with: a
         # run resumes only with as many, of the same kind.
         kind = "" if team.kind == "bfs" else f"{team.kind} "
@@ -173,6 +180,9 @@ class TeamSearch(Search):
             self.absorbed(w, report)
             if report["blocked"]:
                 self.complete, self.reason = False, depth_bound(bounds.max_depth)  # type: ignore[arg-type]
+        if self.keeps_graph:  # each sender learns the ids its owners gave its batches
+            self.team.all("resolve", [([reports[owner]["ids"][w] for owner in range(size)],)
+                                      for w in range(size)])
         if self.frontier:
             self.depth += 1
         self.must_stop(0)
@@ -201,11 +211,18 @@ class TeamSearch(Search):
         self.sometimes_seen |= report["sometimes"]
 
     def merge(self, new: list[Found]) -> None:
-        """Keep, per property, the violation at the smallest depth (then the first worker's)."""
+        """Keep, per property, the violation at the smallest depth (then the first worker's).
+        A run that joins its graph keeps every violation as shallow, and picks the one the
+        bfs explorer would have met first once it knows the bfs numbering."""
         for f in new:
             old = self.found.get(f.property)
             if old is None or (f.depth, f.state) < (old.depth, old.state):
                 self.found[f.property] = f
+            if self.keeps_graph:
+                if old is None or f.depth < old.depth:
+                    self.rivals[f.property] = [f]
+                elif f.depth == old.depth:
+                    self.rivals[f.property].append(f)
 
     def path(self, ref: Ref) -> list[int]:
         """The replay key of a state: follow parent references from worker to worker."""
@@ -220,6 +237,12 @@ class TeamSearch(Search):
         return key
 
     def finish(self) -> Exploration:
+        exploration = self.explored()
+        if self.keeps_graph and self.complete:
+            exploration = with_liveness(exploration, self.team, self.system, self.rivals)
+        return exploration
+
+    def explored(self) -> Exploration:
         keys = {}
         for name, f in self.found.items():
             key = self.path(f.state)

@@ -151,7 +151,7 @@ class Spec:
     def safety_only(self, **changes: Any) -> Spec:
         """This spec with its liveness properties dropped, and no expectation to meet.
 
-        For runs that cover safety only (symmetry reduction, several workers) and are
+        For runs that cover safety only (symmetry reduction) and are
         compared with another run rather than with the expected verdict.
         """
         decls = list(self.model.property_decls().values())

@@ -123,9 +123,9 @@ def test_vector_engine_counts_equal_tlcs_where_it_accepts_the_spec(cfg: str) -> 
 
 
 @pytest.mark.parametrize("cfg", [c.cfg for c in CALIBRATIONS if c.small])
-def test_two_workers_count_as_tlc_on_safety(cfg: str) -> None:
+def test_two_workers_count_as_tlc(cfg: str) -> None:
     c = BY_CFG[cfg]
-    result = check_spec(c.spec(), Options(workers=2, check_liveness=False))
+    result = check_spec(c.spec(), Options(workers=2))  # liveness included, as on bfs
     assert (result.error, result.verdict) == ("", "holds")
     assert as_tlc(c, result) == c.tlc
 

@@ -60,6 +60,18 @@ def test_ray_actors_agree_with_the_sequential_explorer(spec: Spec):
         {v.property: len(v.trace.steps) for v in seq.violations if v.trace}
 
 
+@pytest.mark.parametrize("name", ["extraction/rename/power-loss", "two-phase-blocking/coordinator-stops"])
+def test_ray_actors_check_liveness_as_the_reference_does(name: str) -> None:
+    """The actors' shares of the graph, joined by the coordinator: the reference's lasso."""
+    (spec,) = [s for s in ALL_SPECS if s.name == name]
+    options = Options(bounds=spec.bounds, check_deadlock=spec.deadlock)
+    dist = check_spec(spec, dataclasses.replace(options, workers=2, ray=True))
+    seq = check_spec(spec, dataclasses.replace(options, engine="bfs"))
+    assert any(v.kind == "liveness" for v in seq.violations)
+    assert [(v.property, v.message, v.trace.key) for v in dist.violations] == \
+        [(v.property, v.message, v.trace.key) for v in seq.violations]
+
+
 def test_a_spec_of_every_file_is_checked_on_ray() -> None:
     assert {s.source for s in SPECS} == {s.source for s in ALL_SPECS}
     assert len({s.source for s in ALL_SPECS}) > 10

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from lifecheck import Bounds, Crash, Fail, Options, Spec, check_spec, holds
-from lifecheck.errors import ModelError
 from lifecheck.explore.parallel import explore_parallel
 from lifecheck.modelling.spec import load_specs
 from lifecheck.models.classic.philosophers import Philosophers
@@ -51,9 +51,33 @@ def test_a_parallel_counterexample_replays_to_its_violation() -> None:
     assert v.observed and v.observed[0][0] == "broker1.complete_files"
 
 
-def test_liveness_is_refused_with_workers() -> None:
-    with pytest.raises(ModelError, match="safety properties only"):
-        explore_parallel(Spec("x", UnpackInPlace(files=1), holds()).system(), Options(), 2)
+LIVE = [s for s in SPECS if any(p.is_liveness for p in s.system().properties)]
+
+
+def _exactly(result: Any) -> tuple:
+    """All a result says but its timings: counts, verdict, and each counterexample's steps."""
+    return (result.verdict, result.error, result.stats.distinct_states, result.stats.transitions,
+            result.stats.depth, result.coverage,
+            [(v.property, v.message, v.trace.key if v.trace else None, v.trace.loop_start
+              if v.trace else None) for v in result.violations])
+
+
+@pytest.mark.parametrize("spec", LIVE, ids=[s.name for s in LIVE])
+def test_a_spec_that_checks_liveness_gets_the_references_result_from_two_workers(
+        spec: Spec) -> None:
+    """The workers' shares of the graph, joined and numbered as bfs numbers its states,
+    give the reference's lassos and safety counterexamples step for step."""
+    reference = check_spec(spec, Options(bounds=spec.bounds, check_deadlock=spec.deadlock,
+                                         engine="bfs"))
+    assert _exactly(check_spec(spec, _options(spec, 2))) == _exactly(reference)
+
+
+def test_three_workers_find_the_references_lasso() -> None:
+    spec = Spec("x", UnpackInPlace(files=1), holds(),
+                faults=[Crash(max=1), Fail(kind="startup", max=0)])
+    three = check_spec(spec, Options(workers=3))
+    assert three.verdict == "violated" and any(v.kind == "liveness" for v in three.violations)
+    assert _exactly(three) == _exactly(check_spec(spec, Options(engine="bfs")))
 
 
 def test_depth_bound_is_incomplete_in_parallel() -> None:

@@ -180,20 +180,17 @@ def test_a_lasso_under_strong_fairness_says_so() -> None:
         "the way taken)")
 
 
-def test_workers_refuse_liveness_under_any_fairness() -> None:
-    spec = Spec("flicker/strong", Flicker(), holds(), fairness=[Strong("grab")])
-    result = check_spec(spec, Options(workers=2))
-    assert result.verdict == "error"
-    assert "checks safety properties only" in result.error, result.error
+FAIRNESS = pytest.mark.parametrize(
+    "fairness", [[Strong("grab"), Weak("toggle")], [Strong("grab")], [Strong("toggle")],
+                 ["grab", "toggle"]], ids=["holds", "strong-grab", "strong-toggle", "weak"])
 
 
-@pytest.mark.parametrize("fairness", [[Strong("grab"), Weak("toggle")], [Strong("grab")],
-                                      [Strong("toggle")], ["grab", "toggle"]],
-                         ids=["holds", "strong-grab", "strong-toggle", "weak"])
-def test_the_vector_engine_finds_the_same_lasso_under_any_fairness(fairness: list) -> None:
+@FAIRNESS
+@pytest.mark.parametrize("engine", [{"engine": "vector"}, {"workers": 2}], ids=["vector", "workers"])
+def test_every_engine_finds_the_same_lasso_under_any_fairness(fairness: list, engine: dict) -> None:
     spec = Spec("flicker", Flicker(), holds(), fairness=fairness)
-    bfs, vector = check_spec(spec, Options()), check_spec(spec, Options(engine="vector"))
-    assert vector.error == "" and vector.verdict == bfs.verdict
+    bfs, other = check_spec(spec, Options()), check_spec(spec, Options(**engine))
+    assert other.error == "" and other.verdict == bfs.verdict
     assert [(v.message, v.trace.loop_start, [s.action for s in v.trace.steps])
-            for v in vector.violations] == \
+            for v in other.violations] == \
         [(v.message, v.trace.loop_start, [s.action for s in v.trace.steps]) for v in bfs.violations]

@@ -63,8 +63,9 @@ Under symmetry reduction the keys claimed and kept are orbits' keys (computed fr
 the values too, :mod:`lifecheck.explore.vector.orbits`), which also choose the
 owner, while the rows delivered are the states reached, as in one vector run.
 State constraints are applied where a step is taken, by its sender: a step out of
-them is checked there and its state sent nowhere. Liveness, like every team, is
-refused before the run.
+them is checked there and its state sent nowhere. A run that checks liveness gets
+bfs workers instead (:func:`lifecheck.explore.engines.team_kind`): only they record
+their shares of the graph so far.
 """
 
 from __future__ import annotations
@@ -142,7 +143,7 @@ class VectorPartition(VectorRun):
 
     def __init__(self, system: Any, options: Options, me: int, workers: int) -> None:
         super().__init__(system, learner_for(system), options, None)
-        assert not self.keeps_graph, "liveness is refused before a team starts"
+        assert not self.keeps_graph, "a team that checks liveness has bfs workers"
         self.me, self.workers = me, workers
         width = len(self.learner.columns)
         self.refs = array("q")  # per owned state: parent as index * workers + worker; -1: initial
