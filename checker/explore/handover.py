@@ -119,7 +119,7 @@ class _VectorPhase(VectorRun):
         self.started, self.elapsed = bfs.started, bfs.elapsed
         self.resumed_at, self.next_report = bfs.resumed_at, bfs.next_report
         if self.keeps_rows:
-            self.kept.add(rows)
+            self.keep_rows(rows)
         if self.keeps_graph:
             assert bfs.graph is not None
             self.take_graph(bfs)

@@ -209,7 +209,7 @@ class Admission:
         constraints that broke it at this level, reported instead where it came first
         (``origins``: each new state's source and step index)."""
         if self.keeps_rows:
-            self.kept.add(rows)
+            self.keep_rows(rows)
         if self.keeps_graph:
             self.note_states(rows, sid0)
         rivals = rivals or {}

@@ -13,8 +13,11 @@ one per distinct row.
 
 Rows are compared as the engine encodes states: one id per field value, ids
 interned by typed value (0 and False differ), so equal rows are equal states.
-Under symmetry reduction keys stand for orbits, whose members' rows differ, so an
-exact run does not reduce symmetry here (the bfs explorer checks such a spec).
+Under symmetry reduction keys stand for orbits, whose members' rows differ: there
+the rows compared are each orbit's own row
+(:meth:`~lifecheck.explore.vector.orbits.OrbitKeys.canonical_rows`), kept beside
+the rows of the states reached, so two rows are one state exactly when they are
+mirror images, as the bfs explorer's representatives say.
 """
 
 from __future__ import annotations
@@ -79,6 +82,9 @@ class Exactness:
     def start_exactness(self) -> None:
         self.exact = bool(self.options.exact)
         self.kept = KeptRows(len(self.learner.columns))
+        # Under symmetry, each kept state's orbit as a row: what an exact run compares.
+        self.kept_orbits = (KeptRows(len(self.learner.columns))
+                            if self.exact and self.orbits is not None else None)
         self.salted: dict[bytes, int] = {}  # row bytes -> the key drawn for it
         self.salted_keys: set[int] = set()
 
@@ -86,6 +92,12 @@ class Exactness:
     def keeps_rows(self) -> bool:
         """Whether every kept state's row is kept (for liveness's lasso, or to compare)."""
         return self.keeps_graph or self.exact
+
+    def keep_rows(self, rows: np.ndarray) -> None:
+        """New states' rows (and under symmetry, for an exact run, their orbits' rows)."""
+        self.kept.add(rows)
+        if self.kept_orbits is not None:
+            self.kept_orbits.add(self.orbits.canonical_rows(rows, self.values))
 
     def exact_keys(self, rows: np.ndarray, keys: np.ndarray
                    ) -> tuple[np.ndarray, tuple[np.ndarray, ...] | None]:
@@ -103,6 +115,8 @@ class Exactness:
         inverse = inverse.reshape(-1)
         known, pos = in_sorted(self.seen, unique)
         kept = self.kept
+        if self.kept_orbits is not None:  # (keys stand for orbits: compare orbits' rows)
+            kept, rows = self.kept_orbits, self.orbits.canonical_rows(rows, self.values)
         kept.fit(rows)
         packed = kept.packed(rows)
         mine = np.empty(len(rows), bool)

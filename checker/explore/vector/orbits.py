@@ -29,6 +29,7 @@ import numpy as np
 
 from lifecheck.explore.stable_hash import fingerprint
 from lifecheck.explore.vector.hashing import distinct, finalise, finalise_int, zobrist_code
+from lifecheck.typed_values import typed_key
 
 _SLOTS = 1 << 20  # code spaces of a symmetric role's fields: (role, field) past every column
 _PLACES = 1 << 21  # and of a block's place among its role's blocks
@@ -61,6 +62,12 @@ class OrbitKeys:
         self.moved = [np.empty(0, bool) for _ in range(width)]  # changed by some renaming
         self.mentions: list[int] = []  # columns with a value that some renaming changes
         self.known: dict[int, int] = {}  # fingerprint of a row that mentions a process -> key
+        # For exact runs: per (role, field), an id per typed value, shared by its columns.
+        self.slot_of = {c: (g, s) for g, blocks in enumerate(self.roles) for cols in blocks
+                        for s, c in enumerate(cols)}
+        self.shared: dict[tuple[int, int], dict[Any, int]] = {
+            slot: {} for slot in self.slot_of.values()}
+        self.to_shared = {c: np.empty(0, np.int32) for c in self.slot_of}
 
     def keys(self, rows: np.ndarray, values: Any, fps: np.ndarray | None = None) -> np.ndarray:
         """The orbit key of each row (``fps``: the rows' fingerprints, to remember the
@@ -88,6 +95,52 @@ class OrbitKeys:
                 known[int(fps[i])] = key
         out[todo] = [known[fp] for fp in raw]
         return out
+
+    def canonical_rows(self, rows: np.ndarray, values: Any) -> np.ndarray:
+        """Each row's orbit as a row of value ids, equal for two rows exactly when they are
+        mirror images (what an exact run compares where orbit keys agree).
+
+        Each column keeps its own ids, so a role's columns are first given ids shared by
+        the same field of every process of the role (by typed value: 0 is not False).
+        Then a row that mentions no process stands for its orbit with each role's blocks
+        in lexicographic order of those ids; a row that mentions one, by the model's
+        canonical form, encoded.
+        """
+        self._sync(values)
+        mentioning = np.zeros(len(rows), bool)
+        for c in self.mentions:
+            mentioning |= self.moved[c][rows[:, c]]
+        todo = np.nonzero(mentioning)[0]
+        out = np.array(rows, np.int32)
+        if len(todo):
+            learner, canonical = self.learner, self.system.canonical
+            out[todo] = [[values.intern(c, v) for c, v in enumerate(learner.encode(
+                canonical(learner.decode(values.row(row)))))] for row in rows[todo]]
+        for c, shared in self._shared_ids(values).items():
+            out[:, c] = shared[out[:, c]]
+        # Only rows that mention no process are sorted: rearranging the blocks of one that
+        # does, without renaming what its values say, would leave its orbit.
+        plain = np.nonzero(~mentioning)[0]
+        for blocks in self.roles:
+            if len(blocks) < 2 or not blocks[0] or not len(plain):
+                continue
+            cols = np.array(blocks, np.int64)  # (process, field)
+            record = np.dtype([(f"f{i}", np.int32) for i in range(cols.shape[1])])
+            grouped = np.ascontiguousarray(out[plain][:, cols])  # (row, process, field)
+            ordered = np.sort(grouped.view(record).reshape(len(plain), len(blocks)), axis=1)
+            out[np.ix_(plain, cols.reshape(-1))] = ordered.view(np.int32).reshape(len(plain), -1)
+        return out
+
+    def _shared_ids(self, values: Any) -> dict[int, np.ndarray]:
+        """Per column of a symmetric role, the id of each of its value ids among the values
+        of that field in every process of the role, brought up to date."""
+        for c, ids in self.to_shared.items():
+            column = values.values[c]
+            if len(ids) < len(column):
+                shared = self.shared[self.slot_of[c]]
+                fresh = [shared.setdefault(typed_key(v), len(shared)) for v in column[len(ids):]]
+                self.to_shared[c] = np.concatenate((ids, np.array(fresh, np.int32)))
+        return self.to_shared
 
     def _representatives(self, rows: np.ndarray, values: Any) -> list[int]:
         """Keys of rows that mention a process, one by one through the model's canonical

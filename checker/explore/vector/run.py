@@ -41,9 +41,6 @@ def refusal(system: Any, options: Options) -> str | None:
                 f"and {type(system).__name__} is not one")
     if options.workers > 1 or options.ray:
         return "it runs in one process"
-    if options.exact and getattr(system, "reduces_symmetry", False):
-        return ("it compares states exactly only without symmetry reduction (a key stands for "
-                "an orbit, whose members' rows differ)")
     return None
 
 
