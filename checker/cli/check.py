@@ -69,8 +69,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                               "collision can hide a state. The vector engine (and auto once "
                               "it hands over) then also keeps each state's row, packed (a "
                               "byte or so per field), and compares rows wherever "
-                              "fingerprints agree; under symmetry reduction, and with "
-                              "--workers, the run stays in the bfs explorer")
+                              "fingerprints agree (under symmetry reduction, the rows of "
+                              "the orbits); with --workers, each worker is a bfs explorer")
     storage.add_argument("--fingerprints", action="store_true",
                          help="keep 64-bit fingerprints instead of states from the first "
                               "state on, in the bfs explorer (16 bytes per state; a collision, "
@@ -86,7 +86,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     check.add_argument("--workers", type=int, default=1, metavar="N",
                        help="explore with N worker processes, each a vector engine where that "
                             "engine can check the spec (fingerprints), else a bfs explorer (exact; "
-                            "always with --engine bfs or --exact, and where liveness is checked)")
+                            "always with --engine bfs or --exact)")
     check.add_argument("--jobs", "-j", type=_positive(int), default=1, metavar="N",
                        help="check up to N specs at once, in N processes (default 1); the "
                             "output is the same, in the same order. Progress is then shown "

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 from lifecheck.contract import Options, TransitionSystem
 from lifecheck.errors import EngineRefused
 from lifecheck.explore.exploration import Exploration
-from lifecheck.explore.team_graph import keeps_graph
 
 if TYPE_CHECKING:
     from lifecheck.modelling.spec import Spec
@@ -68,11 +67,8 @@ def team_refusal(system: TransitionSystem, options: Options) -> str | None:
 
 def team_kind(system: TransitionSystem, options: Options) -> str:
     """What each worker of a team explores with: "vector" (steps learned, fingerprints)
-    where it can check the spec and was not told otherwise, else "bfs" (exact). A run
-    that checks liveness records the graph, which only bfs workers do so far."""
+    where it can check the spec and was not told otherwise, else "bfs" (exact)."""
     if options.engine == "bfs" or options.fingerprints or options.exact:
-        return "bfs"
-    if keeps_graph(system, options):
         return "bfs"
     from lifecheck.explore.vector.partition import refusal
 

@@ -20,10 +20,10 @@ Python's hash (it agrees between forked processes) and deduplicate exactly
 (states, not fingerprints); what crosses a process boundary per state is then the
 state itself, its parent reference (worker, index) and the step index.
 
-Liveness needs the whole graph in one place: a spec that checks it goes to bfs
-workers, which record their shares of it (:mod:`lifecheck.explore.team_graph`), and
-the coordinator joins them once the run is complete
-(:mod:`lifecheck.explore.team_liveness`). Safety properties, deadlocks, failing
+Liveness needs the whole graph in one place: workers record their shares of it
+(:mod:`lifecheck.explore.team_graph`, and for vector workers
+:mod:`lifecheck.explore.vector.partition_graph`), and the coordinator joins them once
+the run is complete (:mod:`lifecheck.explore.team_liveness`). Safety properties, deadlocks, failing
 actions, symmetry, the depth, time and memory bounds, the progress line and
 checkpoints all work as in the sequential explorer (the coordinator runs the same
 search loop: :mod:`lifecheck.explore.team`).

@@ -106,10 +106,10 @@ class TeamSearch(Search):
         self.frontier = 0
         self.depth = 0
         self.complete, self.reason, self.stopped = True, "", False
-        # Liveness needs the whole graph: workers record their shares (bfs workers only;
-        # see engines.team_kind), resolved level by level, joined at the end.
+        # Liveness needs the whole graph: workers record their shares (bfs workers resolve
+        # their steps' targets level by level, vector workers once at the end), and the
+        # coordinator joins them (lifecheck.explore.team_liveness).
         self.keeps_graph = keeps_graph(system, options)
-        assert not self.keeps_graph or team.kind == "bfs"
         # The partitions depend on the number of workers and on what they explore with: a
         # run resumes only with as many, of the same kind.
         kind = "" if team.kind == "bfs" else f"{team.kind} "
@@ -180,7 +180,8 @@ class TeamSearch(Search):
             self.absorbed(w, report)
             if report["blocked"]:
                 self.complete, self.reason = False, depth_bound(bounds.max_depth)  # type: ignore[arg-type]
-        if self.keeps_graph:  # each sender learns the ids its owners gave its batches
+        if self.keeps_graph and self.team.kind == "bfs":  # each sender learns the ids its
+            # owners gave its batches
             self.team.all("resolve", [([reports[owner]["ids"][w] for owner in range(size)],)
                                       for w in range(size)])
         if self.frontier:

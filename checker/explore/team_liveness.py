@@ -7,11 +7,11 @@ steps in order, a state numbered where it is first reached. The liveness search
 (:mod:`lifecheck.explore.liveness`) picks the shortest stem and its loop by those
 numbers, so the same numbering gives the reference engine's lassos, not merely lassos
 as short; the tree of first parents it yields is the reference's too, so safety
-counterexamples are rebuilt from it as a single process rebuilds them.
-
-Under symmetry reduction the state a team keeps for an orbit is the first its owner
-absorbed, which may be another member than the one the bfs explorer keeps: the
-verdict is the same, a lasso may take other (equally fair) steps.
+counterexamples are rebuilt from it as a single process rebuilds them. Of the
+violations of a property found at its smallest depth, the one kept is the one the bfs
+explorer meets first: bfs workers report every one; a vector worker reports its own
+first, so there a safety counterexample is as short as the reference's, not always
+the same. (Symmetry reduction is refused with liveness: fairness is per process.)
 
 The states themselves stay with their owners; only those a counterexample shows are
 fetched, while the team still runs.
@@ -54,6 +54,12 @@ class Joined:
 
 def join(team: Any, system: TransitionSystem) -> Joined:
     """Gather every worker's share of the graph and number the states as bfs does."""
+    if team.kind == "vector":  # steps recorded by their targets' keys: ask the owners once
+        asks = team.all("asks", [()] * team.size)
+        ids = team.all("lookup", [([asks[src][w] for src in range(team.size)],)
+                                  for w in range(team.size)])
+        team.all("answers", [([ids[owner][w] for owner in range(team.size)],)
+                             for w in range(team.size)])
     shares = team.all("share", [()] * team.size)
     sizes = np.array([len(s["via"]) for s in shares], np.int64)
     base = np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.int64)

@@ -63,9 +63,9 @@ Under symmetry reduction the keys claimed and kept are orbits' keys (computed fr
 the values too, :mod:`lifecheck.explore.vector.orbits`), which also choose the
 owner, while the rows delivered are the states reached, as in one vector run.
 State constraints are applied where a step is taken, by its sender: a step out of
-them is checked there and its state sent nowhere. A run that checks liveness gets
-bfs workers instead (:func:`lifecheck.explore.engines.team_kind`): only they record
-their shares of the graph so far.
+them is checked there and its state sent nowhere. A run that checks liveness records
+this worker's share of the graph, its steps by their targets' keys
+(:mod:`lifecheck.explore.vector.partition_graph`).
 """
 
 from __future__ import annotations
@@ -86,6 +86,7 @@ from lifecheck.explore.stable_hash import fingerprint
 from lifecheck.explore.team import serve
 from lifecheck.explore.vector.hashing import distinct, finalise_int, in_sorted, smallest_unsigned
 from lifecheck.explore.vector.memo import CHUNK, SMALL, ValueIds
+from lifecheck.explore.vector.partition_graph import PartitionGraphing
 from lifecheck.explore.vector.run import VectorRun
 from lifecheck.explore.vector.run import refusal as single_refusal
 from lifecheck.modelling.footprint import learner_for
@@ -134,16 +135,17 @@ class CodedValues(ValueIds):
         return h
 
 
-class VectorPartition(VectorRun):
+class VectorPartition(PartitionGraphing, VectorRun):
     """The states one worker owns, as vector-engine rows, and its share of each level."""
 
     ENGINE = "vector team"
     VALUES = CodedValues
-    SAVED = (*VectorRun.SAVED, "refs", "sent", "translations", "level_start", "expanded")
+    SAVED = (*VectorRun.SAVED, "refs", "sent", "translations", "level_start", "expanded",
+             "step_parts", "owned_keys")
 
     def __init__(self, system: Any, options: Options, me: int, workers: int) -> None:
         super().__init__(system, learner_for(system), options, None)
-        assert not self.keeps_graph, "a team that checks liveness has bfs workers"
+        self.start_partition_graph()
         self.me, self.workers = me, workers
         width = len(self.learner.columns)
         self.refs = array("q")  # per owned state: parent as index * workers + worker; -1: initial
@@ -183,6 +185,8 @@ class VectorPartition(VectorRun):
         return serve(self.me, {
             "init": self.init, "expand": self.expand_level, "claim": self.claim,
             "deliver": self.deliver, "admit": self.admit_level, "parent": self.parent,
+            "asks": self.asks, "lookup": self.lookup, "answers": self.answers,
+            "share": self.graph_share, "states": self.states_of,
             "save": lambda: pickle.dumps(self.snapshot(), protocol=pickle.HIGHEST_PROTOCOL),
             "load": lambda blob: self.restore(pickle.loads(blob))}, command, args)
 
@@ -212,15 +216,17 @@ class VectorPartition(VectorRun):
         self.here = 0
         self.seen = np.sort(keys[keep])
         self.admitted(rows[keep], self.values.fingerprints(rows[keep]),
-                      np.full(len(keep), -1, np.int64), keep)
+                      np.full(len(keep), -1, np.int64), keep, keys[keep])
         return self.report(len(keep))
 
     def owner(self, keys: np.ndarray) -> np.ndarray:
         return (keys % np.uint64(self.workers)).astype(np.int64)
 
-    def admitted(self, rows: np.ndarray, fps: np.ndarray, refs: np.ndarray, vias: np.ndarray) -> None:
-        """New states (already in the seen-set), in the order they were reached: stored,
-        checked, the next frontier."""
+    def admitted(self, rows: np.ndarray, fps: np.ndarray, refs: np.ndarray, vias: np.ndarray,
+                 keys: np.ndarray) -> None:
+        """New states (already in the seen-set under ``keys``), in the order they were
+        reached: stored, checked, the next frontier."""
+        self.note_owned(keys)
         count0 = self.level_start = self.count
         self.count += len(rows)
         self.refs.frombytes(refs.astype(np.int64).tobytes())
@@ -296,6 +302,8 @@ class VectorPartition(VectorRun):
                 self.note_rival(name, rivals)
             parents, ks, ts, vias, fps = (a[inside] for a in (parents, ks, ts, vias, fps))
         keys = self.successor_keys(rows, parents, ks, ts, fps)
+        if self.keeps_graph:
+            self.note_steps(sid0 + parents, vias, self.classes_of(ks, ts), keys)
         self.pend(keys, parents + (sid0 - self.level_start), vias, ks, ts)
         return rows[:0], fps[:0]
 
@@ -316,6 +324,9 @@ class VectorPartition(VectorRun):
         new, new_fps, parents, vias = [], [], [], []
         sid0 = self.level_start
         constrained = self.constrained
+        graph = self.keeps_graph
+        classes: list[int] = []  # with a graph kept: each kept step's fairness class
+        enabled: tuple[list[int], list[int]] = ([], [])
         for r, (row, parent_fp) in enumerate(zip(rows.tolist(), fps.tolist(), strict=True)):
             sid = sid0 + r
             state = learner.decode(values.row(row))
@@ -327,6 +338,10 @@ class VectorPartition(VectorRun):
                 self.transitions += len(succs)
                 for via, (step, out) in enumerate(succs):
                     self.coverage[step.action] = self.coverage.get(step.action, 0) + 1
+                    cid = self.class_of(step) if graph else -1
+                    if cid >= 0:
+                        enabled[0].append(sid)
+                        enabled[1].append(cid)
                     if isinstance(out, ActionFailure):
                         self.note(Found(*failed_step(step, out), sid, via))
                         continue
@@ -342,13 +357,18 @@ class VectorPartition(VectorRun):
                     new_fps.append(fp)
                     parents.append(r)
                     vias.append(via)
+                    classes.append(cid)
             except ModelError as exc:
                 if exc.failed_at is None:  # (one a step located already keeps its place)
                     exc = self.locate(exc.within(step=self.depth + 1), sid)
                 raise exc from None
         none = np.zeros(len(new), np.int64)
-        self.pend(np.array(self.row_keys(new, new_fps), np.uint64), np.array(parents, np.int64),
-                  np.array(vias, np.int64), none, none,
+        keys = np.array(self.row_keys(new, new_fps), np.uint64)
+        if graph:
+            self.note_enabled(np.array(enabled[0], np.int64), np.array(enabled[1], np.int64))
+            self.note_steps(sid0 + np.array(parents, np.int64), np.array(vias, np.int64),
+                            np.array(classes, np.int64), keys)
+        self.pend(keys, np.array(parents, np.int64), np.array(vias, np.int64), none, none,
                   np.array(new, np.int32).reshape(len(new), rows.shape[1]))
 
     # -- 2. claim -------------------------------------------------------------------------
@@ -426,7 +446,7 @@ class VectorPartition(VectorRun):
         # (The seen-set holds the claimed keys: under symmetry, orbits' keys, while the
         # frontier goes on from the rows reached, with their own fingerprints.)
         fps = self.claimed if self.orbits is None else self.values.fingerprints(rows)
-        self.admitted(rows, fps, np.concatenate(refs_in), np.concatenate(vias_in))
+        self.admitted(rows, fps, np.concatenate(refs_in), np.concatenate(vias_in), self.claimed)
         return self.report(len(rows))
 
     def translated(self, sender: int, news: list[tuple[int, list[Any]]], rows: np.ndarray) -> np.ndarray:
