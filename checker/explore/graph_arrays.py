@@ -41,6 +41,16 @@ class Rows:
         return np.repeat(np.arange(len(self), dtype=np.int64), np.diff(self.offsets))
 
 
+def by_source(src: np.ndarray, via: np.ndarray) -> np.ndarray:
+    """The order that sorts steps by source, then step index: one sort of a combined key
+    (a step is one (source, index) pair, so no two keys tie), several times faster than
+    ``np.lexsort`` on millions of steps."""
+    if not len(src):
+        return np.empty(0, np.int64)
+    width = int(via.max()) + 1
+    return np.argsort(src.astype(np.int64) * width + via.astype(np.int64))
+
+
 def edge_arrays(edges: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every step of the graph as arrays: source, target, fairness class."""
     if isinstance(edges, Rows):

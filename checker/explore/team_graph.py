@@ -25,6 +25,17 @@ import numpy as np
 
 from lifecheck.contract import Options, Step, TransitionSystem
 from lifecheck.explore.checks import safely
+from lifecheck.explore.vector.hashing import smallest_unsigned
+
+
+def compact(column: np.ndarray) -> np.ndarray:
+    """A column of a share in the smallest integer type that holds it: a step crosses to
+    the coordinator in a few bytes a field (a class of -1, none, is kept signed)."""
+    if not len(column):
+        return column
+    if int(column.min()) >= 0:
+        return column.astype(smallest_unsigned(column))
+    return column.astype(np.int16 if int(column.max()) < 1 << 15 else np.int64)
 
 
 def keeps_graph(system: TransitionSystem, options: Options) -> bool:
@@ -110,8 +121,8 @@ class PartitionGraph:
         keep = col(self.target) >= 0  # a step into a state a bound kept out leads nowhere
         return {
             "classes": list(self.class_ids),
-            "steps": tuple(c[keep] for c in (col(self.src), col(self.via), col(self.cls),
-                                             col(self.owner), col(self.target))),
+            "steps": tuple(compact(c[keep]) for c in (col(self.src), col(self.via), col(self.cls),
+                                                      col(self.owner), col(self.target))),
             "enabled": (col(self.enabled_sid), col(self.enabled_cls)),
             "bits": {name: (np.frombuffer(t, np.int8).astype(bool),
                             np.frombuffer(g, np.int8).astype(bool))

@@ -28,8 +28,9 @@ import numpy as np
 from lifecheck.contract import EVENTUALLY, TransitionSystem
 from lifecheck.explore.checks import Found
 from lifecheck.explore.exploration import Exploration, Graph
-from lifecheck.explore.graph_arrays import Rows
+from lifecheck.explore.graph_arrays import Rows, by_source
 from lifecheck.explore.liveness import check_leads_to
+from lifecheck.explore.vector.hashing import distinct
 
 
 @dataclass
@@ -91,12 +92,12 @@ def join(team: Any, system: TransitionSystem) -> Joined:
 
     graph = Graph()
     s, t = new_of[src], new_of[dst]
-    order = np.lexsort((via, s))
+    order = by_source(s, via)
     graph.edges = Rows(n, s[order], (via[order], t[order], cls[order]))
     on = new_of[np.concatenate(on_)] if on_ else np.empty(0, np.int64)
     en = np.concatenate(en_) if en_ else np.empty(0, np.int64)
     width = max(len(class_ids), 1)
-    pairs = np.unique(on * width + en)
+    pairs = distinct(on * width + en)[0]
     graph.enabled = Rows(n, pairs // width, (pairs % width,), as_set=True)
     graph.name_classes(class_ids, system.fairness().is_strong)
     for p in system.properties:
@@ -113,7 +114,7 @@ def _bfs_numbers(n: int, parents: np.ndarray, first_via: np.ndarray, src: np.nda
     """Number the states as the bfs explorer reaches them: the initial states in the order
     given, then, level by level, the targets of each state's steps in order, each where
     it is first reached. Also the tree of first parents and steps in those numbers."""
-    order = np.lexsort((via, src))
+    order = by_source(src, via)
     src, via, dst = src[order], via[order], dst[order]
     offsets = np.zeros(n + 1, np.int64)
     np.cumsum(np.bincount(src, minlength=n), out=offsets[1:])
@@ -134,7 +135,7 @@ def _bfs_numbers(n: int, parents: np.ndarray, first_via: np.ndarray, src: np.nda
         targets, sources, steps = dst[at], np.repeat(frontier, counts), via[at]
         fresh = new_of[targets] < 0
         targets, sources, steps = targets[fresh], sources[fresh], steps[fresh]
-        first = np.sort(np.unique(targets, return_index=True)[1])
+        first = np.sort(distinct(targets)[1])
         frontier = targets[first]
         new_of[frontier] = numbered + np.arange(len(frontier))
         numbered += len(frontier)

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from lifecheck.explore.exploration import Graph
-from lifecheck.explore.graph_arrays import Rows
+from lifecheck.explore.graph_arrays import Rows, by_source
 from lifecheck.modelling.footprint import trigger_of
 
 
@@ -89,7 +89,7 @@ class GraphRecording:
         src, via, dst, cls = (np.concatenate(col) if col else np.empty(0, np.int64)
                               for col in zip(*self.edge_parts, strict=True)) \
             if self.edge_parts else (np.empty(0, np.int64),) * 4
-        order = np.lexsort((via, src))
+        order = by_source(src, via)
         graph.edges = Rows(n, src[order], (via[order], dst[order], cls[order]))
         if self.enabled_parts:
             states = np.concatenate([s for s, _ in self.enabled_parts])

@@ -17,6 +17,9 @@ from typing import Any
 
 import numpy as np
 
+from lifecheck.explore.team_graph import compact
+from lifecheck.explore.vector.hashing import distinct, in_sorted
+
 _EMPTY = np.empty(0, np.int64)
 
 
@@ -43,11 +46,13 @@ class PartitionGraphing:
     def _steps(self) -> tuple[np.ndarray, ...]:
         if not self.step_parts:
             return _EMPTY, _EMPTY, _EMPTY, np.empty(0, np.uint64)
-        return tuple(np.concatenate(c) for c in zip(*self.step_parts, strict=True))
+        if len(self.step_parts) > 1:  # (joined once: asked for, then shared)
+            self.step_parts = [tuple(np.concatenate(c) for c in zip(*self.step_parts, strict=True))]
+        return self.step_parts[0]
 
     def asks(self) -> list[np.ndarray]:
         """Per owner, the distinct keys of this worker's steps' targets that it owns."""
-        keys = np.unique(self._steps()[3])
+        keys = distinct(self._steps()[3])[0]
         owners = self.owner(keys)
         self.asked = [keys[owners == w] for w in range(self.workers)]
         return self.asked
@@ -60,9 +65,10 @@ class PartitionGraphing:
         ordered = owned[order]
         out = []
         for keys in asked:
-            at = np.minimum(np.searchsorted(ordered, keys), max(len(ordered) - 1, 0))
-            hit = (ordered[at] == keys) if len(ordered) else np.zeros(len(keys), bool)
-            out.append(np.where(hit, order[at] if len(ordered) else -1, -1).astype(np.int64))
+            hit, at = in_sorted(ordered, keys)
+            ids = np.full(len(keys), -1, np.int64)
+            ids[hit] = order[at[hit]]
+            out.append(ids)
         return out
 
     def answers(self, ids: list[np.ndarray]) -> None:
@@ -92,7 +98,7 @@ class PartitionGraphing:
             bits[p.name] = ((np.concatenate([t for t, _ in parts]), np.concatenate([g for _, g in parts]))
                             if parts else (np.empty(0, bool), np.empty(0, bool)))
         return {"classes": list(self.class_ids),
-                "steps": (src[keep], via[keep], cls[keep], owner[keep], target[keep]),
+                "steps": tuple(compact(c[keep]) for c in (src, via, cls, owner, target)),
                 "enabled": (sids.astype(np.int64), classes.astype(np.int64)),
                 "bits": bits, "parents": parents,
                 "via": np.frombuffer(self.vias, np.uint32).astype(np.int64)}
