@@ -28,4 +28,4 @@ SPECS = [_spec(10, (102_571, 714_869)), _spec(12, (1_118_878, 9_415_129))]
 
 # Both explorers at 100,000 states (the reference engine's liveness takes minutes beyond).
 ENGINES = {"philosophers/n=10/leads-to": ("bfs", "vector"),
-           "philosophers/n=12/leads-to": ("vector",)}
+           "philosophers/n=12/leads-to": ("vector", "2 workers")}
