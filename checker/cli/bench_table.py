@@ -84,9 +84,9 @@ def results_markdown(rows: list[dict[str, Any]], repeat: int) -> str:
              "fingerprints, or of states for the default engine's exact run, plus the 8 bytes "
              "per state from which counterexamples are replayed); SPIN's reported memory for "
              "states. A liveness benchmark (a name ending in leads-to) keeps the whole graph; "
-             "N workers keep 20 bytes a state (a parent is a worker and an index); an exact "
-             "run also keeps each state's id beside its fingerprint and its row, a byte or so "
-             "a field.",
+             "N workers keep 20 bytes a state (a parent is a worker and an index), and their "
+             "shares of a liveness benchmark's graph besides; an exact run also keeps each "
+             "state's id beside its fingerprint and its row, a byte or so a field.",
              "- Engines: vector (levels in numpy, steps learned once), bfs (state by state), "
              "the one `lifecheck check` uses unasked, marked default, and N workers: the "
              "team `--workers N` uses (vector workers; peak RSS is its largest process), and "

@@ -241,6 +241,8 @@ class TeamSearch(Search):
         exploration = self.explored()
         if self.keeps_graph and self.complete:
             exploration = with_liveness(exploration, self.team, self.system, self.rivals)
+            # (the join and the liveness search it ran are the run's time too)
+            exploration.seconds = self.elapsed + time.perf_counter() - self.started
         return exploration
 
     def explored(self) -> Exploration:

@@ -99,3 +99,13 @@ def test_a_state_bound_is_refused_with_workers() -> None:
     spec = Spec("p", Philosophers(n=5), holds(), bounds=Bounds(max_states=100))
     result = check_spec(spec, Options(bounds=spec.bounds, workers=2))
     assert result.verdict == "error" and "state bound" in result.error
+
+
+def test_workers_count_the_graph_they_keep_for_liveness() -> None:
+    """A benchmark that cannot flatter: the graph a liveness run keeps is in its bytes."""
+    spec = Spec("x", UnpackInPlace(files=2), holds(),
+                faults=[Crash(max=1), Fail(kind="startup", max=0)])
+    with_graph = check_spec(spec, Options(workers=2, measure_memory=True))
+    without = check_spec(spec, Options(workers=2, measure_memory=True, check_liveness=False))
+    assert with_graph.stats.distinct_states == without.stats.distinct_states
+    assert with_graph.stats.stored_bytes > 2 * without.stats.stored_bytes > 0

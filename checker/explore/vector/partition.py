@@ -197,7 +197,7 @@ class VectorPartition(PartitionGraphing, VectorRun):
     def report(self, new: int, **more: Any) -> dict[str, Any]:
         found, self.reported = self.reported, []
         stored = self.seen.nbytes + self.refs.itemsize * len(self.refs) + \
-            self.vias.itemsize * len(self.vias)
+            self.vias.itemsize * len(self.vias) + self.graph_bytes()
         return {"states": self.count, "new": new, "found": found, "stored": stored,
                 "sometimes": set(self.sometimes_seen), "rss": resident_bytes(), **more}
 

@@ -39,6 +39,14 @@ class PartitionGraphing:
             self.step_parts.append((src.astype(np.int64), via.astype(np.int64),
                                     classes.astype(np.int64), keys.astype(np.uint64)))
 
+    def graph_bytes(self) -> int:
+        """What the recording keeps: steps, enabled classes, property bits, keys, rows."""
+        if not self.keeps_graph:
+            return 0
+        parts = [*self.step_parts, *self.enabled_parts, self.owned_keys,
+                 *(pair for pairs in self.bit_parts.values() for pair in pairs)]
+        return self.kept.nbytes + sum(a.nbytes for part in parts for a in part)
+
     def note_owned(self, keys: np.ndarray) -> None:
         if self.keeps_graph:
             self.owned_keys.append(keys.astype(np.uint64))
