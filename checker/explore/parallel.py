@@ -359,6 +359,7 @@ class _Partition:
         found: list[Found] = []
         blocked = False
         answers = []  # with a graph kept: per sender, the id of each slot of its batch
+        keep_ids = self.graph is not None
         for blob in inboxes:
             ids = array("q")
             for out, canon, parent, k in pickle.loads(blob):
@@ -371,8 +372,9 @@ class _Partition:
                     else:
                         sid = len(self.states)
                         self.add(out, key, canon, parent, k, depth, found)
-                ids.append(sid)
-            answers.append(ids if self.graph is not None else None)
+                if keep_ids:  # (only a run that checks liveness pays for the answers)
+                    ids.append(sid)
+            answers.append(ids if keep_ids else None)
         return {"states": len(self.states), "new": len(self.frontier), "found": found,
                 "sometimes": set(self.sometimes_seen), "blocked": blocked,
                 "rss": resident_bytes(), "ids": answers}
