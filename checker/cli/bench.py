@@ -8,7 +8,9 @@ the explorers to measure per spec (``ENGINES = {name: ("bfs", "vector")}``), the
 affordable at its size; the engine ``lifecheck check`` uses unasked (``Options()``'s)
 is measured beside them unless it is bfs and bfs is not among them. A spec's
 ``known_counts`` (states and transitions agreed by other tools: SPIN, TLC) must be matched
-exactly by every tool, or the benchmark fails loudly.
+exactly by every tool, or the benchmark fails loudly. A file may instead name a folder of
+specs (``SUITE = "../specs"``): the whole folder is then checked as a designer checks it,
+the default engine against the reference (:mod:`lifecheck.cli.bench_suite`).
 
 Two kinds of time, so that neither flatters: the exploration alone, in a fresh child
 process (whose peak memory is then its own), and the whole process, ``lifecheck
@@ -41,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from lifecheck.cli.bench_spin import SpinTwin
+from lifecheck.cli.bench_suite import Suite, measure_suite, suite_of
 from lifecheck.cli.bench_table import FIELDS, emit, results_markdown, row
 from lifecheck.contract import ALWAYS, EVENTUALLY, ActionFailure, Options, TransitionSystem
 from lifecheck.errors import ModelError, SpecError
@@ -51,7 +54,7 @@ from lifecheck.files import write_atomically
 from lifecheck.modelling.loader import import_spec_file
 from lifecheck.modelling.spec import Spec
 
-__all__ = ["FIELDS", "Benchmark", "load_benchmarks", "run_bench"]
+__all__ = ["FIELDS", "Benchmark", "Suite", "load_bench", "load_benchmarks", "run_bench"]
 
 DEFAULT = "default"
 """The engine name that stands for whatever ``lifecheck check`` uses with no ``--engine``."""
@@ -77,7 +80,14 @@ class Plan:
 
 
 def load_benchmarks(targets: Sequence[str]) -> list[Benchmark]:
+    return load_bench(targets)[0]
+
+
+def load_bench(targets: Sequence[str]) -> tuple[list[Benchmark], list[Suite]]:
+    """The benchmarks (a file's ``SPECS``) and suites (its ``SUITE``, a folder of specs;
+    not when a ``::NAME`` picks specs) the targets hold."""
     out: list[Benchmark] = []
+    suites: list[Suite] = []
     for target in targets:
         path_text, _, name = target.partition("::")
         path = Path(path_text)
@@ -88,6 +98,9 @@ def load_benchmarks(targets: Sequence[str]) -> list[Benchmark]:
             if file.name.startswith("_"):
                 continue
             module = import_spec_file(file)  # a benchmark file imports like a spec file
+            suite = suite_of(module, file)
+            if suite is not None and not name:
+                suites.append(suite)
             promela = getattr(module, "PROMELA", {})
             engines = getattr(module, "ENGINES", {})
             for spec in getattr(module, "SPECS", []):
@@ -97,7 +110,7 @@ def load_benchmarks(targets: Sequence[str]) -> list[Benchmark]:
                 out.append(Benchmark(spec, file.resolve(),
                                      (file.parent / pml[0], pml[1]) if pml else None,
                                      tuple(engines.get(spec.name, ()))))
-    return out
+    return out, suites
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -129,7 +142,7 @@ def run_bench(targets: Sequence[str], *, as_json: bool = False, baseline: bool =
     :func:`plans` chooses), each row's whole process ``repeat`` times."""
     if repeat < 1:
         raise SpecError(f"--repeat takes a number of runs, at least 1, got {repeat}")
-    benchmarks = load_benchmarks(targets)
+    benchmarks, suites = load_bench(targets)
     if spin and any(b.promela for b in benchmarks) and not shutil.which("spin"):
         print("lifecheck bench: SPIN is not installed (apt-get install spin); skipping it",
               file=sys.stderr)
@@ -145,6 +158,12 @@ def run_bench(targets: Sequence[str], *, as_json: bool = False, baseline: bool =
             rows.append(r)
             emit(r, as_json)
         ok = _counts_agree(bench.spec, group) and ok
+    for suite in suites:
+        group, agreed = measure_suite(suite, repeat)
+        for r in group:
+            rows.append(r)
+            emit(r, as_json)
+        ok = agreed and ok
     if results:
         write_atomically(results, results_markdown(rows, repeat))
     return 0 if ok else 1

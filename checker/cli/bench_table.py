@@ -37,14 +37,15 @@ def tool_name(r: dict[str, Any]) -> str:
 
 def emit(r: dict[str, Any], as_json: bool) -> None:
     if as_json:
-        keys = (*FIELDS, "engine", "default", "process_seconds", "build_seconds", "ratio")
+        keys = (*FIELDS, "engine", "default", "process_seconds", "build_seconds", "ratio",
+                "suite", "versus_bfs")
         print(json.dumps({k: r[k] for k in keys if k in r}))
     else:
         line = (f"{r['model']:<42} {tool_name(r):<28} {r['distinct_states']:>10,} states "
                 f"{r['transitions']:>11,} transitions {r['seconds']:>8.2f} s "
                 f"{r['states_per_second']:>10,.0f} states/s "
-                f"{r['bytes_per_state']:>8.1f} B/state "
-                f"peak {r['peak_rss_bytes'] / 2**20:>7.1f} MiB")
+                + ("" if r.get("suite") else f"{r['bytes_per_state']:>8.1f} B/state ")
+                + f"peak {r['peak_rss_bytes'] / 2**20:>7.1f} MiB")
         if "process_seconds" in r:
             line += f"   process {r['process_seconds']:.2f} s"
         if "build_seconds" in r:
@@ -52,8 +53,18 @@ def emit(r: dict[str, Any], as_json: bool) -> None:
         if "ratio" in r:
             line += (f"   lifecheck/SPIN: process {r['ratio']['process']:.2f}x, "
                      f"states/s {r['ratio']['speed']:.3f}x")
+        if "versus_bfs" in r:
+            line += "   " + versus_bfs_text(r["versus_bfs"])
         print(line)
     sys.stdout.flush()
+
+
+def versus_bfs_text(v: dict[str, Any]) -> str:
+    """A suite's default engine against bfs, in words."""
+    slower = ", ".join(f"{name} {ratio:.2f}x" for name, ratio in v["slower"]) or "none"
+    return (f"default/bfs: process {v['process']:.2f}x, searches {v['search']:.2f}x; "
+            f"of {v['timed_specs']} specs timed, slower than bfs: {slower} "
+            f"(slowest {v['slowest']['spec']} {v['slowest']['ratio']:.2f}x)")
 
 
 def results_markdown(rows: list[dict[str, Any]], repeat: int) -> str:
@@ -99,6 +110,17 @@ def results_markdown(rows: list[dict[str, Any]], repeat: int) -> str:
              "bytes/state | peak RSS (MiB) | process s | build s | process lifecheck/SPIN | "
              "states/s lifecheck/SPIN |",
              "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    suites = [r for r in rows if "versus_bfs" in r]
+    if suites:
+        lines[-3:-3] = [
+            "- Suites (a row named `FOLDER/ (N specs)`): every spec of a folder, checked "
+            "as a designer checks them, `python -m lifecheck check FOLDER` with no flag "
+            "(default) and with `--engine bfs`, whole processes in turn; states and "
+            "transitions are their sums, seconds the sum of the specs' searches, bytes/state "
+            "not measured. Below the table: the default over bfs, spec by spec from the "
+            "median of each spec's searches; a spec counts as slower where that is above "
+            "1.10 (the machine's spread between runs), among the specs bfs searches for "
+            "0.05 s or more."]
     for r in rows:
         ratio = r.get("ratio") or {}
         over_process = f"{ratio['process']:.2f}" if ratio else ""
@@ -107,6 +129,9 @@ def results_markdown(rows: list[dict[str, Any]], repeat: int) -> str:
         build = f"{r['build_seconds']:.2f}" if "build_seconds" in r else ""
         lines.append(f"| {r['model']} | {tool_name(r)} | {r['distinct_states']:,} | "
                      f"{r['transitions']:,} | {r['seconds']:.2f} | {r['states_per_second']:,.0f} | "
-                     f"{r['bytes_per_state']:.1f} | {r['peak_rss_bytes'] / 2**20:.1f} | "
+                     f"{'' if r.get('suite') else format(r['bytes_per_state'], '.1f')} | "
+                     f"{r['peak_rss_bytes'] / 2**20:.1f} | "
                      f"{process} | {build} | {over_process} | {over_speed} |")
+    for r in suites:
+        lines += ["", f"{r['model']}: {versus_bfs_text(r['versus_bfs'])}."]
     return "\n".join(lines) + "\n"

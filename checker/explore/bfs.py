@@ -61,7 +61,7 @@ def explore(system: TransitionSystem, options: Options,
     """
     run = _Run(system, options, on_state)
     if straight:
-        run.go_straight()
+        run.straight_from = options.handover
     return run.run()
 
 
@@ -78,8 +78,11 @@ class _Run(Search):
                  on_state: Callable[[int, Any], None] | None) -> None:
         self.system = system
         # The reference runs every step as written; the default engine's bfs phase
-        # runs plain actions as translated code (lifecheck.modelling.straight).
+        # runs plain actions as translated code (lifecheck.modelling.straight) from the
+        # first level that starts with ``straight_from`` states: a smaller run, where
+        # translating would not pay, is run as the reference runs it.
         self.successors = system.successors
+        self.straight_from: int | None = None
         self.options = options
         self.bounds = options.bounds
         self.on_state = on_state
@@ -129,6 +132,7 @@ class _Run(Search):
         default engine; the reference runs everything as written)."""
         self.successors = straight_successors(self.system)
         self.checks = Checks(self.system, straight_predicates(self.system))
+        self.straight_from = None
 
     # -- saving and resuming ----------------------------------------------------------
     @property
@@ -261,6 +265,8 @@ class _Run(Search):
         at_depth_bound = bounds.max_depth is not None and depth >= bounds.max_depth
         max_states = bounds.max_states
         next_frontier: list[tuple[int, Any]] = []
+        if self.straight_from is not None and self.count >= self.straight_from:
+            self.go_straight()  # (both run every step alike: tests/unit/test_straight.py)
         self.level_starts.append(self.count)
         for sid, state in self.frontier:
             try:

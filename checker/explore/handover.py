@@ -6,8 +6,10 @@ values it reads) and numpy's cost per call outweigh what it saves, and the bfs
 explorer finishes first; past that, learned steps are reused level after level and
 the vector engine is several times faster, in 16 bytes per state instead of the
 exact states. So a run starts in the bfs explorer, exact, and at the first level
-boundary past :data:`HANDOVER_STATES` states (``Options.handover``) hands its run
-over to the vector engine, which goes on from the same frontier. Where the levels are
+boundary past :data:`HANDOVER_STATES` states (``Options.handover``) where its levels
+still widen (:data:`WIDENING`; from :data:`SETTLED_HANDOVER` times as many states,
+at any boundary) hands its run over to the vector engine, which goes on from the same
+frontier. Where the levels are
 thin (a frontier of at most :data:`~lifecheck.explore.vector.memo.SMALL` states: a long
 chain, a counter), the vector engine runs steps one state at a time and pays for
 encoding each state as a row on top, so the run stays in the bfs explorer until its
@@ -43,6 +45,20 @@ from lifecheck.modelling.footprint import learner_for
 
 ENGINE = "auto"  # the checkpoint signature of a run in either phase
 
+WIDENING = 1.15
+"""How much wider than the level before the newest level must be for a run of fewer
+than ``SETTLED_HANDOVER`` times ``Options.handover`` states to hand over. The vector
+engine starts with nothing learned and encodes every state found so far, a cost that
+only a run with much left to explore repays; a run whose levels no longer widen is
+often near its end (on ``specs/``, the lifecycle specs of a few thousand states that
+handed over at their widest level took about a tenth longer than in the bfs explorer).
+The growth of the levels is the one forecast a breadth-first run has at hand; it
+decides only where the run continues, never what it finds."""
+
+SETTLED_HANDOVER = 5
+"""From this many times ``Options.handover`` states, a run hands over at the next level
+boundary however its levels grow: a long plateau has much left to explore too."""
+
 
 def explore_handing_over(system: TransitionSystem, options: Options,
                          on_state: Callable[[int, Any], None] | None = None) -> Exploration:
@@ -70,7 +86,7 @@ class _BfsPhase(_Run):
     def __init__(self, system: TransitionSystem, options: Options,
                  on_state: Callable[[int, Any], None] | None) -> None:
         super().__init__(system, options, on_state)
-        self.go_straight()
+        self.straight_from = options.handover
         self.phase = "bfs"
         assert not self.compact, "the handover needs every state found so far"
 
@@ -79,7 +95,16 @@ class _BfsPhase(_Run):
             return None
         if len(self.frontier) <= SMALL and self.count < self.options.thin_handover:
             return None  # (a thin level: bfs is the faster here, see THIN_HANDOVER_STATES)
+        settled = min(self.options.thin_handover, SETTLED_HANDOVER * self.options.handover)
+        if self.count < settled and not self.widening():
+            return None  # (the run may be near its end: see WIDENING)
         return _VectorPhase.taking_over(self)
+
+    def widening(self) -> bool:
+        """Whether the newest level is wider than the one before by :data:`WIDENING`."""
+        starts = self.level_starts
+        before = starts[-1] - starts[-2] if len(starts) > 1 else 1
+        return len(self.frontier) >= WIDENING * before
 
 
 class _VectorPhase(VectorRun):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -226,3 +227,83 @@ def test_a_benchmark_whose_name_groups_others_is_refused(tmp_path: Path) -> None
         "ENGINES = {'p/n=3': ('vector',), 'p/n=3/invariant': ('vector',)}\n")
     with pytest.raises(ModelError, match=r"benchmark p/n=3: .* checks p/n=3/invariant as well"):
         run_bench([f"{tmp_path / 'grouped.py'}::p/n=3"], as_json=True, spin=False, repeat=1)
+
+
+def _suite(tmp_path: Path, folder: str = "specs") -> Path:
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "specs" / "tiny.py").write_text(
+        "from lifecheck import Spec, holds\n"
+        "from lifecheck.models.classic.philosophers import Philosophers\n"
+        "SPECS = [Spec('philosophers/n=3', Philosophers(n=3), holds(), properties=[]),\n"
+        "         Spec('philosophers/n=5', Philosophers(n=5), holds(), properties=[])]\n")
+    (tmp_path / "suite.py").write_text(f"SUITE = {folder!r}\n")
+    return tmp_path / "suite.py"
+
+
+def test_a_suite_is_checked_whole_by_the_default_engine_and_by_bfs(tmp_path: Path,
+                                                                   capsys) -> None:
+    """A bench file's SUITE: the folder checked as `lifecheck check FOLDER` and with
+    `--engine bfs`, whole processes; the rows sum the specs' counts (transitions with the
+    initial states, as every row counts them) and the default's says how it fares."""
+    results = tmp_path / "RESULTS.md"
+    status = run_bench([str(_suite(tmp_path))], as_json=True, spin=False, repeat=1,
+                       results=str(results))
+    rows = _rows(capsys.readouterr().out)
+    assert status == 0
+    assert [(r["engine"], r.get("default", False)) for r in rows] == [
+        (Options().engine, True), ("bfs", False)]
+    three = check_spec(Spec("p", Philosophers(n=3), holds(), properties=[]), Options(engine="bfs"))
+    for row in rows:
+        assert row["model"] == "specs/ (2 specs)" and row["suite"] is True
+        assert row["distinct_states"] == three.stats.distinct_states + COUNTS[0]
+        assert row["transitions"] == three.stats.transitions + 1 + COUNTS[1]
+        assert row["process_seconds"] > 0 and row["peak_rss_bytes"] > 0
+    versus = rows[0]["versus_bfs"]
+    assert versus["process"] == round(rows[0]["process_seconds"] / rows[1]["process_seconds"], 3)
+    assert set(versus) == {"process", "search", "timed_specs", "slower", "slowest"}
+    text = results.read_text()
+    assert "| specs/ (2 specs) | lifecheck (bfs) |" in text
+    assert "specs/ (2 specs): default/bfs: process " in text
+
+
+def test_a_suite_whose_runs_disagree_fails_loudly(tmp_path: Path, capsys, monkeypatch) -> None:
+    import lifecheck.cli.bench_suite as suite_module
+
+    real = suite_module._check_folder
+
+    def off_by_one(suite: Any, flags: list[str]) -> dict:
+        got = real(suite, flags)
+        if flags:  # the bfs run: one state fewer for one spec
+            got["specs"]["philosophers/n=5"]["distinct_states"] -= 1
+        return got
+
+    monkeypatch.setattr(suite_module, "_check_folder", off_by_one)
+    assert run_bench([str(_suite(tmp_path))], as_json=True, spin=False, repeat=1) == 1
+    assert "MISMATCH on specs/: philosophers/n=5: lifecheck (auto)" in capsys.readouterr().err
+
+
+def test_a_suite_that_names_no_folder_is_bad_input(tmp_path: Path) -> None:
+    from lifecheck.errors import SpecError
+
+    with pytest.raises(SpecError, match="SUITE names 'nowhere', which is not a folder of specs"):
+        run_bench([str(_suite(tmp_path, "nowhere"))], as_json=True, spin=False, repeat=1)
+
+
+def test_a_spec_counts_as_slower_only_past_the_noise_and_when_long_enough() -> None:
+    """Spec by spec, the medians of the searches: a spec the default takes 1.5 times as
+    long on counts as slower; one within the machine's spread (1.05) does not, nor one
+    whose bfs search is too short to time (0.01 s), however slow."""
+    from lifecheck.cli.bench_suite import NOISE, TIMED, _versus
+
+    def run(times: dict[str, float]) -> dict:
+        return {"specs": {name: {"seconds": t} for name, t in times.items()}}
+
+    bfs = {"slow": 0.2, "even": 0.2, "short": TIMED / 5}
+    auto = {"slow": 0.3, "even": 0.2 * (1 + NOISE / 2), "short": TIMED}
+    runs = {"default": [run(auto), run({**auto, "slow": 0.5}), run(auto)], "bfs": [run(bfs)] * 3}
+    versus = _versus({"process_seconds": 2.0, "seconds": 0.6}, {"process_seconds": 1.0,
+                                                                "seconds": 0.3}, runs)
+    assert versus["slower"] == [("slow", 1.5)]
+    assert versus["timed_specs"] == 2
+    assert versus["slowest"] == {"spec": "slow", "ratio": 1.5}
+    assert (versus["process"], versus["search"]) == (2.0, 2.0)

@@ -110,6 +110,33 @@ def test_the_handover_happens_at_the_first_level_past_the_mark(monkeypatch: Any)
     assert count >= 300 > frontier_start, "handed over at the first level boundary past 300"
 
 
+def test_a_run_hands_over_only_where_its_levels_still_widen(monkeypatch: Any) -> None:
+    """Philosophers n=6 have levels of 1, 6, 20, 46, 79, 110, 129, 130, 115, 90, ...
+    states (862 in all). Past a mark of 150 (152 states, a level of 79 after one of 46)
+    the run widens and hands over; past a mark of 400 (521 states, a level of 130 after
+    one of 129) it no longer widens, so it stays exact to its end; and from the settled
+    bound (5 times the mark, or ``thin_handover`` where lower: 600 here) it hands over at
+    the next boundary whatever its levels do."""
+    taken: list[int] = []
+    real = handover._VectorPhase.take_over
+
+    def spy(self: Any, bfs: Any) -> None:
+        taken.append(bfs.count)
+        real(self, bfs)
+
+    monkeypatch.setattr(handover._VectorPhase, "take_over", spy)
+    spec = Spec("philosophers/n=6", Philosophers(n=6), holds())
+    widening = check_spec(spec, Options(handover=150))
+    assert taken == [152]
+    narrowing = check_spec(spec, Options(handover=400))
+    assert taken == [152], "handed over where the levels had stopped widening"
+    assert narrowing.stats.collision_chance is None
+    settled = check_spec(spec, Options(handover=400, thin_handover=600))
+    assert taken == [152, 636]
+    assert handover.WIDENING * 129 > 130 and handover.SETTLED_HANDOVER * 400 > 600
+    assert _as_read(widening) == _as_read(narrowing) == _as_read(settled)
+
+
 @pytest.mark.parametrize("phase", ["bfs", "vector"])
 def test_a_run_saved_in_either_phase_resumes_to_the_same_result(tmp_path: Path, phase: str) -> None:
     spec = Spec("philosophers/n=6", Philosophers(n=6), holds())
