@@ -5,8 +5,9 @@ hundred to a few thousand states each, where fixed costs and the modelling layer
 more than the search. The question a suite benchmark answers is whether the engine
 ``lifecheck check`` uses unasked beats the reference (``--engine bfs``) there, in total
 and spec by spec. A bench file names its folder (``SUITE = "../specs"``, relative to
-the file); both commands run as whole processes, in turn, ``repeat`` times each, and
-must agree on every spec's verdict and counts, or the benchmark fails loudly.
+the file); both commands run as whole processes, in turn (each first in every other
+round), ``repeat`` times each, and must agree on every spec's verdict and counts, or the
+benchmark fails loudly.
 
 Spec by spec, the time compared is what each spec's result reports (its search, to
 the verdict), the median of its runs; a spec is counted as slower only where its
@@ -49,7 +50,7 @@ def _engine(tool: str) -> str:
 
 @dataclass
 class Suite:
-    name: str  # how the rows name it: the folder as the bench file gives it
+    name: str  # how the rows name it: the folder's own name and a slash ("specs/")
     folder: Path
     file: Path  # the bench file that names it
 

@@ -137,6 +137,31 @@ def test_a_run_hands_over_only_where_its_levels_still_widen(monkeypatch: Any) ->
     assert _as_read(widening) == _as_read(narrowing) == _as_read(settled)
 
 
+def test_steps_run_translated_only_from_the_first_level_past_the_mark(monkeypatch: Any) -> None:
+    """Below the mark the default engine's bfs phase runs every step as the reference
+    does (translating did not pay on specs of that size); from the first level that
+    starts past it, as translated code. Fingerprinted runs, which stay in the bfs
+    explorer, follow the same rule."""
+    from lifecheck.explore import bfs
+
+    went: list[int] = []
+    real = bfs._Run.go_straight
+
+    def spy(self: Any) -> None:
+        went.append(self.count)
+        real(self)
+
+    monkeypatch.setattr(bfs._Run, "go_straight", spy)
+    spec = Spec("philosophers/n=6", Philosophers(n=6), holds())  # 862 states
+    small = check_spec(spec, Options())
+    assert went == []
+    past = check_spec(spec, Options(handover=400))  # stays in bfs: its levels narrow there
+    assert went == [521]
+    check_spec(spec, Options(handover=400, fingerprints=True))
+    assert went == [521, 521]
+    assert _as_read(past) == _as_read(small)
+
+
 @pytest.mark.parametrize("phase", ["bfs", "vector"])
 def test_a_run_saved_in_either_phase_resumes_to_the_same_result(tmp_path: Path, phase: str) -> None:
     spec = Spec("philosophers/n=6", Philosophers(n=6), holds())
