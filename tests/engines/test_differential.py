@@ -500,11 +500,15 @@ def test_every_engine_agrees_with_the_reference(desc: ModelDesc, handover: int) 
     expected = outcome(reference)
     for name, options in [("vector", {"engine": "vector"}),
                           ("auto", {"engine": "auto", "handover": handover, "thin_handover": handover}),
-                          ("fingerprints", {"fingerprints": True}),
+                          # (past the mark, handed over only where the levels widen)
+                          ("auto widening", {"engine": "auto", "handover": handover,
+                                             "thin_handover": 4 * handover + 1}),
+                          # (steps translated from the first level past the mark)
+                          ("fingerprints", {"fingerprints": True, "handover": handover}),
                           ("vector exact", {"engine": "vector", "exact": True})]:
         got = run(spec, **options)
         assert outcome(got) == expected, name
-        if name in ("vector", "auto"):  # the same violations, found at the same steps
+        if name in ("vector", "auto", "auto widening"):  # the same violations, at the same steps
             assert [(v.property, v.message, v.trace.steps[-1].action if v.trace and v.trace.steps
                      else None) for v in got.violations] == \
                 [(v.property, v.message, v.trace.steps[-1].action if v.trace and v.trace.steps
