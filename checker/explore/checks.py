@@ -37,7 +37,10 @@ def stuck(system: TransitionSystem, state: Any, succs: list[tuple[Step, Any]]) -
     """The deadlock rule, for a state whose steps are ``succs``: no step but faults is
     enabled and the state is not a declared final one. (Whether deadlocks are checked
     at all is the caller's option.)"""
-    return not any(not step.is_fault for step, _ in succs) and not system.is_final(state)
+    for step, _ in succs:  # (Step.is_fault, written out: this runs for every state)
+        if not step.fault or step.action != step.fault:
+            return False
+    return not system.is_final(state)
 
 
 def failed_step(step: Step, out: ActionFailure) -> tuple[str, str, str]:
@@ -174,8 +177,16 @@ class Checks:
 
     def broken(self, state: Any) -> list[tuple[str, str, str]]:
         """The invariants ``state`` breaks, as (property, kind, message)."""
-        return [(p.name, ALWAYS, does_not_hold(p)) for p in self.invariants
-                if not safely(p.check, state, p.name)]
+        out: list[tuple[str, str, str]] = []
+        for p in self.invariants:
+            try:  # (what safely does, with its common case first: this runs for every state)
+                value = p.check(state)
+            except Exception:
+                value = None
+            if value is True or (value is not False and safely(p.check, state, p.name)):
+                continue
+            out.append((p.name, ALWAYS, does_not_hold(p)))
+        return out
 
     def witness(self, state: Any, seen: set[str]) -> None:
         """Add to ``seen`` the ``sometimes`` properties ``state`` satisfies."""

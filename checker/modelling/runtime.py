@@ -21,7 +21,7 @@ from lifecheck.contract import ActionFailure, Step
 from lifecheck.errors import ModelError
 from lifecheck.modelling.blame import called_at, raised_at, told_apart, view_typo
 from lifecheck.modelling.symmetry import order_key
-from lifecheck.typed_values import equal_types, typed_key
+from lifecheck.typed_values import equal_types
 from lifecheck.values import FAST_IMMUTABLE, MutableValueError, check_immutable
 
 
@@ -60,8 +60,9 @@ class Context:
         # One object per distinct written value (see :meth:`write`).
         self.interned: dict[Any, Any] = {}
         # The same for values equal to an interned one only across types ((True,) beside
-        # (1,)), by typed key: so that each of them is shared too.
-        self.typed_interned: dict[Any, Any] = {}
+        # (1,)): every such variant met, under the value they all compare equal to, so
+        # that each of them is shared too, found again by a look at its types.
+        self.typed_interned: dict[Any, list[Any]] = {}
         self.readonly = True
         self.choices: tuple[int, ...] = ()  # the prefix of choice indices to replay
         self.sampler: Any = None  # a random.Random: take one random branch, not every one
@@ -123,10 +124,10 @@ class Context:
             held = None
         if held is not None and (held is value or equal_types(held, value)):
             return held
-        if held is not None:  # equal across types only
-            again = self.typed_interned.get(typed_key(value))
-            if again is not None:
-                return again
+        again = None if held is None else self._variant(held, value)  # equal across types only
+        if again is not None:
+            table[value] = again
+            return again
         try:
             check_immutable(value, f"field {name!r}")
         except MutableValueError as exc:
@@ -137,14 +138,27 @@ class Context:
             with contextlib.suppress(TypeError):
                 table[value] = value
         else:
-            self._hold_typed(value)
+            self.typed_interned[value].append(value)
+            table[value] = value
         return value
 
-    def _hold_typed(self, value: Any) -> None:
+    def _variant(self, held: Any, value: Any) -> Any:
+        """The object held for ``value`` among the typings met of a value equal to it (``held``
+        the one the table gives, of another typing), or None: ``value`` is then the caller's
+        to add to them.
+
+        The caller makes the typing found the table's, so that a value met again and again
+        in one typing (``(True,)`` after a single ``(1,)``) is a single look next time."""
         typed = self.typed_interned
-        if len(typed) >= INTERNED:
-            typed.clear()
-        typed[typed_key(value)] = value
+        variants = typed.get(value)
+        if variants is None:
+            if len(typed) >= INTERNED:
+                typed.clear()
+            variants = typed[value] = [held]
+        for known in variants:
+            if known is value or equal_types(known, value):
+                return known
+        return None
 
     def intern_part(self, part: tuple) -> tuple:
         """The object already held for a part of a state equal to ``part`` with the same types,
@@ -160,17 +174,17 @@ class Context:
                 table.clear()
             table[part] = part
             return part
-        for x, y in zip(held, part, strict=True):
-            if x is not y and not equal_types(x, y):
+        for x, y in zip(held, part, strict=False):  # (equal tuples: one length)
+            if x is not y and (type(x) is not type(y) or not equal_types(x, y)):
                 break
         else:
             return held
-        key = typed_key(part)  # equal across types only: shared by its typed key
-        again = self.typed_interned.get(key)
-        if again is not None:
-            return again
-        self._hold_typed(part)
-        return part
+        again = self._variant(held, part)  # equal across types only
+        if again is None:
+            self.typed_interned[part].append(part)
+            again = part
+        table[part] = again
+        return again
 
     def write_part(self, part: int, value: tuple) -> None:
         """Replace a whole part (the fault budget) in the state under construction."""

@@ -10,11 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from lifecheck import Model, Options, Spec, action, durable, holds, require
 from lifecheck.errors import ModelError
 from lifecheck.explore.bfs import explore
 from lifecheck.modelling.runtime import Context
+from lifecheck.typed_values import same_typed
 
 
 class TwoPaths(Model):
@@ -95,3 +98,38 @@ def test_parts_of_equal_states_are_shared_but_typed_parts_are_not() -> None:
     assert ctx.intern_part(again) is first
     falsy = tuple(["a", False])
     assert ctx.intern_part(falsy) is falsy
+
+
+# Values that compare equal in several typings, and a few that do not.
+_TYPINGS = [0, False, 0.0, -0.0, 1, True, 1.0, (0,), (False,), (1,), (True,), (1.0,),
+            frozenset({1}), frozenset({True}), Point(1, 0), Point(True, 0), "a", None]
+
+
+@given(st.lists(st.sampled_from(range(len(_TYPINGS))), max_size=40), st.booleans())
+def test_interning_gives_one_object_per_typing_in_any_order(picks: list[int], parts: bool) -> None:
+    """The law behind sharing across typings, whatever order they are met in: the object
+    given back has the very types asked for, and every later request of that typing gets
+    that same object (the table answers the typing met last first; the others stay found)."""
+    ctx = Context()
+    given_for: dict[int, object] = {}
+    for i in picks:
+        value = _TYPINGS[i]
+        asked = tuple([value]) if parts else value
+        got = ctx.intern_part(asked) if parts else ctx.intern(asked, "f")
+        assert same_typed(got, asked) and repr(got) == repr(asked)
+        if i in given_for:  # one typing per entry of the pool
+            assert got is given_for[i]
+        else:
+            given_for[i] = got
+
+
+def test_a_typing_met_again_and_again_is_the_tables_answer() -> None:
+    """Regression for the token ring: (1,) met once, then (True,) at every step, went the
+    long way (a typed look-up) at every step; now the typing met last answers first."""
+    ctx = Context()
+    ctx.intern_part(tuple([1]))
+    flag = ctx.intern_part(tuple([True]))
+    assert ctx.interned[(True,)] is flag
+    assert ctx.intern_part(tuple([True])) is flag
+    one = ctx.intern_part(tuple([1]))
+    assert ctx.interned[(1,)] is one and one is not flag and type(one[0]) is int
