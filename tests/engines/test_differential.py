@@ -416,6 +416,11 @@ def outcome(result: Result) -> tuple:
                                        for v in result.violations))
 
 
+def counterexamples(result: Result) -> list[tuple]:
+    """Each violation with its message and the replay key of its trace."""
+    return [(v.property, v.message, v.trace.key if v.trace else None) for v in result.violations]
+
+
 def verdict_only(result: Result) -> tuple:
     return (result.verdict, result.error, sorted((v.property, len(v.trace.steps) if v.trace else -1)
                                                  for v in result.violations))
@@ -508,12 +513,10 @@ def test_every_engine_agrees_with_the_reference(desc: ModelDesc, handover: int) 
                           ("vector exact", {"engine": "vector", "exact": True})]:
         got = run(spec, **options)
         assert outcome(got) == expected, name
-        if name in ("vector", "auto", "auto widening"):  # the same violations, at the same steps
-            assert [(v.property, v.message, v.trace.steps[-1].action if v.trace and v.trace.steps
-                     else None) for v in got.violations] == \
-                [(v.property, v.message, v.trace.steps[-1].action if v.trace and v.trace.steps
-                  else None) for v in reference.violations], name
-            assert got.stats.outside == reference.stats.outside
+        # The very counterexamples: the same violations, each by the same path of steps
+        # (every engine numbers states in the reference's breadth-first order).
+        assert counterexamples(got) == counterexamples(reference), name
+        assert got.stats.outside == reference.stats.outside, name
     if not reference.error and not desc.state_bound:
         # The same reachable states, told apart by type (0 is not False).
         want = sorted(map(repr, map(typed, reachable(spec))))
@@ -540,8 +543,7 @@ def exact_despite_collisions(spec: Spec, handover: int) -> None:
             got = run(spec, **options)
             assert outcome(got) == outcome(reference), name
             assert got.stats.collision_chance is None
-            assert [(v.property, v.trace.key if v.trace else None) for v in got.violations] == \
-                [(v.property, v.trace.key if v.trace else None) for v in reference.violations], name
+            assert counterexamples(got) == counterexamples(reference), name
 
 
 @settings(HARNESS, max_examples=max(1, EXAMPLES // 3))
@@ -631,8 +633,7 @@ def test_the_vector_engine_reduces_symmetry_as_bfs_does(tmp_path_factory: Any, d
     reference = run(spec)
     got = run(spec, engine="vector")
     assert outcome(got) == outcome(reference)
-    assert [(v.property, v.message, v.trace.key if v.trace else None) for v in got.violations] == \
-        [(v.property, v.message, v.trace.key if v.trace else None) for v in reference.violations]
+    assert counterexamples(got) == counterexamples(reference)
     assert got.stats.outside == reference.stats.outside
     if not reference.error:  # the first member of each orbit reached, in the same order
         assert list(map(typed, reachable(spec, "vector"))) == list(map(typed, reachable(spec)))
