@@ -155,7 +155,13 @@ class _Run(Search):
         return bool(self.frontier)
 
     def advance(self, until: float | None) -> None:
+        """Levels until the frontier is empty, a bound stops the run, the run hands over, or
+        ``until`` (a checkpoint is due): the loop around each level costs a thin state
+        space (a chain of one state a level) as much as the level itself."""
         self.level()
+        while self.frontier and not self.stopped and not self.hands_over() and \
+                (until is None or time.perf_counter() < until):
+            self.level()
 
     def frontier_size(self, pending: int) -> int:
         return len(self.frontier) + pending

@@ -90,15 +90,16 @@ class _BfsPhase(_Run):
         self.phase = "bfs"
         assert not self.compact, "the handover needs every state found so far"
 
-    def successor(self) -> Search | None:
+    def hands_over(self) -> bool:
         if self.stopped or not self.frontier or self.count < self.options.handover:
-            return None
+            return False
         if len(self.frontier) <= SMALL and self.count < self.options.thin_handover:
-            return None  # (a thin level: bfs is the faster here, see THIN_HANDOVER_STATES)
+            return False  # (a thin level: bfs is the faster here, see THIN_HANDOVER_STATES)
         settled = min(self.options.thin_handover, SETTLED_HANDOVER * self.options.handover)
-        if self.count < settled and not self.widening():
-            return None  # (the run may be near its end: see WIDENING)
-        return _VectorPhase.taking_over(self)
+        return self.count >= settled or self.widening()  # (else maybe near its end: WIDENING)
+
+    def successor(self) -> Search | None:
+        return _VectorPhase.taking_over(self) if self.hands_over() else None
 
     def widening(self) -> bool:
         """Whether the newest level is wider than the one before by :data:`WIDENING`."""

@@ -138,9 +138,13 @@ class Search:
     def frontier_size(self, pending: int) -> int:
         raise NotImplementedError
 
+    def hands_over(self) -> bool:
+        """Whether the run goes on in another engine from this level boundary."""
+        return False
+
     def successor(self) -> Search | None:
         """The run that goes on from here in another engine, or None to go on in this one
-        (called between levels, with the frontier whole)."""
+        (called between levels, with the frontier whole, where :meth:`hands_over`)."""
         return None
 
     def resumed_count(self) -> int:
