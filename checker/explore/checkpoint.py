@@ -27,7 +27,7 @@ from typing import Any
 from lifecheck.errors import ModelError
 from lifecheck.files import write_atomically
 
-FORMAT = 3  # (3: a vector run keeps its rows as one packed array, and the keys it drew)
+FORMAT = 4  # (4: team workers keep their frontier's ranks; 3: a vector run keeps its rows packed)
 
 
 def run_signature(system: Any, options: Any, engine: str) -> dict[str, Any]:

@@ -81,6 +81,11 @@ class Found:
     state: Any  # the state where it holds (or the source of the failing step)
     step_index: int | None = None  # index of the offending step among the state's steps
     depth: int = 0  # the depth of the state (teams order violations by it)
+    # Teams: where in the reference's order of discovery it was met within its depth, as
+    # a rank key (see lifecheck.explore.team_ranks): of the step that broke it, or of the
+    # step that first reached the state that breaks it.
+    order: int = 0
+    rank: int = 0  # teams: the rank in its level of the state where it was met (a step's source)
 
 
 def unhashable(exc: TypeError, where: str) -> ModelError:

@@ -88,7 +88,7 @@ class _PartitionActor:
                               stable_partitions=True)
 
     def handle(self, command: str, *args: Any) -> tuple:
-        if command in ("absorb", "claim", "admit"):  # batches: references to other actors' results
+        if command in ("offer", "claim", "admit"):  # batches: references to other actors' results
             import ray
 
             args = (ray.get(list(args[0])), *args[1:])

@@ -49,10 +49,6 @@ def _vector_refusal(system: TransitionSystem, options: Options) -> str | None:
 
 def team_refusal(system: TransitionSystem, options: Options) -> str | None:
     """Why workers (forked or Ray actors) cannot check this spec."""
-    if options.bounds.max_states is not None:
-        return ("a state bound explores the first N states in breadth-first order, an "
-                "order that only one process knows; explore with one worker, or bound "
-                "the depth instead (workers explore whole levels)")
     if options.workers < 1:
         return "workers must be at least 1"
     if options.engine == "vector":

@@ -103,8 +103,8 @@ class Exploration:
 
     def in_order(self) -> list[Found]:
         """The violations found, shallowest first (then in the order the search met them)."""
-        if self.parents is None:
-            return sorted(self.found.values(), key=lambda f: (f.depth, f.property))
+        if self.parents is None:  # a team's, in the reference's order already
+            return list(self.found.values())
         return sorted(self.found.values(),
                       key=lambda f: (self.depth_of(f.state) + (f.step_index is not None), f.state))
 

@@ -5,10 +5,13 @@ seen-set, their parent references and its share of the frontier. The search goes
 level by level, as the sequential explorer does, so the first violation of each
 property is still found at the smallest depth and counterexamples stay shortest
 (TLC with several workers loses this; a level barrier keeps it). In a level each
-worker expands its frontier and sends every successor to the worker that owns it;
-each owner then deduplicates what it received in a fixed order (sender by sender,
-in the order sent), so the run is deterministic and its distinct states are
-exactly the sequential explorer's.
+worker expands its frontier and sends every successor to the worker that owns it,
+tagged with its parent's rank in the level and its step; each owner keeps, of each
+state it has never seen, the sender with the smallest tag (its bfs parent), and the
+coordinator ranks the level's new states as one process would have reached them
+(:mod:`lifecheck.explore.team_ranks`). So the run is deterministic, its distinct
+states are exactly the sequential explorer's (the first N of them under a state
+bound) and its counterexamples are the reference's, step for step.
 
 Workers are forked after the model is compiled, so they share it without any
 pickling. Each worker is a vector engine where that engine can check the spec
@@ -18,7 +21,8 @@ bfs explorer when asked (``--engine bfs``, ``--exact``) or for a transition syst
 not written with the modelling API: ``_Partition`` below, whose owners are chosen by
 Python's hash (it agrees between forked processes) and deduplicate exactly
 (states, not fingerprints); what crosses a process boundary per state is then the
-state itself, its parent reference (worker, index) and the step index.
+state itself, its parent reference (worker, index), the step index and the parent's
+rank, and 8 bytes each way for the level's ranks.
 
 Liveness needs the whole graph in one place: workers record their shares of it
 (:mod:`lifecheck.explore.team_graph`, and for vector workers
@@ -39,6 +43,8 @@ from array import array
 from dataclasses import replace
 from typing import Any
 
+import numpy as np
+
 from lifecheck.contract import ActionFailure, Options, TransitionSystem
 from lifecheck.errors import EngineRefused, ModelError
 from lifecheck.explore.checks import (
@@ -55,6 +61,7 @@ from lifecheck.explore.forked import fork_worker
 from lifecheck.explore.stable_hash import PartHasher
 from lifecheck.explore.team import Ref, coordinate, serve, worker_error
 from lifecheck.explore.team_graph import PartitionGraph, keeps_graph
+from lifecheck.explore.team_ranks import key as rank_key
 from lifecheck.modelling.straight import straight_predicates, straight_successors
 from lifecheck.typed_values import same_typed
 
@@ -145,13 +152,19 @@ class _Partition:
         self.parents: list[Ref | None] = []
         self.via: list[int] = []
         self.frontier: list[int] = []
+        # The frontier in rank order (lifecheck.explore.team_ranks), with each state's
+        # rank in its level.
+        self.ranks: list[int] = []
+        self.offered: list[list[Any]] = []  # the states offered and not yet admitted
+        self.offered_depth = 0
+        self.where: list[list[int]] = []  # per sender, each slot's sid, or -2 - its offer
         self.sometimes_seen: set[str] = set()
         self.expanded = 0
         # A run that checks liveness records this worker's share of the graph.
         self.graph = PartitionGraph(system) if keeps_graph(system, options) else None
 
-    SAVED = ("seen", "states", "canons", "parents", "via", "frontier", "sometimes_seen",
-             "expanded", "types", "graph")
+    SAVED = ("seen", "states", "canons", "parents", "via", "frontier", "ranks",
+             "sometimes_seen", "expanded", "types", "graph")
 
     def load(self, blob: bytes) -> None:
         """Take up a partition saved from :data:`SAVED` (the coordinator checked it is ours)."""
@@ -207,7 +220,7 @@ class _Partition:
                 self.canons if self.system.reduces_symmetry else self.states)}
 
     def add(self, state: Any, key: Any, canon: Any, parent: Ref | None, via: int, depth: int,
-            found: list[Found]) -> None:
+            found: list[Found], order: int, rank: int) -> None:
         sid = len(self.states)
         self.seen[key] = sid
         self.states.append(state)
@@ -217,7 +230,7 @@ class _Partition:
         self.via.append(via)
         self.frontier.append(sid)
         try:
-            found.extend(Found(*broken, (self.me, sid), None, depth)
+            found.extend(Found(*broken, (self.me, sid), None, depth, order, rank)
                          for broken in self.checks.broken(state))
             self.checks.witness(state, self.sometimes_seen)
             if self.graph is not None:
@@ -227,15 +240,12 @@ class _Partition:
             raise
 
     def init(self, inits: list[Any]) -> dict[str, Any]:
-        found: list[Found] = []
-        for index, state in enumerate(inits):
-            canon = self.canon(state)
-            if self.owner(canon) == self.me:
-                key, sid = self.lookup(canon)
-                if sid is None:
-                    self.add(state, key, canon, None, index, 0, found)
-        return {"states": len(self.states), "new": len(self.frontier), "found": found,
-                "sometimes": set(self.sometimes_seen), "rss": resident_bytes()}
+        """Offer the initial states this worker owns (every worker sees them all)."""
+        symmetric = self.system.reduces_symmetry
+        mine = [(state, canon if symmetric else None, None, index, 0)
+                for index, state in enumerate(inits)
+                if self.owner(canon := self.canon(state)) == self.me]
+        return self.offer([pickle.dumps(mine)], False, 0)
 
     def expand(self, depth: int) -> dict[str, Any]:
         system, options = self.system, self.options
@@ -249,9 +259,11 @@ class _Partition:
         coverage: dict[str, int] = {}
         transitions = outside = 0
         constrained = system.constraint is not None
-        for sid in self.frontier:
+        ranks = self.ranks
+        for i, sid in enumerate(self.frontier):
             state = self.states[sid]
             ref = (self.me, sid)
+            rank = ranks[i]
             try:
                 succs = self.successors(state)
                 audit(system, options, self.expanded, state, succs)
@@ -263,7 +275,7 @@ class _Partition:
             if options.check_deadlock:
                 try:
                     if stuck(system, state, succs):
-                        found.append(Found(*deadlock(), ref, None, depth))
+                        found.append(Found(*deadlock(), ref, None, depth, rank_key(rank, 0), rank))
                 except ModelError as exc:
                     exc.failed_at = ref
                     raise
@@ -276,12 +288,14 @@ class _Partition:
                     cid = graph.class_of(step)
                     if cid >= 0:
                         enabled.add(cid)
+                order = rank_key(rank, k)
                 if isinstance(out, ActionFailure):
-                    found.append(Found(*failed_step(step, out), ref, k, depth + 1))
+                    found.append(Found(*failed_step(step, out), ref, k, depth + 1, order, rank))
                     continue
-                found.extend(Found(*broken, ref, k, depth + 1)
+                found.extend(Found(*broken, ref, k, depth + 1, order, rank)
                              for broken in self.checks.across(state, step, out))
-                if constrained and self.outside_constraint(state, out, ref, k, depth, found):
+                if constrained and self.outside_constraint(state, out, ref, k, depth, found,
+                                                           order, rank):
                     outside += 1
                     continue
                 try:
@@ -292,7 +306,8 @@ class _Partition:
                     raise ModelError(f"the state reached by {step.who()} {step.label()} is not "
                                      f"hashable ({exc})") from None
                 if tid is None:
-                    tid = -1 - self.batched(batches[owner], slots[owner], out, canon, ref, k)
+                    tid = -1 - self.batched(batches[owner], slots[owner], out, canon, ref, k,
+                                            rank)
                 if graph is not None:
                     graph.note_step(sid, k, cid, owner, tid)
             if graph is not None:
@@ -300,37 +315,39 @@ class _Partition:
         self.frontier = []
         symmetric = self.system.reduces_symmetry
         # Pickled here, once, and forwarded as bytes: the coordinator never unpickles them.
-        blobs = [pickle.dumps([(out, canon if symmetric else None, ref, k)
-                               for out, canon, ref, k in batch],
+        blobs = [pickle.dumps([(out, canon if symmetric else None, ref, k, rank)
+                               for out, canon, ref, k, rank in batch],
                               protocol=pickle.HIGHEST_PROTOCOL)
                  for batch in batches]
         return {"transitions": transitions, "coverage": coverage, "found": found,
                 "outbox": blobs, "rss": resident_bytes(), "outside": outside}
 
-    def batched(self, batch: list[tuple[Any, Any, Ref, int]], slots: dict[Any, int], out: Any,
-                canon: Any, ref: Ref, k: int) -> int:
-        """The slot of a successor in the batch for its owner, added the first time: per
-        destination each state goes once. The owner confirms types, so a state that only
-        compares equal to one already batched goes too."""
+    def batched(self, batch: list[tuple[Any, Any, Ref, int, int]], slots: dict[Any, int],
+                out: Any, canon: Any, ref: Ref, k: int, rank: int) -> int:
+        """The slot of a successor in the batch for its owner, added the first time (the
+        frontier goes in rank order, so with its smallest key): per destination each state
+        goes once. The owner confirms types, so a state that only compares equal to one
+        already batched goes too."""
         key = self.system.state_key(canon)
         slot = slots.get(key)
         if slot is not None:
             held = batch[slot][1]
             if held is canon or same_typed(held, canon):
                 return slot
-        batch.append((out, canon, ref, k))
+        batch.append((out, canon, ref, k, rank))
         if slot is None:
             slots[key] = len(batch) - 1
         return len(batch) - 1
 
     def outside_constraint(self, state: Any, out: Any, ref: Ref, k: int, depth: int,
-                           found: list[Found]) -> bool:
+                           found: list[Found], order: int, rank: int) -> bool:
         """Whether step ``k`` out of ``ref`` leaves the spec's constraints; the state it
         reaches is then checked here, and sent to no owner (see lifecheck.modelling.constraint)."""
         try:
             if self.system.in_model(state, out):
                 return False
-            found.extend(Found(*broken, ref, k, depth + 1) for broken in self.checks.broken(out))
+            found.extend(Found(*broken, ref, k, depth + 1, order, rank)
+                         for broken in self.checks.broken(out))
             self.checks.witness(out, self.sometimes_seen)
         except ModelError as exc:
             exc.failed_at = ref
@@ -340,7 +357,7 @@ class _Partition:
     def handle(self, command: str, *args: Any) -> tuple:
         """One command from the coordinator: ("ok", reply) or ("error", ...)."""
         return serve(self.me, {
-            "init": self.init, "expand": self.expand, "absorb": self.absorb,
+            "init": self.init, "expand": self.expand, "offer": self.offer, "admit": self.admit,
             "parent": lambda sid: (self.parents[sid], self.via[sid]),
             "save": lambda: pickle.dumps({name: getattr(self, name) for name in self.SAVED},
                                          protocol=pickle.HIGHEST_PROTOCOL),
@@ -355,29 +372,73 @@ class _Partition:
         assert self.graph is not None
         return self.graph.share(self.parents, self.via)
 
-    def absorb(self, inboxes: list[bytes], at_bound: bool, depth: int) -> dict[str, Any]:
+    def offer(self, inboxes: list[bytes], at_bound: bool, depth: int) -> dict[str, Any]:
+        """Of the successors every sender reached, the states never seen, each from its
+        sender with the smallest key (its bfs parent): their keys, sorted, for the
+        coordinator to rank (lifecheck.explore.team_ranks)."""
+        batches = [pickle.loads(blob) for blob in inboxes]
+        self.offered_depth = depth
+        while True:  # (again from the start where 0 and False met: the keys changed)
+            version = self.system.typing_version
+            pending: dict[Any, int] = {}
+            offered: list[list[Any]] = []
+            where: list[list[int]] = []
+            for batch in batches:
+                slots: list[int] = []
+                where.append(slots)
+                for out, canon, parent, k, rank in batch:
+                    canon = out if canon is None else canon
+                    key, sid = self.lookup(canon)
+                    if self.system.typing_version != version:
+                        break
+                    if sid is not None:
+                        slots.append(sid)
+                        continue
+                    order = rank_key(rank, k)
+                    at = pending.get(key)
+                    if at is None:
+                        pending[key] = at = len(offered)
+                        offered.append([order, out, key, canon, parent, k])
+                    elif offered[at][3] is not canon and \
+                            self.system.type_clashes(offered[at][3], canon):
+                        break
+                    elif order < offered[at][0]:
+                        offered[at] = [order, out, key, canon, parent, k]
+                    slots.append(-2 - at)
+                else:
+                    continue
+                break
+            else:
+                break
+            self.retype()
+        blocked = at_bound and bool(offered)
+        places = sorted(range(len(offered)), key=lambda at: offered[at][0])
+        place_of = [0] * len(offered)
+        for place, at in enumerate(places):
+            place_of[at] = place
+        self.offered = [] if blocked else [offered[at] for at in places]
+        self.where = [[sid if sid >= 0 else -2 - place_of[-2 - sid] for sid in slots]
+                      for slots in where]
+        return {"offers": np.array([o[0] for o in self.offered], np.uint64), "blocked": blocked}
+
+    def admit(self, inboxes: list[Any], ranks: Any) -> dict[str, Any]:
+        """The states offered that the coordinator ranked (a prefix of them, under a state
+        bound): the next frontier, in rank order."""
         found: list[Found] = []
-        blocked = False
-        answers = []  # with a graph kept: per sender, the id of each slot of its batch
-        keep_ids = self.graph is not None
-        for blob in inboxes:
-            ids = array("q")
-            for out, canon, parent, k in pickle.loads(blob):
-                canon = out if canon is None else canon
-                key, sid = self.lookup(canon)
-                if sid is None:
-                    if at_bound:
-                        blocked = True
-                        sid = -1
-                    else:
-                        sid = len(self.states)
-                        self.add(out, key, canon, parent, k, depth, found)
-                if keep_ids:  # (only a run that checks liveness pays for the answers)
-                    ids.append(sid)
-            answers.append(ids if keep_ids else None)
+        depth = self.offered_depth
+        sid0 = len(self.states)
+        kept = len(ranks)
+        for (order, out, key, canon, parent, k), rank in zip(self.offered[:kept], ranks, strict=True):
+            self.add(out, key, canon, parent, k, depth, found, order, int(rank))
+        self.ranks = [int(r) for r in ranks]
+        answers = None
+        if self.graph is not None:  # per sender, the id of each slot of its batch
+            answers = [array("q", [sid if sid >= 0 else
+                                   (sid0 + (-2 - sid) if -2 - sid < kept else -1)
+                                   for sid in slots]) for slots in self.where]
+        self.offered, self.where = [], []
         return {"states": len(self.states), "new": len(self.frontier), "found": found,
-                "sometimes": set(self.sometimes_seen), "blocked": blocked,
-                "rss": resident_bytes(), "ids": answers}
+                "sometimes": set(self.sometimes_seen), "rss": resident_bytes(), "ids": answers}
 
 
 def partition(system: TransitionSystem, options: Options, me: int, workers: int, kind: str,

@@ -7,10 +7,13 @@ shares, so a team has what a single process has: the time and memory bounds, the
 progress line, and checkpoints that a later run resumes.
 
 Per level, every worker expands its frontier and hands back what others own; then
-each owner absorbs, sender by sender, in the order sent. The coordinator keeps only
-counts, coverage and the first violation of each property (by depth, then worker);
-states stay with their owners, and a counterexample's key is rebuilt at the end by
-following parent references from worker to worker.
+each owner offers the states it has never seen, each from its bfs parent, and the
+coordinator ranks them as one process would have reached them (and cuts them to a
+state bound: :mod:`lifecheck.explore.team_ranks`) before the owners admit them. The
+coordinator keeps only counts, coverage and the first violation of each property in
+the reference's order; states stay with their owners, and a counterexample's key is
+rebuilt at the end by following parent references from worker to worker: the
+reference's own counterexample.
 
 A checkpoint holds the coordinator's figures and each worker's partition. Owners
 are chosen by a hash every process computes alike when checkpointing (Python's own
@@ -27,11 +30,12 @@ from typing import Any, Protocol
 from lifecheck.contract import Options, TransitionSystem
 from lifecheck.errors import ModelError
 from lifecheck.explore.checkpoint import run_signature
-from lifecheck.explore.checks import Found, depth_bound
+from lifecheck.explore.checks import Found, depth_bound, state_bound
 from lifecheck.explore.exploration import Exploration, resident_bytes
 from lifecheck.explore.search import Search
 from lifecheck.explore.team_graph import keeps_graph
 from lifecheck.explore.team_liveness import with_liveness
+from lifecheck.explore.team_ranks import in_reference_order, rank_level
 
 Ref = tuple[int, int]  # (worker, index of the state in that worker)
 Where = tuple[int, ...]  # a Ref, or (worker, index, step index) for a step out of that state
@@ -84,7 +88,7 @@ class TeamSearch(Search):
 
     ENGINE = "team"
     SAVED = ("found", "sometimes_seen", "coverage", "totals", "transitions", "frontier",
-             "depth", "complete", "reason", "outside", "rivals")
+             "depth", "complete", "reason", "outside")
 
     def __init__(self, system: TransitionSystem, options: Options, team: Team) -> None:
         self.system = system
@@ -95,7 +99,6 @@ class TeamSearch(Search):
         self.resumed_at = 0
         self.next_report = self.started + options.progress_every
         self.found: dict[str, Found] = {}
-        self.rivals: dict[str, list[Found]] = {}  # with a graph kept: every violation as shallow
         self.sometimes_seen: set[str] = set()
         self.coverage: dict[str, int] = {name: 0 for name in system.actions()}
         self.totals = [0] * team.size
@@ -143,7 +146,9 @@ class TeamSearch(Search):
         # Every worker sees every initial state and keeps the ones it owns.
         inits = list(self.system.init_states())
         self.frontier = 0
-        for w, report in enumerate(self.team.all("init", [(inits,)] * self.team.size)):
+        offers = self.team.all("init", [(inits,)] * self.team.size)
+        ranks = self.ranked(offers)
+        for w, report in enumerate(self.team.all("admit", [([], r) for r in ranks])):
             self.absorbed(w, report)
 
     def pending(self) -> bool:
@@ -170,12 +175,19 @@ class TeamSearch(Search):
             self.merge(report["found"])
             self.worker_rss[w] = report["rss"]
             outboxes.append(report["outbox"])
-        # Phase 2: each owner absorbs, sender by sender, in the order sent.
+        # Phase 2: each owner offers what it has never seen, the coordinator ranks the
+        # level, and the owners admit the states ranked within the state bound.
         inboxes = [([outboxes[src][w] for src in range(size)], at_bound, self.depth + 1)
                    for w in range(size)]
         self.frontier = 0
-        reports = (self.claimed(inboxes) if self.team.kind == "vector"
-                   else self.team.all("absorb", inboxes))
+        if self.team.kind == "vector":
+            reports = self.claimed(inboxes)
+        else:
+            offers = self.team.all("offer", inboxes)
+            ranks = self.ranked(offers)
+            reports = self.team.all("admit", [([], r) for r in ranks])
+            for report, offer in zip(reports, offers, strict=True):
+                report["blocked"] = offer["blocked"]
         for w, report in enumerate(reports):
             self.absorbed(w, report)
             if report["blocked"]:
@@ -191,17 +203,27 @@ class TeamSearch(Search):
     def claimed(self, inboxes: list[tuple]) -> list[dict[str, Any]]:
         """Vector workers absorb in three steps (see :mod:`lifecheck.explore.vector.partition`):
         owners claim the fingerprints they have never seen, senders deliver the rows of
-        those only, owners admit them."""
+        those only, owners admit the ones ranked within the state bound."""
         size = self.team.size
         claims = self.team.all("claim", inboxes)
         blocked = any(c["blocked"] for c in claims)
+        ranks = self.ranked(claims)
         boxes = self.team.all("deliver", [([claims[w]["wants"][src] for w in range(size)],)
                                           for src in range(size)])
-        reports = self.team.all("admit", [([boxes[src][w] for src in range(size)],)
+        reports = self.team.all("admit", [([boxes[src][w] for src in range(size)], ranks[w])
                                           for w in range(size)])
         for report in reports:
             report["blocked"] = blocked
         return reports
+
+    def ranked(self, offers: list[dict[str, Any]]) -> list[Any]:
+        """The ranks of the level's new states, owner by owner, within the state bound."""
+        limit = self.options.bounds.max_states
+        ranks, cut = rank_level([o["offers"] for o in offers],
+                                None if limit is None else max(0, limit - self.count))
+        if cut:
+            self.complete, self.reason = False, state_bound(limit)  # type: ignore[arg-type]
+        return ranks
 
     def absorbed(self, w: int, report: dict[str, Any]) -> None:
         self.totals[w] = report["states"]
@@ -212,18 +234,12 @@ class TeamSearch(Search):
         self.sometimes_seen |= report["sometimes"]
 
     def merge(self, new: list[Found]) -> None:
-        """Keep, per property, the violation at the smallest depth (then the first worker's).
-        A run that joins its graph keeps every violation as shallow, and picks the one the
-        bfs explorer would have met first once it knows the bfs numbering."""
+        """Keep, per property, the violation the reference meets first: by depth, then by
+        rank key (:mod:`lifecheck.explore.team_ranks`)."""
         for f in new:
             old = self.found.get(f.property)
-            if old is None or (f.depth, f.state) < (old.depth, old.state):
+            if old is None or (f.depth, f.order) < (old.depth, old.order):
                 self.found[f.property] = f
-            if self.keeps_graph:
-                if old is None or f.depth < old.depth:
-                    self.rivals[f.property] = [f]
-                elif f.depth == old.depth:
-                    self.rivals[f.property].append(f)
 
     def path(self, ref: Ref) -> list[int]:
         """The replay key of a state: follow parent references from worker to worker."""
@@ -240,12 +256,13 @@ class TeamSearch(Search):
     def finish(self) -> Exploration:
         exploration = self.explored()
         if self.keeps_graph and self.complete:
-            exploration = with_liveness(exploration, self.team, self.system, self.rivals)
+            exploration = with_liveness(exploration, self.team, self.system)
             # (the join and the liveness search it ran are the run's time too)
             exploration.seconds = self.elapsed + time.perf_counter() - self.started
         return exploration
 
     def explored(self) -> Exploration:
+        self.found = in_reference_order(self.found, [p.name for p in self.system.properties])
         keys = {}
         for name, f in self.found.items():
             key = self.path(f.state)

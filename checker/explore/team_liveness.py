@@ -26,7 +26,6 @@ from typing import Any
 import numpy as np
 
 from lifecheck.contract import EVENTUALLY, TransitionSystem
-from lifecheck.explore.checks import Found
 from lifecheck.explore.exploration import Exploration, Graph
 from lifecheck.explore.graph_arrays import Rows, by_source
 from lifecheck.explore.liveness import check_leads_to
@@ -146,17 +145,6 @@ def _bfs_numbers(n: int, parents: np.ndarray, first_via: np.ndarray, src: np.nda
     return new_of, np.concatenate(tree_parent), np.concatenate(tree_via)
 
 
-def _met_at(joined: Joined, f: Found) -> tuple[int, int]:
-    """When the bfs explorer meets violation ``f``: a broken step while it expands the
-    step's source, a broken state when the step first reaching it is taken (its parent
-    and step), a deadlock as it starts on the state."""
-    if f.step_index is not None:
-        return f.state, f.step_index
-    if f.kind == "deadlock":
-        return f.state, -1
-    return joined.parents[f.state], joined.via[f.state]
-
-
 class FetchedStates(dict):
     """The states a counterexample shows, by bfs number, fetched from their owners."""
 
@@ -164,18 +152,17 @@ class FetchedStates(dict):
         raise KeyError(f"state {sid} was not fetched from its worker")
 
 
-def with_liveness(exploration: Exploration, team: Any, system: TransitionSystem,
-                  rivals: dict[str, list[Found]]) -> Exploration:
+def with_liveness(exploration: Exploration, team: Any, system: TransitionSystem) -> Exploration:
     """``exploration`` (a complete team run) with the joined graph, the bfs numbering, its
     lassos found, and the states its counterexamples show fetched from their owners.
-    ``rivals`` holds, per property, every violation found at its smallest depth."""
+    Its violations are the reference's already (:mod:`lifecheck.explore.team_ranks`): only
+    their states are numbered anew."""
     joined = join(team, system)
     exploration.graph = joined.graph
     exploration.parents, exploration.via = joined.parents, joined.via
     exploration.keys = {}  # rebuilt from the tree of first parents, as a single process does
-    exploration.found = {name: min((replace(f, state=joined.number(f.state)) for f in found),
-                                   key=lambda f: _met_at(joined, f))
-                         for name, found in rivals.items()}
+    exploration.found = {name: replace(f, state=joined.number(f.state))
+                         for name, f in exploration.found.items()}
     shown: set[int] = set()
     for f in exploration.found.values():
         sid = f.state

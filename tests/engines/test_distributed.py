@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from lifecheck import Options, Spec, check_spec, holds
+from lifecheck import Bounds, Options, Spec, check_spec, holds
 from lifecheck.modelling.spec import load_specs
 
 ray = pytest.importorskip("ray", reason="distributed exploration needs the distributed extra")
@@ -56,8 +56,8 @@ def test_ray_actors_agree_with_the_sequential_explorer(spec: Spec):
     assert (dist.stats.distinct_states, dist.stats.transitions, dist.stats.depth) == \
         (seq.stats.distinct_states, seq.stats.transitions, seq.stats.depth)
     assert dist.verdict == seq.verdict and dist.coverage == seq.coverage
-    assert {v.property: len(v.trace.steps) for v in dist.violations if v.trace} == \
-        {v.property: len(v.trace.steps) for v in seq.violations if v.trace}
+    assert [(v.property, v.message, v.trace.key if v.trace else None) for v in dist.violations] \
+        == [(v.property, v.message, v.trace.key if v.trace else None) for v in seq.violations]
 
 
 @pytest.mark.parametrize("name", ["extraction/rename/power-loss", "two-phase-blocking/coordinator-stops"])
@@ -86,3 +86,20 @@ def test_actors_check_the_spec_as_narrowed_in_memory_not_as_in_its_file(engine: 
     result = check_spec(narrowed, Options(workers=2, ray=True, engine=engine))
     assert result.error == "" and result.verdict == "holds", (result.verdict, result.error)
     assert result.stats.distinct_states == check_spec(narrowed, Options()).stats.distinct_states
+
+
+@pytest.mark.parametrize("engine", ["bfs", "auto"])
+def test_ray_actors_admit_the_first_states_of_a_state_bound(engine: str) -> None:
+    """The coordinator ranks each level as one process reaches it, on Ray as with forked
+    workers: the reference's states, reason and counterexamples under a state bound."""
+    (spec,) = [s.safety_only() for s in ALL_SPECS
+               if s.name == "topic-recreate/delete-offsets/controller-crash"]
+    options = Options(bounds=Bounds(max_states=300), check_deadlock=spec.deadlock)
+    seq = check_spec(spec, dataclasses.replace(options, engine="bfs"))
+    dist = check_spec(spec, dataclasses.replace(options, engine=engine, workers=2, ray=True))
+    assert (dist.verdict, dist.incomplete_reason, dist.stats.distinct_states,
+            dist.stats.transitions) == (seq.verdict, seq.incomplete_reason,
+                                        seq.stats.distinct_states, seq.stats.transitions)
+    assert [(v.property, v.message, v.trace.key) for v in dist.violations] == \
+        [(v.property, v.message, v.trace.key) for v in seq.violations]
+    assert seq.incomplete_reason == "state bound 300 reached" and len(seq.violations) == 2

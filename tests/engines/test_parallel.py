@@ -31,8 +31,9 @@ def test_same_states_verdict_and_shortest_traces_with_two_workers(spec: Spec) ->
         (one.stats.distinct_states, one.stats.transitions, one.stats.depth)
     assert two.verdict == one.verdict
     assert two.coverage == one.coverage
-    assert {v.property: len(v.trace.steps) for v in two.violations if v.trace} == \
-        {v.property: len(v.trace.steps) for v in one.violations if v.trace}
+    # The very counterexamples: the team ranks each level as one process reaches it.
+    assert [(v.property, v.message, v.trace.key if v.trace else None) for v in two.violations] \
+        == [(v.property, v.message, v.trace.key if v.trace else None) for v in one.violations]
 
 
 def test_three_workers_agree_and_share_the_work() -> None:
@@ -93,12 +94,41 @@ def test_depth_bound_is_incomplete_in_parallel() -> None:
     assert check_spec(spec, Options(bounds=spec.bounds, workers=2)).verdict == "incomplete"
 
 
-def test_a_state_bound_is_refused_with_workers() -> None:
-    """The first N states in BFS order is one process's order: workers would explore
-    other states than the reference, and could give another verdict."""
-    spec = Spec("p", Philosophers(n=5), holds(), bounds=Bounds(max_states=100))
-    result = check_spec(spec, Options(bounds=spec.bounds, workers=2))
-    assert result.verdict == "error" and "state bound" in result.error
+@pytest.mark.parametrize("engine", ["bfs", "auto"])
+@pytest.mark.parametrize("limit", [1, 2, 7, 100, 260, 261])
+def test_a_state_bound_admits_the_references_first_states(engine: str, limit: int) -> None:
+    """The first N states in breadth-first order: ranked by the coordinator as one process
+    reaches them, so the same states, counts and reason as the reference (261 states in all)."""
+    spec = Spec("p", Philosophers(n=5), holds(), bounds=Bounds(max_states=limit))
+    one = check_spec(spec, Options(bounds=spec.bounds, engine="bfs"))
+    two = check_spec(spec, Options(bounds=spec.bounds, engine=engine, workers=2))
+    assert two.error == one.error == ""
+    assert (two.verdict, two.incomplete_reason, two.stats.distinct_states,
+            two.stats.transitions, two.stats.depth) == \
+        (one.verdict, one.incomplete_reason, one.stats.distinct_states, one.stats.transitions,
+         one.stats.depth)
+    assert [(v.property, v.trace.key) for v in two.violations] == \
+        [(v.property, v.trace.key) for v in one.violations]
+    assert one.incomplete_reason == ("" if limit == 261 else f"state bound {limit} reached")
+
+
+@pytest.mark.parametrize("engine", ["bfs", "auto"])
+@pytest.mark.parametrize("limit", [250, 300, 560])
+def test_a_state_bound_keeps_the_references_violations(engine: str, limit: int) -> None:
+    """A bound that cuts a level between the states breaking two invariants at once and
+    the one breaking a third: the same violations, listed in the same order, each by the
+    same path."""
+    (spec,) = [s.safety_only() for s in SPECS
+               if s.name == "topic-recreate/delete-offsets/controller-crash"]
+    bounds = Bounds(max_states=limit)
+    one = check_spec(spec, Options(bounds=bounds, check_deadlock=spec.deadlock, engine="bfs"))
+    two = check_spec(spec, Options(bounds=bounds, check_deadlock=spec.deadlock, engine=engine,
+                                   workers=2))
+    assert (two.verdict, two.incomplete_reason, two.stats.distinct_states) == \
+        (one.verdict, one.incomplete_reason, one.stats.distinct_states)
+    assert [(v.property, v.message, v.trace.key) for v in two.violations] == \
+        [(v.property, v.message, v.trace.key) for v in one.violations]
+    assert len(one.violations) == {250: 0, 300: 2, 560: 3}[limit]
 
 
 def test_workers_count_the_graph_they_keep_for_liveness() -> None:

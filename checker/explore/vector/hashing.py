@@ -84,6 +84,18 @@ def distinct(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return ordered[at], first.astype(np.int64), inverse
 
 
+def smallest_tag(keys: np.ndarray, tags: np.ndarray) -> np.ndarray:
+    """Where each distinct key occurs with its smallest tag (a rank key)."""
+    if not len(keys):
+        return np.empty(0, np.int64)
+    order = np.lexsort((tags, keys))
+    ordered = keys[order]
+    starts = np.empty(len(keys), bool)
+    starts[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=starts[1:])
+    return order[starts].astype(np.int64)
+
+
 def in_sorted(ordered: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Whether each key is in ``ordered`` (sorted), and where (its position where it is)."""
     pos = np.searchsorted(ordered, keys)

@@ -14,32 +14,35 @@ fingerprint modulo the number of workers. A level then goes in four steps, each 
 command from the coordinator:
 
 1. ``expand``: each worker expands its frontier and sends each owner the
-   fingerprints of the distinct successors it owns, in breadth-first order (8
-   bytes each), keeping how to build each one;
-2. ``claim``: each owner takes the fingerprints sender by sender, in the order
-   sent, and claims the ones it has never seen (the first claim of each wins);
+   fingerprints of the distinct successors it owns, each with its rank key (its
+   parent's rank in the level and its step: 16 bytes in all), keeping how to build
+   each one;
+2. ``claim``: each owner claims the fingerprints it has never seen, each from the
+   sender with the smallest rank key (its bfs parent), and offers their keys for the
+   coordinator to rank (:mod:`lifecheck.explore.team_ranks`);
 3. ``deliver``: each worker builds the rows of the successors claimed from it, and
    only those, and sends them: a row in the sender's ids (4 bytes per column),
    its parent reference (8) and step index (4), and, the first time the sender
    uses an id with that owner, the value it stands for;
 4. ``admit``: each owner translates the rows into its own ids (per sender and
    column, an array from the sender's ids to its own: one numpy indexing per
-   column) and keeps them as the next frontier, checking them.
+   column) and keeps the ones ranked within a state bound as the next frontier, in
+   rank order, checking them.
 
-So a distinct successor costs 8 bytes across, and a new state a byte or two per
-column plus 12; the rows of states already seen are never built nor sent, which
+So a distinct successor costs 16 bytes across, and a new state a byte or two per
+column plus 12, and 16 for its rank; the rows of states already seen are never built nor sent, which
 is where most successors of a level go. The seen-set is the vector engine's, 8
 bytes per state: the run is fingerprinted and reports the chance of a collision.
 
 Scaling, on paper. With W workers, a level whose senders reach S distinct successors
 (each sender's repeats dropped) of which N are new, and F fields a state:
 
-* bytes across: 8 S (W-1)/W of keys, at most 4 N of claims back, N (W-1)/W (F + 12)
+* bytes across: 16 S (W-1)/W of keys and tags, at most 4 N of claims back, 16 N of ranks, N (W-1)/W (F + 12)
   of rows (F bytes while no field holds more than 256 values), and each distinct value
   once per pair of workers (W^2 copies of the value tables at most, which is what
   grows with W). On the crash benchmark (38 fields, about 3.5 distinct successors per
-  new state, each sender's counted apart) that is about 45 bytes a state with 2
-  workers and about 80 with many, where its row alone takes 152 bytes in memory;
+  new state, each sender's counted apart) that is about 75 bytes a state with 2
+  workers and about 125 with many, where its row alone takes 152 bytes in memory;
 * work: each worker expands and deduplicates its share (S/W lookups and one sort of
   its keys), but learns every step it meets itself: the learned steps are paid W
   times (1,128 per worker on the crash benchmark, against 961,441 states; a spec whose
@@ -84,7 +87,15 @@ from lifecheck.explore.checks import Found, audit, deadlock, failed_step, stuck,
 from lifecheck.explore.exploration import resident_bytes
 from lifecheck.explore.stable_hash import fingerprint
 from lifecheck.explore.team import serve
-from lifecheck.explore.vector.hashing import distinct, finalise_int, in_sorted, smallest_unsigned
+from lifecheck.explore.team_ranks import key as rank_key
+from lifecheck.explore.team_ranks import keys as rank_keys
+from lifecheck.explore.vector.hashing import (
+    distinct,
+    finalise_int,
+    in_sorted,
+    smallest_tag,
+    smallest_unsigned,
+)
 from lifecheck.explore.vector.memo import CHUNK, SMALL, ValueIds
 from lifecheck.explore.vector.partition_graph import PartitionGraphing
 from lifecheck.explore.vector.run import VectorRun
@@ -141,7 +152,7 @@ class VectorPartition(PartitionGraphing, VectorRun):
     ENGINE = "vector team"
     VALUES = CodedValues
     SAVED = (*VectorRun.SAVED, "refs", "sent", "translations", "level_start", "expanded",
-             "step_parts", "owned_keys")
+             "step_parts", "owned_keys", "ranks", "level_keys")
 
     def __init__(self, system: Any, options: Options, me: int, workers: int) -> None:
         super().__init__(system, learner_for(system), options, None)
@@ -160,6 +171,13 @@ class VectorPartition(PartitionGraphing, VectorRun):
         self.pending: list[tuple[np.ndarray, ...]] = []  # per owner: what it may claim
         self.claimed = np.empty(0, np.uint64)  # seen-set keys of the states being admitted
         self.own: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        # The frontier in rank order (lifecheck.explore.team_ranks): each state's rank in
+        # its level and the key of the step that first reached it; and of the states
+        # claimed, their keys (in the order delivered) and the order that ranks them.
+        self.ranks = np.empty(0, np.int64)
+        self.level_keys = np.empty(0, np.uint64)
+        self.claim_keys = np.empty(0, np.uint64)
+        self.by_rank = np.empty(0, np.int64)
 
     # -- where things are: a team rebuilds paths from worker to worker ------------------
     def locate(self, exc: ModelError, sid: int) -> ModelError:
@@ -171,13 +189,21 @@ class VectorPartition(PartitionGraphing, VectorRun):
         return exc
 
     def note(self, f: Found) -> None:
-        """A worker's first violation of each property is its shallowest; the coordinator
-        keeps the shallowest of all workers' (then the first worker's)."""
-        if f.property in self.found:
+        """Keep, per property, the violation the reference meets first (by depth, then by
+        rank key); the coordinator keeps the first of all workers' alike."""
+        at = f.state - self.level_start
+        if f.kind == "deadlock":  # (keyed by the state's own rank: lifecheck.explore.team_ranks)
+            depth, order = self.here, rank_key(int(self.ranks[at]), 0)
+        elif f.step_index is None:
+            depth, order = self.here, int(self.level_keys[at])
+        else:
+            depth, order = self.here + 1, rank_key(int(self.ranks[at]), f.step_index)
+        old = self.found.get(f.property)
+        if old is not None and (old.depth, old.order) <= (depth, order):
             return
-        self.found[f.property] = f
-        depth = self.here + (f.step_index is not None)
-        self.reported.append(replace(f, state=(self.me, f.state), depth=depth))
+        f = self.found[f.property] = replace(f, depth=depth, order=order,
+                                            rank=int(self.ranks[at]))
+        self.reported.append(replace(f, state=(self.me, f.state)))
 
     # -- the team's commands --------------------------------------------------------------
     def handle(self, command: str, *args: Any) -> tuple:
@@ -214,10 +240,10 @@ class VectorPartition(PartitionGraphing, VectorRun):
         first = np.sort(first)
         keep = first[self.owner(keys[first]) == self.me]
         self.here = 0
-        self.seen = np.sort(keys[keep])
-        self.admitted(rows[keep], self.values.fingerprints(rows[keep]),
-                      np.full(len(keep), -1, np.int64), keep, keys[keep])
-        return self.report(len(keep))
+        self.own = (rows[keep], np.full(len(keep), -1, np.int64), keep)
+        self.claimed, self.claim_keys = keys[keep], keep.astype(np.uint64)  # (rank 0, index)
+        self.by_rank = np.arange(len(keep))
+        return {"offers": self.claim_keys, "blocked": False}
 
     def owner(self, keys: np.ndarray) -> np.ndarray:
         return (keys % np.uint64(self.workers)).astype(np.int64)
@@ -252,27 +278,28 @@ class VectorPartition(PartitionGraphing, VectorRun):
         coverage = {name: n - coverage0.get(name, 0) for name, n in self.coverage.items()
                     if n != coverage0.get(name, 0)}
         return {"transitions": self.transitions - transitions0, "coverage": coverage,
-                "found": self.report(0)["found"], "outbox": [p[0] for p in self.pending],
+                "found": self.report(0)["found"], "outbox": [(p[0], p[6]) for p in self.pending],
                 "rss": resident_bytes(), "outside": self.outside - outside0}
 
     def by_owner(self) -> list[tuple[np.ndarray, ...]]:
-        """The level's successors, each distinct one once (its first), split by owner."""
+        """The level's successors, each distinct one once (with its smallest rank key),
+        split by owner."""
         width = len(self.learner.columns)
         if not self.built:
             empty = (np.empty(0, np.uint64), *(np.empty(0, np.int64) for _ in range(4)),
-                     np.empty((0, width), np.int32))
+                     np.empty((0, width), np.int32), np.empty(0, np.uint64))
             return [empty] * self.workers
         keys, parents, vias, ks, ts, rows = (np.concatenate(part) for part in zip(*self.built,
                                                                                  strict=True))
         self.built = []
-        _, first, _ = distinct(keys)
-        first = np.sort(first)
+        tags = rank_keys(self.ranks[parents], vias)
+        first = np.sort(smallest_tag(keys, tags))
         owners = self.owner(keys[first])
         out = []
         for w in range(self.workers):
             at = first[owners == w]
             out.append((keys[at], parents[at], vias[at], ks[at], ts[at],
-                        rows[at] if len(rows) else rows))
+                        rows[at] if len(rows) else rows, tags[at]))
         return out
 
     def pend(self, keys: np.ndarray, parents: np.ndarray, vias: np.ndarray, ks: np.ndarray,
@@ -372,23 +399,24 @@ class VectorPartition(PartitionGraphing, VectorRun):
                   np.array(new, np.int32).reshape(len(new), rows.shape[1]))
 
     # -- 2. claim -------------------------------------------------------------------------
-    def claim(self, inboxes: list[np.ndarray], at_bound: bool, depth: int) -> dict[str, Any]:
-        """Of the fingerprints every worker sent, in sender order, the ones never seen
-        before: per sender, the positions this worker wants built."""
-        fps = np.concatenate(inboxes) if inboxes else np.empty(0, np.uint64)
-        unique, first, _ = distinct(fps)
-        seen = self.seen
-        fresh = np.sort(first[~in_sorted(seen, unique)[0]])
+    def claim(self, inboxes: list[tuple[np.ndarray, np.ndarray]], at_bound: bool,
+              depth: int) -> dict[str, Any]:
+        """Of the fingerprints every worker sent, the ones never seen before, each from the
+        sender with the smallest rank key (its bfs parent): per sender, the positions this
+        worker wants built; and their keys, sorted, for the coordinator to rank."""
+        fps = np.concatenate([fp for fp, _ in inboxes]) if inboxes else np.empty(0, np.uint64)
+        tags = np.concatenate([t for _, t in inboxes]) if inboxes else np.empty(0, np.uint64)
+        best = smallest_tag(fps, tags)
+        fresh = np.sort(best[~in_sorted(self.seen, fps[best])[0]])
         blocked = bool(len(fresh)) and at_bound
         if blocked:
             fresh = fresh[:0]
-        self.claimed = fps[fresh]
-        merged = np.concatenate((seen, self.claimed))
-        merged.sort(kind="stable")
-        self.seen = merged
-        bounds = np.cumsum([0, *map(len, inboxes)])
+        # (Delivered sender by sender, in the order sent; admitted in rank order.)
+        self.claimed, self.claim_keys = fps[fresh], tags[fresh]
+        self.by_rank = np.argsort(self.claim_keys, kind="stable")
+        bounds = np.cumsum([0, *map(len, (fp for fp, _ in inboxes))])
         wants = [narrow(fresh[(fresh >= lo) & (fresh < hi)] - lo) for lo, hi in pairwise(bounds.tolist())]
-        return {"wants": wants, "blocked": blocked}
+        return {"wants": wants, "blocked": blocked, "offers": self.claim_keys[self.by_rank]}
 
     # -- 3. deliver -----------------------------------------------------------------------
     def deliver(self, wants: list[np.ndarray]) -> list[Any]:
@@ -397,7 +425,7 @@ class VectorPartition(PartitionGraphing, VectorRun):
         for table in self.tables:  # (steps learned on a few rows in plain Python: as arrays)
             table.arrays()
         boxes: list[Any] = []
-        for w, (want, (_, parents, vias, ks, ts, rows)) in enumerate(
+        for w, (want, (_, parents, vias, ks, ts, rows, _)) in enumerate(
                 zip(wants, self.pending, strict=True)):
             out = rows[want] if len(rows) else self.build(frontier, parents[want], ks[want], ts[want])
             refs = (self.level_start + parents[want]) * self.workers + self.me
@@ -425,12 +453,13 @@ class VectorPartition(PartitionGraphing, VectorRun):
                             protocol=pickle.HIGHEST_PROTOCOL)
 
     # -- 4. admit -------------------------------------------------------------------------
-    def admit_level(self, inboxes: list[bytes]) -> dict[str, Any]:
-        """The rows claimed, sender by sender: the next frontier."""
+    def admit_level(self, inboxes: list[bytes], ranks: np.ndarray) -> dict[str, Any]:
+        """The rows claimed (the initial states, with no ``inboxes``) that the coordinator
+        ranked, a prefix of them under a state bound: the next frontier, in rank order."""
         width = len(self.learner.columns)
         rows_in, refs_in, vias_in = [], [], []
-        for sender, blob in enumerate(inboxes):
-            if sender == self.me:
+        for sender, blob in enumerate(inboxes or [b""]):
+            if sender == self.me or not inboxes:
                 assert self.own is not None
                 rows, refs, vias = self.own
                 self.own = None
@@ -442,11 +471,19 @@ class VectorPartition(PartitionGraphing, VectorRun):
             vias_in.append(vias)
         rows = np.concatenate(rows_in) if rows_in else np.empty((0, width), np.int32)
         assert len(rows) == len(self.claimed), "every claimed state delivered"
-        self.here += 1
+        if inboxes:
+            self.here += 1
+        kept = self.by_rank[:len(ranks)]
+        rows, claimed = rows[kept], self.claimed[kept]
         # (The seen-set holds the claimed keys: under symmetry, orbits' keys, while the
         # frontier goes on from the rows reached, with their own fingerprints.)
-        fps = self.claimed if self.orbits is None else self.values.fingerprints(rows)
-        self.admitted(rows, fps, np.concatenate(refs_in), np.concatenate(vias_in), self.claimed)
+        merged = np.concatenate((self.seen, claimed))
+        merged.sort(kind="stable")
+        self.seen = merged
+        self.ranks, self.level_keys = np.asarray(ranks, np.int64), self.claim_keys[kept]
+        fps = claimed if self.orbits is None else self.values.fingerprints(rows)
+        self.admitted(rows, fps, np.concatenate(refs_in)[kept], np.concatenate(vias_in)[kept],
+                      claimed)
         return self.report(len(rows))
 
     def translated(self, sender: int, news: list[tuple[int, list[Any]]], rows: np.ndarray) -> np.ndarray:
