@@ -56,7 +56,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "bounds", "override the spec's bound of the same name, for every spec checked; a run "
                   "that hits one is incomplete (never holds) and says which")
     bounds.add_argument("--max-states", type=_positive(int), metavar="N",
-                        help="distinct states, in breadth-first order (one worker only)")
+                        help="distinct states, the first N in breadth-first order (workers too)")
     bounds.add_argument("--max-depth", type=_positive(int), metavar="N",
                         help="steps from an initial state; deeper states are not explored")
     bounds.add_argument("--max-seconds", type=_positive(float), metavar="S",

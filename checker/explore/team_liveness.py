@@ -6,12 +6,11 @@ would have: initial states in the order given, then level by level, each state's
 steps in order, a state numbered where it is first reached. The liveness search
 (:mod:`lifecheck.explore.liveness`) picks the shortest stem and its loop by those
 numbers, so the same numbering gives the reference engine's lassos, not merely lassos
-as short; the tree of first parents it yields is the reference's too, so safety
-counterexamples are rebuilt from it as a single process rebuilds them. Of the
-violations of a property found at its smallest depth, the one kept is the one the bfs
-explorer meets first: bfs workers report every one; a vector worker reports its own
-first, so there a safety counterexample is as short as the reference's, not always
-the same. (Symmetry reduction is refused with liveness: fairness is per process.)
+as short; the tree of first parents it yields is the reference's too (each owner kept
+a state's bfs parent: :mod:`lifecheck.explore.team_ranks`), so safety counterexamples
+are rebuilt from it as a single process rebuilds them, for the violations the team
+kept, which are the reference's. (Symmetry reduction is refused with liveness: fairness
+is per process.)
 
 The states themselves stay with their owners; only those a counterexample shows are
 fetched, while the team still runs.
