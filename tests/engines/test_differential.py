@@ -406,7 +406,8 @@ def spec_of(desc: ModelDesc, symmetric: bool = False) -> Spec:
 def run(spec: Spec, **options: Any) -> Result:
     """A check of ``spec``: by the reference, the bfs explorer, unless ``options`` say."""
     options.setdefault("engine", "bfs")
-    return check_spec(spec, Options(bounds=spec.bounds, check_deadlock=False, **options))
+    options.setdefault("check_deadlock", False)
+    return check_spec(spec, Options(bounds=spec.bounds, **options))
 
 
 def outcome(result: Result) -> tuple:
@@ -557,15 +558,17 @@ def test_exact_runs_tell_colliding_orbits_apart(desc: ModelDesc, handover: int) 
 
 @pytest.mark.parametrize("engine", ["bfs", "vector"])
 @settings(HARNESS, max_examples=max(1, EXAMPLES // 3))
-@given(desc=model_descs())
-def test_two_workers_agree_with_the_reference(engine: str, desc: ModelDesc) -> None:
+@given(desc=model_descs(), deadlocks=st.booleans())
+def test_two_workers_agree_with_the_reference(engine: str, desc: ModelDesc,
+                                              deadlocks: bool) -> None:
     """Each worker a bfs explorer, or a vector engine (the default where it can): the
-    reference's counts and its very counterexamples, under a state bound too (the
-    coordinator ranks each level as one process would reach it)."""
+    reference's counts and its very counterexamples, in its order, under a state bound
+    too (the coordinator ranks each level as one process would reach it), deadlocks
+    checked or not."""
     assume(small(desc))
     spec = spec_of(desc)
-    two = run(spec, workers=2, engine=engine)
-    reference = run(spec)
+    two = run(spec, workers=2, engine=engine, check_deadlock=deadlocks)
+    reference = run(spec, check_deadlock=deadlocks)
     if reference.error:
         assert two.error == reference.error
     else:
