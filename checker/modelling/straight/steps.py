@@ -123,8 +123,10 @@ class StraightSteps:
         self.decls = system.model.action_decls()
         # Per instance: [code or None, whether it branches, (process, action, params), the
         # instance, the seconds it may still run as written before it is translated (-1:
-        # never)].
-        self.plan: list[list[Any]] = [[None, False, inst[3:6], inst, HOT]
+        # never), its step where it neither chooses nor fails (built once: a step is a
+        # value)].
+        self.plan: list[list[Any]] = [[None, False, inst[3:6], inst, HOT,
+                                       Step(*inst[3:6], (), "")]
                                       for inst in system.instances]
 
     def translate_all(self) -> StraightSteps:
@@ -157,7 +159,7 @@ class StraightSteps:
     def translated(self) -> list[str]:
         """The actions that run as translated code (every instance of them)."""
         self.translate_all()
-        return sorted({inst[4] for code, _, _, inst, _ in self.plan if code is not None}
+        return sorted({inst[4] for code, _, _, inst, *_ in self.plan if code is not None}
                       - set(self.why_not))
 
     def _translate(self, entry: list[Any]) -> None:
@@ -185,18 +187,18 @@ class StraightSteps:
         system = self.system
         active = runtime._ACTIVE
         out: list[tuple[Step, Any]] = []
+        reading = _READING  # (a local: see _READING)
         for entry in self.plan:
-            code, branching, (pname, name, params), inst, hot = entry
+            code = entry[0]
             if code is not None:
                 try:
-                    if branching:
-                        found = self._branches(code, state, pname, name, params)
+                    if entry[1]:
+                        found = self._branches(code, state, *entry[2])
                         if found is not None:
                             out.extend(found)
                             continue
                         outcome = None
                     else:
-                        reading = _READING  # (a local: see _READING)
                         active.append(reading)
                         try:
                             outcome = code(state, None)
@@ -209,8 +211,9 @@ class StraightSteps:
                 if outcome is DISABLED:
                     continue
                 if outcome is not None:
-                    out.append((Step(pname, name, params, (), ""), outcome))
+                    out.append((entry[5], outcome))
                     continue
+            inst, hot = entry[3], entry[4]
             if hot >= 0:
                 began = perf_counter()
                 found = system.run_instance(state, inst)
@@ -223,7 +226,8 @@ class StraightSteps:
                 found = system.run_instance(state, inst)
             if found:
                 out.extend(found)
-        out.extend(system.fault_successors(state))
+        if system.fault_steps:
+            out.extend(system.fault_successors(state))
         return out
 
     def _branches(self, code: Any, state: tuple, pname: str | None, name: str,
