@@ -20,7 +20,7 @@ Violations are ordered by (depth, key): the key of the step that broke the prope
 of the step that first reached the state that breaks it (a deadlock: the key of the
 state's own rank). That is the order in which the reference meets them, so the team
 keeps the very violation the reference reports, and lists the violations in the order
-the reference met them (:func:`in_order_met`).
+the reference reports them (:func:`in_reference_order`).
 """
 
 from __future__ import annotations
