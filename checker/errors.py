@@ -25,6 +25,9 @@ class ModelError(Exception):
         #: Where a team's worker met the problem, (worker, state index), until the
         #: coordinator turns it into a replay key.
         self.failed_at = failed_at
+        #: Where the reference explorer would have met it, as a team's worker places it, so
+        #: that the coordinator raises the reference's error (lifecheck.explore.team).
+        self.order: int | None = None
         super().__init__(self._render())
 
     def _render(self) -> str:
@@ -41,9 +44,12 @@ class ModelError(Exception):
     def within(self, *, spec: str | None = None, action: str | None = None,
                step: int | None = None) -> ModelError:
         """The same error, of the same type, with more context filled in (what is known stays)."""
-        return type(self)(self.message, spec=self.spec or spec, action=self.action or action,
-                          step=self.step if self.step is not None else step,
-                          replay_key=self.replay_key, failed_at=self.failed_at)
+        located = type(self)(self.message, spec=self.spec or spec,
+                             action=self.action or action,
+                             step=self.step if self.step is not None else step,
+                             replay_key=self.replay_key, failed_at=self.failed_at)
+        located.order = self.order
+        return located
 
     def at(self, key: list[int]) -> ModelError:
         """The same error located at the end of a replay key (the path to where it showed up)."""

@@ -46,7 +46,7 @@ from lifecheck.errors import EngineRefused
 from lifecheck.explore.engines import team_kind, team_refusal
 from lifecheck.explore.exploration import Exploration
 from lifecheck.explore.parallel import partition
-from lifecheck.explore.team import coordinate, worker_error
+from lifecheck.explore.team import coordinate, first_failure, worker_error
 from lifecheck.modelling.spec import Expectation, Spec, load_specs
 
 ByFile = tuple[str, str, "list[str] | None", Expectation]  # a spec's file, name, properties, verdict
@@ -122,7 +122,9 @@ class _RayTeam:
             # Keep the batches as references: each goes straight to the actor that owns it.
             refs = [a.scatter.options(num_returns=1 + self.size).remote(command, *arg)
                     for a, arg in zip(self.actors, args, strict=True)]
-            reports = [_unwrap(r) for r in self.ray.get([r[0] for r in refs])]
+            replies = self.ray.get([r[0] for r in refs])
+            first_failure(replies)
+            reports = [reply[1] for reply in replies]
             if command == "deliver":
                 return [list(r[1:]) for r in refs]
             for report, r in zip(reports, refs, strict=True):
@@ -130,7 +132,8 @@ class _RayTeam:
             return reports
         replies = self.ray.get([a.handle.remote(command, *arg)
                                 for a, arg in zip(self.actors, args, strict=True)])
-        return [_unwrap(r) for r in replies]
+        first_failure(replies)
+        return [reply[1] for reply in replies]
 
     def one(self, worker: int, command: str, *args: Any) -> Any:
         return _unwrap(self.ray.get(self.actors[worker].handle.remote(command, *args)))

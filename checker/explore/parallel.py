@@ -54,12 +54,13 @@ from lifecheck.explore.checks import (
     deadlock,
     failed_step,
     stuck,
+    unhashable,
 )
 from lifecheck.explore.engines import team_kind, team_refusal
 from lifecheck.explore.exploration import Exploration, resident_bytes
 from lifecheck.explore.forked import fork_worker
 from lifecheck.explore.stable_hash import PartHasher
-from lifecheck.explore.team import Ref, coordinate, serve, worker_error
+from lifecheck.explore.team import Ref, coordinate, first_failure, serve, worker_error
 from lifecheck.explore.team_graph import PartitionGraph, keeps_graph
 from lifecheck.explore.team_ranks import key as rank_key
 from lifecheck.modelling.straight import straight_predicates, straight_successors
@@ -105,10 +106,9 @@ class _ForkedWorkers:
     def all(self, command: str, args: list[tuple]) -> list[Any]:
         for pipe, a in zip(self.pipes, args, strict=True):
             pipe.send((command, *a))
-        # Every reply is read before a failed one is raised: a reply left in its pipe
-        # would be taken for the answer to the next command (the path to the error).
         replies = [pipe.recv() for pipe in self.pipes]
-        return [_unwrap(reply) for reply in replies]
+        first_failure(replies)
+        return [reply[1] for reply in replies]
 
     def one(self, worker: int, command: str, *args: Any) -> Any:
         self.pipes[worker].send((command, *args))
@@ -236,7 +236,7 @@ class _Partition:
             if self.graph is not None:
                 self.graph.note_state(state)
         except ModelError as exc:
-            exc.failed_at = (self.me, sid)
+            exc.failed_at, exc.order = (self.me, sid), rank_key(rank, 0)
             raise
 
     def init(self, inits: list[Any]) -> dict[str, Any]:
@@ -269,7 +269,7 @@ class _Partition:
                 audit(system, options, self.expanded, state, succs)
             except ModelError as exc:
                 exc = exc.within(step=depth + 1)  # (the step being taken, as bfs says)
-                exc.failed_at = ref
+                exc.failed_at, exc.order = ref, rank_key(rank, 0)
                 raise exc from None
             self.expanded += 1
             if options.check_deadlock:
@@ -277,7 +277,7 @@ class _Partition:
                     if stuck(system, state, succs):
                         found.append(Found(*deadlock(), ref, None, depth, rank_key(rank, 0), rank))
                 except ModelError as exc:
-                    exc.failed_at = ref
+                    exc.failed_at, exc.order = ref, rank_key(rank, 0)
                     raise
             enabled: set[int] = set()
             for k, (step, out) in enumerate(succs):
@@ -292,9 +292,15 @@ class _Partition:
                 if isinstance(out, ActionFailure):
                     found.append(Found(*failed_step(step, out), ref, k, depth + 1, order, rank))
                     continue
-                found.extend(Found(*broken, ref, k, depth + 1, order, rank)
-                             for broken in self.checks.across(state, step, out))
-                if constrained and self.outside_constraint(state, out, ref, k, depth, found,
+                try:
+                    found.extend(Found(*broken, ref, k, depth + 1, order, rank)
+                                 for broken in self.checks.across(state, step, out))
+                except ModelError as exc:  # (located at the step, as bfs locates it)
+                    exc = exc.within(action=f"{step.who()} {step.label()}")
+                    exc.failed_at = (self.me, sid, k)
+                    exc.order = rank_key(rank, k + 1)
+                    raise exc from None
+                if constrained and self.outside_constraint(state, step, out, ref, k, depth, found,
                                                            order, rank):
                     outside += 1
                     continue
@@ -303,8 +309,10 @@ class _Partition:
                     owner = self.owner(canon)
                     tid = self.lookup(canon)[1] if owner == self.me else None
                 except TypeError as exc:
-                    raise ModelError(f"the state reached by {step.who()} {step.label()} is not "
-                                     f"hashable ({exc})") from None
+                    error = unhashable(exc, f"{step.who()} {step.label()}").within(
+                        step=depth + 1)
+                    error.order = rank_key(rank, k + 1)
+                    raise error from None
                 if tid is None:
                     tid = -1 - self.batched(batches[owner], slots[owner], out, canon, ref, k,
                                             rank)
@@ -339,7 +347,7 @@ class _Partition:
             slots[key] = len(batch) - 1
         return len(batch) - 1
 
-    def outside_constraint(self, state: Any, out: Any, ref: Ref, k: int, depth: int,
+    def outside_constraint(self, state: Any, step: Any, out: Any, ref: Ref, k: int, depth: int,
                            found: list[Found], order: int, rank: int) -> bool:
         """Whether step ``k`` out of ``ref`` leaves the spec's constraints; the state it
         reaches is then checked here, and sent to no owner (see lifecheck.modelling.constraint)."""
@@ -350,8 +358,10 @@ class _Partition:
                          for broken in self.checks.broken(out))
             self.checks.witness(out, self.sometimes_seen)
         except ModelError as exc:
-            exc.failed_at = ref
-            raise
+            exc = exc.within(action=f"{step.who()} {step.label()}")
+            exc.failed_at = (*ref, k)
+            exc.order = rank_key(rank, k + 1)
+            raise exc from None
         return True
 
     def handle(self, command: str, *args: Any) -> tuple:

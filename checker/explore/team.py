@@ -55,7 +55,7 @@ class Team(Protocol):
 
 
 def worker_error(message: str, failed_at: Where | None, action: str | None = None,
-                 step: int | None = None) -> ModelError:
+                 step: int | None = None, order: int | None = None) -> ModelError:
     """A worker's error, told the coordinator as its parts: it adds the path to it."""
     error = ModelError(message, action=action, step=step)
     if failed_at is not None:
@@ -65,17 +65,31 @@ def worker_error(message: str, failed_at: Where | None, action: str | None = Non
 
 def serve(me: int, handlers: dict[str, Callable[..., Any]], command: str, args: tuple) -> tuple:
     """A worker runs one command from the coordinator: ("ok", reply), or ("error", message,
-    where, action, step) for the coordinator to raise (:func:`worker_error`)."""
+    where, action, step, order) for the coordinator to raise (:func:`worker_error`).
+    ``order``: where the reference would have met it, as a worker sets it on the error
+    (``ModelError.order``, :func:`lifecheck.explore.team_ranks.key` of the state's rank, and 0
+    for the state itself or 1 + k for its step k), so that of the errors several workers
+    meet in one command the coordinator raises the reference's (:func:`first_failure`)."""
     try:
         handler = handlers.get(command)
         if handler is None:
             raise ModelError(f"unknown command {command!r}")
         return ("ok", handler(*args))
     except ModelError as exc:
-        return ("error", exc.message, exc.failed_at, exc.action, exc.step)
+        return ("error", exc.message, exc.failed_at, exc.action, exc.step, exc.order)
     except Exception as exc:  # a bug of ours: say so rather than hang the coordinator
         return ("error", f"worker {me} failed: {type(exc).__name__}: {exc}\n"
-                         f"{traceback.format_exc()}", None)
+                         f"{traceback.format_exc()}", None, None, None, None)
+
+
+def first_failure(replies: list[tuple]) -> None:
+    """Raise the error the reference would have met first among the replies to one command
+    (every reply is read before: a reply left in its pipe would be taken for the answer to
+    the next command); an error a worker could not place comes last, then by worker."""
+    failed = [reply for reply in replies if reply[0] == "error"]
+    if failed:
+        first = min(failed, key=lambda reply: (reply[5] is None, reply[5] or 0))
+        raise worker_error(*first[1:])
 
 
 def coordinate(system: TransitionSystem, options: Options, team: Team) -> Exploration:

@@ -422,6 +422,11 @@ def counterexamples(result: Result) -> list[tuple]:
     return [(v.property, v.message, v.trace.key if v.trace else None) for v in result.violations]
 
 
+def error_key(result: Result) -> str | None:
+    """The replay key of the path to where an error showed up (None where there is none)."""
+    return result.error_trace.key if result.error_trace else None
+
+
 def verdict_only(result: Result) -> tuple:
     return (result.verdict, result.error, sorted((v.property, len(v.trace.steps) if v.trace else -1)
                                                  for v in result.violations))
@@ -569,8 +574,9 @@ def test_two_workers_agree_with_the_reference(engine: str, desc: ModelDesc,
     spec = spec_of(desc)
     two = run(spec, workers=2, engine=engine, check_deadlock=deadlocks)
     reference = run(spec, check_deadlock=deadlocks)
-    if reference.error:
+    if reference.error:  # the same error, and the same path to where it showed up
         assert two.error == reference.error
+        assert error_key(two) == error_key(reference)
     else:
         assert outcome(two) == outcome(reference)
         assert counterexamples(two) == counterexamples(reference)

@@ -7,7 +7,23 @@ from typing import Any
 
 import pytest
 
-from lifecheck import Bounds, Crash, Fail, Options, Spec, check_spec, holds
+from lifecheck import (
+    Bounds,
+    Crash,
+    Fail,
+    Model,
+    Options,
+    Process,
+    Spec,
+    action,
+    always,
+    check_spec,
+    durable,
+    holds,
+    require,
+    role,
+    transition,
+)
 from lifecheck.explore.parallel import explore_parallel
 from lifecheck.modelling.spec import load_specs
 from lifecheck.models.classic.philosophers import Philosophers
@@ -139,3 +155,54 @@ def test_workers_count_the_graph_they_keep_for_liveness() -> None:
     without = check_spec(spec, Options(workers=2, measure_memory=True, check_liveness=False))
     assert with_graph.stats.distinct_states == without.stats.distinct_states
     assert with_graph.stats.stored_bytes > 2 * without.stats.stored_bytes > 0
+
+
+class _Lamp(Process):
+    on = durable(False)
+
+
+class _Lamps(Model):
+    """Six lamps; a property that raises on every state with exactly one lamp on."""
+
+    lamps = role(_Lamp, count=6)
+
+    @action(_Lamp)
+    def switch_on(self, lamp):
+        require(not lamp.on)
+        lamp.on = True
+
+    @always
+    def fragile(self):
+        lit = sum(lamp.on for lamp in self.lamps)
+        return lit == 0 or 1 / (lit - 1) != 0
+
+
+class _LampSteps(_Lamps):
+    """A transition property that raises on every step that lights a second lamp."""
+
+    @always
+    def fragile(self):
+        return True
+
+    @transition
+    def fragile_step(before, after):
+        lit = sum(lamp.on for lamp in after.lamps)
+        return lit != 2 or 1 / (lit - 2) != 0
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+@pytest.mark.parametrize("engine", ["bfs", "auto"])
+@pytest.mark.parametrize(("model", "key"), [(_Lamps, "0.0"), (_LampSteps, "0.0.0")],
+                         ids=["state", "step"])
+def test_an_error_met_by_several_workers_is_the_one_the_reference_meets(
+        model: type, key: str, engine: str, workers: int) -> None:
+    """Bad input met at several states of a level, on several workers, by a state property
+    (met as states are admitted) or a transition property (met as a level is expanded):
+    the error reported, its words, and the path to it, are the reference's."""
+    spec = Spec("lamps", model(), holds())
+    one = check_spec(spec, Options(engine="bfs"))
+    team = check_spec(spec, Options(engine=engine, workers=workers))
+    assert one.verdict == team.verdict == "error"
+    assert team.error == one.error
+    assert one.error_trace is not None and team.error_trace is not None
+    assert team.error_trace.key == one.error_trace.key == key

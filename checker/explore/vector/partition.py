@@ -180,13 +180,16 @@ class VectorPartition(PartitionGraphing, VectorRun):
         self.by_rank = np.empty(0, np.int64)
 
     # -- where things are: a team rebuilds paths from worker to worker ------------------
-    def locate(self, exc: ModelError, sid: int) -> ModelError:
-        exc.failed_at = (self.me, sid)
+    def locate(self, exc: ModelError, sid: int, step: int = -1) -> ModelError:
+        """``exc`` placed for the coordinator (:func:`lifecheck.explore.team.first_failure`)."""
+        exc.failed_at = (self.me, sid) if step < 0 else (self.me, sid, step)
+        at = sid - self.level_start  # (the level being expanded, or admitted)
+        if 0 <= at < len(self.ranks):
+            exc.order = rank_key(int(self.ranks[at]), step + 1)
         return exc
 
     def locate_step(self, exc: ModelError, sid: int, via: int) -> ModelError:
-        exc.failed_at = (self.me, sid, via)
-        return exc
+        return self.locate(exc, sid, via)
 
     def note(self, f: Found) -> None:
         """Keep, per property, the violation the reference meets first (by depth, then by
