@@ -171,9 +171,8 @@ class VectorPartition(PartitionGraphing, VectorRun):
         self.pending: list[tuple[np.ndarray, ...]] = []  # per owner: what it may claim
         self.claimed = np.empty(0, np.uint64)  # seen-set keys of the states being admitted
         self.own: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
-        # The frontier in rank order (lifecheck.explore.team_ranks): each state's rank in
-        # its level and the key of the step that first reached it; and of the states
-        # claimed, their keys (in the order delivered) and the order that ranks them.
+        # The frontier in rank order (lifecheck.explore.team_ranks): ranks, keys of the steps
+        # that first reached them; the claimed states' keys as delivered, and their ranking.
         self.ranks = np.empty(0, np.int64)
         self.level_keys = np.empty(0, np.uint64)
         self.claim_keys = np.empty(0, np.uint64)
@@ -189,7 +188,7 @@ class VectorPartition(PartitionGraphing, VectorRun):
         return exc
 
     def locate_step(self, exc: ModelError, sid: int, via: int) -> ModelError:
-        return self.locate(exc, sid, via)
+        return self.locate(exc, sid, via)  # (step ``via`` out of ``sid``)
 
     def note(self, f: Found) -> None:
         """Keep, per property, the violation the reference meets first (by depth, then by
