@@ -60,6 +60,7 @@ def worker_error(message: str, failed_at: Where | None, action: str | None = Non
     error = ModelError(message, action=action, step=step)
     if failed_at is not None:
         error.failed_at = failed_at
+    error.order = order
     return error
 
 
