@@ -388,39 +388,9 @@ class _Partition:
         coordinator to rank (lifecheck.explore.team_ranks)."""
         batches = [pickle.loads(blob) for blob in inboxes]
         self.offered_depth = depth
-        while True:  # (again from the start where 0 and False met: the keys changed)
-            version = self.system.typing_version
-            pending: dict[Any, int] = {}
-            offered: list[list[Any]] = []
-            where: list[list[int]] = []
-            for batch in batches:
-                slots: list[int] = []
-                where.append(slots)
-                for out, canon, parent, k, rank in batch:
-                    canon = out if canon is None else canon
-                    key, sid = self.lookup(canon)
-                    if self.system.typing_version != version:
-                        break
-                    if sid is not None:
-                        slots.append(sid)
-                        continue
-                    order = rank_key(rank, k)
-                    at = pending.get(key)
-                    if at is None:
-                        pending[key] = at = len(offered)
-                        offered.append([order, out, key, canon, parent, k])
-                    elif offered[at][3] is not canon and \
-                            self.system.type_clashes(offered[at][3], canon):
-                        break
-                    elif order < offered[at][0]:
-                        offered[at] = [order, out, key, canon, parent, k]
-                    slots.append(-2 - at)
-                else:
-                    continue
-                break
-            else:
-                break
-            self.retype()
+        while (found := self.candidates(batches)) is None:
+            self.retype()  # (0 and False met: the keys changed, so again from the start)
+        offered, where = found
         blocked = at_bound and bool(offered)
         places = sorted(range(len(offered)), key=lambda at: offered[at][0])
         place_of = [0] * len(offered)
@@ -430,6 +400,38 @@ class _Partition:
         self.where = [[sid if sid >= 0 else -2 - place_of[-2 - sid] for sid in slots]
                       for slots in where]
         return {"offers": np.array([o[0] for o in self.offered], np.uint64), "blocked": blocked}
+
+    def candidates(self, batches: list[list[tuple]]) -> tuple[list[list[Any]], list[list[int]]] | None:
+        """The states never seen among ``batches``, each as [key, state, seen-set key,
+        representative, parent, step] from its smallest key, and per sender each slot's
+        id (or -2 - its candidate); None where values equal across types met on the way."""
+        version = self.system.typing_version
+        pending: dict[Any, int] = {}
+        offered: list[list[Any]] = []
+        where: list[list[int]] = []
+        for batch in batches:
+            slots: list[int] = []
+            where.append(slots)
+            for out, canon, parent, k, rank in batch:
+                canon = out if canon is None else canon
+                key, sid = self.lookup(canon)
+                if self.system.typing_version != version:
+                    return None
+                if sid is not None:
+                    slots.append(sid)
+                    continue
+                order = rank_key(rank, k)
+                at = pending.get(key)
+                if at is None:
+                    pending[key] = at = len(offered)
+                    offered.append([order, out, key, canon, parent, k])
+                elif offered[at][3] is not canon and \
+                        self.system.type_clashes(offered[at][3], canon):
+                    return None
+                elif order < offered[at][0]:
+                    offered[at] = [order, out, key, canon, parent, k]
+                slots.append(-2 - at)
+        return offered, where
 
     def admit(self, inboxes: list[Any], ranks: Any) -> dict[str, Any]:
         """The states offered that the coordinator ranked (a prefix of them, under a state
