@@ -122,7 +122,8 @@ def test_a_result_pickle_cannot_carry_is_checked_again_here(mixed: Path) -> None
     with Interruption() as interruption:
         results = check_side_by_side(specs, 2, interruption, check_one, lambda r: shown.append(r.spec))
     assert [r.spec for r in results] == shown == [s.name for s in specs]
-    assert here == ["local/violated", "local/unexpected"]
+    # Each is checked here once; in which order depends on which child answers first.
+    assert sorted(here) == ["local/unexpected", "local/violated"]
     assert results[2].verdict == "violated" and results[2].violations[0].trace is not None
 
 
