@@ -1,7 +1,7 @@
 """The explored graph as arrays: compact to keep, and what compiled graph code reads.
 
 Liveness reads the graph state by state (``graph.edges[s]``, ``graph.enabled[s]``)
-and hands the strongly connected components to scipy. The bfs explorer appends to
+and finds its strongly connected components from arrays. The bfs explorer appends to
 Python lists as it goes; the vector explorer records arrays and keeps them as
 :class:`Rows` (compressed sparse rows: an offset per state into flat arrays), a few
 bytes per step instead of a tuple per step. Both read the same way.

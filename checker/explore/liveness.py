@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from lifecheck.explore.exploration import Exploration
+from lifecheck.explore.strong_components import strong_components
 
 
 @dataclass
@@ -138,11 +139,7 @@ def _fair_states(exploration: Exploration, region: set[int]) -> dict[int, set[in
 def _fair_components(graph: Any, nodes: np.ndarray, src: np.ndarray, dst: np.ndarray,
                      cls: np.ndarray) -> list[set[int]]:
     """The fair strongly connected sets among ``nodes`` (disjoint), refined for strong
-    fairness; the steps are given as arrays (source, target, class), and the components
-    are found by scipy's compiled search."""
-    from scipy.sparse import csr_matrix
-    from scipy.sparse.csgraph import connected_components
-
+    fairness; the steps are given as arrays (source, target, class)."""
     fair: list[set[int]] = []
     pending = [(nodes, src, dst, cls)]
     while pending:
@@ -151,9 +148,7 @@ def _fair_components(graph: Any, nodes: np.ndarray, src: np.ndarray, dst: np.nda
         src, dst, cls = src[keep], dst[keep], cls[keep]
         order = np.sort(nodes)
         at_src, at_dst = np.searchsorted(order, src), np.searchsorted(order, dst)
-        matrix = csr_matrix((np.ones(len(src), np.int8), (at_src, at_dst)),
-                            shape=(len(order), len(order)))
-        count, labels = connected_components(matrix, directed=True, connection="strong")
+        count, labels = strong_components(len(order), at_src, at_dst)
         label_src, label_dst = labels[at_src], labels[at_dst]
         inner = label_src == label_dst
         looped = np.zeros(count, bool)
