@@ -27,7 +27,8 @@ from typing import Any
 from lifecheck.errors import ModelError
 from lifecheck.files import write_atomically
 
-FORMAT = 4  # (4: team workers keep their frontier's ranks; 3: a vector run keeps its rows packed)
+FORMAT = 5  # (5: a graph's arrays are saved under that name; 4: team workers keep their
+# frontier's ranks; 3: a vector run keeps its rows packed)
 
 
 def run_signature(system: Any, options: Any, engine: str) -> dict[str, Any]:

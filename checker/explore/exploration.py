@@ -20,7 +20,7 @@ from lifecheck.contract import (
     Progress,
 )
 from lifecheck.explore.checks import Found, time_bound
-from lifecheck.explore.graph_arrays import edge_arrays
+from lifecheck.explore.graph_arrays import GraphArrays
 from lifecheck.values import FrozenMap
 
 
@@ -34,14 +34,14 @@ class Graph:
     classes: list[Any] = field(default_factory=list)  # class id -> class key
     strong: frozenset[int] = frozenset()  # the class ids that are strongly fair
     predicate_bits: dict[str, list[tuple[bool, bool]]] = field(default_factory=dict)  # (P, Q)
-    steps: Any = None  # every step as (source, target, class) arrays, once the search needs them
+    arrays: GraphArrays | None = None  # the graph as flat arrays, once the search needs them
     lassos: dict[str, Any] = field(default_factory=dict)  # each liveness property's, once found
 
-    def step_arrays(self) -> tuple[Any, Any, Any]:
-        """Every step as arrays, built once for all the liveness properties checked."""
-        if self.steps is None:
-            self.steps = edge_arrays(self.edges)
-        return self.steps
+    def as_arrays(self) -> GraphArrays:
+        """The graph as flat arrays, built once for all the liveness properties checked."""
+        if self.arrays is None:
+            self.arrays = GraphArrays(self.edges, self.enabled)
+        return self.arrays
 
     def name_classes(self, class_ids: dict[Any, int], is_strong: Callable[[Any], bool]) -> None:
         """Record which fairness unit each class id stands for, and which are strong."""

@@ -26,11 +26,12 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
-from lifecheck.explore.exploration import Exploration
+from lifecheck.explore.exploration import Exploration, Graph
+from lifecheck.explore.graph_arrays import GraphArrays
+from lifecheck.explore.ordering import counted_distinct, first_of_each, sorted_distinct, stable_order
 from lifecheck.explore.strong_components import strong_components
 
 
@@ -58,49 +59,54 @@ def check_leads_to(name: str, exploration: Exploration, eventually: bool) -> Las
 def _leads_to(name: str, exploration: Exploration, eventually: bool) -> Lasso | None:
     graph = exploration.graph
     assert graph is not None
-    bits = graph.predicate_bits[name]
-    n = len(bits)
-    bad = [not q for _, q in bits]
-    if eventually:
-        sources = [s for s in range(n) if exploration.parents[s] < 0 and bad[s]]
-    else:
-        sources = [s for s in range(n) if bits[s][0] and bad[s]]
-    if not sources:
+    arrays = graph.as_arrays()
+    bits = np.array(graph.predicate_bits[name], bool).reshape(-1, 2)  # (P, Q) per state
+    bad = ~bits[:, 1]
+    # eventually Q: from the initial states; P ~> Q: from the states where P holds
+    starts = np.asarray(exploration.parents, np.int64)[:len(bad)] < 0 if eventually else bits[:, 0]
+    sources = np.flatnonzero(starts & bad)  # in the explorer's BFS order: shallowest first
+    if not len(sources):
         return None
-
-    # States reachable from a source through not-Q states, with BFS parents (shortest stems).
-    reach_parent: dict[int, tuple[int, int] | None] = {}
-    queue = deque()
-    for s in sources:  # sources are in BFS order of the explorer: shallowest first
-        if s not in reach_parent:
-            reach_parent[s] = None
-            queue.append(s)
-    order = []
-    while queue:
-        s = queue.popleft()
-        order.append(s)
-        for k, t, _ in graph.edges[s]:
-            if t >= 0 and bad[t] and t not in reach_parent:
-                reach_parent[t] = (s, k)
-                queue.append(t)
-
-    fair_states = _fair_states(exploration, set(order))
-    if not fair_states:
+    order, parent, via = _reach(arrays, sources, bad)
+    fair_of, components = _fair_states(graph, arrays, order)
+    on_fair = fair_of[order] != NOT_FAIR
+    if not on_fair.any():
         return None
     # The first fair state in BFS order from the sources has the shortest stem.
-    target = next(s for s in order if s in fair_states)
-    component = fair_states[target]
-    loop = _fair_loop(graph, component, target) if component is not None else []
+    target = int(order[int(np.argmax(on_fair))])
+    label = int(fair_of[target])
+    loop = [] if label == STUTTERS else _fair_loop(graph, arrays, components[label], target)
     inner: list[tuple[int, int]] = []
     cur = target
-    while reach_parent[cur] is not None:
-        prev, k = reach_parent[cur]  # type: ignore[misc]
-        inner.append((prev, k))
-        cur = prev
+    while parent[cur] >= 0:
+        inner.append((int(parent[cur]), int(via[cur])))
+        cur = int(parent[cur])
     inner.reverse()
     trigger = cur
     stem = _tree_path(exploration, trigger) + inner
     return Lasso(name, stem, target, loop, trigger)
+
+
+def _reach(arrays: GraphArrays, sources: np.ndarray,
+           bad: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The states reachable from ``sources`` through ``bad`` states, in breadth-first order
+    (a level at a time: each state where the steps of the level before, in order, first
+    reach it, as a queue would), and each one's BFS parent and step (-1: a source)."""
+    parent = np.full(len(bad), -2, np.int64)  # (-2: not reached)
+    via = np.full(len(bad), -1, np.int64)
+    parent[sources] = -1
+    levels, frontier = [sources], sources
+    while len(frontier):
+        at, src = arrays.steps_of(frontier)
+        target = arrays.dst[at]
+        fresh = target >= 0
+        fresh[fresh] = bad[target[fresh]] & (parent[target[fresh]] == -2)
+        target, src, at = target[fresh], src[fresh], at[fresh]
+        first = first_of_each(target)
+        frontier = target[first]
+        parent[frontier], via[frontier] = src[first], arrays.via[at[first]]
+        levels.append(frontier)
+    return np.concatenate(levels), parent, via
 
 
 def _tree_path(exploration: Exploration, sid: int) -> list[tuple[int, int]]:
@@ -113,35 +119,36 @@ def _tree_path(exploration: Exploration, sid: int) -> list[tuple[int, int]]:
     return path
 
 
-def _fair_states(exploration: Exploration, region: set[int]) -> dict[int, set[int] | None]:
-    """Map each state of ``region`` that lies on a fair loop to its fair component, or to
-    None where it may stutter (no fair step enabled: the behaviour may stay there).
+NOT_FAIR, STUTTERS = -2, -1
+
+
+def _fair_states(graph: Graph, arrays: GraphArrays,
+                 region: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+    """For each state, whether it lies on a fair loop within ``region``: the index of its
+    fair component (among those returned), :data:`STUTTERS` where no fair step is enabled
+    (the behaviour may stay there), or :data:`NOT_FAIR`.
 
     Only the loop of the state the lasso goes through is built (:func:`_fair_loop`, a
     search through the component): building one for every state of a component costs
     its size squared, minutes on a graph of 100,000 states.
     """
-    graph = exploration.graph
-    assert graph is not None
-    result: dict[int, set[int] | None] = {}
-    for s in region:
-        if not graph.enabled[s]:
-            result[s] = None
-    src, dst, cls = graph.step_arrays()
-    nodes = np.fromiter(region, np.int64, len(region))
-    for component in _fair_components(graph, nodes, src, dst, cls):
-        for s in component:
-            if s not in result:
-                result[s] = component
-    return result
+    n = len(arrays.offsets) - 1
+    fair_of = np.full(n, NOT_FAIR, np.int64)
+    idle = np.diff(arrays.enabled_offsets)[region] == 0
+    fair_of[region[idle]] = STUTTERS
+    components = _fair_components(graph, arrays, region)
+    for i, component in enumerate(components):
+        fair_of[component[fair_of[component] == NOT_FAIR]] = i
+    return fair_of, components
 
 
-def _fair_components(graph: Any, nodes: np.ndarray, src: np.ndarray, dst: np.ndarray,
-                     cls: np.ndarray) -> list[set[int]]:
+def _fair_components(graph: Graph, arrays: GraphArrays, nodes: np.ndarray) -> list[np.ndarray]:
     """The fair strongly connected sets among ``nodes`` (disjoint), refined for strong
-    fairness; the steps are given as arrays (source, target, class)."""
-    fair: list[set[int]] = []
-    pending = [(nodes, src, dst, cls)]
+    fairness; each a sorted array of states."""
+    width = max(arrays.width, 1)
+    strong = np.array(sorted(graph.strong), np.int64)
+    fair: list[np.ndarray] = []
+    pending = [(nodes, arrays.sources(), arrays.dst, arrays.cls)]
     while pending:
         nodes, src, dst, cls = pending.pop()
         keep = np.isin(src, nodes) & np.isin(dst, nodes)
@@ -151,40 +158,53 @@ def _fair_components(graph: Any, nodes: np.ndarray, src: np.ndarray, dst: np.nda
         count, labels = strong_components(len(order), at_src, at_dst)
         label_src, label_dst = labels[at_src], labels[at_dst]
         inner = label_src == label_dst
+        size = np.bincount(labels, minlength=count)
         looped = np.zeros(count, bool)
         looped[label_src[inner & (src == dst)]] = True
+        # Each component's enabled classes, with how many of its states enable each, and
+        # the classes taken on its inner steps: as (component, class) keys.
+        where, place = arrays.enabled_of(order)
+        keys = labels[place] * width + arrays.enabled[where]
+        enabled, counts = counted_distinct(keys)
+        taken_inside = inner & (cls >= 0)
+        taken = np.isin(enabled, label_src[taken_inside] * width + cls[taken_inside])
+        owner = enabled // width
+        # A class enabled in every state of a component and never taken inside rules it out.
+        ruled_out = np.zeros(count, bool)
+        ruled_out[owner[(counts == size[owner]) & ~taken]] = True
+        # A strongly fair class enabled somewhere and never taken inside starves it.
+        starving = np.isin(enabled % width, strong) & ~taken
+        starved = np.zeros(count, bool)
+        starved[owner[starving]] = True
+        candidate = ((size > 1) | looped) & ~ruled_out
         members = _split(labels, order, count)
+        for label in np.flatnonzero(candidate & ~starved).tolist():
+            fair.append(members[label])
+        cut = candidate & starved
+        if not cut.any():
+            continue
+        # Cut out the states where a starving class is enabled; search what is left again.
+        kept = np.ones(len(order), bool)
+        kept[place[np.isin(keys, enabled[starving])]] = False
+        kept_members = _split(labels, kept, count)
         inner_at = _split(label_src[inner], np.nonzero(inner)[0], count)
-        for label in range(count):
-            states = members[label]
-            if len(states) == 1 and not looped[label]:
-                continue
-            component = set(states.tolist())
-            enabled = [graph.enabled[s] for s in component]
-            always_enabled = frozenset.intersection(*enabled)
-            steps = inner_at[label]
-            taken = {c for c in cls[steps].tolist() if c >= 0}
-            if not always_enabled <= taken:
-                continue
-            starved = {c for e in enabled for c in e if c in graph.strong} - taken
-            if not starved:
-                fair.append(component)
-                continue
-            rest = np.array([s for s, e in zip(component, enabled, strict=True)
-                             if not e & starved], np.int64)
+        for label in np.flatnonzero(cut).tolist():
+            rest = members[label][kept_members[label]]
             if len(rest):
+                steps = inner_at[label]
                 pending.append((rest, src[steps], dst[steps], cls[steps]))
     return fair
 
 
 def _split(labels: np.ndarray, values: np.ndarray, count: int) -> list[np.ndarray]:
-    """``values`` grouped by their ``labels`` (0..count-1)."""
-    order = np.argsort(labels, kind="stable")
+    """``values`` grouped by their ``labels`` (0..count-1), in their order within a group."""
+    order = stable_order(labels)
     ends = np.cumsum(np.bincount(labels, minlength=count))
     return np.split(values[order], ends[:-1])
 
 
-def _fair_loop(graph, component: set[int], start: int) -> list[tuple[int, int]]:
+def _fair_loop(graph: Graph, arrays: GraphArrays, members: np.ndarray,
+               start: int) -> list[tuple[int, int]]:
     """A short loop from ``start`` through ``component`` that is itself fair.
 
     For each weakly fair class enabled somewhere in the component the loop either
@@ -195,7 +215,8 @@ def _fair_loop(graph, component: set[int], start: int) -> list[tuple[int, int]]:
     nearest step that settles a class still owed, counting everything passed on the
     way, then walk back to the start.
     """
-    owed = set().union(*(graph.enabled[s] for s in component))
+    component = set(members.tolist())
+    owed = set(sorted_distinct(arrays.enabled[arrays.enabled_of(members)[0]]).tolist())
     owed -= _disabled_at(graph, owed, start)
     loop: list[tuple[int, int]] = []
     cur = start

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from lifecheck.explore.ordering import stable_order
+
 COMPILED_FROM = 50_000
 """Steps from which scipy's compiled search is used: here the Python search takes
 about 50 ms, a sixth of scipy's import."""
@@ -42,7 +44,7 @@ def compiled_components(n: int, src: np.ndarray, dst: np.ndarray) -> tuple[int, 
 def python_components(n: int, src: np.ndarray, dst: np.ndarray) -> tuple[int, np.ndarray]:
     """Tarjan's algorithm with an explicit stack of (node, next step to follow), so that
     a long chain cannot overflow Python's recursion limit."""
-    by_source = np.argsort(src, kind="stable")
+    by_source = stable_order(src)
     targets = dst[by_source].tolist()
     starts = np.searchsorted(src[by_source], np.arange(n + 1)).tolist()
     index = [-1] * n  # the order in which the search first met each node

@@ -28,7 +28,7 @@ from lifecheck.contract import EVENTUALLY, TransitionSystem
 from lifecheck.explore.exploration import Exploration, Graph
 from lifecheck.explore.graph_arrays import Rows, by_source
 from lifecheck.explore.liveness import check_leads_to
-from lifecheck.explore.vector.hashing import distinct
+from lifecheck.explore.ordering import first_of_each, sorted_distinct
 
 
 @dataclass
@@ -95,7 +95,7 @@ def join(team: Any, system: TransitionSystem) -> Joined:
     on = new_of[np.concatenate(on_)] if on_ else np.empty(0, np.int64)
     en = np.concatenate(en_) if en_ else np.empty(0, np.int64)
     width = max(len(class_ids), 1)
-    pairs = distinct(on * width + en)[0]
+    pairs = sorted_distinct(on * width + en)
     graph.enabled = Rows(n, pairs // width, (pairs % width,), as_set=True)
     graph.name_classes(class_ids, system.fairness().is_strong)
     for p in system.properties:
@@ -133,7 +133,7 @@ def _bfs_numbers(n: int, parents: np.ndarray, first_via: np.ndarray, src: np.nda
         targets, sources, steps = dst[at], np.repeat(frontier, counts), via[at]
         fresh = new_of[targets] < 0
         targets, sources, steps = targets[fresh], sources[fresh], steps[fresh]
-        first = np.sort(distinct(targets)[1])
+        first = first_of_each(targets)
         frontier = targets[first]
         new_of[frontier] = numbered + np.arange(len(frontier))
         numbered += len(frontier)

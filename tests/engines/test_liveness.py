@@ -20,10 +20,11 @@ from hypothesis import strategies as st
 
 from lifecheck import Options, Step, TransitionSystem
 from lifecheck.contract import EVENTUALLY, LEADS_TO, Fairness, Property
-from lifecheck.explore import strong_components
+from lifecheck.explore import liveness, strong_components
 from lifecheck.explore.verdict import check_system
 from lifecheck.replay import replay
 from lifecheck.result import Result, Violation
+from tests import liveness_by_state as by_state
 from tests import reference as ref
 
 # An edge: (process, action, target, is_fault), or with parameter values after them.
@@ -87,14 +88,22 @@ def check(system: TransitionSystem) -> Result:
 
 def check_both_ways(system: TransitionSystem) -> Result:
     """The result, which must be the same with the components found by scipy (as
-    graphs of ``COMPILED_FROM`` steps or more are) as by the Python search."""
+    graphs of ``COMPILED_FROM`` steps or more are) as by the Python search, and the
+    same as the state-by-state search's (tests/liveness_by_state.py) to the very lasso."""
     result = check(system)
     with mock.patch.object(strong_components, "COMPILED_FROM", 0):
         compiled = check(system)
-    assert [(v.property, v.trace.replay if v.trace else None) for v in compiled.violations] \
-        == [(v.property, v.trace.replay if v.trace else None) for v in result.violations]
-    assert compiled.verdict == result.verdict
+    with mock.patch.object(liveness, "_leads_to", by_state.leads_to):
+        by_states = check(system)
+    assert lasso_keys(compiled) == lasso_keys(result) == lasso_keys(by_states)
+    assert compiled.verdict == result.verdict == by_states.verdict
     return result
+
+
+def lasso_keys(result: Result) -> list[tuple[str, Any, Any]]:
+    """Each violation's property, replay key, where its loop starts and whether it stutters."""
+    return [(v.property, v.trace.replay, v.trace.loop_start, v.trace.stutter) if v.trace
+            else (v.property, None, None, None) for v in result.violations]
 
 
 def walk(system: TransitionSystem, key: list[int]) -> tuple[list[Hashable], list[Step]]:
@@ -418,6 +427,41 @@ def test_leads_to_matches_brute_force(case: tuple[GraphSystem, set[int], set[int
                    for i, s in enumerate(states))
 
 
+def test_the_lasso_goes_to_the_fair_state_first_reached_from_the_triggers() -> None:
+    """Triggers 1 and 2; 1 leads to 4 and 2 to 3, both dead ends (a behaviour may stop
+    there). The explorer numbered 3 before 4 (0 reaches it directly), but from the
+    triggers 4 is reached first: through 1, the first trigger. A search that took the
+    reached states in the order of their numbers would go to 3."""
+    edges = {0: [("p", "a", 1, False), ("p", "a", 2, False), ("p", "a", 3, False)],
+             1: [("p", "a", 4, False)], 2: [("p", "a", 3, False)], 3: [], 4: []}
+    result = check_both_ways(GraphSystem([0], edges, [leads_to({1, 2}, set())]))
+    assert lasso_keys(result) == [("PLeadsToQ", [0, 0, 0], 2, True)]
+
+
+@st.composite
+def larger_graphs(draw: Any) -> tuple[GraphSystem, set[int], set[int]]:
+    """Graphs of up to 16 states with several steps each: levels wide enough that the
+    order a state is first reached in differs from the order of the explorer's ids."""
+    n = draw(st.integers(4, 16))
+    edges = {s: [(*draw(st.sampled_from(LABELS)), draw(st.integers(0, n - 1)), False,
+                  draw(st.integers(0, 1))) for _ in range(draw(st.integers(0, 4)))]
+             for s in range(n)}
+    goal = draw(st.sets(st.integers(0, n - 1), max_size=n // 2))
+    trigger = draw(st.sets(st.integers(0, n - 1)))
+    strong = frozenset(draw(st.sets(st.sampled_from(["a", "b"]))))
+    per = draw(st.sampled_from(["action", "instance"]))
+    return GraphSystem([0], edges, [], strong=strong, per=per), goal, trigger
+
+
+@settings(max_examples=400, deadline=None)
+@given(larger_graphs(), st.booleans())
+def test_the_array_search_finds_the_lassos_of_the_search_state_by_state(
+        case: tuple[GraphSystem, set[int], set[int]], eventual: bool) -> None:
+    system, goal, trigger = case
+    system.properties = [eventually(goal) if eventual else leads_to(trigger, goal)]
+    check_both_ways(system)
+
+
 def test_one_fair_loop_is_built_per_lasso_however_big_the_component(monkeypatch: Any) -> None:
     """A ring of 300 states never reaching the goal: one fair component. Only the loop
     of the state the lasso goes through is searched for; a loop built for every state
@@ -427,9 +471,9 @@ def test_one_fair_loop_is_built_per_lasso_however_big_the_component(monkeypatch:
     calls: list[int] = []
     original = liveness._fair_loop
 
-    def counted(graph: Any, component: set[int], start: int) -> list[tuple[int, int]]:
+    def counted(graph: Any, arrays: Any, members: Any, start: int) -> list[tuple[int, int]]:
         calls.append(start)
-        return original(graph, component, start)
+        return original(graph, arrays, members, start)
 
     monkeypatch.setattr(liveness, "_fair_loop", counted)
     ring = {s: [("p", "a", (s + 1) % 300, False)] for s in range(300)}

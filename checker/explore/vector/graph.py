@@ -19,6 +19,7 @@ import numpy as np
 
 from lifecheck.explore.exploration import Graph
 from lifecheck.explore.graph_arrays import Rows, by_source
+from lifecheck.explore.ordering import sorted_distinct
 from lifecheck.modelling.footprint import trigger_of
 
 
@@ -95,8 +96,7 @@ class GraphRecording:
             states = np.concatenate([s for s, _ in self.enabled_parts])
             classes = np.concatenate([c for _, c in self.enabled_parts])
             width = max(len(self.class_ids), 1)
-            pairs = np.sort(states * width + classes)  # deduplicated by hand: numpy's
-            pairs = pairs[np.concatenate(([True], pairs[1:] != pairs[:-1]))]  # unique hashes, slowly
+            pairs = sorted_distinct(states * width + classes)
             graph.enabled = Rows(n, pairs // width, (pairs % width,), as_set=True)
         else:
             graph.enabled = Rows(n, np.empty(0, np.int64), (np.empty(0, np.int64),), as_set=True)

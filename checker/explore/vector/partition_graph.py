@@ -17,8 +17,9 @@ from typing import Any
 
 import numpy as np
 
+from lifecheck.explore.ordering import sorted_distinct
 from lifecheck.explore.team_graph import compact
-from lifecheck.explore.vector.hashing import distinct, in_sorted
+from lifecheck.explore.vector.hashing import in_sorted
 
 _EMPTY = np.empty(0, np.int64)
 
@@ -60,7 +61,7 @@ class PartitionGraphing:
 
     def asks(self) -> list[np.ndarray]:
         """Per owner, the distinct keys of this worker's steps' targets that it owns."""
-        keys = distinct(self._steps()[3])[0]
+        keys = sorted_distinct(self._steps()[3])
         owners = self.owner(keys)
         self.asked = [keys[owners == w] for w in range(self.workers)]
         return self.asked
