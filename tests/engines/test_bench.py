@@ -307,3 +307,20 @@ def test_a_spec_counts_as_slower_only_past_the_noise_and_when_long_enough() -> N
     assert versus["timed_specs"] == 2
     assert versus["slowest"] == {"spec": "slow", "ratio": 1.5}
     assert (versus["process"], versus["search"]) == (2.0, 2.0)
+
+
+def test_a_spec_whose_runs_overlap_bfs_runs_is_noise_not_slower() -> None:
+    """Medians 1.2 apart, but the default's fastest run is faster than bfs's slowest:
+    the same code timed on a noisy machine (a spec of a few hundred states runs the
+    same explorer either way). Only a spec every run of which is slower counts."""
+    from lifecheck.cli.bench_suite import _versus
+
+    def run(seconds: float) -> dict:
+        return {"specs": {"spec": {"seconds": seconds}}}
+
+    overlapping = {"default": [run(0.12), run(0.09), run(0.12)], "bfs": [run(0.1), run(0.1), run(0.11)]}
+    apart = {"default": [run(0.12), run(0.13), run(0.12)], "bfs": [run(0.1), run(0.1), run(0.11)]}
+    total = ({"process_seconds": 1.0, "seconds": 0.1}, {"process_seconds": 1.0, "seconds": 0.1})
+    assert _versus(*total, overlapping)["slower"] == []
+    assert _versus(*total, overlapping)["slowest"] == {"spec": "spec", "ratio": 1.2}
+    assert _versus(*total, apart)["slower"] == [("spec", 1.2)]
