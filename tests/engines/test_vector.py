@@ -317,6 +317,24 @@ def test_distinct_is_numpys_unique(keys: list[int], spread: int) -> None:
         assert g.tolist() == w.reshape(-1).tolist()
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 40), st.integers(0, 5)), max_size=80),
+       st.lists(st.integers(0, 2**64 - 1), min_size=4, max_size=4))
+def test_smallest_tag_is_the_first_of_each_key_by_tag_then_place(
+        picks: list[tuple[int, int, int]], bases: list[int]) -> None:
+    """A team keeps each successor from the sender with the smallest rank key, ties to the
+    first sent: what sorting by (key, tag, place) and taking each key's first gives.
+    Keys near a few wide bases agree in their high bits (the sort's hard case); tags
+    repeat."""
+    from lifecheck.explore.vector.hashing import smallest_tag
+
+    keys = np.array([(bases[b] + d) % 2**64 for b, d, _ in picks], np.uint64)
+    tags = np.array([t for _, _, t in picks], np.uint64)
+    order = np.lexsort((np.arange(len(keys)), tags, keys))
+    want = order[np.r_[True, keys[order][1:] != keys[order][:-1]]] if len(keys) else order
+    assert smallest_tag(keys, tags).tolist() == want.tolist()
+
+
 
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 4), st.integers(0, 2)), min_size=1, max_size=40),

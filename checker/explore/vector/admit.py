@@ -17,6 +17,7 @@ from lifecheck.explore.checks import (
     does_not_hold,
     state_bound,
 )
+from lifecheck.explore.ordering import stable_order
 from lifecheck.explore.vector.hashing import distinct, in_sorted
 from lifecheck.explore.vector.memo import (
     RECENT,
@@ -111,8 +112,7 @@ class Admission:
         parent puts them in the bfs explorer's order (parent, then step index).
         """
         self.merge_recent()
-        order = np.argsort(parents.astype(np.uint16) if len(rows) <= 1 << 16 else parents,
-                           kind="stable")
+        order = stable_order(parents)
         if self.checks.transitions:
             # Every step is checked, also one into a state a bound keeps out (as bfs does).
             self.check_steps(rows, sid0, parents[order], ks[order], ts[order], vias[order])

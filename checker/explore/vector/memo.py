@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from lifecheck.contract import ActionFailure, Step
-from lifecheck.explore.vector.hashing import fingerprints, zobrist_code
+from lifecheck.explore.vector.hashing import distinct, fingerprints, zobrist_code
 from lifecheck.typed_values import same_typed, typed_key
 
 CHUNK = 1 << 16  # frontier rows expanded at once: bounds the memory a level's successors take
@@ -242,10 +242,14 @@ class ColumnMemo:
                 missing = np.flatnonzero(~hit)
             if not len(missing):
                 return entries
-            sub = rows[missing][:, self.cols] if self.cols else np.zeros((len(missing), 0), np.int32)
-            _, first = np.unique(sub, axis=0, return_index=True)
-            reps = np.sort(first).tolist()
-            self._learn([(int(missing[j]), tuple(sub[j].tolist())) for j in reps], learn,
+            # The first row of each combination not yet known, in row order.
+            if keys is not None:  # (packed: one integer a combination)
+                first = distinct(keys[missing])[1]
+            else:
+                sub = rows[missing][:, self.cols] if self.cols else np.zeros((len(missing), 0), np.int32)
+                first = np.unique(sub, axis=0, return_index=True)[1]
+            reps = missing[np.sort(first)].tolist()
+            self._learn([(r, tuple(rows[r, self.cols].tolist())) for r in reps], learn,
                         lambda r: tuple(rows[r].tolist()))
 
     def lookup_small(self, rows: list[list[int]],

@@ -85,6 +85,7 @@ from lifecheck.contract import ActionFailure, Options
 from lifecheck.errors import ModelError
 from lifecheck.explore.checks import Found, audit, deadlock, failed_step, stuck, unhashable
 from lifecheck.explore.exploration import resident_bytes
+from lifecheck.explore.ordering import stable_order
 from lifecheck.explore.stable_hash import fingerprint
 from lifecheck.explore.team import serve
 from lifecheck.explore.team_ranks import key as rank_key
@@ -309,16 +310,15 @@ class VectorPartition(PartitionGraphing, VectorRun):
         """Successors of a chunk in bfs order, by their seen-set keys (``parents``: indices in
         the frontier; ``rows``: given where already built, else built from the frontier
         row and transition)."""
-        width = len(self.learner.columns)
         self.built.append((keys.astype(np.uint64), parents.astype(np.int64), vias.astype(np.int64),
                            ks.astype(np.int64), ts.astype(np.int64),
-                           np.empty((0, width), np.int32) if rows is None else rows))
+                           np.empty((0, len(self.learner.columns)), np.int32) if rows is None else rows))
 
     # The vector engine's expansion admits what it generates; a worker pends it instead.
     def admit(self, rows: np.ndarray, sid0: int, fps: np.ndarray, parents: np.ndarray,
               ks: np.ndarray, ts: np.ndarray, vias: np.ndarray,
               at_bound: bool) -> tuple[np.ndarray, np.ndarray]:
-        order = np.argsort(parents, kind="stable")  # the bfs order: by parent, then step
+        order = stable_order(parents)  # the bfs order: by parent, then step
         parents, ks, ts, vias, fps = parents[order], ks[order], ts[order], vias[order], fps[order]
         if self.checks.transitions:
             self.check_steps(rows, sid0, parents, ks, ts, vias)
