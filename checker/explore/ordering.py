@@ -20,36 +20,56 @@ _ALL_BITS = (1 << 64) - 1
 
 
 def stable_order(keys: np.ndarray) -> np.ndarray:
-    """``np.argsort(keys, kind="stable")`` for integer keys, by one ``np.sort`` of each
-    key's bits beside its position.
+    """``np.argsort(keys, kind="stable")`` for integer keys (see :func:`sorted_order`)."""
+    return sorted_order(keys)[0]
 
-    A key that fits beside its position is packed whole. A wider one is packed by its
-    high bits: keys that differ there come out in order, and keys that agree there
-    come out by position, which is the right order unless their low bits descend.
-    Among a million fingerprints a few pairs agree in their high 44 bits; the groups
-    where that happened are sorted again by (key, position), so the result is always
-    numpy's, and the argsort is only called where such groups are many (keys that are
-    not spread over their width)."""
+
+def sorted_order(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.argsort(keys, kind="stable")`` and ``keys`` in that order, for integer keys,
+    by one ``np.sort`` of each key's bits beside its position.
+
+    A key that fits beside its position is packed whole, and the sorted keys are read
+    back from the packed ones. A wider one (a fingerprint) is packed by its high bits:
+    keys that differ there come out in order, and keys that agree there come out by
+    position, which is the right order unless their low bits descend. Among a million
+    fingerprints a few pairs agree in their high 44 bits; where that happened, the
+    keys whose high bits agree are sorted again by (key, position), so the result is
+    always numpy's, and the argsort is only called where such keys are many (keys that
+    are not spread over their width)."""
     n = len(keys)
     if not n:
-        return np.empty(0, np.int64)
+        return np.empty(0, np.int64), keys[:0]
     place_bits = max((n - 1).bit_length(), 1)
     if keys.dtype.kind not in "iu" or place_bits > 40:
-        return np.argsort(keys, kind="stable")
-    # Each key's distance from the least (order kept, and small keys stay small), as
-    # unsigned 64 bits: a negative or a wide key wraps around exactly.
-    least = np.uint64(int(keys.min()) & _ALL_BITS)
-    wide = keys.astype(np.int64 if keys.dtype.kind == "i" else np.uint64, copy=False).view(
-        np.uint64) - least
-    shift = np.uint64(max(0, int(wide.max()).bit_length() + place_bits - 64))
+        order = np.argsort(keys, kind="stable")
+        return order, keys[order]
+    # Each key's distance from the least (order kept, small keys stay small), as
+    # unsigned 64 bits: a negative or a wide key wraps around exactly. Fingerprints
+    # are spread over all 64 bits, and are taken as they are.
+    least = 0 if keys.dtype == np.uint64 else int(keys.min()) & _ALL_BITS
+    wide = keys if not least and keys.dtype == np.uint64 else \
+        keys.astype(np.int64 if keys.dtype.kind == "i" else np.uint64).view(np.uint64) - np.uint64(least)
+    shift = max(0, int(wide.max()).bit_length() + place_bits - 64)
     places = np.uint64(place_bits)
-    packed = (wide >> shift) << places
+    packed = wide >> np.uint64(shift) if shift else wide.copy()
+    packed <<= places
     packed |= np.arange(n, dtype=np.uint64)
     packed.sort()
-    order = (packed & np.uint64((1 << place_bits) - 1)).astype(np.int64)
     if shift:
-        order = _in_low_bits_order(wide, order, packed >> places)
-    return order
+        order = (packed & np.uint64((1 << place_bits) - 1)).view(np.int64)
+        ordered = wide[order]
+        if (ordered[1:] < ordered[:-1]).any():  # (only where high bits agree: see above)
+            order = _in_low_bits_order(wide, order, packed >> places)
+            ordered = wide[order]
+    else:
+        ordered = packed >> places
+        packed &= np.uint64((1 << place_bits) - 1)
+        order = packed.view(np.int64)
+    if wide is keys:
+        return order, ordered
+    ordered += np.uint64(least)
+    signed = ordered.view(np.int64 if keys.dtype.kind == "i" else np.uint64)
+    return order, signed.astype(keys.dtype, copy=False)
 
 
 def _in_low_bits_order(wide: np.ndarray, order: np.ndarray, high: np.ndarray) -> np.ndarray:
@@ -58,13 +78,12 @@ def _in_low_bits_order(wide: np.ndarray, order: np.ndarray, high: np.ndarray) ->
     same = high[1:] == high[:-1]
     ordered = wide[order]
     clash = same & (ordered[1:] < ordered[:-1])
-    if not clash.any():
-        return order
     group = np.zeros(len(order), np.int64)
     np.cumsum(~same, out=group[1:])
     at = np.flatnonzero(np.isin(group, group[1:][clash]))
     if len(at) > len(order) // 8:  # (not spread: the argsort is the cheaper)
         return np.argsort(wide, kind="stable")
+    order = order.copy()
     moved = order[at]
     order[at] = moved[np.lexsort((moved, wide[moved], group[at]))]
     return order

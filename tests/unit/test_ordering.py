@@ -36,7 +36,15 @@ def fingerprints(draw: st.DrawFn) -> np.ndarray:
 @settings(max_examples=300, deadline=None)
 @given(keys)
 def test_stable_order_is_the_stable_argsort(values: Any) -> None:
-    assert ordering.stable_order(values).tolist() == np.argsort(values, kind="stable").tolist()
+    assert_the_stable_argsort(values)
+
+
+def assert_the_stable_argsort(values: np.ndarray) -> None:
+    want = np.argsort(values, kind="stable")
+    order, ordered = ordering.sorted_order(values)
+    assert order.tolist() == want.tolist()
+    assert ordered.dtype == values.dtype and ordered.tolist() == values[want].tolist()
+    assert ordering.stable_order(values).tolist() == want.tolist()
 
 
 @settings(max_examples=300, deadline=None)
@@ -53,7 +61,16 @@ def test_distinct_values_counts_and_first_places_are_numpys(values: Any) -> None
 @settings(max_examples=400, deadline=None)
 @given(fingerprints())
 def test_stable_order_of_fingerprints_is_the_stable_argsort(values: Any) -> None:
-    assert ordering.stable_order(values).tolist() == np.argsort(values, kind="stable").tolist()
+    assert_the_stable_argsort(values)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(0, 2**16 - 1), max_size=100), st.sampled_from(
+    [np.int8, np.int16, np.int32, np.uint8, np.uint16, np.uint32, np.uint64]))
+def test_narrow_types_keep_their_type(values: list[int], dtype: Any) -> None:
+    info = np.iinfo(dtype)
+    assert_the_stable_argsort(np.array([min(max(v + info.min, info.min), info.max) for v in values],
+                                       dtype))
 
 
 def test_a_few_clashing_high_bits_among_many_spread_keys_are_put_right_in_place() -> None:
@@ -87,4 +104,4 @@ def test_fingerprints_are_sorted_as_unsigned() -> None:
 def test_packing_holds_a_key_of_the_widest_width_that_fits() -> None:
     n = 1000
     wide = np.array([(1 << (63 - 10)) - 1 - i % 3 for i in range(n)], np.int64)  # 53 + 10 bits
-    assert ordering.stable_order(wide).tolist() == np.argsort(wide, kind="stable").tolist()
+    assert_the_stable_argsort(wide)

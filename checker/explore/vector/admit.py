@@ -17,7 +17,7 @@ from lifecheck.explore.checks import (
     does_not_hold,
     state_bound,
 )
-from lifecheck.explore.ordering import stable_order
+from lifecheck.explore.ordering import sorted_order, stable_order
 from lifecheck.explore.vector.hashing import distinct, in_sorted
 from lifecheck.explore.vector.memo import (
     RECENT,
@@ -67,17 +67,21 @@ class Admission:
         """The rows the steps (parent row, step instance, transition) lead to; in the type
         ``packed`` (:class:`~lifecheck.explore.vector.exact.KeptRows`) keeps rows in, when
         given: a quarter of the bytes to write and compare."""
-        steps = np.unique(ks).tolist()
+        order, by_step = sorted_order(ks)  # (each step's successors together: one pass)
+        cuts = np.flatnonzero(by_step[1:] != by_step[:-1]) + 1
+        starts = np.concatenate(([0], cuts)).tolist() if len(ks) else []
+        ends = [*starts[1:], len(ks)] if starts else []
+        groups = list(zip(by_step[starts].tolist(), starts, ends, strict=True))
         if packed is not None:
             packed.fit(rows)
-            for k in steps:
+            for k, _, _ in groups:
                 packed.fit(self.tables[k].new)
             rows = rows.astype(packed.array.dtype)
         out = rows[parents]
-        for k in steps:
+        for k, lo, hi in groups:
             table = self.tables[k]
             if table.cols:
-                at = np.nonzero(ks == k)[0]
+                at = order[lo:hi]
                 out[np.ix_(at, table.cols)] = table.new[ts[at]]
         return out
 
@@ -127,7 +131,7 @@ class Admission:
         if self.exact:  # (every successor's row, to compare where keys agree)
             built = self.build(rows, parents[order], ks[order], ts[order], self.kept)
             keys_o, groups = self.exact_keys(built, keys_o)
-        unique, first, inverse = distinct(keys_o) if groups is None else groups
+        unique, first, inverse = distinct(keys_o, self.keeps_graph) if groups is None else groups
         seen = self.seen
         known, pos = in_sorted(seen, unique)
         fresh = np.sort(first[~known])

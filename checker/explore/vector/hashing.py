@@ -8,7 +8,7 @@ import functools
 
 import numpy as np
 
-from lifecheck.explore.ordering import stable_order
+from lifecheck.explore.ordering import sorted_order
 
 _SEED = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -62,27 +62,28 @@ def fingerprints(rows: np.ndarray) -> np.ndarray:
     return h
 
 
-def distinct(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def distinct(keys: np.ndarray, inverse: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """What ``np.unique(keys, return_index=True, return_inverse=True)`` gives for a 1-d
     array: the sorted distinct keys, where each first occurs, and each key's place
-    among them.
+    among them (None unless ``inverse``: it costs a scatter as big as the keys).
 
-    Deduplicating a level's successors is the largest single cost of a wide level, and
-    the stable order by one ``np.sort`` (:func:`~lifecheck.explore.ordering.stable_order`)
-    is several times as fast as ``np.unique``'s or ``np.argsort``'s.
+    Deduplicating a level's successors is the largest single cost of a wide level; the
+    stable order by one ``np.sort`` (:func:`~lifecheck.explore.ordering.sorted_order`)
+    is several times as fast as ``np.unique``'s or ``np.argsort``'s on big levels.
     """
     n = len(keys)
     if not n:
-        return keys[:0], np.empty(0, np.int64), np.empty(0, np.int64)
-    order = stable_order(keys)
-    ordered = keys[order]
+        return keys[:0], np.empty(0, np.int64), np.empty(0, np.int64) if inverse else None
+    order, ordered = sorted_order(keys)
     starts = np.empty(n, bool)
     starts[0] = True
     np.not_equal(ordered[1:], ordered[:-1], out=starts[1:])
     at = np.flatnonzero(starts)
-    inverse = np.empty(n, np.int64)
-    inverse[order] = np.cumsum(starts) - 1
-    return ordered[at], order[at], inverse
+    if not inverse:
+        return ordered[at], order[at], None
+    places = np.empty(n, np.int64)
+    places[order] = np.cumsum(starts) - 1
+    return ordered[at], order[at], places
 
 
 def smallest_tag(keys: np.ndarray, tags: np.ndarray) -> np.ndarray:
@@ -90,8 +91,7 @@ def smallest_tag(keys: np.ndarray, tags: np.ndarray) -> np.ndarray:
     place where tags tie; in the order of the keys."""
     if not len(keys):
         return np.empty(0, np.int64)
-    order = stable_order(keys)
-    ordered = keys[order]
+    order, ordered = sorted_order(keys)
     starts = np.empty(len(keys), bool)
     starts[0] = True
     np.not_equal(ordered[1:], ordered[:-1], out=starts[1:])

@@ -244,7 +244,7 @@ class ColumnMemo:
                 return entries
             # The first row of each combination not yet known, in row order.
             if keys is not None:  # (packed: one integer a combination)
-                first = distinct(keys[missing])[1]
+                first = distinct(keys[missing], inverse=False)[1]
             else:
                 sub = rows[missing][:, self.cols] if self.cols else np.zeros((len(missing), 0), np.int32)
                 first = np.unique(sub, axis=0, return_index=True)[1]

@@ -239,7 +239,7 @@ class VectorPartition(PartitionGraphing, VectorRun):
         except TypeError as exc:
             raise unhashable(exc, "the initial state") from None
         keys = self.key_fingerprints(rows)
-        _, first, _ = distinct(keys)
+        _, first, _ = distinct(keys, inverse=False)
         first = np.sort(first)
         keep = first[self.owner(keys[first]) == self.me]
         self.here = 0
