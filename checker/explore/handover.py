@@ -9,7 +9,8 @@ exact states. So a run starts in the bfs explorer, exact, and at the first level
 boundary past :data:`HANDOVER_STATES` states (``Options.handover``) where its levels
 still widen (:data:`WIDENING`; from :data:`SETTLED_HANDOVER` times as many states,
 at any boundary) hands its run over to the vector engine, which goes on from the same
-frontier. Where the levels are
+frontier, where a trial on that frontier shows the vector engine's learning repaid
+(:data:`TRIAL_STATES`). Where the levels are
 thin (a frontier of at most :data:`~lifecheck.explore.vector.memo.SMALL` states: a long
 chain, a counter), the vector engine runs steps one state at a time and pays for
 encoding each state as a row on top, so the run stays in the bfs explorer until its
@@ -40,7 +41,7 @@ from lifecheck.explore.exploration import Exploration
 from lifecheck.explore.search import Search
 from lifecheck.explore.vector import VectorRun
 from lifecheck.explore.vector import refusal as vector_refusal
-from lifecheck.explore.vector.memo import SMALL
+from lifecheck.explore.vector.memo import JUDGED_AFTER, SMALL
 from lifecheck.modelling.footprint import learner_for
 
 ENGINE = "auto"  # the checkpoint signature of a run in either phase
@@ -58,6 +59,21 @@ decides only where the run continues, never what it finds."""
 SETTLED_HANDOVER = 5
 """From this many times ``Options.handover`` states, a run hands over at the next level
 boundary however its levels grow: a long plateau has much left to explore too."""
+
+TRIAL_STATES = 1024
+"""How many states of the frontier the vector engine learns the steps of before a run
+hands over to it. Where steps read what differs from state to state (a component's
+bookkeeping, say), learning is not repaid, and the vector engine then runs steps as
+written, as the bfs explorer does, paying for encoding every state as a row on top
+(on ``specs/``, a spec that handed over at 2,648 of 6,347 states took a fifth longer
+than in the bfs explorer; the component-heavy extraction benchmark two fifths). So the
+run hands over only where its first level would not turn so; the steps learned are
+kept. A trial decides only where the run continues, never what it finds."""
+
+RETRIAL = 4
+"""How many times the states of the run at a trial that failed it must have before it
+is tried again: on the component-heavy extraction benchmark (38,458 states) a trial costs
+about 0.2 s, and this makes three of them."""
 
 
 def explore_handing_over(system: TransitionSystem, options: Options,
@@ -89,14 +105,45 @@ class _BfsPhase(_Run):
         self.straight_from = options.handover
         self.phase = "bfs"
         assert not self.compact, "the handover needs every state found so far"
+        self.trial: _VectorPhase | None = None  # the vector engine, as the last trial left it
+        self.next_trial = 0  # the states from which to try again after a trial that failed
+        self.passed_at = -1  # the states at the last trial that passed
 
     def hands_over(self) -> bool:
         if self.stopped or not self.frontier or self.count < self.options.handover:
             return False
-        if len(self.frontier) <= SMALL and self.count < self.options.thin_handover:
+        if self.count >= self.options.thin_handover:
+            return True  # (its exact states now weigh: see THIN_HANDOVER_STATES)
+        if len(self.frontier) <= SMALL:
             return False  # (a thin level: bfs is the faster here, see THIN_HANDOVER_STATES)
-        settled = min(self.options.thin_handover, SETTLED_HANDOVER * self.options.handover)
-        return self.count >= settled or self.widening()  # (else maybe near its end: WIDENING)
+        settled = SETTLED_HANDOVER * self.options.handover
+        # (else maybe near its end: WIDENING)
+        return (self.count >= settled or self.widening()) and self.learning_pays()
+
+    def learning_pays(self) -> bool:
+        """Whether the vector engine's learning pays from here, tried on the first states
+        of the frontier (enough for the lookups the rule is judged after, and at most
+        :data:`TRIAL_STATES`); after a trial that failed, tried again once the run has
+        :data:`RETRIAL` times the states (the steps learned are kept, so where the values
+        steps read stop growing, a later trial finds them learned)."""
+        if self.count < self.next_trial:
+            return False
+        if self.passed_at == self.count:  # (asked again at the same boundary)
+            return True
+        if self.trial is None:
+            self.trial = _VectorPhase(self.system, learner_for(self.system), self.options,
+                                      self.on_state)
+        sample = min(TRIAL_STATES, -(-JUDGED_AFTER // max(len(self.trial.tables), 1)))
+        try:
+            pays = self.trial.learning_pays([state for _, state in self.frontier[:sample]])
+        except Exception:  # (a step that fails so fails in this explorer too, which says where)
+            self.trial, self.next_trial = None, self.options.thin_handover
+            return False
+        if pays:
+            self.passed_at = self.count
+        else:
+            self.next_trial = RETRIAL * self.count
+        return pays
 
     def successor(self) -> Search | None:
         return _VectorPhase.taking_over(self) if self.hands_over() else None
@@ -121,16 +168,14 @@ class _VectorPhase(VectorRun):
 
     @classmethod
     def taking_over(cls, bfs: _BfsPhase) -> _VectorPhase:
-        run = cls(bfs.system, learner_for(bfs.system), bfs.options, bfs.on_state)
+        run = bfs.trial or cls(bfs.system, learner_for(bfs.system), bfs.options, bfs.on_state)
         run.take_over(bfs)
         return run
 
     def take_over(self, bfs: _BfsPhase) -> None:
         """Every state, count and finding of ``bfs``, as this engine keeps them."""
-        learner, values = self.learner, self.values
-        width = len(learner.columns)
-        rows = np.array([[values.intern(c, v) for c, v in enumerate(learner.encode(state))]
-                         for state in bfs.states], np.int32).reshape(len(bfs.states), width)
+        values = self.values
+        rows = self.rows_of(bfs.states)
         keys, _ = self.exact_keys(rows, self.key_fingerprints(rows))  # (exact: one key a state)
         order = np.argsort(keys, kind="stable")
         self.seen, self.seen_ids = keys[order], order.astype(np.int64)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -135,6 +136,83 @@ def test_a_run_hands_over_only_where_its_levels_still_widen(monkeypatch: Any) ->
     assert taken == [152, 636]
     assert handover.WIDENING * 129 > 130 and handover.SETTLED_HANDOVER * 400 > 600
     assert _as_read(widening) == _as_read(narrowing) == _as_read(settled)
+
+
+def _trials(monkeypatch: Any, verdict: Any = None) -> tuple[list[tuple[int, bool]], list[Any]]:
+    """Spies on the handover: each trial (the states then, and whether learning paid;
+    ``verdict``, when given, stands for the vector engine's own), and each run taking over
+    (whether it is the one the trial learned in)."""
+    trials: list[tuple[int, bool]] = []
+    taking: list[Any] = []
+    tried: list[int] = []
+    real_bfs, real_vector = handover._BfsPhase.learning_pays, handover._VectorPhase.learning_pays
+    real_take = handover._VectorPhase.take_over
+
+    def vector_trial(self: Any, states: Any) -> bool:
+        tried.append(len(states))
+        return (verdict or real_vector)(self, states)
+
+    def trial(self: Any) -> bool:
+        before = len(tried)
+        pays = real_bfs(self)
+        if len(tried) > before:
+            trials.append((self.count, pays))
+        return pays
+
+    def take(self: Any, bfs: Any) -> None:
+        taking.append(self is bfs.trial)
+        real_take(self, bfs)
+
+    monkeypatch.setattr(handover._VectorPhase, "learning_pays", vector_trial)
+    monkeypatch.setattr(handover._BfsPhase, "learning_pays", trial)
+    monkeypatch.setattr(handover._VectorPhase, "take_over", take)
+    return trials, taking
+
+
+def test_a_run_whose_steps_are_not_repaid_by_learning_stays_exact(monkeypatch: Any) -> None:
+    """Two consumers and a controller through a key-value store: nearly every step out of
+    the frontier at the mark reads values no other did (about one lookup in eight has to
+    learn), so the vector engine would run steps as written and encode rows on top. The
+    run stays in the bfs explorer, exact, and reads as the reference's."""
+    [spec] = [s for s in load_targets([str(ROOT / "specs" / "topic_recreate.py")])
+              if s.name == "topic-recreate/delete-offsets/2-consumers/no-crash"]
+    trials, taking = _trials(monkeypatch)
+    result = check_spec(spec)
+    assert trials and not any(pays for _, pays in trials) and taking == []
+    assert result.stats.collision_chance is None
+    assert _as_read(result) == _as_read(check_spec(spec, _options(spec, engine="bfs")))
+
+
+def test_a_trial_that_passes_hands_over_what_it_learned(monkeypatch: Any) -> None:
+    trials, taking = _trials(monkeypatch)
+    spec = Spec("philosophers/n=8", Philosophers(n=8), holds())
+    check_spec(spec, Options(handover=2000))
+    [(_, pays)] = trials
+    assert pays and taking == [True], "the run that learned on the frontier goes on from it"
+
+
+def test_a_trial_that_failed_is_tried_again_from_four_times_the_states(monkeypatch: Any) -> None:
+    trials, taking = _trials(monkeypatch, verdict=lambda self, states: False)
+    spec = Spec("philosophers/n=8", Philosophers(n=8), holds())  # 9,403 states
+    result = check_spec(spec, Options(handover=150, thin_handover=10**6))
+    counts = [count for count, _ in trials]
+    assert len(counts) >= 3 and taking == []
+    assert all(b >= handover.RETRIAL * a for a, b in pairwise(counts))
+    assert all(b < handover.RETRIAL * a * 2 for a, b in pairwise(counts)), "at the next level past"
+    assert result.stats.collision_chance is None
+
+
+def test_a_trial_that_raises_leaves_the_run_to_the_bfs_explorer(monkeypatch: Any) -> None:
+    """Whatever the trial meets (a step that raises, bad input), the bfs explorer meets
+    too and says where: the run is never handed over then, and reads as the reference's."""
+    def raising(self: Any, states: Any) -> bool:
+        raise RuntimeError("met in the trial")
+
+    trials, taking = _trials(monkeypatch, verdict=raising)
+    spec = Spec("philosophers/n=6", Philosophers(n=6), holds())
+    result = check_spec(spec, Options(handover=150, thin_handover=600))
+    assert trials == [(152, False)] and taking == [False], "only the memory mark hands over"
+    assert _as_read(result) == _as_read(check_spec(spec, Options(engine="bfs")))
 
 
 def test_steps_run_translated_only_from_the_first_level_past_the_mark(monkeypatch: Any) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import numpy as np
 
@@ -18,11 +19,7 @@ from lifecheck.explore.checks import (
     stuck,
     unhashable,
 )
-from lifecheck.explore.vector.memo import (
-    RECENT,
-    RUN_AS_WRITTEN,
-    SMALL,
-)
+from lifecheck.explore.vector.memo import RECENT, SMALL, learning_fails
 from lifecheck.modelling.runtime import BUDGET_PART
 
 # Per property, the first failed step of a level: (row, step index, (property, kind, message)).
@@ -83,13 +80,31 @@ class Expansion:
                 got.append((fps[at] ^ table.delta[t], at, np.full(len(at), k, np.int32), t, via))
             offset += count
         self.looked_up += n * len(self.tables)
-        if self.looked_up >= 4096 and self.learned * RUN_AS_WRITTEN > self.looked_up:
+        if learning_fails(self.learned, self.looked_up):
             self.direct_wide = True
         self.after_expansion(rows, sid0, failures, np.nonzero(nonfault == 0)[0])
         if not got:
             return rows[:0], fps[:0]
         cand = [np.concatenate(parts) for parts in zip(*got, strict=True)]
         return self.admit(rows, sid0, *cand, at_bound)
+
+    def rows_of(self, states: list[Any]) -> np.ndarray:
+        """States encoded as rows of this run's value ids."""
+        learner, values = self.learner, self.values
+        return np.array([[values.intern(c, v) for c, v in enumerate(learner.encode(state))]
+                         for state in states], np.int32).reshape(len(states), len(learner.columns))
+
+    def learning_pays(self, states: list[Any]) -> bool:
+        """Whether learning the steps out of ``states`` is repaid, by the rule a wide level
+        turns to running steps as written by (:func:`~lifecheck.explore.vector.memo.learning_fails`);
+        True where too few lookups tell. What is learned is kept for the levels to come,
+        and this run's own judgement starts afresh."""
+        rows = self.rows_of(states)
+        learned = self.learned
+        for k, table in enumerate(self.tables):
+            table.lookup(rows, lambda r, k=k: self.learn_step(k, rows[r].tolist(), 0))
+        learned, self.learned = self.learned - learned, learned
+        return not learning_fails(learned, len(rows) * len(self.tables))
 
     def after_expansion(self, rows: np.ndarray, sid0: int,
                         failures: Failures, stuck: np.ndarray) -> None:

@@ -21,6 +21,14 @@ SMALL = 32  # up to this many rows, a chunk is expanded in plain Python (numpy's
 RECENT = 1 << 16  # fingerprints kept in a set before they are merged into the sorted array
 RUN_AS_WRITTEN = 10  # a wide level's lookups per learned step below which steps run as written
 TABLE_BITS = 16  # keys of up to this many bits are looked up in a table indexed by the key
+JUDGED_AFTER = 4096  # lookups after which whether learning pays is judged
+
+
+def learning_fails(learned: int, looked_up: int) -> bool:
+    """Whether more than one lookup in :data:`RUN_AS_WRITTEN` had to learn its step, over
+    enough lookups to tell: a learned step is also run a second time to confirm it, so
+    past that share steps run as written cost less."""
+    return looked_up >= JUDGED_AFTER and learned * RUN_AS_WRITTEN > looked_up
 
 
 class ValueIds:
