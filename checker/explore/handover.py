@@ -199,15 +199,20 @@ class _VectorPhase(VectorRun):
         """The graph the bfs explorer recorded, as this engine's arrays."""
         graph = bfs.graph
         assert graph is not None
-        self.class_ids = dict(bfs.class_ids)
+        # One labelling of fairness classes: the steps a trial learned carry this run's
+        # ids, so the bfs explorer's are given this run's (a class it has not met, the next).
+        ids = self.class_ids
+        relabel = np.array([ids.setdefault(unit, len(ids)) for unit in bfs.class_ids], np.int64)
         edges = [(sid, k, tid, cid) for sid, out in enumerate(graph.edges) for k, tid, cid in out]
         if edges:
             src, via, dst, cls = (np.array(col, np.int64) for col in zip(*edges, strict=True))
+            fair = cls >= 0
+            cls[fair] = relabel[cls[fair]]
             self.edge_parts = [(src, via, dst, cls)]
         enabled = [(sid, cid) for sid, classes in enumerate(graph.enabled) for cid in classes]
         if enabled:
             sids, cids = (np.array(col, np.int64) for col in zip(*enabled, strict=True))
-            self.enabled_parts = [(sids, cids)]
+            self.enabled_parts = [(sids, relabel[cids])]
         for name, bits in graph.predicate_bits.items():
             trigger = np.array([t for t, _ in bits], bool)
             goal = np.array([g for _, g in bits], bool)

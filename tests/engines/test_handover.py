@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from lifecheck import Options, Spec, check_spec, holds
+from lifecheck import Options, Spec, Weak, check_spec, holds
 from lifecheck.cli.targets import load_targets
 from lifecheck.contract import HANDOVER_STATES
 from lifecheck.explore import handover
@@ -189,6 +189,27 @@ def test_a_trial_that_passes_hands_over_what_it_learned(monkeypatch: Any) -> Non
     check_spec(spec, Options(handover=2000))
     [(_, pays)] = trials
     assert pays and taking == [True], "the run that learned on the frontier goes on from it"
+
+
+@pytest.mark.parametrize("n, mark", [(6, 150), (10, 2000)])
+def test_a_liveness_run_handed_over_after_a_trial_finds_the_reference_lasso(
+        monkeypatch: Any, n: int, mark: int) -> None:
+    """The graph liveness is checked on labels each step by its fairness class; the
+    trial learns steps, and so labels classes, before the bfs explorer's graph is taken
+    over with its own labels: the two must become one labelling, or the lasso's fairness
+    is wrong (the benchmark's replay caught that at n=10: a weakly fair loop that was
+    not). The reference takes half a minute at n=10: there the lasso's replay (every
+    counterexample is replayed before it is reported) and its length stand for it."""
+    from bench.live_philosophers import HungryPhilosophers
+
+    trials, taking = _trials(monkeypatch)
+    spec = Spec(f"philosophers/n={n}/leads-to", HungryPhilosophers(n=n), holds(),
+                properties=["HungryEats"], fairness=[Weak(per="process")])
+    handed = check_spec(spec, Options(handover=mark))
+    assert [pays for _, pays in trials] == [True] and len(taking) == 1
+    assert handed.verdict == "violated", handed.error
+    if n < 10:
+        assert _as_read(handed) == _as_read(check_spec(spec, Options(engine="bfs")))
 
 
 def test_a_trial_that_failed_is_tried_again_from_four_times_the_states(monkeypatch: Any) -> None:
