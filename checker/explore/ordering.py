@@ -93,17 +93,17 @@ def sorted_distinct(keys: np.ndarray) -> np.ndarray:
     """The distinct values of ``keys``, sorted (``np.unique``'s first result, which
     numpy 2 finds by hashing, several times slower on millions of keys)."""
     ordered = np.sort(keys)
-    return ordered[_starts(ordered)]
+    return ordered[run_starts(ordered)]
 
 
 def counted_distinct(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The distinct values of ``keys``, sorted, and how many times each occurs."""
     ordered = np.sort(keys)
-    at = np.flatnonzero(_starts(ordered))
+    at = np.flatnonzero(run_starts(ordered))
     return ordered[at], np.diff(np.append(at, len(ordered)))
 
 
-def _starts(ordered: np.ndarray) -> np.ndarray:
+def run_starts(ordered: np.ndarray) -> np.ndarray:
     """Where each run of equal values of a sorted array starts."""
     starts = np.empty(len(ordered), bool)
     if len(ordered):
@@ -118,4 +118,4 @@ def first_of_each(keys: np.ndarray) -> np.ndarray:
     if not len(keys):
         return np.empty(0, np.int64)
     order = stable_order(keys)
-    return np.sort(order[_starts(keys[order])])
+    return np.sort(order[run_starts(keys[order])])

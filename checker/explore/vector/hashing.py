@@ -8,7 +8,7 @@ import functools
 
 import numpy as np
 
-from lifecheck.explore.ordering import sorted_order
+from lifecheck.explore.ordering import run_starts, sorted_order
 
 _SEED = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -75,9 +75,7 @@ def distinct(keys: np.ndarray, inverse: bool = True) -> tuple[np.ndarray, np.nda
     if not n:
         return keys[:0], np.empty(0, np.int64), np.empty(0, np.int64) if inverse else None
     order, ordered = sorted_order(keys)
-    starts = np.empty(n, bool)
-    starts[0] = True
-    np.not_equal(ordered[1:], ordered[:-1], out=starts[1:])
+    starts = run_starts(ordered)
     at = np.flatnonzero(starts)
     if not inverse:
         return ordered[at], order[at], None
@@ -92,17 +90,12 @@ def smallest_tag(keys: np.ndarray, tags: np.ndarray) -> np.ndarray:
     if not len(keys):
         return np.empty(0, np.int64)
     order, ordered = sorted_order(keys)
-    starts = np.empty(len(keys), bool)
-    starts[0] = True
-    np.not_equal(ordered[1:], ordered[:-1], out=starts[1:])
+    starts = run_starts(ordered)
     group = np.cumsum(starts) - 1
     tagged = tags[order]
     least = np.minimum.reduceat(tagged, np.flatnonzero(starts))
     at = np.flatnonzero(tagged == least[group])  # (by group, and by place within one)
-    first = np.empty(len(at), bool)
-    first[0] = True
-    np.not_equal(group[at][1:], group[at][:-1], out=first[1:])
-    return order[at[first]]
+    return order[at[run_starts(group[at])]]
 
 
 def in_sorted(ordered: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
