@@ -74,7 +74,7 @@ def typed_key(value: Any) -> Any:
     return (t, value)
 
 
-_PLAIN = frozenset({str, int, bool, bytes, type(None)})
+PLAIN = frozenset({str, int, bool, bytes, type(None)})
 
 
 def same_typed(a: Any, b: Any) -> bool:
@@ -94,34 +94,34 @@ def equal_types(a: Any, b: Any) -> bool:
     t = type(a)
     if t is not type(b):
         return False
-    if t in _PLAIN:
+    if t in PLAIN:
         return True
     if t is float:
         return math.copysign(1.0, a) == math.copysign(1.0, b)
     if isinstance(a, tuple):
         for x, y in zip(a, b, strict=True):
-            if x is not y and not (type(x) is type(y) and type(x) in _PLAIN) \
+            if x is not y and not (type(x) is type(y) and type(x) in PLAIN) \
                     and not equal_types(x, y):
                 return False
         return True
     if isinstance(a, frozenset):
         kinds = {type(x) for x in a}
-        if len(kinds) == 1 and kinds <= _PLAIN and kinds == {type(y) for y in b}:
+        if len(kinds) == 1 and kinds <= PLAIN and kinds == {type(y) for y in b}:
             return True  # equal sets of one plain type: the same members, all alike
         return {typed_key(x) for x in a} == {typed_key(y) for y in b}
     if isinstance(a, FrozenMap):
         # Equal maps hold equal keys, which each keeps sorted the same way.
         for (ka, va), (kb, vb) in zip(a.items(), b.items(), strict=True):
-            if ka is not kb and not (type(ka) is type(kb) and type(ka) in _PLAIN) \
+            if ka is not kb and not (type(ka) is type(kb) and type(ka) in PLAIN) \
                     and not equal_types(ka, kb):
                 return False
-            if va is not vb and not (type(va) is type(vb) and type(va) in _PLAIN) \
+            if va is not vb and not (type(va) is type(vb) and type(va) in PLAIN) \
                     and not equal_types(va, vb):
                 return False
         return True
     for n in dataclass_fields(t):
         x, y = getattr(a, n), getattr(b, n)
-        if x is not y and not (type(x) is type(y) and type(x) in _PLAIN) \
+        if x is not y and not (type(x) is type(y) and type(x) in PLAIN) \
                 and not equal_types(x, y):
             return False
     return True

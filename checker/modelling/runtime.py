@@ -22,7 +22,7 @@ from lifecheck.contract import ActionFailure, Step
 from lifecheck.errors import ModelError
 from lifecheck.modelling.blame import called_at, raised_at, told_apart, view_typo
 from lifecheck.modelling.symmetry import order_key
-from lifecheck.typed_values import equal_types
+from lifecheck.typed_values import PLAIN, equal_types
 from lifecheck.values import FAST_IMMUTABLE, MutableValueError, check_immutable
 
 
@@ -178,8 +178,10 @@ class Context:
         if all(map(is_, held, part)):  # (the common case, in C: the same objects)
             return held
         for x, y in zip(held, part, strict=False):  # (equal tuples: one length)
-            if x is not y and (type(x) is not type(y) or not equal_types(x, y)):
-                break
+            if x is not y:  # (equal values of one plain type are alike: no call for them)
+                kind = type(x)
+                if kind is not type(y) or (kind not in PLAIN and not equal_types(x, y)):
+                    break
         else:
             return held
         again = self._variant(held, part)  # equal across types only
