@@ -271,3 +271,63 @@ def test_a_generator_made_before_the_first_write_reads_what_is_written() -> None
     assert steps.translated() == ["late_read"]
     state = system.init_states()[0]
     assert_same_successors(system, [state])
+
+
+class Tally(Process):
+    level = durable(0)
+
+
+class Folded(Model):
+    """``any``, ``all`` and ``sum`` over a role: written out one term a process up to
+    UNROLLED processes, a generator beyond; lazy either way."""
+
+    n = parameter(3)
+    tallies = role(Tally, count="n")
+
+    @action(Tally)
+    def rise(self, t):
+        require(t.level < 2 and not all(u.level == 2 for u in self.tallies))
+        require(any(u.level == 0 or 4 // u.level >= t.level for u in self.tallies))
+        t.level += 1
+
+    @always
+    def bounded(self):
+        return sum(t.level for t in self.tallies) <= 2 * self.n
+
+    @always
+    def lazy(self):
+        # (the first process decides both; a term read past it would divide by zero)
+        return any(t.index == 0 or 1 // (t.index - t.index) for t in self.tallies) and \
+            not all(t.index > 0 and 1 // (t.index - t.index) == 0 for t in self.tallies)
+
+    @always
+    def alone(self):
+        return sum(t.level for t in self.tallies) == sum(t.level for t in self.tallies if t.level)
+
+
+def _generators(code: Any) -> int:
+    """How many generator expressions a translated function (and what it nests) makes."""
+    inner = [c for c in code.__code__.co_consts if hasattr(c, "co_name")] \
+        if hasattr(code, "__code__") else [c for c in code.co_consts if hasattr(c, "co_name")]
+    return sum((c.co_name == "<genexpr>") + _generators(c) for c in inner)
+
+
+@pytest.mark.parametrize("n", [1, 3, 9])
+def test_folds_over_a_role_step_alike_written_out_or_not(n: int) -> None:
+    from lifecheck.modelling.straight.calls import UNROLLED
+
+    spec = Spec(f"folded-{n}", Folded(n=n), holds(), properties=["Bounded", "Lazy", "Alone"])
+    system = spec.system()
+    steps = system.straight_steps()
+    assert steps.translated() == ["rise"], steps.why_not
+    checks = steps.predicates(eager=True)
+    assert set(checks) == {"Bounded", "Lazy", "Alone"}
+    states = reachable(spec, 3000)
+    assert len(states) > n
+    assert_same_successors(system, states)
+    # Written out up to UNROLLED processes (Alone's second sum filters: a generator still).
+    expected = 0 if n <= UNROLLED else 1
+    assert _generators(checks["Bounded"].code) == expected
+    assert _generators(checks["Lazy"].code) == 2 * expected
+    assert _generators(checks["Alone"].code) == 1 + expected
+    assert _generators(steps.plan[0][0]) == 2 * expected

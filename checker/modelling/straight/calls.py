@@ -63,6 +63,9 @@ def call(t: Translation, node: ast.Call) -> ast.expr:
                 if whole.kind == "role":
                     return ast.Constant(t.layout.roles[whole.name].count)
                 return ast.Constant(len(t._array_slots(whole)))
+        folded = unrolled(t, found, node)
+        if folded is not None:
+            return folded
         if any(found is f for f in ITERATING) and node.args:
             whole = t._whole(node.args[0])
             if whole is not None and whole.kind == "array":
@@ -84,6 +87,58 @@ def call(t: Translation, node: ast.Call) -> ast.expr:
         raise NotStraight("a view passed to something that is not a helper")
     return ast.Call(t.value(func), [t.value(a) for a in node.args],
                     [ast.keyword(k.arg, t.value(k.value)) for k in node.keywords])
+
+
+UNROLLED = 8
+"""The most processes of a role that ``any``, ``all`` or ``sum`` over a generator of them
+is written out for, one term a process (``state[2][0] + state[3][0]``): a generator costs
+a frame resumed per element, several times the term itself, and these are the forms a
+property takes to count processes, checked on every state."""
+
+_FOLDS = {builtins.any: ast.Or(), builtins.all: ast.And(), builtins.sum: ast.Add()}
+_IMPURE = (ast.Call, ast.Lambda, ast.NamedExpr, ast.Await, ast.Yield, ast.YieldFrom,
+           ast.GeneratorExp, ast.ListComp, ast.SetComp, ast.DictComp)
+
+
+def unrolled(t: Translation, found: Any, node: ast.Call) -> ast.expr | None:
+    """``any``, ``all`` or ``sum`` of a generator over the processes of a role, one term a
+    process (``or``, ``and`` and ``+`` of the terms: they stop at the same term, and add
+    in the same order, as the builtins), or None where it is not that: a filtered
+    generator, a term that calls or makes anything, or more than UNROLLED processes."""
+    op = next((op for fn, op in _FOLDS.items() if fn is found), None)
+    if op is None or len(node.args) != 1 or node.keywords:
+        return None
+    gen = node.args[0]
+    if not isinstance(gen, ast.GeneratorExp) or len(gen.generators) != 1:
+        return None
+    loop = gen.generators[0]
+    if loop.ifs or loop.is_async or not isinstance(loop.target, ast.Name) \
+            or any(isinstance(n, _IMPURE) for n in ast.walk(gen.elt)):
+        return None
+    whole = t._whole(loop.iter)
+    if whole is None or whole.kind != "role" or t.layout.roles[whole.name].count > UNROLLED:
+        return None
+    name = loop.target.id
+    before = t.holders.get(name)
+    terms = []
+    try:
+        for i in range(t.layout.roles[whole.name].count):
+            t.holders[name] = Holder(PROCESS, whole.name, ast.Constant(i))
+            terms.append(t.value(gen.elt))
+    finally:
+        if before is None:
+            del t.holders[name]
+        else:
+            t.holders[name] = before
+    if isinstance(op, ast.Add):  # (sum adds from 0, left to right)
+        total: ast.expr = ast.Constant(0)
+        for term in terms:
+            total = ast.BinOp(total, ast.Add(), term)
+        return total
+    if not terms:
+        return ast.Constant(isinstance(op, ast.And))
+    test = terms[0] if len(terms) == 1 else ast.BoolOp(op, terms)
+    return ast.IfExp(test, ast.Constant(True), ast.Constant(False))
 
 
 _STATUS = {process_faults.paused: process_faults.PAUSED,
