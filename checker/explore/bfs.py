@@ -156,12 +156,12 @@ class _Run(Search):
 
     def advance(self, until: float | None) -> None:
         """Levels until the frontier is empty, a bound stops the run, the run hands over, or
-        ``until`` (a checkpoint is due): the loop around each level costs a thin state
-        space (a chain of one state a level) as much as the level itself."""
-        self.level()
-        while self.frontier and not self.stopped and not self.hands_over() and \
-                (until is None or time.perf_counter() < until):
-            self.level()
+        ``until`` (a checkpoint is due)."""
+        self.levels(until, once=False)
+
+    def level(self) -> None:
+        """Expand every state of the frontier: one BFS level."""
+        self.levels(None, once=True)
 
     def frontier_size(self, pending: int) -> int:
         return len(self.frontier) + pending
@@ -260,83 +260,103 @@ class _Run(Search):
                 break
             self.frontier.append((self.add(state, -1, i, key, canon), state))
 
-    def level(self) -> None:
-        """Expand every state of the frontier: one BFS level."""
+    def levels(self, until: float | None, once: bool) -> None:
+        """One level (``once``), or levels as :meth:`advance` says. One loop for them all,
+        so that what stays the same from level to level is looked up once: a thin state
+        space (a chain of one state a level) pays for that per state."""
         system, options, bounds, graph = self.system, self.options, self.bounds, self.graph
         classify, find = self.classify, self.find
         coverage, class_ids = self.coverage, self.class_ids
         transition_props = bool(self.checks.transitions)
         constrained = system.constraint is not None
-        depth = self.depth
-        at_depth_bound = bounds.max_depth is not None and depth >= bounds.max_depth
-        max_states = bounds.max_states
-        next_frontier: list[tuple[int, Any]] = []
-        if self.straight_from is not None and self.count >= self.straight_from:
-            self.go_straight()  # (both run every step alike: tests/unit/test_straight.py)
-        self.level_starts.append(self.count)
-        for sid, state in self.frontier:
-            try:
-                succs = self.successors(state)
-                audit(system, options, self.expanded, state, succs)
-            except ModelError as exc:
-                raise self.locate(exc.within(step=depth + 1), sid) from None
-            self.expanded += 1
-            if options.check_deadlock:
+        max_states, max_depth = bounds.max_states, bounds.max_depth
+        add, check_deadlock = self.add, options.check_deadlock
+        # The seen-set looked up here where it holds the states themselves, as find does.
+        plain = not (self.symmetric or self.compact)
+        state_key, states = self.state_key, self.states
+        while True:
+            depth = self.depth
+            at_depth_bound = max_depth is not None and depth >= max_depth
+            next_frontier: list[tuple[int, Any]] = []
+            if self.straight_from is not None and self.count >= self.straight_from:
+                self.go_straight()  # (both run every step alike: tests/unit/test_straight.py)
+            self.level_starts.append(self.count)
+            successors, seen = self.successors, self.seen
+            for sid, state in self.frontier:
                 try:
-                    if stuck(system, state, succs):
-                        self.note(Found(*deadlock(), sid))
+                    succs = successors(state)
+                    audit(system, options, self.expanded, state, succs)
                 except ModelError as exc:
-                    raise self.locate(exc, sid) from None
-            enabled: set[int] = set()
-            for k, (step, out) in enumerate(succs):
-                self.transitions += 1
-                coverage[step.action] = coverage.get(step.action, 0) + 1
-                cid = -1
-                if classify is not None:
-                    fair_class = classify(step)
-                    if fair_class is not None:
-                        cid = class_ids.setdefault(fair_class, len(class_ids))
-                        enabled.add(cid)
-                if isinstance(out, ActionFailure):
-                    self.note(Found(*failed_step(step, out), sid, k))
-                    continue
-                # Every step out of an explored state is checked, wherever it leads; a
-                # bound only keeps the states beyond it from being explored.
-                if transition_props:
+                    raise self.locate(exc.within(step=depth + 1), sid) from None
+                self.expanded += 1
+                if check_deadlock:
                     try:
-                        broken = self.checks.across(state, step, out)
+                        if stuck(system, state, succs):
+                            self.note(Found(*deadlock(), sid))
                     except ModelError as exc:
-                        raise self.locate_step(exc, sid, k).within(
-                            action=f"{step.who()} {step.label()}") from None
-                    for f in broken:
-                        self.note(Found(*f, sid, k))
-                if constrained and self.outside_constraint(sid, k, state, step, out):
-                    continue
-                try:
-                    key, canon, tid = find(out)
-                except TypeError as exc:
-                    raise unhashable(exc, f"{step.who()} {step.label()}").within(
-                        step=depth + 1) from None
-                if tid is None:
-                    if at_depth_bound:
-                        self.complete = False
-                        self.reason = depth_bound(bounds.max_depth)
+                        raise self.locate(exc, sid) from None
+                self.transitions += len(succs)
+                enabled: set[int] | None = set() if graph is not None else None
+                for k, (step, out) in enumerate(succs):
+                    action = step.action
+                    coverage[action] = coverage.get(action, 0) + 1
+                    cid = -1
+                    if classify is not None:
+                        fair_class = classify(step)
+                        if fair_class is not None:
+                            cid = class_ids.setdefault(fair_class, len(class_ids))
+                            enabled.add(cid)  # type: ignore[union-attr]
+                    if isinstance(out, ActionFailure):
+                        self.note(Found(*failed_step(step, out), sid, k))
                         continue
-                    if max_states is not None and self.count >= max_states:
-                        self.complete, self.reason = False, state_bound(max_states)
+                    # Every step out of an explored state is checked, wherever it leads; a
+                    # bound only keeps the states beyond it from being explored.
+                    if transition_props:
+                        try:
+                            broken = self.checks.across(state, step, out)
+                        except ModelError as exc:
+                            raise self.locate_step(exc, sid, k).within(
+                                action=f"{step.who()} {step.label()}") from None
+                        for f in broken:
+                            self.note(Found(*f, sid, k))
+                    if constrained and self.outside_constraint(sid, k, state, step, out):
                         continue
-                    tid = self.add(out, sid, k, key, canon)
-                    next_frontier.append((tid, out))
+                    try:
+                        if plain:
+                            key = state_key(out)
+                            tid = seen.get(key)
+                            if tid is not None and states[tid] is not out:
+                                key, canon, tid = find(out)  # (confirms the types: find)
+                                seen = self.seen  # (re-keyed where they clashed)
+                            canon = out
+                        else:
+                            key, canon, tid = find(out)
+                    except TypeError as exc:
+                        raise unhashable(exc, f"{step.who()} {step.label()}").within(
+                            step=depth + 1) from None
+                    if tid is None:
+                        if at_depth_bound:
+                            self.complete = False
+                            self.reason = depth_bound(max_depth)
+                            continue
+                        if max_states is not None and self.count >= max_states:
+                            self.complete, self.reason = False, state_bound(max_states)
+                            continue
+                        tid = add(out, sid, k, key, canon)
+                        next_frontier.append((tid, out))
+                    if graph is not None:
+                        graph.edges[sid].append((k, tid, cid))
                 if graph is not None:
-                    graph.edges[sid].append((k, tid, cid))
-            if graph is not None:
-                graph.enabled[sid] = frozenset(enabled)
-            if (self.expanded & 255) == 0 and self.must_stop(len(next_frontier)):
-                next_frontier = []
-                break
-        if next_frontier:
-            self.depth += 1
-        self.frontier = next_frontier
+                    graph.enabled[sid] = frozenset(enabled)  # type: ignore[arg-type]
+                if (self.expanded & 255) == 0 and self.must_stop(len(next_frontier)):
+                    next_frontier = []
+                    break
+            if next_frontier:
+                self.depth += 1
+            self.frontier = next_frontier
+            if once or not next_frontier or self.stopped or self.hands_over() or \
+                    (until is not None and time.perf_counter() >= until):
+                return
 
     def finish(self) -> Exploration:
         states, graph = self.states, self.graph

@@ -110,12 +110,13 @@ class _BfsPhase(_Run):
         self.passed_at = -1  # the states at the last trial that passed
 
     def hands_over(self) -> bool:
-        if self.stopped or not self.frontier or self.count < self.options.handover:
-            return False
-        if self.count >= self.options.thin_handover:
-            return True  # (its exact states now weigh: see THIN_HANDOVER_STATES)
-        if len(self.frontier) <= SMALL:
+        count, options = self.count, self.options
+        if len(self.frontier) <= SMALL and count < options.thin_handover:
             return False  # (a thin level: bfs is the faster here, see THIN_HANDOVER_STATES)
+        if self.stopped or not self.frontier or count < options.handover:
+            return False
+        if count >= options.thin_handover:
+            return True  # (its exact states now weigh: see THIN_HANDOVER_STATES)
         settled = SETTLED_HANDOVER * self.options.handover
         # (else maybe near its end: WIDENING)
         return (self.count >= settled or self.widening()) and self.learning_pays()
