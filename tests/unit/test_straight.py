@@ -10,6 +10,7 @@ corner of the translation.
 from __future__ import annotations
 
 import contextlib
+import time
 from typing import Any
 
 import pytest
@@ -331,3 +332,36 @@ def test_folds_over_a_role_step_alike_written_out_or_not(n: int) -> None:
     assert _generators(checks["Lazy"].code) == 2 * expected
     assert _generators(checks["Alone"].code) == 1 + expected
     assert _generators(steps.plan[0][0]) == 2 * expected
+
+
+def _stamped(x: int) -> int:  # a function of values: translated code calls it as written
+    return x + int(time.time() > 0)
+
+
+class Clocked(Model):
+    ticks = durable(0)
+
+    @action()
+    def tick(self):
+        require(self.ticks < 1)
+        self.ticks = _stamped(self.ticks)
+
+
+def test_a_clock_read_in_a_helper_run_from_translated_code_is_the_interpreters_error() -> None:
+    """Where every instance is plain translated code, the read-only context is pushed once
+    a state: a helper run as written from it still meets the sandbox, the step then runs
+    as written, and the interpreter's error is the one raised; the context stack is left
+    as it was."""
+    from lifecheck.modelling import runtime
+
+    system = Spec("clocked", Clocked(), holds()).system()
+    steps = system.straight_steps().translate_all()
+    assert steps.translated() == ["tick"] and steps.plain is not None
+    state = system.init_states()[0]
+    with pytest.raises(ModelError) as written:
+        system.successors(state)
+    with pytest.raises(ModelError) as translated:
+        steps.successors(state)
+    assert "time.time() was called in model code" in str(written.value)
+    assert str(translated.value) == str(written.value)
+    assert runtime._ACTIVE == []

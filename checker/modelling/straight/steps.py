@@ -128,6 +128,9 @@ class StraightSteps:
         self.plan: list[list[Any]] = [[None, False, inst[3:6], inst, HOT,
                                        Step(*inst[3:6], (), "")]
                                       for inst in system.instances]
+        # Once every instance runs as translated code that neither chooses nor fails a
+        # call: (code, step, instance) each, run by the loop of plain_successors.
+        self.plain: list[tuple[Any, Step, tuple]] | None = None
 
     def translate_all(self) -> StraightSteps:
         """Translate every instance now, not once it is run often enough to pay."""
@@ -182,8 +185,12 @@ class StraightSteps:
             entry[0], entry[1] = self.units.action(decl.fn, args, kwargs, own, gate)
         except NotStraight as exc:
             self.why_not.setdefault(name, str(exc))
+        if all(e[0] is not None and not e[1] for e in self.plan):
+            self.plain = [(e[0], e[5], e[3]) for e in self.plan]
 
     def successors(self, state: tuple) -> list[tuple[Step, Any]]:
+        if self.plain is not None:
+            return self.plain_successors(state, self.plain)
         system = self.system
         active = runtime._ACTIVE
         out: list[tuple[Step, Any]] = []
@@ -226,6 +233,42 @@ class StraightSteps:
                 found = system.run_instance(state, inst)
             if found:
                 out.extend(found)
+        if system.fault_steps:
+            out.extend(system.fault_successors(state))
+        return out
+
+    def plain_successors(self, state: tuple, plain: list[tuple[Any, Step, tuple]],
+                         ) -> list[tuple[Step, Any]]:
+        """:meth:`successors` where every instance runs as plain translated code: the
+        read-only context pushed once for them all, not once an instance (a thin state
+        space pays for that per state), and taken off while one runs as written."""
+        system = self.system
+        active = runtime._ACTIVE
+        out: list[tuple[Step, Any]] = []
+        reading = _READING  # (a local: see _READING)
+        active.append(reading)
+        try:
+            for code, step, inst in plain:
+                try:
+                    outcome = code(state, None)
+                except Disabled:
+                    continue
+                except BaseException:  # whatever it was, the interpreter decides what it means
+                    outcome = None
+                if outcome is DISABLED:
+                    continue
+                if outcome is not None:
+                    out.append((step, outcome))
+                    continue
+                active.pop()
+                try:
+                    found = system.run_instance(state, inst)
+                finally:
+                    active.append(reading)
+                if found:
+                    out.extend(found)
+        finally:
+            active.pop()
         if system.fault_steps:
             out.extend(system.fault_successors(state))
         return out
