@@ -365,3 +365,23 @@ def test_a_clock_read_in_a_helper_run_from_translated_code_is_the_interpreters_e
     assert "time.time() was called in model code" in str(written.value)
     assert str(translated.value) == str(written.value)
     assert runtime._ACTIVE == []
+
+
+def test_an_instance_is_translated_after_at_most_ten_thousand_runs_however_cheap() -> None:
+    """The JIT rule counts every run as written for at least LEAST_RUN: an instance whose
+    lifted guard answers in a microsecond, and a property as cheap, are translated within
+    10,000 runs, not after the 30,000 or so that HOT's seconds would take."""
+    from lifecheck.modelling.straight.steps import HOT, LEAST_RUN
+    from lifecheck.models.classic.token_ring import TokenRing
+
+    assert HOT / LEAST_RUN == 10_000
+    system = Spec("ring", TokenRing(n=3, rounds=10), holds()).system()
+    steps = system.straight_steps()
+    (_, state), = system.successors(system.init_states()[0])  # station 1 holds the token
+    checks = steps.predicates()
+    for _ in range(10_000):
+        translated = steps.successors(state)
+        held = checks["OneToken"](state)
+    assert steps.plain is not None, [entry[2] for entry in steps.plan if entry[0] is None]
+    assert checks["OneToken"].code is not None  # type: ignore[attr-defined]
+    assert translated == system.successors(state) and held is True
