@@ -348,15 +348,14 @@ class Clocked(Model):
 
 
 def test_a_clock_read_in_a_helper_run_from_translated_code_is_the_interpreters_error() -> None:
-    """Where every instance is plain translated code, the read-only context is pushed once
-    a state: a helper run as written from it still meets the sandbox, the step then runs
-    as written, and the interpreter's error is the one raised; the context stack is left
-    as it was."""
+    """The read-only context is pushed once a state, not once an instance: a helper run as
+    written from translated code still meets the sandbox, the step then runs as written,
+    and the interpreter's error is the one raised; the context stack is left as it was."""
     from lifecheck.modelling import runtime
 
     system = Spec("clocked", Clocked(), holds()).system()
     steps = system.straight_steps().translate_all()
-    assert steps.translated() == ["tick"] and steps.plain is not None
+    assert steps.translated() == ["tick"] and steps.plan[0][0] is not None
     state = system.init_states()[0]
     with pytest.raises(ModelError) as written:
         system.successors(state)
@@ -382,6 +381,7 @@ def test_an_instance_is_translated_after_at_most_ten_thousand_runs_however_cheap
     for _ in range(10_000):
         translated = steps.successors(state)
         held = checks["OneToken"](state)
-    assert steps.plain is not None, [entry[2] for entry in steps.plan if entry[0] is None]
+    assert all(entry[0] is not None for entry in steps.plan), \
+        [entry[2] for entry in steps.plan if entry[0] is None]
     assert checks["OneToken"].code is not None  # type: ignore[attr-defined]
     assert translated == system.successors(state) and held is True

@@ -134,9 +134,6 @@ class StraightSteps:
         self.plan: list[list[Any]] = [[None, False, inst[3:6], inst, HOT,
                                        Step(*inst[3:6], (), "")]
                                       for inst in system.instances]
-        # Once every instance runs as translated code that neither chooses nor fails a
-        # call: (code, step, instance) each, run by the loop of plain_successors.
-        self.plain: list[tuple[Any, Step, tuple]] | None = None
 
     def translate_all(self) -> StraightSteps:
         """Translate every instance now, not once it is run often enough to pay."""
@@ -191,84 +188,40 @@ class StraightSteps:
             entry[0], entry[1] = self.units.action(decl.fn, args, kwargs, own, gate)
         except NotStraight as exc:
             self.why_not.setdefault(name, str(exc))
-        if all(e[0] is not None and not e[1] for e in self.plan):
-            self.plain = [(e[0], e[5], e[3]) for e in self.plan]
 
     def successors(self, state: tuple) -> list[tuple[Step, Any]]:
-        if self.plain is not None:
-            return self.plain_successors(state, self.plain)
-        system = self.system
-        active = runtime._ACTIVE
-        out: list[tuple[Step, Any]] = []
-        reading = _READING  # (a local: see _READING)
-        for entry in self.plan:
-            code = entry[0]
-            if code is not None:
-                try:
-                    if entry[1]:
-                        found = self._branches(code, state, *entry[2])
-                        if found is not None:
-                            out.extend(found)
-                            continue
-                        outcome = None
-                    else:
-                        active.append(reading)
-                        try:
-                            outcome = code(state, None)
-                        finally:
-                            active.pop()
-                except Disabled:
-                    continue
-                except BaseException:  # whatever it was, the interpreter decides what it means
-                    outcome = None
-                if outcome is DISABLED:
-                    continue
-                if outcome is not None:
-                    out.append((entry[5], outcome))
-                    continue
-            inst, hot = entry[3], entry[4]
-            if hot >= 0:
-                began = perf_counter()
-                found = system.run_instance(state, inst)
-                hot -= max(perf_counter() - began, LEAST_RUN)
-                if hot < 0:
-                    self._translate(entry)
-                else:
-                    entry[4] = hot
-            else:
-                found = system.run_instance(state, inst)
-            if found:
-                out.extend(found)
-        if system.fault_steps:
-            out.extend(system.fault_successors(state))
-        return out
-
-    def plain_successors(self, state: tuple, plain: list[tuple[Any, Step, tuple]],
-                         ) -> list[tuple[Step, Any]]:
-        """:meth:`successors` where every instance runs as plain translated code: the
-        read-only context pushed once for them all, not once an instance (a thin state
-        space pays for that per state), and taken off while one runs as written."""
+        """The read-only context is pushed once a state, not once an instance (a thin state
+        space pays for that per state), and taken off while an instance runs as written."""
         system = self.system
         active = runtime._ACTIVE
         out: list[tuple[Step, Any]] = []
         reading = _READING  # (a local: see _READING)
         active.append(reading)
         try:
-            for code, step, inst in plain:
-                try:
-                    outcome = code(state, None)
-                except Disabled:
-                    continue
-                except BaseException:  # whatever it was, the interpreter decides what it means
-                    outcome = None
-                if outcome is DISABLED:
-                    continue
-                if outcome is not None:
-                    out.append((step, outcome))
-                    continue
+            for entry in self.plan:
+                code = entry[0]
+                if code is not None:
+                    try:
+                        if entry[1]:
+                            found = self._branches(code, state, *entry[2])
+                            if found is not None:
+                                out.extend(found)
+                                continue
+                            outcome = None
+                        else:
+                            outcome = code(state, None)
+                    except Disabled:
+                        continue
+                    except BaseException:  # whatever it was, the interpreter decides what it means
+                        outcome = None
+                    if outcome is DISABLED:
+                        continue
+                    if outcome is not None:
+                        out.append((entry[5], outcome))
+                        continue
                 active.pop()
                 try:
-                    found = system.run_instance(state, inst)
+                    found = self._as_written(state, entry)
                 finally:
                     active.append(reading)
                 if found:
@@ -278,6 +231,20 @@ class StraightSteps:
         if system.fault_steps:
             out.extend(system.fault_successors(state))
         return out
+
+    def _as_written(self, state: tuple, entry: list[Any]) -> list[tuple[Step, Any]] | None:
+        """The instance run by the interpreter, timed against HOT until it is translated."""
+        inst, hot = entry[3], entry[4]
+        if hot < 0:
+            return self.system.run_instance(state, inst)
+        began = perf_counter()
+        found = self.system.run_instance(state, inst)
+        hot -= max(perf_counter() - began, LEAST_RUN)
+        if hot < 0:
+            self._translate(entry)
+        else:
+            entry[4] = hot
+        return found
 
     def _branches(self, code: Any, state: tuple, pname: str | None, name: str,
                   params: tuple) -> list[tuple[Step, Any]] | None:
