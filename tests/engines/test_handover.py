@@ -174,8 +174,7 @@ def test_a_run_whose_steps_are_not_repaid_by_learning_stays_exact(monkeypatch: A
     the frontier at the mark reads values no other did (about one lookup in eight has to
     learn), so the vector engine would run steps as written and encode rows on top. The
     run stays in the bfs explorer, exact, and reads as the reference's."""
-    [spec] = [s for s in load_targets([str(ROOT / "specs" / "topic_recreate.py")])
-              if s.name == "topic-recreate/delete-offsets/2-consumers/no-crash"]
+    spec = _delete_offsets()
     trials, taking = _trials(monkeypatch)
     result = check_spec(spec)
     assert trials and not any(pays for _, pays in trials) and taking == []
@@ -210,6 +209,51 @@ def test_a_liveness_run_handed_over_after_a_trial_finds_the_reference_lasso(
     assert handed.verdict == "violated", handed.error
     if n < 10:
         assert _as_read(handed) == _as_read(check_spec(spec, Options(engine="bfs")))
+
+
+def _delete_offsets() -> Spec:
+    [spec] = [s for s in load_targets([str(ROOT / "specs" / "topic_recreate.py")])
+              if s.name == "topic-recreate/delete-offsets/2-consumers/no-crash"]
+    return spec
+
+
+@pytest.mark.parametrize("which", ["fails", "pays"])
+def test_a_trial_stops_learning_once_its_verdict_is_decided(which: str) -> None:
+    """A trial judges learning by the rule a wide level does (more than one lookup in
+    RUN_AS_WRITTEN learned, over JUDGED_AFTER lookups), and once that many have been
+    learned no later lookup can undo it: a failing trial stops there, with the verdict
+    that learning every step of the sample gives. A paying one learns all it needs."""
+    from lifecheck.explore.vector import VectorRun
+    from lifecheck.explore.vector.memo import JUDGED_AFTER, RUN_AS_WRITTEN, learning_fails
+    from lifecheck.modelling.footprint import learner_for
+
+    spec = _delete_offsets() if which == "fails" else Spec("philosophers/n=8", Philosophers(n=8), holds())
+    system, options = spec.system(), _options(spec)
+    bfs: Any = handover._BfsPhase(system, options, None)
+    bfs.start()
+    while bfs.count < HANDOVER_STATES:
+        bfs.level()
+    full = VectorRun(system, learner_for(system), options, None)
+    sample = -(-JUDGED_AFTER // len(full.tables))
+    states = [state for _, state in bfs.frontier[:sample]]
+    rows = full.rows_of(states)
+    for k, table in enumerate(full.tables):  # every step of the sample learned
+        table.lookup(rows, lambda r, k=k: full.learn_step(k, rows[r].tolist(), 0))
+    lookups = len(rows) * len(full.tables)
+    assert lookups >= JUDGED_AFTER
+    pays = not learning_fails(full.learned, lookups)
+    assert pays == (which == "pays")
+
+    trial = VectorRun(system, learner_for(system), options, None)
+    runs = []
+    real = trial.learn_step
+    trial.learn_step = lambda *a: (runs.append(a[0]), real(*a))[1]  # type: ignore[method-assign]
+    assert trial.learning_pays(states) == pays
+    if pays:
+        assert len(runs) == full.learned
+    else:
+        assert len(runs) == lookups // RUN_AS_WRITTEN + 1 < full.learned
+    assert trial.learned == 0, "the run's own judgement starts afresh"
 
 
 def test_a_trial_that_failed_is_tried_again_from_four_times_the_states(monkeypatch: Any) -> None:

@@ -348,9 +348,10 @@ class Clocked(Model):
 
 
 def test_a_clock_read_in_a_helper_run_from_translated_code_is_the_interpreters_error() -> None:
-    """The read-only context is pushed once a state, not once an instance: a helper run as
-    written from translated code still meets the sandbox, the step then runs as written,
-    and the interpreter's error is the one raised; the context stack is left as it was."""
+    """The read-only context is pushed where translated code follows a run as written, not
+    around every instance: a helper run as written from translated code still meets the
+    sandbox, the step then runs as written, and the interpreter's error is the one raised;
+    the context stack is left as it was."""
     from lifecheck.modelling import runtime
 
     system = Spec("clocked", Clocked(), holds()).system()
@@ -366,12 +367,18 @@ def test_a_clock_read_in_a_helper_run_from_translated_code_is_the_interpreters_e
     assert runtime._ACTIVE == []
 
 
-def test_an_instance_is_translated_after_at_most_ten_thousand_runs_however_cheap() -> None:
+def test_an_instance_is_translated_after_at_most_ten_thousand_runs_however_cheap(
+        monkeypatch: pytest.MonkeyPatch) -> None:
     """The JIT rule counts every run as written for at least LEAST_RUN: an instance whose
     lifted guard answers in a microsecond, and a property as cheap, are translated within
-    10,000 runs, not after the 30,000 or so that HOT's seconds would take."""
+    10,000 runs, not after the 30,000 or so that HOT's seconds would take. On a clock that
+    never moves every run counts for the floor alone: the worst case, where 10,000 floors
+    subtracted from HOT leave a rounding error above zero."""
+    from lifecheck.modelling.straight import steps as straight_steps
     from lifecheck.modelling.straight.steps import HOT, LEAST_RUN
     from lifecheck.models.classic.token_ring import TokenRing
+
+    monkeypatch.setattr(straight_steps, "perf_counter", lambda: 0.0)
 
     assert HOT / LEAST_RUN == 10_000
     system = Spec("ring", TokenRing(n=3, rounds=10), holds()).system()
@@ -385,3 +392,30 @@ def test_an_instance_is_translated_after_at_most_ten_thousand_runs_however_cheap
         [entry[2] for entry in steps.plan if entry[0] is None]
     assert checks["OneToken"].code is not None  # type: ignore[attr-defined]
     assert translated == system.successors(state) and held is True
+
+
+def test_runs_as_written_are_timed_one_state_in_eight(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Timing every run as written (two clock reads, the arithmetic, the context taken off
+    and put back per instance) cost a spec whose steps mostly run as written a third of
+    its successors' time. One state in TIMED_EVERY is timed, each of its runs counting
+    TIMED_EVERY times: the same heat in the long run, an eighth of the clock reads."""
+    from lifecheck.modelling import runtime
+    from lifecheck.modelling.straight import steps as straight_steps
+    from lifecheck.modelling.straight.steps import HOT, LEAST_RUN, TIMED_EVERY
+    from lifecheck.models.classic.token_ring import TokenRing
+
+    reads: list[int] = []
+    monkeypatch.setattr(straight_steps, "perf_counter", lambda: reads.append(1) or 0.0)
+    system = Spec("ring", TokenRing(n=3, rounds=10), holds()).system()
+    steps = system.straight_steps()
+    (_, state), = system.successors(system.init_states()[0])
+    checks = steps.predicates()
+    states = 10 * TIMED_EVERY
+    for _ in range(states):
+        assert steps.successors(state) == system.successors(state)
+        assert checks["OneToken"](state) is True
+    assert len(reads) == 2 * 10 * (len(steps.plan) + 1)
+    # (each run took no time on this clock: it counts for LEAST_RUN)
+    assert [entry[4] for entry in steps.plan] == pytest.approx([HOT - states * LEAST_RUN] * len(steps.plan))
+    assert checks["OneToken"].countdown == pytest.approx(HOT - states * LEAST_RUN)  # type: ignore[attr-defined]
+    assert runtime._ACTIVE == []

@@ -25,6 +25,10 @@ from lifecheck.modelling.runtime import BUDGET_PART
 # Per property, the first failed step of a level: (row, step index, (property, kind, message)).
 Failures = dict[str, tuple[int, int, tuple[str, str, str]]]
 
+class _Decided(Exception):
+    """A trial's verdict is settled: no lookup still to come can change it."""
+
+
 class Expansion:
     """The part of a vector run that turns a frontier into candidate successors."""
 
@@ -97,14 +101,28 @@ class Expansion:
     def learning_pays(self, states: list[Any]) -> bool:
         """Whether learning the steps out of ``states`` is repaid, by the rule a wide level
         turns to running steps as written by (:func:`~lifecheck.explore.vector.memo.learning_fails`);
-        True where too few lookups tell. What is learned is kept for the levels to come,
-        and this run's own judgement starts afresh."""
+        True where too few lookups tell. The lookups are all counted before any is made,
+        so once more than the rule allows have learned, no later one can undo the
+        verdict: learning stops there (a trial that fails costs a tenth of the sample's
+        steps, not all of them). What is learned is kept for the levels to come, and this
+        run's own judgement starts afresh."""
         rows = self.rows_of(states)
-        learned = self.learned
-        for k, table in enumerate(self.tables):
-            table.lookup(rows, lambda r, k=k: self.learn_step(k, rows[r].tolist(), 0))
-        learned, self.learned = self.learned - learned, learned
-        return not learning_fails(learned, len(rows) * len(self.tables))
+        lookups = len(rows) * len(self.tables)
+        before = self.learned
+
+        def learn(k: int, r: int) -> tuple[set[int], Any]:
+            if learning_fails(self.learned - before, lookups):
+                raise _Decided  # (before the run: the memo holds only what was learned)
+            return self.learn_step(k, rows[r].tolist(), 0)
+
+        try:
+            for k, table in enumerate(self.tables):
+                table.lookup(rows, lambda r, k=k: learn(k, r))
+            fails = learning_fails(self.learned - before, lookups)
+        except _Decided:
+            fails = True
+        self.learned = before
+        return not fails
 
     def after_expansion(self, rows: np.ndarray, sid0: int,
                         failures: Failures, stuck: np.ndarray) -> None:

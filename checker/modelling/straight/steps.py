@@ -36,15 +36,17 @@ if TYPE_CHECKING:
 
 class _Check:
     """One state property's check: as written until it has run for HOT seconds (each run
-    counting for at least LEAST_RUN), then translated (where it translates)."""
+    counting for at least LEAST_RUN; one run in TIMED_EVERY timed), then translated
+    (where it translates)."""
 
-    __slots__ = ("code", "countdown", "fn", "name", "steps", "written")
+    __slots__ = ("code", "countdown", "fn", "name", "steps", "tick", "written")
 
     def __init__(self, steps: StraightSteps, name: str, fn: Any,
                  written: Callable[[tuple], bool]) -> None:
         self.steps, self.name, self.fn, self.written = steps, name, fn, written
         self.code: Any = None
         self.countdown = HOT
+        self.tick = 0
 
     def translate(self) -> None:
         self.countdown = -1
@@ -58,12 +60,15 @@ class _Check:
         if code is None:
             if self.countdown < 0:
                 return self.written(state)
+            self.tick = tick = (self.tick + 1) % TIMED_EVERY
+            if tick:
+                return self.written(state)
             began = perf_counter()
             try:
                 return self.written(state)
             finally:
-                self.countdown -= max(perf_counter() - began, LEAST_RUN)
-                if self.countdown < 0:
+                self.countdown -= TIMED_EVERY * max(perf_counter() - began, LEAST_RUN)
+                if self.countdown < LEAST_RUN:  # (spent, up to rounding: see LEAST_RUN)
                     self.translate()
         reading = _READING  # (a local: the sandbox looks for it, see _READING)
         active = runtime._ACTIVE
@@ -101,7 +106,16 @@ LEAST_RUN = HOT / 10_000
 """The least a run as written of an action instance or a property counts for against
 :data:`HOT`: so either is translated after at most 10,000 runs, however cheap each (a guard lifted out
 of the step answers in about a microsecond, and would otherwise run as written for a
-quarter of a 300,000-state chain); translating a small action costs 1 to 2 ms."""
+quarter of a 300,000-state chain); translating a small action costs 1 to 2 ms. What is left
+of ``HOT`` counts as spent below one of these: 10,000 of them subtracted from it leave a
+few times 1e-15 in floating point."""
+
+TIMED_EVERY = 8
+"""Runs as written are timed on one state in this many (a property: one run in this
+many), each timed run counting this many times against :data:`HOT`: the same heat in
+the long run, for an eighth of the clock reads. Timing every run (two clock reads and
+the arithmetic per instance) cost a lifecycle spec whose steps mostly run as written a
+third of its successors' time."""
 
 
 class StraightSteps:
@@ -134,6 +148,7 @@ class StraightSteps:
         self.plan: list[list[Any]] = [[None, False, inst[3:6], inst, HOT,
                                        Step(*inst[3:6], (), "")]
                                       for inst in system.instances]
+        self.tick = 0  # states run, modulo TIMED_EVERY: runs as written are timed at 0
 
     def translate_all(self) -> StraightSteps:
         """Translate every instance now, not once it is run often enough to pay."""
@@ -190,17 +205,24 @@ class StraightSteps:
             self.why_not.setdefault(name, str(exc))
 
     def successors(self, state: tuple) -> list[tuple[Step, Any]]:
-        """The read-only context is pushed once a state, not once an instance (a thin state
-        space pays for that per state), and taken off while an instance runs as written."""
+        """The read-only context is on the runtime's stack while translated code runs, and
+        off while an instance runs as written; it is put on and taken off where a run of
+        one kind follows one of the other, not around every instance (a thin state
+        space pays for that per state). Runs as written are timed one state in
+        :data:`TIMED_EVERY`."""
         system = self.system
         active = runtime._ACTIVE
         out: list[tuple[Step, Any]] = []
         reading = _READING  # (a local: see _READING)
-        active.append(reading)
+        self.tick = tick = (self.tick + 1) % TIMED_EVERY
+        pushed = False
         try:
             for entry in self.plan:
                 code = entry[0]
                 if code is not None:
+                    if not pushed:
+                        active.append(reading)
+                        pushed = True
                     try:
                         if entry[1]:
                             found = self._branches(code, state, *entry[2])
@@ -219,28 +241,28 @@ class StraightSteps:
                     if outcome is not None:
                         out.append((entry[5], outcome))
                         continue
-                active.pop()
-                try:
-                    found = self._as_written(state, entry)
-                finally:
-                    active.append(reading)
+                if pushed:
+                    active.pop()
+                    pushed = False
+                if tick or entry[4] < 0:
+                    found = system.run_instance(state, entry[3])
+                else:
+                    found = self._timed(state, entry)
                 if found:
                     out.extend(found)
         finally:
-            active.pop()
+            if pushed:
+                active.pop()
         if system.fault_steps:
             out.extend(system.fault_successors(state))
         return out
 
-    def _as_written(self, state: tuple, entry: list[Any]) -> list[tuple[Step, Any]] | None:
-        """The instance run by the interpreter, timed against HOT until it is translated."""
-        inst, hot = entry[3], entry[4]
-        if hot < 0:
-            return self.system.run_instance(state, inst)
+    def _timed(self, state: tuple, entry: list[Any]) -> list[tuple[Step, Any]] | None:
+        """The instance run by the interpreter, timed against HOT (for TIMED_EVERY runs)."""
         began = perf_counter()
-        found = self.system.run_instance(state, inst)
-        hot -= max(perf_counter() - began, LEAST_RUN)
-        if hot < 0:
+        found = self.system.run_instance(state, entry[3])
+        hot = entry[4] - TIMED_EVERY * max(perf_counter() - began, LEAST_RUN)
+        if hot < LEAST_RUN:  # (spent, up to rounding: see LEAST_RUN)
             self._translate(entry)
         else:
             entry[4] = hot
