@@ -25,6 +25,7 @@ from lifecheck.modelling.runtime import BUDGET_PART
 # Per property, the first failed step of a level: (row, step index, (property, kind, message)).
 Failures = dict[str, tuple[int, int, tuple[str, str, str]]]
 
+
 class _Decided(Exception):
     """A trial's verdict is settled: no lookup still to come can change it."""
 

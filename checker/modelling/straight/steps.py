@@ -67,8 +67,8 @@ class _Check:
             try:
                 return self.written(state)
             finally:
-                self.countdown -= TIMED_EVERY * max(perf_counter() - began, LEAST_RUN)
-                if self.countdown < LEAST_RUN:  # (spent, up to rounding: see LEAST_RUN)
+                self.countdown = _cooled(self.countdown, began)
+                if self.countdown < 0:
                     self.translate()
         reading = _READING  # (a local: the sandbox looks for it, see _READING)
         active = runtime._ACTIVE
@@ -116,6 +116,14 @@ many), each timed run counting this many times against :data:`HOT`: the same hea
 the long run, for an eighth of the clock reads. Timing every run (two clock reads and
 the arithmetic per instance) cost a lifecycle spec whose steps mostly run as written a
 third of its successors' time."""
+
+
+def _cooled(left: float, began: float) -> float:
+    """What is left of :data:`HOT` after a timed run as written that began at ``began``
+    (counting for TIMED_EVERY runs, each at least LEAST_RUN); -1 once spent, which is
+    below a LEAST_RUN (rounding: see LEAST_RUN). The one rule for actions and properties."""
+    left -= TIMED_EVERY * max(perf_counter() - began, LEAST_RUN)
+    return left if left >= LEAST_RUN else -1.0
 
 
 class StraightSteps:
@@ -261,11 +269,9 @@ class StraightSteps:
         """The instance run by the interpreter, timed against HOT (for TIMED_EVERY runs)."""
         began = perf_counter()
         found = self.system.run_instance(state, entry[3])
-        hot = entry[4] - TIMED_EVERY * max(perf_counter() - began, LEAST_RUN)
-        if hot < LEAST_RUN:  # (spent, up to rounding: see LEAST_RUN)
+        entry[4] = _cooled(entry[4], began)
+        if entry[4] < 0:
             self._translate(entry)
-        else:
-            entry[4] = hot
         return found
 
     def _branches(self, code: Any, state: tuple, pname: str | None, name: str,
